@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("taizhang.core.urls")),
+    path("accounts/", include("taizhang.accounts.urls")),
+    path("members/", include("taizhang.members.urls")),
+    path("organisation/", include("taizhang.organisation.urls")),
+    path("django-admin/", admin.site.urls),
+]
+
+handler403 = "taizhang.core.views.permission_denied"
+handler404 = "taizhang.core.views.page_not_found"
+handler500 = "taizhang.core.views.server_error"

@@ -1,0 +1,17 @@
+from taizhang.core.permissions import has_capability, roles_of
+
+
+def roles(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "user_roles": roles_of(user),
+        "can": {
+            "ledger": has_capability(user, "ledger.use"),
+            "create_member": has_capability(user, "member.create"),
+            "audit": has_capability(user, "audit.view"),
+            "users": has_capability(user, "users.manage"),
+            "organisation": has_capability(user, "organisation.manage"),
+        },
+    }

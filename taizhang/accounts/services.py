@@ -1,0 +1,65 @@
+"""Writes for users and roles, each audited in the same transaction."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from taizhang.accounts.models import ADMIN_POSTS, RoleAssignment, User
+from taizhang.core.audit import audit_log
+from taizhang.core.models import AuditEntry
+
+
+@transaction.atomic
+def user_create(*, actor, username: str, password: str, display_name: str = "", validate: bool = True) -> User:
+    if User.objects.filter(username=username).exists():
+        raise ValidationError({"username": [_("This user name is taken.")]})
+    user = User(username=username, display_name=display_name)
+    if validate:
+        validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    audit_log(actor=actor, action="user.create", obj=user, new={"username": username, "display_name": display_name})
+    return user
+
+
+@transaction.atomic
+def role_assign(*, actor, user: User, role: str, committee, branch=None) -> RoleAssignment:
+    """Give ``user`` a role. One person holds at most one of the three admin posts."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    held = set(user.role_assignments.values_list("role", flat=True))
+    if role in ADMIN_POSTS and (held & ADMIN_POSTS) - {role}:
+        raise ValidationError({"role": [_("One person can hold only one of the system, security and audit admin posts.")]})
+    if role == "branch_secretary" and branch is None:
+        raise ValidationError({"branch": [_("A branch secretary needs a branch.")]})
+    if branch is not None and branch.committee_id != committee.pk:
+        raise ValidationError({"branch": [_("The branch belongs to another committee.")]})
+    assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, committee=committee, branch=branch)
+    if created:
+        audit_log(actor=actor, action="role.assign", obj=assignment,
+                  new={"user": user.username, "role": role, "committee": committee.pk, "branch": branch.pk if branch else None})
+    return assignment
+
+
+@transaction.atomic
+def role_revoke(*, actor, assignment: RoleAssignment) -> None:
+    audit_log(actor=actor, action="role.revoke", obj=assignment,
+              old={"user": assignment.user.username, "role": assignment.role, "branch": assignment.branch_id})
+    assignment.delete()
+
+
+def is_locked_out(username: str) -> bool:
+    """5 failed logins for this user name within 30 minutes (since the last success) lock it."""
+    since = timezone.now() - timedelta(minutes=settings.LOCKOUT_MINUTES)
+    last_ok = (
+        AuditEntry.objects.filter(action="auth.login", actor_username=username, timestamp__gte=since)
+        .order_by("-timestamp")
+        .values_list("timestamp", flat=True)
+        .first()
+    )
+    failures = AuditEntry.objects.filter(action="auth.login_failed", actor_username=username, timestamp__gte=last_ok or since)
+    return failures.count() >= settings.LOCKOUT_FAILURES

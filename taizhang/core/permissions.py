@@ -1,0 +1,107 @@
+"""The one place that decides what a user may see and change.
+
+Every list, page, export, import, command and API call that touches people goes through
+``restrict()`` (querysets) or ``has_capability()`` (actions that are not about one person's record).
+Never write ad-hoc role checks in views.
+
+Purposes for people's records:
+* ``view``   — see the record (personal numbers masked);
+* ``edit``   — change the record and record flow events;
+* ``reveal`` — see the full citizen ID number and phone (each reveal is audit-logged).
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+VIEW = "view"
+EDIT = "edit"
+REVEAL = "reveal"
+
+# role -> purposes it grants over the people in its scope
+_ROLE_PURPOSES = {
+    "committee_admin": {VIEW, EDIT, REVEAL},
+    "branch_secretary": {VIEW, EDIT, REVEAL},
+    "study_member": {VIEW},
+}
+# role -> purposes over the user's own member record
+_SELF_PURPOSES = {"member": {VIEW, REVEAL}}
+
+# Capabilities that are not about a person's record.
+_CAPABILITIES = {
+    "audit.view": {"audit_admin"},
+    "users.manage": {"system_admin"},
+    "organisation.manage": {"system_admin", "committee_admin"},
+    "security.manage": {"security_admin"},
+    "ledger.use": {"committee_admin", "branch_secretary", "study_member"},
+    "member.create": {"committee_admin", "branch_secretary"},
+}
+
+
+@dataclass
+class Scope:
+    committee_ids: set = field(default_factory=set)
+    branch_ids: set = field(default_factory=set)
+    self_member: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.committee_ids or self.branch_ids or self.self_member)
+
+
+def _assignments(user):
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_taizhang_roles", None)
+    if cached is None:
+        cached = list(user.role_assignments.all().values("role", "committee_id", "branch_id"))
+        user._taizhang_roles = cached
+    return cached
+
+
+def roles_of(user) -> set:
+    return {a["role"] for a in _assignments(user)}
+
+
+def user_scope(user, purpose: str = VIEW) -> Scope:
+    scope = Scope()
+    for a in _assignments(user):
+        if purpose in _ROLE_PURPOSES.get(a["role"], ()):
+            if a["branch_id"]:
+                scope.branch_ids.add(a["branch_id"])
+            else:
+                scope.committee_ids.add(a["committee_id"])
+        if purpose in _SELF_PURPOSES.get(a["role"], ()):
+            scope.self_member = True
+    return scope
+
+
+def scope_q(user, purpose: str = VIEW, *, committee="committee", branch="branch", member="") -> Q:
+    """A Q for records whose committee/branch/member fields (given as paths) are in the user's scope.
+
+    ``member`` is the path from the model to the Member (``""`` when the model *is* Member).
+    """
+    scope = user_scope(user, purpose)
+    q = Q(pk__in=[])
+    if scope.committee_ids:
+        q |= Q(**{f"{committee}__in": scope.committee_ids})
+    if scope.branch_ids:
+        q |= Q(**{f"{branch}__in": scope.branch_ids})
+    if scope.self_member:
+        q |= Q(**{(f"{member}__user" if member else "user"): user})
+    return q
+
+
+def restrict(queryset, user, purpose: str = VIEW, **paths):
+    """Filter a queryset down to what ``user`` may see (or change) for ``purpose``."""
+    return queryset.filter(scope_q(user, purpose, **paths))
+
+
+def can_in_branch(user, branch, purpose: str = EDIT) -> bool:
+    """May the user act (``purpose``) on people of ``branch``? Used when choosing a target branch."""
+    scope = user_scope(user, purpose)
+    return branch.committee_id in scope.committee_ids or branch.pk in scope.branch_ids
+
+
+def has_capability(user, capability: str) -> bool:
+    return bool(roles_of(user) & _CAPABILITIES.get(capability, set()))

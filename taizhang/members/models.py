@@ -1,0 +1,371 @@
+"""The member ledger (台账): members, their flow history, households, tags and behaviour notes.
+
+Derived values (age, 60+ flag, party age, current status) are never stored: status comes from the
+flow events (see ``selectors.annotate_status``), ages from dates.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.core import crypto
+from taizhang.core.masking import mask_id_number, mask_phone
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Education(models.TextChoices):
+    POSTGRADUATE = "postgraduate", _("Postgraduate")
+    BACHELOR = "bachelor", _("Bachelor")
+    COLLEGE = "college", _("Junior college")
+    SECONDARY = "secondary", _("Technical secondary school")
+    HIGH_SCHOOL = "high_school", _("High school")
+    MIDDLE_SCHOOL = "middle_school", _("Middle school and below")
+
+
+class MembershipType(models.TextChoices):
+    FULL = "full", _("Full member")
+    PROBATIONARY = "probationary", _("Probationary member")
+
+
+class Category(models.TextChoices):
+    """The committee's three kinds of mobile members (PRODUCT.md)."""
+
+    WORKING = "working", _("Working or settled in Beijing")
+    RESIDENT = "resident", _("No job, long-term resident")
+    STATIONED = "stationed", _("Stationed office or long business trip")
+
+
+class EmploymentStatus(models.TextChoices):
+    EMPLOYED = "employed", _("Employed")
+    SELF_EMPLOYED = "self_employed", _("Self-employed")
+    UNEMPLOYED = "unemployed", _("Not working")
+    RETIRED = "retired", _("Retired")
+    STUDENT = "student", _("Student")
+
+
+class Status(models.TextChoices):
+    """Current status, derived from the latest flow event."""
+
+    AWAITING = "awaiting", _("Awaiting report")
+    ACTIVE = "active", _("Active in Beijing")
+    OUTFLOW = "outflow", _("Away from Beijing")
+    LOST = "lost", _("Lost contact")
+    SUSPENDED = "suspended", _("Membership suspended")
+    TRANSFERRED = "transferred", _("Transferred out")
+    DECEASED = "deceased", _("Deceased")
+
+
+# Statuses that count as "on the roster".
+ROSTER_STATUSES = [Status.AWAITING, Status.ACTIVE, Status.OUTFLOW, Status.LOST, Status.SUSPENDED]
+
+
+class Household(models.Model):
+    """Members living together (for one-per-household services such as the newspaper)."""
+
+    committee = models.ForeignKey(
+        "organisation.Committee", verbose_name=_("committee"), on_delete=models.PROTECT
+    )
+    name = models.CharField(_("household name"), max_length=100)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Tag(models.Model):
+    """A behaviour characteristic tag (行为特征), e.g. 书画爱好者, 志愿者骨干."""
+
+    committee = models.ForeignKey(
+        "organisation.Committee", verbose_name=_("committee"), on_delete=models.PROTECT
+    )
+    name = models.CharField(_("tag"), max_length=30)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["committee", "name"], name="tag_name_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class Member(models.Model):
+    """One party member in the ledger: the national core fields plus this committee's own."""
+
+    committee = models.ForeignKey(
+        "organisation.Committee", verbose_name=_("committee"), on_delete=models.PROTECT
+    )
+    branch = models.ForeignKey(
+        "organisation.Branch",
+        verbose_name=_("branch"),
+        on_delete=models.PROTECT,
+        related_name="members",
+        help_text=_("Current branch; its history is in the flow events."),
+    )
+    party_group = models.ForeignKey(
+        "organisation.PartyGroup",
+        verbose_name=_("party group"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("login"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="member",
+    )
+
+    # Identity
+    name = models.CharField(_("name"), max_length=50)
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, db_index=True, editable=False)
+    name_initials = models.CharField(_("pinyin initials"), max_length=50, db_index=True, editable=False)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("birth date"))
+    ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族")
+    education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)
+
+    # Citizen ID number and phone: encrypted, with a keyed hash for lookup and the ends for display.
+    id_number_encrypted = models.TextField(editable=False)
+    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_prefix = models.CharField(max_length=4, editable=False)
+    id_number_last4 = models.CharField(max_length=4, db_index=True, editable=False)
+    phone_encrypted = models.TextField(blank=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_prefix = models.CharField(max_length=3, blank=True, editable=False)
+    phone_last4 = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
+
+    # Party membership
+    membership_type = models.CharField(
+        _("membership type"), max_length=20, choices=MembershipType.choices
+    )
+    join_date = models.DateField(_("join date"))
+    full_membership_date = models.DateField(_("full membership date"), null=True, blank=True)
+    party_age_correction = models.SmallIntegerField(
+        _("party age correction"),
+        default=0,
+        help_text=_("Years added to (or taken from) the party age computed from the full membership date."),
+    )
+    is_mobile = models.BooleanField(_("mobile party member"), default=True)
+
+    # Where they live
+    residence = models.CharField(_("residence address"), max_length=200, blank=True)
+    district = models.ForeignKey(
+        "organisation.District",
+        verbose_name=_("Beijing district"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    household_registration = models.CharField(_("household registration"), max_length=200, blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+
+    # Work situation
+    employer = models.CharField(_("employer"), max_length=100, blank=True)
+    industry = models.CharField(_("industry"), max_length=50, blank=True)
+    position = models.CharField(_("position"), max_length=50, blank=True)
+    employment_status = models.CharField(
+        _("employment status"), max_length=20, choices=EmploymentStatus.choices, blank=True
+    )
+
+    # Behaviour and interests
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="members")
+    interests = models.CharField(_("interests"), max_length=200, blank=True)
+
+    last_contact_date = models.DateField(_("last contact"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["name_pinyin", "id"]
+        indexes = [
+            models.Index(fields=["committee", "branch"]),
+            models.Index(fields=["birth_date"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    # --- personal numbers -------------------------------------------------------------------
+    @property
+    def id_number(self) -> str:
+        return crypto.decrypt(self.id_number_encrypted)
+
+    @property
+    def phone(self) -> str:
+        return crypto.decrypt(self.phone_encrypted)
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number_last4, prefix=self.id_number_prefix)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone_prefix, self.phone_last4)
+
+    # --- derived values ---------------------------------------------------------------------
+    def age_on(self, day: datetime.date) -> int:
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    @property
+    def age(self) -> int:
+        return self.age_on(timezone.localdate())
+
+    @property
+    def is_elderly(self) -> bool:
+        return self.age >= settings.ELDERLY_AGE
+
+    @property
+    def party_age(self) -> int | None:
+        """Whole years since full membership, plus the correction value (党龄校正值)."""
+        if not self.full_membership_date:
+            return None
+        today = timezone.localdate()
+        start = self.full_membership_date
+        years = today.year - start.year - ((today.month, today.day) < (start.month, start.day))
+        return max(years + self.party_age_correction, 0)
+
+
+class BehaviourNote(models.Model):
+    """A dated note on a member's behaviour characteristics, with who wrote it."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="notes"
+    )
+    noted_on = models.DateField(_("date"))
+    text = models.TextField(_("note"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("behaviour note")
+        verbose_name_plural = _("behaviour notes")
+        ordering = ["-noted_on", "-id"]
+
+    def __str__(self):
+        return f"{self.member} {self.noted_on}"
+
+
+class EventKind(models.TextChoices):
+    REGISTERED = "registered", _("Registered (inflow to Beijing)")
+    REPORTED = "reported", _("Reported to the branch")
+    MOVED_BRANCH = "moved_branch", _("Moved branch")
+    LEFT_BEIJING = "left_beijing", _("Left Beijing (outflow)")
+    RETURNED = "returned", _("Returned to Beijing")
+    TRANSFERRED_OUT = "transferred_out", _("Transferred out")
+    LOST_CONTACT = "lost_contact", _("Lost contact")
+    CONTACT_RESTORED = "contact_restored", _("Contact restored")
+    CONTACTED = "contacted", _("Contact recorded")
+    SUSPENDED = "suspended", _("Membership suspended")
+    RESTORED = "restored", _("Membership restored")
+    PROBATION_COMPLETED = "probation_completed", _("Probation completed")
+    DECEASED = "deceased", _("Deceased")
+    CORRECTION = "correction", _("Correction")
+
+
+class LostContactCause(models.IntegerChoices):
+    """Lost-contact cause codes (DOMAIN_RULES.md "Flow")."""
+
+    OUT_FOR_WORK = 1, _("Out for work or business")
+    EMPLOYER_CLOSED = 2, _("Employer restructured or bankrupt")
+    AFTER_GRADUATION = 3, _("Whereabouts unknown after graduation")
+    EMPLOYER_CHANGED = 4, _("Employer changed")
+    ABROAD = 5, _("Abroad")
+    RESIDENCE_CHANGED = 6, _("Residence changed")
+    OTHER = 7, _("Other")
+
+
+class FlowEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("flow events are append-only; record a correcting event instead")
+
+    def delete(self):
+        raise TypeError("flow events are append-only; record a correcting event instead")
+
+
+class FlowEvent(models.Model):
+    """One entry in a member's append-only flow history (流入/流出).
+
+    ``status_after`` and ``branch_after`` are the state that results from this event, fixed when the
+    event is recorded; the current status and any as-of roster come from the latest event on or
+    before the date. A mistake is voided by a CORRECTION event that points at it (``corrects``) and
+    carries the state from before the mistaken event, on the same effective date.
+    """
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(_("event"), max_length=30, choices=EventKind.choices)
+    effective_date = models.DateField(_("effective date"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    lost_contact_cause = models.PositiveSmallIntegerField(
+        _("lost-contact cause"), choices=LostContactCause.choices, null=True, blank=True
+    )
+    from_branch = models.ForeignKey(
+        "organisation.Branch", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    corrects = models.OneToOneField(
+        "self",
+        verbose_name=_("corrects"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrected_by",
+    )
+    status_after = models.CharField(_("status after"), max_length=20, choices=Status.choices, blank=True)
+    branch_after = models.ForeignKey(
+        "organisation.Branch", verbose_name=_("branch after"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = FlowEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("flow event")
+        verbose_name_plural = _("flow events")
+        ordering = ["effective_date", "id"]
+        indexes = [models.Index(fields=["member", "effective_date", "id"])]
+
+    def __str__(self):
+        return f"{self.member} {self.get_kind_display()} {self.effective_date}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise TypeError("flow events are append-only; record a correcting event instead")
+        super().save(*args, **kwargs)

@@ -1,0 +1,463 @@
+"""Writes to the member ledger. Each service owns its transaction and writes its audit entry."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from taizhang.core import crypto
+from taizhang.core.audit import audit_log
+from taizhang.core.chinese import normalise_phone, parse_citizen_id, pinyin_full, pinyin_initials
+from taizhang.core.errors import ConcurrentEditError
+from taizhang.core.permissions import EDIT, REVEAL, can_in_branch, restrict
+from taizhang.members import flow
+from taizhang.members.models import (
+    BehaviourNote,
+    EventKind,
+    FlowEvent,
+    Member,
+    MembershipType,
+    Status,
+    Tag,
+)
+
+# Fields a form may set directly; personal numbers and tags are handled separately.
+PLAIN_FIELDS = [
+    "name",
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "education",
+    "membership_type",
+    "join_date",
+    "full_membership_date",
+    "party_age_correction",
+    "is_mobile",
+    "residence",
+    "district",
+    "household_registration",
+    "category",
+    "branch",
+    "party_group",
+    "household",
+    "employer",
+    "industry",
+    "position",
+    "employment_status",
+    "interests",
+]
+AUDITED_FIELDS = PLAIN_FIELDS + ["id_number", "phone", "tags"]
+
+
+def founding_date() -> datetime.date:
+    return datetime.date.fromisoformat(settings.COMMITTEE_FOUNDED)
+
+
+def _add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _age_on(born: datetime.date, day: datetime.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def validate_member_data(data: dict) -> dict:
+    """Check one member's data as a whole; return it normalised. Raises ValidationError by field.
+
+    Used by the forms and by imports so the rules live in one place.
+    """
+    errors: dict[str, list[str]] = {}
+    cleaned = dict(data)
+
+    ident = None
+    try:
+        ident = parse_citizen_id(data.get("id_number", ""))
+        cleaned["id_number"] = ident.number
+    except ValidationError as exc:
+        errors.setdefault("id_number", []).extend(exc.messages)
+
+    if ident:
+        if data.get("birth_date") and data["birth_date"] != ident.birth_date:
+            errors.setdefault("birth_date", []).append(
+                _("The birth date %(entered)s does not agree with the citizen ID number (%(derived)s).")
+                % {"entered": data["birth_date"].isoformat(), "derived": ident.birth_date.isoformat()}
+            )
+        if data.get("gender") and data["gender"] != ident.gender:
+            errors.setdefault("gender", []).append(
+                _("The gender does not agree with the citizen ID number (its 17th digit says %(g)s).")
+                % {"g": _("male") if ident.gender == "M" else _("female")}
+            )
+        cleaned["birth_date"] = ident.birth_date
+        cleaned["gender"] = ident.gender
+
+    try:
+        cleaned["phone"] = normalise_phone(data.get("phone", "") or "")
+    except ValidationError as exc:
+        errors.setdefault("phone", []).extend(exc.messages)
+
+    today = timezone.localdate()
+    join = data.get("join_date")
+    full = data.get("full_membership_date")
+    mtype = data.get("membership_type")
+    if join:
+        if join > today:
+            errors.setdefault("join_date", []).append(_("The join date cannot be in the future."))
+        if ident and _age_on(ident.birth_date, join) < settings.MIN_JOIN_AGE:
+            errors.setdefault("join_date", []).append(
+                _("On the join date the member was %(age)d; members must be at least 18 when they join.")
+                % {"age": _age_on(ident.birth_date, join)}
+            )
+    if full:
+        if full > today:
+            errors.setdefault("full_membership_date", []).append(
+                _("The full membership date cannot be in the future.")
+            )
+        if join and full < join:
+            errors.setdefault("full_membership_date", []).append(
+                _("The full membership date cannot be before the join date.")
+            )
+        if join and full > _add_years(join, 2):
+            errors.setdefault("full_membership_date", []).append(
+                _("Probation lasts one year and can be extended once by at most one year; "
+                  "the full membership date is more than two years after the join date.")
+            )
+    if mtype == MembershipType.FULL and not full:
+        errors.setdefault("full_membership_date", []).append(
+            _("A full member needs a full membership date.")
+        )
+    if mtype == MembershipType.PROBATIONARY and full:
+        errors.setdefault("full_membership_date", []).append(
+            _("A probationary member has no full membership date yet; record “probation completed” instead.")
+        )
+
+    district = data.get("district")
+    branch = data.get("branch")
+    if district and branch and district.committee_id != branch.committee_id:
+        errors.setdefault("district", []).append(_("The district belongs to another committee."))
+    group = data.get("party_group")
+    if group and branch and group.branch_id != branch.pk:
+        errors.setdefault("party_group", []).append(_("The party group belongs to another branch."))
+
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _set_numbers(member: Member, id_number: str, phone: str) -> None:
+    member.id_number_encrypted = crypto.encrypt(id_number)
+    member.id_number_hash = crypto.blind_index(id_number)
+    member.id_number_prefix = id_number[:4]
+    member.id_number_last4 = id_number[-4:]
+    member.phone_encrypted = crypto.encrypt(phone)
+    member.phone_hash = crypto.blind_index(phone)
+    member.phone_prefix = phone[:3]
+    member.phone_last4 = phone[-4:]
+
+
+def _snapshot(member: Member) -> dict:
+    values = {}
+    for name in PLAIN_FIELDS:
+        field = Member._meta.get_field(name)
+        values[name] = getattr(member, field.attname)
+    # Personal numbers go to the audit log masked: the log must not become a plain copy of them.
+    values["id_number"] = member.id_number_masked
+    values["phone"] = member.phone_masked
+    return values
+
+
+def _check_duplicate(id_number: str, exclude_pk=None) -> None:
+    qs = Member.objects.filter(id_number_hash=crypto.blind_index(id_number))
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    if qs.exists():
+        raise ValidationError({"id_number": [_("A member with this citizen ID number is already in the ledger.")]})
+
+
+@transaction.atomic
+def member_register(*, actor, data: dict, registered_on: datetime.date, reported: bool = True, reason: str = "") -> Member:
+    """Create a member and their first flow event (registered: inflow to Beijing)."""
+    branch = data["branch"]
+    if not can_in_branch(actor, branch, EDIT):
+        raise PermissionDenied(_("You may not add members to this branch."))
+    cleaned = validate_member_data(data)
+    _validate_event_date(registered_on, last=None)
+    _check_duplicate(cleaned["id_number"])
+    member = Member(committee_id=branch.committee_id)
+    for name in PLAIN_FIELDS:
+        if name in cleaned:
+            setattr(member, name, cleaned[name])
+    member.name_pinyin = pinyin_full(member.name)
+    member.name_initials = pinyin_initials(member.name)
+    _set_numbers(member, cleaned["id_number"], cleaned["phone"])
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError as exc:
+        raise ValidationError({"id_number": [_("A member with this citizen ID number is already in the ledger.")]}) from exc
+    if "tags" in cleaned:
+        member.tags.set(cleaned["tags"])
+    audit_log(actor=actor, action="member.create", obj=member, new=_snapshot(member) | {"tags": [t.name for t in member.tags.all()]})
+    _record(
+        actor=actor,
+        member=member,
+        kind=EventKind.REGISTERED,
+        effective_date=registered_on,
+        reason=reason,
+        details={"reported": reported},
+        status_before=flow.NOT_REGISTERED,
+    )
+    return member
+
+
+@transaction.atomic
+def member_update(*, actor, member: Member, expected_version: int, data: dict) -> Member:
+    """Save changes to a member unless someone else saved first (optimistic concurrency)."""
+    member = _lock_for_edit(actor, member)
+    if member.version != expected_version:
+        raise ConcurrentEditError(current=member)
+    if data.get("branch") and data["branch"].pk != member.branch_id:
+        raise ValidationError({"branch": [_("Use “move branch” to change the branch, so the move is in the flow history.")]})
+    data = {**data, "branch": member.branch}
+    cleaned = validate_member_data(data)
+    _check_duplicate(cleaned["id_number"], exclude_pk=member.pk)
+    old = _snapshot(member) | {"tags": sorted(t.name for t in member.tags.all())}
+    for name in PLAIN_FIELDS:
+        if name in cleaned:
+            setattr(member, name, cleaned[name])
+    member.name_pinyin = pinyin_full(member.name)
+    member.name_initials = pinyin_initials(member.name)
+    if cleaned["id_number"] != member.id_number or cleaned["phone"] != member.phone:
+        _set_numbers(member, cleaned["id_number"], cleaned["phone"])
+    member.version = F("version") + 1
+    member.save()
+    member.refresh_from_db()
+    if "tags" in cleaned:
+        member.tags.set(cleaned["tags"])
+    new = _snapshot(member) | {"tags": sorted(t.name for t in member.tags.all())}
+    changed_old = {k: v for k, v in old.items() if new.get(k) != v}
+    changed_new = {k: new[k] for k in changed_old}
+    if changed_new:
+        audit_log(actor=actor, action="member.update", obj=member, old=changed_old, new=changed_new)
+    return member
+
+
+def _lock_for_edit(actor, member: Member) -> Member:
+    locked = restrict(Member.objects.select_for_update(), actor, EDIT).filter(pk=member.pk).first()
+    if locked is None:
+        raise PermissionDenied(_("You may not change this member."))
+    return locked
+
+
+# --- flow events ------------------------------------------------------------------------------
+
+
+def _latest_event(member: Member) -> FlowEvent | None:
+    return member.events.order_by("-effective_date", "-id").first()
+
+
+def _validate_event_date(day: datetime.date, last: FlowEvent | None) -> None:
+    if day is None:
+        raise ValidationError({"effective_date": [_("Enter the effective date.")]})
+    if day > timezone.localdate():
+        raise ValidationError({"effective_date": [_("The effective date cannot be in the future.")]})
+    if day < founding_date():
+        raise ValidationError(
+            {"effective_date": [_("The effective date cannot be before the committee was founded (%(d)s).") % {"d": founding_date().isoformat()}]}
+        )
+    if last is not None and day < last.effective_date:
+        raise ValidationError(
+            {"effective_date": [_("The effective date cannot be before the member's latest flow event (%(d)s); correct that event first if it is wrong.") % {"d": last.effective_date.isoformat()}]}
+        )
+
+
+def current_status(member: Member) -> str:
+    latest = _latest_event(member)
+    return latest.status_after if latest else flow.NOT_REGISTERED
+
+
+def _record(*, actor, member, kind, effective_date, reason="", details=None, status_before=None,
+            lost_contact_cause=None, to_branch=None, corrects=None, status_after=None, branch_after=None):
+    details = details or {}
+    new_status = status_after if status_after is not None else flow.status_after(status_before, kind)
+    if kind == EventKind.REGISTERED and not details.get("reported", True):
+        new_status = Status.AWAITING
+    event = FlowEvent.objects.create(
+        member=member,
+        kind=kind,
+        effective_date=effective_date,
+        recorded_by=actor,
+        reason=reason,
+        details=details,
+        lost_contact_cause=lost_contact_cause,
+        from_branch=member.branch if to_branch else None,
+        corrects=corrects,
+        status_after=new_status,
+        branch_after=branch_after or to_branch or member.branch,
+    )
+    audit_log(
+        actor=actor,
+        action=f"flow.{kind}",
+        obj=event,
+        old={"status": status_before},
+        new={
+            "status": new_status,
+            "effective_date": effective_date,
+            "reason": reason,
+            "details": details,
+            "lost_contact_cause": lost_contact_cause,
+            "branch": event.branch_after_id,
+            "corrects": corrects.pk if corrects else None,
+        },
+    )
+    return event
+
+
+@transaction.atomic
+def flow_record_event(*, actor, member: Member, kind: str, effective_date: datetime.date, reason: str = "",
+                      lost_contact_cause: int | None = None, to_branch=None, details: dict | None = None) -> FlowEvent:
+    """Record one flow event after checking it may follow the member's current status."""
+    member = _lock_for_edit(actor, member)
+    if kind in (EventKind.CORRECTION, EventKind.REGISTERED) and not member.events.exists():
+        raise ValidationError({"kind": [_("Register the member first.")]})
+    if kind == EventKind.CORRECTION:
+        raise ValidationError({"kind": [_("Use “correct the latest event” to record a correction.")]})
+    last = _latest_event(member)
+    status = last.status_after if last else flow.NOT_REGISTERED
+    why = flow.refusal(status, kind)
+    if why:
+        raise ValidationError({"kind": [why]})
+    _validate_event_date(effective_date, last)
+    details = dict(details or {})
+    if kind == EventKind.LOST_CONTACT and not lost_contact_cause:
+        raise ValidationError({"lost_contact_cause": [_("Choose the lost-contact cause.")]})
+    if kind != EventKind.LOST_CONTACT:
+        lost_contact_cause = None
+    if kind == EventKind.MOVED_BRANCH:
+        if to_branch is None:
+            raise ValidationError({"to_branch": [_("Choose the branch the member moves to.")]})
+        if to_branch.pk == member.branch_id:
+            raise ValidationError({"to_branch": [_("The member is already in this branch.")]})
+        if to_branch.committee_id != member.committee_id:
+            raise ValidationError({"to_branch": [_("The branch belongs to another committee.")]})
+    else:
+        to_branch = None
+    if kind in (EventKind.TRANSFERRED_OUT, EventKind.SUSPENDED, EventKind.DECEASED) and not reason.strip():
+        raise ValidationError({"reason": [_("Enter the reason for this event.")]})
+    if kind == EventKind.PROBATION_COMPLETED:
+        if member.membership_type != MembershipType.PROBATIONARY:
+            raise ValidationError({"kind": [_("This member is already a full member.")]})
+        if effective_date < member.join_date:
+            raise ValidationError({"effective_date": [_("Probation cannot end before the join date.")]})
+    if kind == EventKind.REGISTERED:
+        details.setdefault("reported", True)
+
+    event = _record(actor=actor, member=member, kind=kind, effective_date=effective_date, reason=reason,
+                    details=details, status_before=status, lost_contact_cause=lost_contact_cause, to_branch=to_branch)
+    _apply_side_effects(member, event)
+    return event
+
+
+def _apply_side_effects(member: Member, event: FlowEvent) -> None:
+    updates = {}
+    if event.branch_after_id != member.branch_id:
+        member.branch_id = event.branch_after_id
+        member.party_group = None
+        updates.update(branch_id=event.branch_after_id, party_group=None)
+    if event.kind == EventKind.PROBATION_COMPLETED:
+        updates.update(membership_type=MembershipType.FULL, full_membership_date=event.effective_date)
+    if event.kind in flow.CONTACT_KINDS and (not member.last_contact_date or event.effective_date > member.last_contact_date):
+        updates["last_contact_date"] = event.effective_date
+    if updates:
+        Member.objects.filter(pk=member.pk).update(version=F("version") + 1, **updates)
+
+
+@transaction.atomic
+def flow_correct_latest(*, actor, member: Member, event: FlowEvent, reason: str) -> FlowEvent:
+    """Void the member's latest event with a correcting event; the state reverts to before it."""
+    member = _lock_for_edit(actor, member)
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say what was wrong with the event you are correcting.")]})
+    valid = list(member.events.order_by("-effective_date", "-id")[:2])
+    if not valid or valid[0].pk != event.pk:
+        raise ValidationError({"kind": [_("Only the latest event can be corrected; correct later events first.")]})
+    if event.kind == EventKind.CORRECTION:
+        raise ValidationError({"kind": [_("A correction cannot itself be corrected; record the right event instead.")]})
+    previous = _previous_state(member, event)
+    correction = _record(
+        actor=actor,
+        member=member,
+        kind=EventKind.CORRECTION,
+        effective_date=event.effective_date,
+        reason=reason,
+        details={"corrected_kind": event.kind, "corrected_date": event.effective_date.isoformat()},
+        status_before=event.status_after,
+        corrects=event,
+        status_after=previous["status"],
+        branch_after=previous["branch"],
+    )
+    updates = {}
+    if correction.branch_after_id != member.branch_id:
+        updates.update(branch_id=correction.branch_after_id, party_group=None)
+    if event.kind == EventKind.PROBATION_COMPLETED:
+        updates.update(membership_type=MembershipType.PROBATIONARY, full_membership_date=None)
+    Member.objects.filter(pk=member.pk).update(version=F("version") + 1, **updates)
+    return correction
+
+
+def _previous_state(member, event):
+    """The state just before ``event``: the status/branch after the event recorded before it."""
+    before = (
+        member.events.filter(effective_date__lte=event.effective_date)
+        .exclude(pk=event.pk)
+        .exclude(effective_date=event.effective_date, id__gt=event.pk)
+        .order_by("-effective_date", "-id")
+        .first()
+    )
+    if before is None:
+        return {"status": flow.NOT_REGISTERED, "branch": event.from_branch or event.branch_after}
+    return {"status": before.status_after, "branch": before.branch_after}
+
+
+# --- notes and personal data -----------------------------------------------------------------
+
+
+@transaction.atomic
+def note_add(*, actor, member: Member, noted_on: datetime.date, text: str) -> BehaviourNote:
+    member = _lock_for_edit(actor, member)
+    if not text.strip():
+        raise ValidationError({"text": [_("Write the note.")]})
+    if noted_on > timezone.localdate():
+        raise ValidationError({"noted_on": [_("The date cannot be in the future.")]})
+    note = BehaviourNote.objects.create(member=member, noted_on=noted_on, text=text.strip(), author=actor)
+    audit_log(actor=actor, action="member.note_add", obj=member, new={"noted_on": noted_on, "text": note.text})
+    return note
+
+
+@transaction.atomic
+def tag_get_or_create(*, actor, committee, name: str) -> Tag:
+    name = name.strip()
+    tag, created = Tag.objects.get_or_create(committee=committee, name=name)
+    if created:
+        audit_log(actor=actor, action="tag.create", obj=tag, new={"name": name})
+    return tag
+
+
+def member_reveal(*, actor, member_id: int, field: str, ip_address=None) -> str:
+    """Return a member's full ID number or phone and log that it was shown (or refused).
+
+    Not wrapped in a transaction on purpose: a refusal must stay in the audit log.
+    """
+    member = restrict(Member.objects.all(), actor, REVEAL).filter(pk=member_id).first()
+    if member is None or field not in ("id_number", "phone"):
+        audit_log(actor=actor, action="member.reveal", object_type="members.member", object_id=str(member_id),
+                  success=False, message=f"denied: {field}", ip_address=ip_address)
+        raise PermissionDenied(_("You may not see this member's full personal data."))
+    audit_log(actor=actor, action="member.reveal", obj=member, new={"field": field}, ip_address=ip_address)
+    return getattr(member, field)
