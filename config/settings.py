@@ -44,7 +44,6 @@ if PRODUCTION:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

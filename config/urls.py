@@ -1,4 +1,3 @@
-from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
@@ -6,7 +5,6 @@ urlpatterns = [
     path("accounts/", include("taizhang.accounts.urls")),
     path("members/", include("taizhang.members.urls")),
     path("organisation/", include("taizhang.organisation.urls")),
-    path("django-admin/", admin.site.urls),
 ]
 
 handler403 = "taizhang.core.views.permission_denied"

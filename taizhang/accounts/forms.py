@@ -24,3 +24,30 @@ class LoginForm(AuthenticationForm):
                 self.error_messages["locked"], code="locked", params={"minutes": settings.LOCKOUT_MINUTES}
             )
         return super().clean()
+
+
+class UserCreateForm(forms.Form):
+    username = forms.RegexField(
+        label=_("user name"), max_length=150, regex=r"^[A-Za-z0-9_.@+-]+$",
+        error_messages={"invalid": _("Use letters, digits and . _ @ + - only.")},
+    )
+    display_name = forms.CharField(label=_("display name"), max_length=50, required=False)
+    password = forms.CharField(label=_("initial password"), widget=forms.PasswordInput(render_value=False))
+
+
+class RoleAssignForm(forms.Form):
+    role = forms.ChoiceField(label=_("role"))
+    branch = forms.ModelChoiceField(label=_("branch"), queryset=None, required=False,
+                                    help_text=_("Empty means the whole committee."))
+    member = forms.ModelChoiceField(label=_("member record"), queryset=None, required=False,
+                                    help_text=_("For the role “party member”: the ledger record of this person."))
+
+    def __init__(self, *args, committee, **kwargs):
+        from taizhang.accounts.models import Role
+        from taizhang.members.models import Member
+        from taizhang.organisation.models import Branch
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = Role.choices
+        self.fields["branch"].queryset = Branch.objects.filter(committee=committee)
+        self.fields["member"].queryset = Member.objects.filter(committee=committee, user__isnull=True)

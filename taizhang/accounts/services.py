@@ -28,8 +28,11 @@ def user_create(*, actor, username: str, password: str, display_name: str = "", 
 
 
 @transaction.atomic
-def role_assign(*, actor, user: User, role: str, committee, branch=None) -> RoleAssignment:
-    """Give ``user`` a role. One person holds at most one of the three admin posts."""
+def role_assign(*, actor, user: User, role: str, committee, branch=None, member=None) -> RoleAssignment:
+    """Give ``user`` a role. One person holds at most one of the three admin posts.
+
+    The role "member" links the login to the person's ledger record (``member``).
+    """
     User.objects.select_for_update().filter(pk=user.pk).first()
     held = set(user.role_assignments.values_list("role", flat=True))
     if role in ADMIN_POSTS and (held & ADMIN_POSTS) - {role}:
@@ -38,6 +41,18 @@ def role_assign(*, actor, user: User, role: str, committee, branch=None) -> Role
         raise ValidationError({"branch": [_("A branch secretary needs a branch.")]})
     if branch is not None and branch.committee_id != committee.pk:
         raise ValidationError({"branch": [_("The branch belongs to another committee.")]})
+    if role == "member":
+        from taizhang.members.models import Member
+
+        linked = Member.objects.filter(user=user).first()
+        if member is None and linked is None:
+            raise ValidationError({"member": [_("Choose the ledger record of this party member.")]})
+        if member is not None and linked is None:
+            if member.committee_id != committee.pk or member.user_id:
+                raise ValidationError({"member": [_("This ledger record is in another committee or already has a login.")]})
+            Member.objects.filter(pk=member.pk).update(user=user)
+            audit_log(actor=actor, action="member.link_user", obj=member, new={"user": user.username})
+        branch = None
     assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, committee=committee, branch=branch)
     if created:
         audit_log(actor=actor, action="role.assign", obj=assignment,

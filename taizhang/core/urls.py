@@ -1,4 +1,9 @@
 from django.urls import path
 
+from taizhang.core import views
+
 app_name = "core"
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("audit/", views.audit_log_list, name="audit"),
+]

@@ -27,3 +27,53 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     return render(request, "500.html", status=500)
+
+
+@login_required
+def home(request):
+    from taizhang.core.permissions import has_capability, user_scope
+    from taizhang.members import selectors
+
+    context = {}
+    if has_capability(request.user, "ledger.use"):
+        context["counts"] = selectors.roster_counts(request.user)
+        context["recent_events"] = selectors.recent_events(request.user, limit=8)
+        context["elderly"] = selectors.filter_age_band(
+            selectors.member_queryset(request.user).filter(status__in=selectors.ROSTER_STATUSES), "60plus"
+        ).count()
+        context["scope_label"] = _scope_label(request.user)
+    elif user_scope(request.user).self_member:
+        context["own"] = selectors.member_queryset(request.user).first()
+    return render(request, "core/home.html", context)
+
+
+def _scope_label(user):
+    from django.utils.translation import gettext as _
+
+    from taizhang.accounts.models import RoleAssignment
+
+    labels = []
+    for a in RoleAssignment.objects.filter(user=user).select_related("committee", "branch"):
+        labels.append(f"{a.get_role_display()} · {a.branch.name if a.branch_id else a.committee.name}")
+    return "；".join(labels) or _("No role")
+
+
+@login_required
+def audit_log_list(request):
+    from django.core.exceptions import PermissionDenied
+    from django.core.paginator import Paginator
+    from django.utils.translation import gettext as _
+
+    from taizhang.core.filters import AuditFilter
+    from taizhang.core.models import AuditEntry
+    from taizhang.core.permissions import has_capability
+
+    if not has_capability(request.user, "audit.view"):
+        raise PermissionDenied(_("Only the audit administrator can read the audit log."))
+    filterset = AuditFilter(request.GET or None, queryset=AuditEntry.objects.all())
+    queryset = filterset.qs if filterset.is_valid() else AuditEntry.objects.none()
+    page = Paginator(queryset.order_by("-timestamp", "-id"), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "core/partials/audit_table.html" if request.htmx else "core/audit_list.html"
+    return render(request, template, {"filter": filterset, "page": page, "query": query.urlencode()})

@@ -1,4 +1,15 @@
 from django.urls import path
 
+from taizhang.members import views
+
 app_name = "members"
-urlpatterns = []
+urlpatterns = [
+    path("", views.member_list, name="list"),
+    path("new/", views.member_create, name="create"),
+    path("<int:pk>/", views.member_detail, name="detail"),
+    path("<int:pk>/edit/", views.member_edit, name="edit"),
+    path("<int:pk>/flow/<slug:kind>/", views.flow_action, name="flow"),
+    path("<int:pk>/events/<int:event_pk>/correct/", views.flow_correct, name="correct"),
+    path("<int:pk>/notes/", views.note_add, name="note"),
+    path("<int:pk>/reveal/<slug:field>/", views.reveal, name="reveal"),
+]

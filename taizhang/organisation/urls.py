@@ -1,4 +1,9 @@
 from django.urls import path
 
+from taizhang.organisation import views
+
 app_name = "organisation"
-urlpatterns = []
+urlpatterns = [
+    path("", views.organisation, name="index"),
+    path("districts/<int:pk>/", views.district_update, name="district_update"),
+]

@@ -1,0 +1,83 @@
+"""The one filter set of the ledger list: drives the page, its htmx refresh and (later) exports."""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.core.permissions import VIEW, user_scope
+from taizhang.members import selectors
+from taizhang.members.models import Category, Status, Tag
+from taizhang.organisation.models import Branch
+
+AGE_CHOICES = [
+    ("under35", _("Under 35")),
+    ("35-44", _("35 to 44")),
+    ("45-59", _("45 to 59")),
+    ("60plus", _("60 and over")),
+    ("70plus", _("70 and over")),
+]
+STATUS_CHOICES = [("roster", _("On the roster"))] + list(Status.choices)
+SORT_CHOICES = [
+    ("name", _("Name (pinyin)")),
+    ("-age", _("Oldest first")),
+    ("age", _("Youngest first")),
+    ("branch", _("Branch")),
+    ("-last_contact", _("Latest contact first")),
+    ("last_contact", _("Longest without contact first")),
+    ("-created", _("Newest records first")),
+]
+SORT_ORDER = {
+    "name": ["name_pinyin", "id"],
+    "-age": ["birth_date", "id"],
+    "age": ["-birth_date", "id"],
+    "branch": ["branch__sort_order", "name_pinyin", "id"],
+    "-last_contact": ["-last_contact_date", "id"],
+    "last_contact": ["last_contact_date", "id"],
+    "-created": ["-created_at", "-id"],
+}
+
+
+class MemberFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_q",
+        widget=forms.TextInput(attrs={"placeholder": _("name, pinyin or initials, phone, last 4 of ID"), "type": "search"}),
+    )
+    branch = django_filters.ModelChoiceFilter(label=_("branch"), queryset=Branch.objects.none(), empty_label=_("All branches"))
+    category = django_filters.ChoiceFilter(label=_("category"), choices=Category.choices, empty_label=_("All categories"))
+    status = django_filters.ChoiceFilter(label=_("status"), choices=STATUS_CHOICES, method="filter_status", empty_label=_("All statuses"))
+    age = django_filters.ChoiceFilter(label=_("age"), choices=AGE_CHOICES, method="filter_age", empty_label=_("All ages"))
+    tag = django_filters.ModelChoiceFilter(label=_("tag"), queryset=Tag.objects.none(), field_name="tags", empty_label=_("All tags"))
+    sort = django_filters.ChoiceFilter(label=_("sort"), choices=SORT_CHOICES, method="filter_sort", empty_label=None)
+
+    def __init__(self, data=None, queryset=None, *, request, **kwargs):
+        data = data.copy() if data is not None else None
+        if data is not None and not data.get("status"):
+            data["status"] = "roster"
+        super().__init__(data, queryset, request=request, **kwargs)
+        scope = user_scope(request.user, VIEW)
+        branches = Branch.objects.filter(committee_id__in=scope.committee_ids) | Branch.objects.filter(pk__in=scope.branch_ids)
+        self.filters["branch"].queryset = branches.order_by("sort_order")
+        committees = set(scope.committee_ids) | set(branches.values_list("committee_id", flat=True))
+        self.filters["tag"].queryset = Tag.objects.filter(committee_id__in=committees)
+
+    def filter_q(self, queryset, name, value):
+        return selectors.search_members(queryset, value)
+
+    def filter_status(self, queryset, name, value):
+        if value == "roster":
+            return queryset.filter(status__in=selectors.ROSTER_STATUSES)
+        return queryset.filter(status=value)
+
+    def filter_age(self, queryset, name, value):
+        return selectors.filter_age_band(queryset, value)
+
+    def filter_sort(self, queryset, name, value):
+        return queryset.order_by(*SORT_ORDER.get(value, SORT_ORDER["name"]))
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        if not self.form.cleaned_data.get("sort"):
+            queryset = queryset.order_by(*SORT_ORDER["name"])
+        return queryset

@@ -1,0 +1,175 @@
+"""Forms of the member ledger. Validation rules live in services.validate_member_data."""
+
+import datetime
+import json
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.core.permissions import EDIT, user_scope
+from taizhang.members import services
+from taizhang.members.models import EventKind, Household, LostContactCause, Member, Tag
+from taizhang.organisation.models import Branch, District, PartyGroup
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def format_value(self, value):
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return value
+
+
+DATE_FIELDS = ["birth_date", "join_date", "full_membership_date"]
+
+
+def editable_branches(user, committee=None):
+    scope = user_scope(user, EDIT)
+    qs = Branch.objects.filter(committee_id__in=scope.committee_ids) | Branch.objects.filter(pk__in=scope.branch_ids)
+    return qs.select_related("committee").order_by("committee_id", "sort_order")
+
+
+class MemberForm(forms.ModelForm):
+    id_number = forms.CharField(label=_("citizen ID number"), max_length=40)
+    phone = forms.CharField(label=_("mobile phone"), max_length=30, required=False)
+    new_tags = forms.CharField(
+        label=_("new tags"),
+        required=False,
+        help_text=_("Separate several tags with commas or 、."),
+    )
+
+    class Meta:
+        model = Member
+        fields = [
+            "name",
+            "id_number",
+            "gender",
+            "birth_date",
+            "ethnicity",
+            "education",
+            "phone",
+            "membership_type",
+            "join_date",
+            "full_membership_date",
+            "party_age_correction",
+            "is_mobile",
+            "category",
+            "district",
+            "branch",
+            "party_group",
+            "residence",
+            "household_registration",
+            "household",
+            "employer",
+            "industry",
+            "position",
+            "employment_status",
+            "interests",
+            "tags",
+        ]
+        widgets = {name: DateInput() for name in DATE_FIELDS} | {
+            "tags": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, user, committee, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.committee = committee
+        self.fields["gender"].required = False
+        self.fields["birth_date"].required = False
+        self.fields["gender"].help_text = _("Taken from the ID number when left empty.")
+        self.fields["birth_date"].help_text = _("Taken from the ID number when left empty.")
+        self.fields["branch"].queryset = editable_branches(user).filter(committee=committee)
+        self.fields["branch"].help_text = _("Suggested from the district; you can choose another.")
+        self.fields["district"].queryset = District.objects.filter(committee=committee).select_related("branch")
+        self.fields["party_group"].queryset = PartyGroup.objects.filter(branch__committee=committee).select_related("branch")
+        self.fields["household"].queryset = Household.objects.filter(committee=committee)
+        self.fields["tags"].queryset = Tag.objects.filter(committee=committee)
+        if self.instance.pk:
+            self.fields["branch"].disabled = True
+            self.fields["branch"].help_text = _("Use “move branch” on the member page to change the branch.")
+            self.initial.setdefault("id_number", self.instance.id_number)
+            self.initial.setdefault("phone", self.instance.phone)
+        self.district_branch_map = json.dumps({d.pk: d.branch_id for d in self.fields["district"].queryset})
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            cleaned = services.validate_member_data(data)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+            return data
+        data.update(cleaned)
+        return data
+
+    def service_data(self) -> dict:
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("new_tags",)}
+        tags = list(data.get("tags") or [])
+        for name in _split_tags(self.cleaned_data.get("new_tags", "")):
+            tags.append(services.tag_get_or_create(actor=self.user, committee=self.committee, name=name))
+        data["tags"] = tags
+        return data
+
+
+def _split_tags(text: str) -> list[str]:
+    return [t.strip() for t in re.split(r"[,，、;；]", text or "") if t.strip()]
+
+
+class RegisterForm(MemberForm):
+    registered_on = forms.DateField(
+        label=_("registration date"),
+        widget=DateInput(),
+        help_text=_("The day the member registered with the committee (inflow to Beijing)."),
+    )
+    reported = forms.BooleanField(label=_("has reported to the branch"), required=False, initial=True)
+
+    field_order = ["registered_on", "reported"]
+
+
+class FlowEventForm(forms.Form):
+    effective_date = forms.DateField(label=_("effective date"), widget=DateInput())
+    reason = forms.CharField(label=_("reason and details"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    lost_contact_cause = forms.TypedChoiceField(
+        label=_("lost-contact cause"), choices=[("", "---------")] + list(LostContactCause.choices), coerce=int, required=False
+    )
+    to_branch = forms.ModelChoiceField(label=_("new branch"), queryset=Branch.objects.none(), required=False)
+    confirm = forms.BooleanField(label=_("I have checked the above and want to record this event."), required=True)
+
+    def __init__(self, *args, kind, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.initial.setdefault("effective_date", timezone.localdate())
+        if kind != EventKind.LOST_CONTACT:
+            del self.fields["lost_contact_cause"]
+        else:
+            self.fields["lost_contact_cause"].required = True
+        if kind != EventKind.MOVED_BRANCH:
+            del self.fields["to_branch"]
+        else:
+            self.fields["to_branch"].required = True
+            self.fields["to_branch"].queryset = Branch.objects.filter(committee_id=member.committee_id).exclude(pk=member.branch_id)
+        if kind in (EventKind.TRANSFERRED_OUT, EventKind.SUSPENDED, EventKind.DECEASED):
+            self.fields["reason"].required = True
+
+
+class CorrectionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("what was wrong"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    confirm = forms.BooleanField(label=_("I want to void this event with a correction."), required=True)
+
+
+class NoteForm(forms.Form):
+    noted_on = forms.DateField(label=_("date"), widget=DateInput())
+    text = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("noted_on", timezone.localdate())

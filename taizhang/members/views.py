@@ -1,0 +1,273 @@
+"""Member ledger pages. Thin: fetch with permission → form → service → redirect or render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from taizhang.core.audit import client_ip
+from taizhang.core.errors import ConcurrentEditError
+from taizhang.core.permissions import EDIT, REVEAL, VIEW, has_capability, user_scope
+from taizhang.members import flow, selectors, services
+from taizhang.members.filters import MemberFilter
+from taizhang.members.forms import CorrectionForm, FlowEventForm, MemberForm, NoteForm, RegisterForm, editable_branches
+from taizhang.members.models import EventKind, Status
+from taizhang.members.tables import MEMBER_COLUMNS
+
+PAGE_SIZES = (20, 50, 100)
+
+# Flow actions offered on the member page, with their button style and icon.
+FLOW_ACTIONS = {
+    EventKind.REPORTED: ("success", "person-check"),
+    EventKind.LEFT_BEIJING: ("warning", "box-arrow-right"),
+    EventKind.RETURNED: ("success", "box-arrow-in-left"),
+    EventKind.CONTACTED: ("secondary", "telephone"),
+    EventKind.LOST_CONTACT: ("danger", "question-circle"),
+    EventKind.CONTACT_RESTORED: ("success", "telephone-inbound"),
+    EventKind.MOVED_BRANCH: ("secondary", "arrow-left-right"),
+    EventKind.PROBATION_COMPLETED: ("primary", "award"),
+    EventKind.SUSPENDED: ("danger", "pause-circle"),
+    EventKind.RESTORED: ("success", "play-circle"),
+    EventKind.TRANSFERRED_OUT: ("dark", "send"),
+    EventKind.REGISTERED: ("primary", "box-arrow-in-right"),
+    EventKind.DECEASED: ("dark", "flower1"),
+}
+
+
+def _require_ledger(user):
+    if not (has_capability(user, "ledger.use") or user_scope(user, VIEW).self_member):
+        raise PermissionDenied(_("Your role does not give access to the member ledger."))
+
+
+def _form_errors_from(exc: ValidationError, form):
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def member_list(request):
+    _require_ledger(request.user)
+    if not has_capability(request.user, "ledger.use"):
+        own = selectors.member_queryset(request.user).first()
+        if own is None:
+            raise PermissionDenied(_("Your login is not linked to a member record."))
+        return redirect("members:detail", pk=own.pk)
+    filterset = MemberFilter(request.GET or {}, queryset=selectors.member_queryset(request.user), request=request)
+    if not filterset.is_valid():
+        queryset = filterset.queryset.none()
+    else:
+        queryset = filterset.qs
+    try:
+        per_page = int(request.GET.get("per_page", 20))
+    except ValueError:
+        per_page = 20
+    per_page = per_page if per_page in PAGE_SIZES else 20
+    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "columns": MEMBER_COLUMNS,
+        "rows": [(m, [(c, c.value(m)) for c in MEMBER_COLUMNS]) for m in page.object_list],
+        "query": query.urlencode(),
+        "per_page": per_page,
+        "page_sizes": PAGE_SIZES,
+    }
+    template = "members/partials/member_table.html" if request.htmx else "members/member_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def member_detail(request, pk):
+    _require_ledger(request.user)
+    member = selectors.member_get(request.user, pk, request=request)
+    can_edit = selectors.member_queryset(request.user, EDIT).filter(pk=pk).exists()
+    can_reveal = selectors.member_queryset(request.user, REVEAL).filter(pk=pk).exists()
+    actions = []
+    if can_edit:
+        for kind in flow.allowed_kinds(member.status):
+            style, icon = FLOW_ACTIONS[kind]
+            actions.append({"kind": kind, "label": EventKind(kind).label, "style": style, "icon": icon})
+    timeline = selectors.member_timeline(member)
+    latest = next((e for e in timeline), None)
+    context = {
+        "member": member,
+        "status_label": Status(member.status).label if member.status else _("Not registered"),
+        "can_edit": can_edit,
+        "can_reveal": can_reveal,
+        "actions": actions,
+        "timeline": timeline,
+        "correctable": latest if (can_edit and latest and latest.kind != EventKind.CORRECTION) else None,
+        "notes": member.notes.select_related("author"),
+        "tags": member.tags.all(),
+        "note_form": NoteForm() if can_edit else None,
+        "household_members": member.household.members.exclude(pk=member.pk) if member.household_id else [],
+    }
+    return render(request, "members/member_detail.html", context)
+
+
+@login_required
+def member_create(request):
+    if not has_capability(request.user, "member.create"):
+        raise PermissionDenied(_("Your role cannot add members."))
+    branches = editable_branches(request.user)
+    committee = branches.first().committee if branches.exists() else None
+    if committee is None:
+        raise PermissionDenied(_("Your role cannot add members."))
+    form = RegisterForm(request.POST or None, user=request.user, committee=committee)
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        try:
+            member = services.member_register(
+                actor=request.user,
+                data=data,
+                registered_on=data.pop("registered_on"),
+                reported=data.pop("reported"),
+            )
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("%(name)s has been added to the ledger.") % {"name": member.name})
+            return redirect("members:detail", pk=member.pk)
+    return render(request, "members/member_form.html", {"form": form, "creating": True})
+
+
+@login_required
+def member_edit(request, pk):
+    _require_ledger(request.user)
+    member = selectors.member_get(request.user, pk, EDIT, request=request)
+    form = MemberForm(request.POST or None, instance=member, user=request.user, committee=member.committee)
+    conflict = None
+    if request.method == "POST":
+        try:
+            expected = int(request.POST.get("version", ""))
+        except ValueError:
+            expected = -1
+        if form.is_valid():
+            try:
+                services.member_update(actor=request.user, member=member, expected_version=expected, data=form.service_data())
+            except ConcurrentEditError as exc:
+                conflict = exc.current
+                form.add_error(
+                    None,
+                    _("Someone else saved this member while you were editing. Their version is shown below; "
+                      "your changes were not saved. Check them and save again."),
+                )
+            except ValidationError as exc:
+                _form_errors_from(exc, form)
+            else:
+                messages.success(request, _("The changes to %(name)s have been saved.") % {"name": member.name})
+                return redirect("members:detail", pk=member.pk)
+    context = {"form": form, "member": member, "version": conflict.version if conflict else member.version, "conflict": conflict}
+    if conflict:
+        context["conflict_fields"] = _changed_fields(form, conflict)
+    return render(request, "members/member_form.html", context)
+
+
+def _changed_fields(form, current):
+    """The fields where the saved record differs from what this user submitted."""
+    rows = []
+    for name, field in form.fields.items():
+        if name in ("new_tags",):
+            continue
+        if name == "tags":
+            saved = ", ".join(sorted(t.name for t in current.tags.all()))
+            mine = ", ".join(sorted(t.name for t in (form.cleaned_data.get("tags") or [])))
+        elif name in ("id_number", "phone"):
+            continue
+        else:
+            saved = getattr(current, name, "")
+            mine = form.cleaned_data.get(name, "")
+            if hasattr(current, f"get_{name}_display"):
+                saved = getattr(current, f"get_{name}_display")()
+                mine = dict(field.choices).get(mine, mine) if hasattr(field, "choices") and not hasattr(mine, "pk") else mine
+        if str(saved or "") != str(mine or ""):
+            rows.append({"label": field.label, "saved": saved, "mine": mine})
+    return rows
+
+
+@login_required
+def flow_action(request, pk, kind):
+    _require_ledger(request.user)
+    if kind not in EventKind.values or kind == EventKind.CORRECTION:
+        raise PermissionDenied(_("Unknown flow event."))
+    member = selectors.member_get(request.user, pk, EDIT, request=request)
+    refusal = flow.refusal(member.status, kind)
+    form = FlowEventForm(request.POST or None, kind=kind, member=member)
+    if request.method == "POST" and not refusal and form.is_valid():
+        try:
+            services.flow_record_event(
+                actor=request.user,
+                member=member,
+                kind=kind,
+                effective_date=form.cleaned_data["effective_date"],
+                reason=form.cleaned_data.get("reason", ""),
+                lost_contact_cause=form.cleaned_data.get("lost_contact_cause"),
+                to_branch=form.cleaned_data.get("to_branch"),
+            )
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("“%(event)s” has been recorded for %(name)s.") % {"event": EventKind(kind).label, "name": member.name})
+            return redirect("members:detail", pk=member.pk)
+    before = Status(member.status).label if member.status else _("Not registered")
+    result = flow.status_after(member.status, kind) if not refusal else member.status
+    after = Status(result).label if result else before
+    return render(
+        request,
+        "members/flow_form.html",
+        {"form": form, "member": member, "kind_label": EventKind(kind).label, "refusal": refusal, "before": before, "after": after},
+    )
+
+
+@login_required
+def flow_correct(request, pk, event_pk):
+    _require_ledger(request.user)
+    member = selectors.member_get(request.user, pk, EDIT, request=request)
+    event = get_object_or_404(member.events, pk=event_pk)
+    form = CorrectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.flow_correct_latest(actor=request.user, member=member, event=event, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("The event has been voided by a correction."))
+            return redirect("members:detail", pk=member.pk)
+    return render(request, "members/correct_form.html", {"form": form, "member": member, "event": event})
+
+
+@login_required
+@require_POST
+def note_add(request, pk):
+    _require_ledger(request.user)
+    member = selectors.member_get(request.user, pk, EDIT, request=request)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.note_add(actor=request.user, member=member, noted_on=form.cleaned_data["noted_on"], text=form.cleaned_data["text"])
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("The note has been added."))
+            return redirect("members:detail", pk=member.pk)
+    for field, errs in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}：{'；'.join(errs)}" if label else "；".join(errs))
+    return redirect("members:detail", pk=member.pk)
+
+
+@login_required
+@require_POST
+def reveal(request, pk, field):
+    value = services.member_reveal(actor=request.user, member_id=pk, field=field, ip_address=client_ip(request))
+    return HttpResponse(format_html('<span class="font-monospace revealed">{}</span>', value))

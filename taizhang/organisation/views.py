@@ -1,0 +1,62 @@
+"""The organisation page: branches, their districts (editable mapping) and party groups."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from taizhang.core.permissions import VIEW, has_capability, user_scope
+from taizhang.organisation import services
+from taizhang.organisation.models import Branch, Committee, District
+
+
+def _committees(user):
+    scope = user_scope(user, VIEW)
+    ids = set(scope.committee_ids) | set(Branch.objects.filter(pk__in=scope.branch_ids).values_list("committee_id", flat=True))
+    if has_capability(user, "organisation.manage"):
+        from taizhang.accounts.models import RoleAssignment
+
+        ids |= set(RoleAssignment.objects.filter(user=user).values_list("committee_id", flat=True))
+    return Committee.objects.filter(pk__in=ids)
+
+
+@login_required
+def organisation(request):
+    committees = list(_committees(request.user))
+    if not committees:
+        raise PermissionDenied(_("Your role does not give access to the organisation."))
+    can_manage = has_capability(request.user, "organisation.manage")
+    branches = (
+        Branch.objects.filter(committee__in=committees)
+        .annotate(member_count=Count("members", distinct=True))
+        .prefetch_related("districts", "groups")
+        .order_by("committee_id", "sort_order")
+    )
+    districts = District.objects.filter(committee__in=committees).select_related("branch").order_by("sort_order")
+    return render(
+        request,
+        "organisation/organisation.html",
+        {"committees": committees, "branches": branches, "districts": districts, "can_manage": can_manage},
+    )
+
+
+@login_required
+@require_POST
+def district_update(request, pk):
+    if not has_capability(request.user, "organisation.manage"):
+        raise PermissionDenied(_("Your role cannot change the district mapping."))
+    district = get_object_or_404(District.objects.filter(committee__in=_committees(request.user)), pk=pk)
+    branch = Branch.objects.filter(committee=district.committee, pk=request.POST.get("branch") or 0).first()
+    if branch is None:
+        messages.error(request, _("District %(d)s: choose one of the committee's branches.") % {"d": district.name})
+        return redirect("organisation:index")
+    try:
+        services.district_set_branch(actor=request.user, district=district, branch=branch)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("District %(d)s now maps to %(b)s.") % {"d": district.name, "b": branch.name})
+    return redirect("organisation:index")
