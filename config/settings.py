@@ -67,8 +67,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "taizhang.accounts.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "taizhang.accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -136,7 +136,8 @@ LOCKOUT_FAILURES = env_int("TAIZHANG_LOCKOUT_FAILURES", 5)
 LOCKOUT_MINUTES = env_int("TAIZHANG_LOCKOUT_MINUTES", 30)
 IDLE_TIMEOUT_MINUTES = env_int("TAIZHANG_IDLE_TIMEOUT_MINUTES", 30)
 ADMIN_IDLE_TIMEOUT_MINUTES = env_int("TAIZHANG_ADMIN_IDLE_TIMEOUT_MINUTES", 15)
-SESSION_COOKIE_AGE = 12 * 3600  # absolute limit
+SESSION_ABSOLUTE_HOURS = env_int("TAIZHANG_SESSION_ABSOLUTE_HOURS", 12)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
 AUDIT_RETENTION_DAYS = env_int("TAIZHANG_AUDIT_RETENTION_DAYS", 365)
 ELDERLY_AGE = env_int("TAIZHANG_ELDERLY_AGE", 60)

@@ -1,3 +1,5 @@
+from django.db.models import Q
+
 from taizhang.accounts.models import RoleAssignment, User
 
 
@@ -12,6 +14,8 @@ def managed_committees(user):
 def users_of(committees):
     """Users holding any role in these committees, plus users with no role at all (new logins)."""
     return (
-        User.objects.filter(role_assignments__committee__in=committees).distinct()
-        | User.objects.filter(role_assignments__isnull=True)
-    ).prefetch_related("role_assignments__branch", "role_assignments__committee").order_by("username")
+        User.objects.filter(Q(role_assignments__committee__in=committees) | Q(role_assignments__isnull=True))
+        .distinct()
+        .prefetch_related("role_assignments__branch", "role_assignments__committee")
+        .order_by("username")
+    )

@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "taizhang.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from taizhang.core import maintenance  # noqa: F401  (registers the SQLite maintenance function)

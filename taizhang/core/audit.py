@@ -6,7 +6,6 @@ import decimal
 from taizhang.core.models import AuditEntry
 
 
-
 def _jsonable(value):
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}

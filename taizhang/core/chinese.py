@@ -1,14 +1,15 @@
 """Chinese specifics: citizen ID numbers, mobile numbers, pinyin. Shared by forms and imports."""
 
+import datetime
 import re
 import unicodedata
 from dataclasses import dataclass
-import datetime
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 from stdnum import exceptions as stdnum_exceptions
+from stdnum import numdb
 from stdnum.cn import ric
 
 
@@ -22,6 +23,29 @@ class CitizenId:
     number: str
     birth_date: datetime.date
     gender: str  # "M" or "F"
+
+
+def _known_region(code: str) -> bool:
+    """Is this 6-digit address code a county in the national table, in any period?"""
+    info = numdb.get("cn/loc").info(code)
+    return len(info) > 1 and any("county" in fields for _part, fields in info[1:])
+
+
+def _validate_ric(value: str) -> None:
+    """``stdnum.cn.ric.validate``, except that the region code need not exist in the birth year.
+
+    The address code is the one in force when the number was issued (1984 onwards), so people born
+    before a district was created (e.g. 市南区 370202 since 1983) carry it legitimately
+    (python-stdnum issue #442). The birth date and check digit are still checked.
+    """
+    try:
+        ric.validate(value)
+    except stdnum_exceptions.InvalidComponent:
+        ric.get_birth_date(value)  # raises InvalidComponent for an impossible date
+        if not _known_region(value[:6]):
+            raise
+        if ric.calc_check_digit(value) != value[-1]:
+            raise stdnum_exceptions.InvalidChecksum() from None
 
 
 def parse_citizen_id(raw: str) -> CitizenId:
@@ -44,7 +68,7 @@ def parse_citizen_id(raw: str) -> CitizenId:
             code="format",
         )
     try:
-        ric.validate(value)
+        _validate_ric(value)
     except stdnum_exceptions.InvalidChecksum as exc:
         raise ValidationError(
             _("The check digit (last character) of the citizen ID number is wrong."), code="checksum"

@@ -1,7 +1,8 @@
 """The member ledger (台账): members, their flow history, households, tags and behaviour notes.
 
 Derived values (age, 60+ flag, party age, current status) are never stored: status comes from the
-flow events (see ``selectors.annotate_status``), ages from dates.
+flow events (see ``selectors.annotate_status``), ages from dates. ``Member.current_event`` only points
+at the newest event so today's status is a join rather than a correlated subquery per row.
 """
 
 import datetime
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.core import crypto
 from taizhang.core.masking import mask_id_number, mask_phone
@@ -196,6 +198,16 @@ class Member(models.Model):
     interests = models.CharField(_("interests"), max_length=200, blank=True)
 
     last_contact_date = models.DateField(_("last contact"), null=True, blank=True)
+    current_event = models.ForeignKey(
+        "FlowEvent",
+        verbose_name=_("latest flow event"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Pointer to the newest event; the current status is read from it, never stored here."),
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -281,14 +293,14 @@ class EventKind(models.TextChoices):
     MOVED_BRANCH = "moved_branch", _("Moved branch")
     LEFT_BEIJING = "left_beijing", _("Left Beijing (outflow)")
     RETURNED = "returned", _("Returned to Beijing")
-    TRANSFERRED_OUT = "transferred_out", _("Transferred out")
-    LOST_CONTACT = "lost_contact", _("Lost contact")
+    TRANSFERRED_OUT = "transferred_out", pgettext_lazy("flow event", "Transferred out")
+    LOST_CONTACT = "lost_contact", pgettext_lazy("flow event", "Lost contact")
     CONTACT_RESTORED = "contact_restored", _("Contact restored")
-    CONTACTED = "contacted", _("Contact recorded")
-    SUSPENDED = "suspended", _("Membership suspended")
+    CONTACTED = "contacted", pgettext_lazy("flow event", "Record a contact")
+    SUSPENDED = "suspended", pgettext_lazy("flow event", "Membership suspended")
     RESTORED = "restored", _("Membership restored")
     PROBATION_COMPLETED = "probation_completed", _("Probation completed")
-    DECEASED = "deceased", _("Deceased")
+    DECEASED = "deceased", pgettext_lazy("flow event", "Deceased")
     CORRECTION = "correction", _("Correction")
 
 

@@ -5,7 +5,7 @@ import re
 from collections import Counter
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -26,7 +26,16 @@ def _latest_event(day: datetime.date | None):
 
 
 def annotate_status(queryset, day: datetime.date | None = None):
-    """Add ``status`` (and ``branch_on``) as of ``day`` (today's state when None) from the events."""
+    """Add ``status`` (and ``branch_on``) as of ``day`` from the events.
+
+    Today's state (``day`` None) is read through ``Member.current_event`` (a join); a past date
+    finds the latest event on or before it (a correlated subquery).
+    """
+    if day is None:
+        return queryset.annotate(
+            status=Coalesce(F("current_event__status_after"), Value("")),
+            branch_on=F("current_event__branch_after"),
+        )
     latest = _latest_event(day)
     return queryset.annotate(
         status=Coalesce(Subquery(latest.values("status_after")[:1]), Value("")),
@@ -111,18 +120,19 @@ def roster_counts(user=None, day: datetime.date | None = None, *, committee=None
     With ``user`` the counts are limited to what the user may see; without (commands run by the
     operator) they cover ``committee`` or every committee.
     """
-    day = day or timezone.localdate()
     qs = Member.objects.all()
     if user is not None:
         qs = restrict(qs, user)
     if committee is not None:
         qs = qs.filter(committee=committee)
-    qs = annotate_status(qs, day).filter(status__in=ROSTER_STATUSES)
-    by_branch, by_category, by_status = Counter(), Counter(), Counter()
-    for branch_id, category, status in qs.values_list("branch_on", "category", "status").iterator(chunk_size=5000):
-        by_branch[branch_id] += 1
-        by_category[category] += 1
-        by_status[status] += 1
+    today = timezone.localdate()
+    qs = annotate_status(qs, None if day is None or day >= today else day).filter(status__in=ROSTER_STATUSES)
+    day = day or today
+    def grouped(field):
+        rows = qs.order_by().values(field).annotate(n=Count("pk")).values_list(field, "n")
+        return Counter(dict(rows))
+
+    by_branch, by_category, by_status = grouped("branch_on"), grouped("category"), grouped("status")
     branches = {b.pk: b.name for b in Branch.objects.filter(pk__in=by_branch)}
     return {
         "as_of": day.isoformat(),

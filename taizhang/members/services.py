@@ -53,7 +53,10 @@ PLAIN_FIELDS = [
 AUDITED_FIELDS = PLAIN_FIELDS + ["id_number", "phone", "tags"]
 
 
-def founding_date() -> datetime.date:
+def founding_date(committee=None) -> datetime.date:
+    """Nobody is on a committee's roster before it was founded."""
+    if committee is not None and committee.founded_on:
+        return committee.founded_on
     return datetime.date.fromisoformat(settings.COMMITTEE_FOUNDED)
 
 
@@ -187,7 +190,7 @@ def member_register(*, actor, data: dict, registered_on: datetime.date, reported
     if not can_in_branch(actor, branch, EDIT):
         raise PermissionDenied(_("You may not add members to this branch."))
     cleaned = validate_member_data(data)
-    _validate_event_date(registered_on, last=None)
+    _validate_event_date(registered_on, last=None, committee=branch.committee)
     _check_duplicate(cleaned["id_number"])
     member = Member(committee_id=branch.committee_id)
     for name in PLAIN_FIELDS:
@@ -196,6 +199,7 @@ def member_register(*, actor, data: dict, registered_on: datetime.date, reported
     member.name_pinyin = pinyin_full(member.name)
     member.name_initials = pinyin_initials(member.name)
     _set_numbers(member, cleaned["id_number"], cleaned["phone"])
+    member.last_contact_date = registered_on  # registration is contact (flow.CONTACT_KINDS)
     try:
         with transaction.atomic():
             member.save()
@@ -262,14 +266,15 @@ def _latest_event(member: Member) -> FlowEvent | None:
     return member.events.order_by("-effective_date", "-id").first()
 
 
-def _validate_event_date(day: datetime.date, last: FlowEvent | None) -> None:
+def _validate_event_date(day: datetime.date, last: FlowEvent | None, committee=None) -> None:
     if day is None:
         raise ValidationError({"effective_date": [_("Enter the effective date.")]})
     if day > timezone.localdate():
         raise ValidationError({"effective_date": [_("The effective date cannot be in the future.")]})
-    if day < founding_date():
+    founded = founding_date(committee)
+    if day < founded:
         raise ValidationError(
-            {"effective_date": [_("The effective date cannot be before the committee was founded (%(d)s).") % {"d": founding_date().isoformat()}]}
+            {"effective_date": [_("The effective date cannot be before the committee was founded (%(d)s).") % {"d": founded.isoformat()}]}
         )
     if last is not None and day < last.effective_date:
         raise ValidationError(
@@ -301,6 +306,7 @@ def _record(*, actor, member, kind, effective_date, reason="", details=None, sta
         status_after=new_status,
         branch_after=branch_after or to_branch or member.branch,
     )
+    Member.objects.filter(pk=member.pk).update(current_event=event)
     audit_log(
         actor=actor,
         action=f"flow.{kind}",
@@ -327,13 +333,13 @@ def flow_record_event(*, actor, member: Member, kind: str, effective_date: datet
     if kind in (EventKind.CORRECTION, EventKind.REGISTERED) and not member.events.exists():
         raise ValidationError({"kind": [_("Register the member first.")]})
     if kind == EventKind.CORRECTION:
-        raise ValidationError({"kind": [_("Use “correct the latest event” to record a correction.")]})
+        raise ValidationError({"kind": [_("To correct a mistake, use “Correct this event” on the member's latest event.")]})
     last = _latest_event(member)
     status = last.status_after if last else flow.NOT_REGISTERED
     why = flow.refusal(status, kind)
     if why:
         raise ValidationError({"kind": [why]})
-    _validate_event_date(effective_date, last)
+    _validate_event_date(effective_date, last, member.committee)
     details = dict(details or {})
     if kind == EventKind.LOST_CONTACT and not lost_contact_cause:
         raise ValidationError({"lost_contact_cause": [_("Choose the lost-contact cause.")]})

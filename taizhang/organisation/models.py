@@ -2,12 +2,13 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Committee(models.Model):
     """A mobile party members committee (流动党员党委)."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(pgettext_lazy("organisation", "name"), max_length=100, unique=True)
     founded_on = models.DateField(_("founded on"))
 
     class Meta:
@@ -25,7 +26,7 @@ class Branch(models.Model):
     committee = models.ForeignKey(
         Committee, verbose_name=_("committee"), on_delete=models.PROTECT, related_name="branches"
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("organisation", "name"), max_length=100)
     code = models.SlugField(_("code"), max_length=30)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -48,7 +49,7 @@ class District(models.Model):
     committee = models.ForeignKey(
         Committee, verbose_name=_("committee"), on_delete=models.PROTECT, related_name="districts"
     )
-    name = models.CharField(_("name"), max_length=20)
+    name = models.CharField(pgettext_lazy("organisation", "name"), max_length=20)
     branch = models.ForeignKey(
         Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="districts"
     )
@@ -72,7 +73,7 @@ class PartyGroup(models.Model):
     branch = models.ForeignKey(
         Branch, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="groups"
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("organisation", "name"), max_length=100)
 
     class Meta:
         verbose_name = _("party group")

@@ -1,0 +1,131 @@
+# Taizhang (台账) — one entry point for people and CI.
+#
+#   make run    install everything, prepare the database and demo data, serve on http://127.0.0.1:8000
+#   make test   install everything and run the test suite on SQLite (browser tests excluded)
+#
+# Everything is installed from lock files into .venv/ and node_modules/; both steps are skipped when the
+# lock files have not changed since the last install (stamp files keyed on the lock files' hash).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+PYTEST := $(PY) -m pytest
+TEST_WORKERS ?= 2
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+CHROMIUM ?= /usr/bin/chromium
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_NO_INPUT := 1
+
+PY_LOCK_HASH := $(shell cat requirements.lock requirements-dev.lock | sha256sum | cut -c1-16)
+NPM_LOCK_HASH := $(shell cat package-lock.json | sha256sum | cut -c1-16)
+PY_STAMP := $(VENV)/.stamp-pip-$(PY_LOCK_HASH)
+NPM_STAMP := node_modules/.stamp-npm-$(NPM_LOCK_HASH)
+
+# The test suite always runs on the settings' local defaults (SQLite, local-memory cache, development),
+# whatever the caller's shell exports; test-pg then sets DATABASE_URL explicitly.
+TEST_ENV := env -u DATABASE_URL -u REDIS_URL -u TAIZHANG_ENV -u DJANGO_DEBUG -u DJANGO_SETTINGS_MODULE
+
+.PHONY: help install assets messages migrate demo run test test-pg test-browser lint check clean
+
+help:
+	@echo "Taizhang 台账"
+	@echo "  make run           install, migrate, load demo data into an empty database, serve on http://127.0.0.1:8000"
+	@echo "  make test          run the test suite on SQLite (no browser tests) + makemigrations --check"
+	@echo "  make test-pg       run the test suite on PostgreSQL (PG_TEST_URL=$(PG_TEST_URL))"
+	@echo "  make test-browser  run the browser tests (pytest -m browser) in Debian's $(CHROMIUM)"
+	@echo "  make lint          ruff check"
+	@echo "  make check         manage.py check + makemigrations --check"
+	@echo "  make install | assets | messages | migrate | demo | clean"
+
+## Python: .venv with the hash-locked runtime + development dependencies ------------------------------
+install: $(PY_STAMP)
+
+$(PY_STAMP):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required (found " + sys.version.split()[0] + ")")'
+	@if ! $(PY) -c 'import sys' >/dev/null 2>&1 || ! $(PY) -m pip --version >/dev/null 2>&1; then \
+		rm -rf $(VENV); \
+		echo "==> creating $(VENV) with $$($(PYTHON) --version)"; \
+		if ! $(PYTHON) -m venv $(VENV); then \
+			rm -rf $(VENV); \
+			if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+				echo "==> installing Debian's python3-venv"; \
+				DEBIAN_FRONTEND=noninteractive apt-get install -y python3-venv \
+					|| { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y python3-venv; }; \
+				$(PYTHON) -m venv $(VENV); \
+			else \
+				echo "Cannot create a virtual environment: install python3-venv (apt-get install python3-venv)" >&2; \
+				exit 1; \
+			fi; \
+		fi; \
+	fi
+	@echo "==> installing Python dependencies from requirements.lock + requirements-dev.lock"
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock -r requirements-dev.lock
+	@rm -f $(VENV)/.stamp-pip-*
+	@touch $@
+
+## Front-end packages from package-lock.json, served as static files (never from a CDN) -----------------
+assets: $(NPM_STAMP)
+
+$(NPM_STAMP):
+	@command -v npm >/dev/null || { echo "npm is required (Node.js 20+): apt-get install nodejs npm" >&2; exit 1; }
+	@echo "==> installing front-end packages from package-lock.json"
+	npm ci --no-audit --no-fund
+	@touch $@
+
+## Translations: locale/<lang>/LC_MESSAGES/django.po -> .mo (Babel, no GNU gettext needed) ------------------
+messages: install
+	@if compgen -G 'locale/*/LC_MESSAGES/django.po' >/dev/null; then \
+		$(VENV)/bin/pybabel compile -d locale -D django --statistics; \
+	else \
+		echo "==> no locale/*/LC_MESSAGES/django.po yet; skipping translations"; \
+	fi
+
+## Database ---------------------------------------------------------------------------------------
+migrate: install
+	$(MANAGE) migrate --noinput
+
+demo: migrate
+	$(MANAGE) load_demo
+
+## Serve: migrate, demo data if the database is empty, collectstatic, gunicorn -----------------------------
+run: install assets messages
+	@bash scripts/run.sh
+
+## Tests --------------------------------------------------------------------------------------------
+# staticfiles/ exists so whitenoise does not warn about a missing STATIC_ROOT in every test (collectstatic
+# fills it only in `make run`).
+staticfiles:
+	@mkdir -p $@
+
+test: install assets messages | staticfiles
+	$(TEST_ENV) $(PYTEST) -m "not browser" -n $(TEST_WORKERS)
+	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
+
+# pytest-django creates test_<name> (here test_test_gw0, test_test_gw1 with -n); --create-db drops stale ones.
+test-pg: install assets messages | staticfiles
+	$(TEST_ENV) DATABASE_URL=$(PG_TEST_URL) $(PYTEST) -m "not browser" -n $(TEST_WORKERS) --create-db
+
+# Debian's chromium, never a browser downloaded by Playwright; the fixtures read CHROMIUM_PATH.
+test-browser: install assets messages | staticfiles
+	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) is missing: apt-get install -y chromium fonts-noto-cjk" >&2; exit 1; }
+	$(TEST_ENV) CHROMIUM_PATH=$(CHROMIUM) $(PYTEST) -m browser -p no:xdist
+
+## Static checks ------------------------------------------------------------------------------------
+lint: install
+	$(VENV)/bin/ruff check .
+
+check: install
+	$(TEST_ENV) $(MANAGE) check
+	$(TEST_ENV) $(MANAGE) makemigrations --check --dry-run
+
+## Remove everything generated (keeps db/, the local data) ----------------------------------------------
+clean:
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache .hypothesis test-artifacts
+	find . -path ./db -prune -o -name '__pycache__' -type d -prune -exec rm -rf {} + -o -name '*.mo' -path '*/locale/*' -exec rm -f {} +

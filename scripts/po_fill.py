@@ -1,0 +1,50 @@
+"""Fill chosen entries of the zh_Hans catalogue and list what is still untranslated or fuzzy.
+
+    .venv/bin/python scripts/po_fill.py            # report only
+    (edit TRANSLATIONS below, then run again to apply)
+
+Keys are (context or None, msgid). Used after ``manage.py makemessages -l zh_Hans``.
+"""
+
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+
+PO = Path(__file__).resolve().parent.parent / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+
+TRANSLATIONS = {
+    ("flow event", "Transferred out"): "转出",
+    ("flow event", "Lost contact"): "失联",
+    ("flow event", "Record a contact"): "记录联系",
+    ("flow event", "Membership suspended"): "停止党籍",
+    ("flow event", "Deceased"): "去世",
+    (None, "To correct a mistake, use “Correct this event” on the member's latest event."): "如需更正错误，请在该党员最近一条流动记录上点击“更正此事项”。",
+    ("organisation", "name"): "名称",
+}
+
+
+def main():
+    with PO.open("rb") as f:
+        catalog = read_po(f, locale="zh_Hans")
+    missing = []
+    for message in catalog:
+        if not message.id:
+            continue
+        key = (message.context, message.id if isinstance(message.id, str) else message.id[0])
+        if key in TRANSLATIONS:
+            text = TRANSLATIONS[key]
+            message.string = (text,) if isinstance(message.id, tuple) else text
+            message.flags.discard("fuzzy")
+            message.previous_id = []
+        empty = not message.string if isinstance(message.string, str) else not all(message.string)
+        if empty or "fuzzy" in message.flags:
+            missing.append(key)
+    with PO.open("wb") as f:
+        write_po(f, catalog, width=120, omit_header=False)
+    for key in missing:
+        print("untranslated:", key)
+    print(f"{len(catalog)} entries, {len(missing)} untranslated")
+
+
+if __name__ == "__main__":
+    main()
