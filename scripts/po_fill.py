@@ -20,6 +20,16 @@ TRANSLATIONS = {
     ("flow event", "Deceased"): "去世",
     (None, "To correct a mistake, use “Correct this event” on the member's latest event."): "如需更正错误，请在该党员最近一条流动记录上点击“更正此事项”。",
     ("organisation", "name"): "名称",
+    (None, "All results"): "全部结果",
+    (None, "Find a member"): "查找党员",
+    (None, "No contact for %(n)s+ months"): "超过%(n)s个月未联系",
+    (None, "yes"): "是",
+    (None, "no"): "否",
+    (None, "Name, pinyin, phone, ID last 4"): "姓名/拼音/手机/身份证后4位",
+    (None, "Now %(masked)s. Leave empty to keep it."): "当前为 %(masked)s，留空表示不修改。",
+    (None, "Ledger of the mobile party members committee: flow, study, activities, behaviour and work"): "流动党员党委台账：流入流出、学习、活动、行为特征与工作情况",
+    (None, "None yet."): "暂无。",
+    (None, "This field is required."): "此项为必填项。",
 }
 
 

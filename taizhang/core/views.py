@@ -42,6 +42,11 @@ def home(request):
             selectors.member_queryset(request.user).filter(status__in=selectors.ROSTER_STATUSES), "60plus"
         ).count()
         context["scope_label"] = _scope_label(request.user)
+        context["contact_overdue"] = selectors.contact_overdue(request.user).count()
+        context["overdue_months"] = selectors.CONTACT_WARNING_MONTHS
+        by_status = selectors.roster_status_counts(context["counts"])
+        context["outflow"] = by_status.get("outflow", 0)
+        context["lost"] = by_status.get("lost", 0)
     elif user_scope(request.user).self_member:
         context["own"] = selectors.member_queryset(request.user).first()
     return render(request, "core/home.html", context)
@@ -70,7 +75,7 @@ def audit_log_list(request):
 
     if not has_capability(request.user, "audit.view"):
         raise PermissionDenied(_("Only the audit administrator can read the audit log."))
-    filterset = AuditFilter(request.GET or None, queryset=AuditEntry.objects.all())
+    filterset = AuditFilter(request.GET, queryset=AuditEntry.objects.all())
     queryset = filterset.qs if filterset.is_valid() else AuditEntry.objects.none()
     page = Paginator(queryset.order_by("-timestamp", "-id"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -41,7 +41,7 @@ class MemberFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_q",
-        widget=forms.TextInput(attrs={"placeholder": _("name, pinyin or initials, phone, last 4 of ID"), "type": "search"}),
+        widget=forms.TextInput(attrs={"placeholder": _("Name, pinyin, phone, ID last 4"), "type": "search"}),
     )
     branch = django_filters.ModelChoiceFilter(label=_("branch"), queryset=Branch.objects.none(), empty_label=_("All branches"))
     category = django_filters.ChoiceFilter(label=_("category"), choices=Category.choices, empty_label=_("All categories"))

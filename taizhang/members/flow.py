@@ -5,7 +5,7 @@ Pure functions over (status, event kind) so the rules are tested without a datab
 
 from django.utils.translation import gettext as _
 
-from taizhang.members.models import ROSTER_STATUSES, EventKind, Status
+from taizhang.members.models import ROSTER_STATUSES, EventKind, MembershipType, Status
 
 S = Status
 K = EventKind
@@ -33,10 +33,12 @@ TRANSITIONS = {
 CONTACT_KINDS = {K.REGISTERED, K.REPORTED, K.RETURNED, K.CONTACT_RESTORED, K.CONTACTED, K.RESTORED}
 
 
-def refusal(status: str, kind: str) -> str | None:
+def refusal(status: str, kind: str, membership_type: str | None = None) -> str | None:
     """Why ``kind`` may not follow ``status`` (a Chinese message), or None when it may."""
     if status == S.DECEASED:
         return _("This member is recorded as deceased; no further events can be recorded.")
+    if kind == K.PROBATION_COMPLETED and membership_type == MembershipType.FULL:
+        return _("This member is already a full member.")
     allowed, _result = TRANSITIONS[kind]
     if status in allowed:
         return None
@@ -68,8 +70,6 @@ def status_after(status: str, kind: str) -> str:
     return status if result is None else result
 
 
-def allowed_kinds(status: str) -> list:
+def allowed_kinds(status: str, membership_type: str | None = None) -> list:
     """The events that may be recorded next, in menu order."""
-    if status == S.DECEASED:
-        return []
-    return [kind for kind, (allowed, _r) in TRANSITIONS.items() if status in allowed]
+    return [kind for kind in TRANSITIONS if refusal(status, kind, membership_type) is None]

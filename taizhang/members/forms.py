@@ -92,14 +92,24 @@ class MemberForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["branch"].disabled = True
             self.fields["branch"].help_text = _("Use “move branch” on the member page to change the branch.")
-            self.initial.setdefault("id_number", self.instance.id_number)
-            self.initial.setdefault("phone", self.instance.phone)
+            # The full numbers are never put into the page (that would bypass the logged reveal):
+            # left empty, they stay as they are.
+            self.fields["id_number"].required = False
+            self.fields["id_number"].help_text = _("Now %(masked)s. Leave empty to keep it.") % {
+                "masked": self.instance.id_number_masked
+            }
+            self.fields["phone"].help_text = _("Now %(masked)s. Leave empty to keep it.") % {
+                "masked": self.instance.phone_masked or "—"
+            }
         self.district_branch_map = json.dumps({d.pk: d.branch_id for d in self.fields["district"].queryset})
 
     def clean(self):
         data = super().clean()
         if self.errors:
             return data
+        if self.instance.pk:
+            data["id_number"] = data.get("id_number") or self.instance.id_number
+            data["phone"] = data.get("phone") or self.instance.phone
         try:
             cleaned = services.validate_member_data(data)
         except ValidationError as exc:

@@ -317,20 +317,27 @@ class LostContactCause(models.IntegerChoices):
 
 
 class FlowEventQuerySet(models.QuerySet):
+    def effective(self):
+        """The effective history: without corrections and without the events they voided."""
+        return self.exclude(kind=EventKind.CORRECTION).filter(corrected_by__isnull=True)
+
     def update(self, **kwargs):
         raise TypeError("flow events are append-only; record a correcting event instead")
 
     def delete(self):
         raise TypeError("flow events are append-only; record a correcting event instead")
 
+    _raw_delete = delete
+
 
 class FlowEvent(models.Model):
     """One entry in a member's append-only flow history (流入/流出).
 
     ``status_after`` and ``branch_after`` are the state that results from this event, fixed when the
-    event is recorded; the current status and any as-of roster come from the latest event on or
-    before the date. A mistake is voided by a CORRECTION event that points at it (``corrects``) and
-    carries the state from before the mistaken event, on the same effective date.
+    event is recorded; the current status and any as-of roster come from the latest event of the
+    *effective history* on or before the date. A mistake is voided by a CORRECTION event that points
+    at it (``corrects``); both then leave the effective history (``FlowEventQuerySet.effective``) but
+    stay in the timeline.
     """
 
     member = models.ForeignKey(
@@ -381,3 +388,6 @@ class FlowEvent(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise TypeError("flow events are append-only; record a correcting event instead")
         super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("flow events are append-only; record a correcting event instead")

@@ -19,7 +19,7 @@ from taizhang.organisation.models import Branch
 
 
 def _latest_event(day: datetime.date | None):
-    events = FlowEvent.objects.filter(member=OuterRef("pk"))
+    events = FlowEvent.objects.effective().filter(member=OuterRef("pk"))
     if day is not None:
         events = events.filter(effective_date__lte=day)
     return events.order_by("-effective_date", "-id")
@@ -141,6 +141,32 @@ def roster_counts(user=None, day: datetime.date | None = None, *, committee=None
         "by_category": {str(Category(c).label): n for c, n in by_category.most_common()},
         "by_status": {str(Status(s).label): n for s, n in by_status.most_common()},
     }
+
+
+CONTACT_WARNING_MONTHS = 5  # DOMAIN_RULES.md: warn at 5 months without contact, lost at 6
+
+
+def contact_overdue(user, months: int = CONTACT_WARNING_MONTHS, today: datetime.date | None = None):
+    """Members on the roster (not already lost) with no contact for ``months`` months or more."""
+    today = today or timezone.localdate()
+    month = today.month - months
+    year = today.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    try:
+        limit = today.replace(year=year, month=month)
+    except ValueError:
+        limit = today.replace(year=year, month=month, day=28)
+    return (
+        member_queryset(user)
+        .filter(status__in=[s for s in ROSTER_STATUSES if s != Status.LOST])
+        .filter(Q(last_contact_date__lte=limit) | Q(last_contact_date__isnull=True))
+    )
+
+
+def roster_status_counts(counts: dict) -> dict:
+    """``roster_counts``' by_status keyed by status code instead of label."""
+    labels = {str(s.label): s.value for s in Status}
+    return {labels[label]: n for label, n in counts["by_status"].items() if label in labels}
 
 
 def recent_events(user, limit: int = 10):

@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,7 @@ from taizhang.members.models import (
     Status,
     Tag,
 )
+from taizhang.organisation.models import Branch
 
 # Fields a form may set directly; personal numbers and tags are handled separately.
 PLAIN_FIELDS = [
@@ -51,6 +52,7 @@ PLAIN_FIELDS = [
     "interests",
 ]
 AUDITED_FIELDS = PLAIN_FIELDS + ["id_number", "phone", "tags"]
+REQUIRED_FIELDS = ["name", "membership_type", "join_date", "category"]
 
 
 def founding_date(committee=None) -> datetime.date:
@@ -78,6 +80,10 @@ def validate_member_data(data: dict) -> dict:
     """
     errors: dict[str, list[str]] = {}
     cleaned = dict(data)
+    for name in REQUIRED_FIELDS:
+        value = data.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            errors.setdefault(name, []).append(_("This field is required."))
 
     ident = None
     try:
@@ -204,7 +210,9 @@ def member_register(*, actor, data: dict, registered_on: datetime.date, reported
         with transaction.atomic():
             member.save()
     except IntegrityError as exc:
-        raise ValidationError({"id_number": [_("A member with this citizen ID number is already in the ledger.")]}) from exc
+        if Member.objects.filter(id_number_hash=member.id_number_hash).exists():
+            raise ValidationError({"id_number": [_("A member with this citizen ID number is already in the ledger.")]}) from exc
+        raise
     if "tags" in cleaned:
         member.tags.set(cleaned["tags"])
     audit_log(actor=actor, action="member.create", obj=member, new=_snapshot(member) | {"tags": [t.name for t in member.tags.all()]})
@@ -262,8 +270,14 @@ def _lock_for_edit(actor, member: Member) -> Member:
 # --- flow events ------------------------------------------------------------------------------
 
 
-def _latest_event(member: Member) -> FlowEvent | None:
-    return member.events.order_by("-effective_date", "-id").first()
+def _latest_event(member: Member, before: FlowEvent | None = None) -> FlowEvent | None:
+    """The newest event of the member's effective history (optionally: the one before ``before``)."""
+    events = FlowEvent.objects.effective().filter(member=member)
+    if before is not None:
+        events = events.filter(effective_date__lte=before.effective_date).exclude(pk=before.pk).exclude(
+            effective_date=before.effective_date, id__gt=before.pk
+        )
+    return events.order_by("-effective_date", "-id").first()
 
 
 def _validate_event_date(day: datetime.date, last: FlowEvent | None, committee=None) -> None:
@@ -306,7 +320,8 @@ def _record(*, actor, member, kind, effective_date, reason="", details=None, sta
         status_after=new_status,
         branch_after=branch_after or to_branch or member.branch,
     )
-    Member.objects.filter(pk=member.pk).update(current_event=event)
+    if kind != EventKind.CORRECTION:
+        Member.objects.filter(pk=member.pk).update(current_event=event)
     audit_log(
         actor=actor,
         action=f"flow.{kind}",
@@ -361,6 +376,11 @@ def flow_record_event(*, actor, member: Member, kind: str, effective_date: datet
             raise ValidationError({"kind": [_("This member is already a full member.")]})
         if effective_date < member.join_date:
             raise ValidationError({"effective_date": [_("Probation cannot end before the join date.")]})
+        if effective_date > _add_years(member.join_date, 2):
+            raise ValidationError({"effective_date": [_(
+                "Probation lasts one year and can be extended once by at most one year; "
+                "the full membership date is more than two years after the join date."
+            )]})
     if kind == EventKind.REGISTERED:
         details.setdefault("reported", True)
 
@@ -386,16 +406,23 @@ def _apply_side_effects(member: Member, event: FlowEvent) -> None:
 
 @transaction.atomic
 def flow_correct_latest(*, actor, member: Member, event: FlowEvent, reason: str) -> FlowEvent:
-    """Void the member's latest event with a correcting event; the state reverts to before it."""
+    """Void the member's latest event with a correcting event; the state reverts to before it.
+
+    The voided event and its correction stay in the timeline but leave the effective history, so
+    the right event can then be recorded with its right date (also an earlier one), and as-of
+    counts on every date ignore the mistake.
+    """
     member = _lock_for_edit(actor, member)
     if not reason.strip():
         raise ValidationError({"reason": [_("Say what was wrong with the event you are correcting.")]})
-    valid = list(member.events.order_by("-effective_date", "-id")[:2])
-    if not valid or valid[0].pk != event.pk:
-        raise ValidationError({"kind": [_("Only the latest event can be corrected; correct later events first.")]})
     if event.kind == EventKind.CORRECTION:
         raise ValidationError({"kind": [_("A correction cannot itself be corrected; record the right event instead.")]})
-    previous = _previous_state(member, event)
+    latest = _latest_event(member)
+    if latest is None or latest.pk != event.pk:
+        raise ValidationError({"kind": [_("Only the latest event can be corrected; correct later events first.")]})
+    previous = _latest_event(member, before=event)
+    status = previous.status_after if previous else flow.NOT_REGISTERED
+    branch_id = previous.branch_after_id if previous else (event.from_branch_id or event.branch_after_id)
     correction = _record(
         actor=actor,
         member=member,
@@ -405,30 +432,25 @@ def flow_correct_latest(*, actor, member: Member, event: FlowEvent, reason: str)
         details={"corrected_kind": event.kind, "corrected_date": event.effective_date.isoformat()},
         status_before=event.status_after,
         corrects=event,
-        status_after=previous["status"],
-        branch_after=previous["branch"],
+        status_after=status,
+        branch_after=Branch.objects.get(pk=branch_id),
     )
-    updates = {}
-    if correction.branch_after_id != member.branch_id:
-        updates.update(branch_id=correction.branch_after_id, party_group=None)
+    updates = {"current_event": previous, "last_contact_date": _last_contact(member)}
+    if branch_id != member.branch_id:
+        updates.update(branch_id=branch_id, party_group=None)
     if event.kind == EventKind.PROBATION_COMPLETED:
         updates.update(membership_type=MembershipType.PROBATIONARY, full_membership_date=None)
     Member.objects.filter(pk=member.pk).update(version=F("version") + 1, **updates)
     return correction
 
 
-def _previous_state(member, event):
-    """The state just before ``event``: the status/branch after the event recorded before it."""
-    before = (
-        member.events.filter(effective_date__lte=event.effective_date)
-        .exclude(pk=event.pk)
-        .exclude(effective_date=event.effective_date, id__gt=event.pk)
-        .order_by("-effective_date", "-id")
-        .first()
+def _last_contact(member: Member):
+    """The latest contact in the effective history (attendance will join this later)."""
+    return (
+        FlowEvent.objects.effective()
+        .filter(member=member, kind__in=flow.CONTACT_KINDS)
+        .aggregate(day=Max("effective_date"))["day"]
     )
-    if before is None:
-        return {"status": flow.NOT_REGISTERED, "branch": event.from_branch or event.branch_after}
-    return {"status": before.status_after, "branch": before.branch_after}
 
 
 # --- notes and personal data -----------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The one column definition of the ledger list (page, htmx fragment, later exports)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from django.utils.translation import gettext_lazy as _
 

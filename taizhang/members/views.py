@@ -24,7 +24,7 @@ PAGE_SIZES = (20, 50, 100)
 # Flow actions offered on the member page, with their button style and icon.
 FLOW_ACTIONS = {
     EventKind.REPORTED: ("success", "person-check"),
-    EventKind.LEFT_BEIJING: ("warning", "box-arrow-right"),
+    EventKind.LEFT_BEIJING: ("primary", "box-arrow-right"),
     EventKind.RETURNED: ("success", "box-arrow-in-left"),
     EventKind.CONTACTED: ("secondary", "telephone"),
     EventKind.LOST_CONTACT: ("danger", "question-circle"),
@@ -94,7 +94,7 @@ def member_detail(request, pk):
     can_reveal = selectors.member_queryset(request.user, REVEAL).filter(pk=pk).exists()
     actions = []
     if can_edit:
-        for kind in flow.allowed_kinds(member.status):
+        for kind in flow.allowed_kinds(member.status, member.membership_type):
             style, icon = FLOW_ACTIONS[kind]
             actions.append({"kind": kind, "label": EventKind(kind).label, "style": style, "icon": icon})
     timeline = selectors.member_timeline(member)
@@ -201,7 +201,7 @@ def flow_action(request, pk, kind):
     if kind not in EventKind.values or kind == EventKind.CORRECTION:
         raise PermissionDenied(_("Unknown flow event."))
     member = selectors.member_get(request.user, pk, EDIT, request=request)
-    refusal = flow.refusal(member.status, kind)
+    refusal = flow.refusal(member.status, kind, member.membership_type)
     form = FlowEventForm(request.POST or None, kind=kind, member=member)
     if request.method == "POST" and not refusal and form.is_valid():
         try:

@@ -59,3 +59,34 @@ def status_badge(status):
     }.get(status, "light")
 
 
+
+
+@register.filter
+def audit_values(values):
+    """An audit entry's old/new values as (label, text) pairs a person can read.
+
+    Keys that are member fields get the field's (translated) name; booleans and empty values are
+    spelled out.
+    """
+    from django.apps import apps
+    from django.utils.translation import gettext as _
+
+    if not isinstance(values, dict):
+        return [("", str(values))]
+    member = apps.get_model("members", "Member")
+    labels = {f.name: f.verbose_name for f in member._meta.get_fields() if hasattr(f, "verbose_name")}
+    labels.update({"id_number": _("citizen ID number"), "phone": _("mobile phone"), "status": _("status")})
+    pairs = []
+    for key, value in values.items():
+        if value is True:
+            text = _("yes")
+        elif value is False:
+            text = _("no")
+        elif value in (None, "", [], {}):
+            text = "—"
+        elif isinstance(value, list):
+            text = "、".join(str(v) for v in value)
+        else:
+            text = str(value)
+        pairs.append((labels.get(key, key), text))
+    return pairs

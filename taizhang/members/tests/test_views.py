@@ -320,3 +320,19 @@ def test_only_the_auditor_reads_the_audit_log(client, cast):
     assert response.status_code == 200
     assert response.context["page"].paginator.count >= 6
     assert all(e.action.startswith("member.") for e in response.context["page"].object_list)
+
+
+def test_home_warns_about_members_without_contact_for_five_months(client, cast):
+    from django.utils import timezone
+
+    from taizhang.members import selectors
+
+    today = timezone.localdate()
+    stale = cast.west_members[1]
+    Member.objects.filter(pk=stale.pk).update(last_contact_date=today - datetime.timedelta(days=160))
+    Member.objects.exclude(pk=stale.pk).update(last_contact_date=today - datetime.timedelta(days=140))
+    assert list(selectors.contact_overdue(cast.admin)) == [stale]
+    assert list(selectors.contact_overdue(cast.east_secretary)) == []
+    login(client, cast.west_secretary)
+    response = client.get(reverse("core:home"))
+    assert response.context["contact_overdue"] == 1
