@@ -30,6 +30,15 @@ TRANSLATIONS = {
     (None, "Ledger of the mobile party members committee: flow, study, activities, behaviour and work"): "流动党员党委台账：流入流出、学习、活动、行为特征与工作情况",
     (None, "None yet."): "暂无。",
     (None, "This field is required."): "此项为必填项。",
+    (None, "new household"): "新建同住家庭",
+    (None, "To start a new household, give it a name (e.g. 李秀英、王建国家); leave the choice above empty."): "如需新建同住家庭，请填写家庭名称（如“李秀英、王建国家”），并将上方的选择留空。",
+    (None, "Choose an existing household or name a new one, not both."): "请选择已有的同住家庭或填写新家庭名称，二者只能选其一。",
+    (None, "There is no active user named “%(name)s”."): "没有名为“%(name)s”的有效用户。",
+    (None, "Normal"): "正常",
+    (None, "Suspended"): "停止党籍",
+    (None, "Restored"): "恢复党籍",
+    (None, "Enter a name for the household."): "请填写同住家庭的名称。",
+    (None, "party standing"): "党籍状态",
 }
 
 

@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 
 from taizhang.accounts.models import Role
 from taizhang.accounts.services import role_assign, user_create
-from taizhang.core.audit import audit_log
 from taizhang.core.chinese import parse_citizen_id
 from taizhang.members import flow
 from taizhang.members.models import (
@@ -32,7 +31,6 @@ from taizhang.members.models import (
     EmploymentStatus,
     EventKind,
     FlowEvent,
-    Household,
     Member,
     MembershipType,
     Status,
@@ -40,6 +38,7 @@ from taizhang.members.models import (
 from taizhang.members.selectors import annotate_status
 from taizhang.members.services import (
     flow_record_event,
+    household_create,
     member_register,
     member_update,
     note_add,
@@ -814,12 +813,6 @@ def demo_is_loaded() -> bool:
     return Committee.objects.filter(name=COMMITTEE_NAME).exists()
 
 
-def _household_create(*, actor, committee, name: str, address: str) -> Household:
-    household = Household.objects.create(committee=committee, name=name, address=address)
-    audit_log(actor=actor, action="household.create", obj=household, new={"name": name, "address": address})
-    return household
-
-
 def load_demo(*, today: datetime.date | None = None) -> DemoSummary | None:
     """Load the demo committee. Returns None (and changes nothing) if it is already there."""
     if settings.PRODUCTION:
@@ -862,7 +855,7 @@ def _load(people: list) -> DemoSummary:
     for p in people:
         if p.household_key is not None and p.household_key not in households:
             residents = [q.name for q in people if q.household_key == p.household_key]
-            households[p.household_key] = _household_create(
+            households[p.household_key] = household_create(
                 actor=shuji, committee=committee, name="、".join(residents) + "家", address=p.residence
             )
 

@@ -36,6 +36,12 @@ def editable_branches(user, committee=None):
 class MemberForm(forms.ModelForm):
     id_number = forms.CharField(label=_("citizen ID number"), max_length=40)
     phone = forms.CharField(label=_("mobile phone"), max_length=30, required=False)
+    new_household = forms.CharField(
+        label=_("new household"),
+        required=False,
+        max_length=100,
+        help_text=_("To start a new household, give it a name (e.g. 李秀英、王建国家); leave the choice above empty."),
+    )
     new_tags = forms.CharField(
         label=_("new tags"),
         required=False,
@@ -107,6 +113,9 @@ class MemberForm(forms.ModelForm):
         data = super().clean()
         if self.errors:
             return data
+        if data.get("new_household") and data.get("household"):
+            self.add_error("new_household", _("Choose an existing household or name a new one, not both."))
+            return data
         if self.instance.pk:
             data["id_number"] = data.get("id_number") or self.instance.id_number
             data["phone"] = data.get("phone") or self.instance.phone
@@ -120,7 +129,12 @@ class MemberForm(forms.ModelForm):
         return data
 
     def service_data(self) -> dict:
-        data = {k: v for k, v in self.cleaned_data.items() if k not in ("new_tags",)}
+        data = {k: v for k, v in self.cleaned_data.items() if k not in ("new_tags", "new_household")}
+        if self.cleaned_data.get("new_household"):
+            data["household"] = services.household_create(
+                actor=self.user, committee=self.committee, name=self.cleaned_data["new_household"],
+                address=self.cleaned_data.get("residence", ""),
+            )
         tags = list(data.get("tags") or [])
         for name in _split_tags(self.cleaned_data.get("new_tags", "")):
             tags.append(services.tag_get_or_create(actor=self.user, committee=self.committee, name=name))

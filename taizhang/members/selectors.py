@@ -9,12 +9,13 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from taizhang.core import crypto
 from taizhang.core.audit import audit_log
 from taizhang.core.chinese import to_halfwidth
 from taizhang.core.permissions import VIEW, restrict
-from taizhang.members.models import ROSTER_STATUSES, Category, FlowEvent, Member, Status
+from taizhang.members.models import ROSTER_STATUSES, Category, EventKind, FlowEvent, Member, Status
 from taizhang.organisation.models import Branch
 
 
@@ -172,6 +173,19 @@ def roster_status_counts(counts: dict) -> dict:
 def recent_events(user, limit: int = 10):
     events = restrict(FlowEvent.objects.all(), user, committee="member__committee", branch="member__branch", member="member")
     return events.select_related("member", "recorded_by", "branch_after").order_by("-recorded_at", "-id")[:limit]
+
+
+def party_standing(timeline) -> str:
+    """Party standing (党籍状态) from the effective suspended/restored events: normal, suspended, restored."""
+    standing = _("Normal")
+    for event in reversed(timeline):  # oldest first
+        if event.is_voided or event.kind == EventKind.CORRECTION:
+            continue
+        if event.kind == EventKind.SUSPENDED:
+            standing = _("Suspended")
+        elif event.kind == EventKind.RESTORED:
+            standing = _("Restored")
+    return standing
 
 
 def member_timeline(member: Member):

@@ -19,6 +19,7 @@ from taizhang.members.models import (
     BehaviourNote,
     EventKind,
     FlowEvent,
+    Household,
     Member,
     MembershipType,
     Status,
@@ -466,6 +467,17 @@ def note_add(*, actor, member: Member, noted_on: datetime.date, text: str) -> Be
     note = BehaviourNote.objects.create(member=member, noted_on=noted_on, text=text.strip(), author=actor)
     audit_log(actor=actor, action="member.note_add", obj=member, new={"noted_on": noted_on, "text": note.text})
     return note
+
+
+@transaction.atomic
+def household_create(*, actor, committee, name: str, address: str = "") -> Household:
+    """A household groups members who live together (one newspaper per household, visits)."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"new_household": [_("Enter a name for the household.")]})
+    household = Household.objects.create(committee=committee, name=name, address=address.strip())
+    audit_log(actor=actor, action="household.create", obj=household, new={"name": name, "address": household.address})
+    return household
 
 
 @transaction.atomic

@@ -98,10 +98,12 @@ def member_detail(request, pk):
             style, icon = FLOW_ACTIONS[kind]
             actions.append({"kind": kind, "label": EventKind(kind).label, "style": style, "icon": icon})
     timeline = selectors.member_timeline(member)
+    standing = selectors.party_standing(timeline)
     latest = next((e for e in timeline), None)
     context = {
         "member": member,
         "status_label": Status(member.status).label if member.status else _("Not registered"),
+        "standing": standing,
         "can_edit": can_edit,
         "can_reveal": can_reveal,
         "actions": actions,
@@ -177,7 +179,7 @@ def _changed_fields(form, current):
     """The fields where the saved record differs from what this user submitted."""
     rows = []
     for name, field in form.fields.items():
-        if name in ("new_tags",):
+        if name in ("new_tags", "new_household"):
             continue
         if name == "tags":
             saved = ", ".join(sorted(t.name for t in current.tags.all()))

@@ -336,3 +336,37 @@ def test_home_warns_about_members_without_contact_for_five_months(client, cast):
     login(client, cast.west_secretary)
     response = client.get(reverse("core:home"))
     assert response.context["contact_overdue"] == 1
+
+
+def test_party_standing_follows_suspension_and_restoration(client, cast):
+    from taizhang.members.services import flow_record_event
+
+    member = cast.west_members[0]
+    login(client, cast.admin)
+    assert client.get(reverse("members:detail", args=[member.pk])).context["standing"] == "正常"
+    flow_record_event(actor=cast.admin, member=member, kind=EventKind.SUSPENDED,
+                      effective_date=datetime.date(2023, 1, 1), reason="失联超过6个月")
+    assert client.get(reverse("members:detail", args=[member.pk])).context["standing"] == "停止党籍"
+    flow_record_event(actor=cast.admin, member=member, kind=EventKind.RESTORED, effective_date=datetime.date(2024, 1, 1))
+    assert client.get(reverse("members:detail", args=[member.pk])).context["standing"] == "恢复党籍"
+
+
+def test_a_new_household_can_be_started_from_the_form(client, cast):
+    login(client, cast.east_secretary)
+    member = Member.objects.get(pk=cast.east_members[1].pk)
+    response = client.post(reverse("members:edit", args=[member.pk]), form_data(member, new_household="李秀英家"))
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.household.name == "李秀英家"
+    assert AuditEntry.objects.filter(action="household.create").exists()
+
+
+def test_roster_command_can_count_as_a_user(cast):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("roster", "--format", "json", "--as", "west_secretary", stdout=out)
+    assert json.loads(out.getvalue())["total"] == 2

@@ -9,6 +9,7 @@ import re
 import unicodedata
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -63,11 +64,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--as-of", dest="as_of", default=None, help="YYYY-MM-DD (default: today)")
         parser.add_argument("--format", dest="format", choices=["json", "text"], default="text")
+        parser.add_argument(
+            "--as", dest="as_user", default=None, metavar="USERNAME",
+            help="count only the members this user may see (default: the whole database, as the operator)",
+        )
 
     def handle(self, *args, **options):
         translation.activate(settings.LANGUAGE_CODE)
         day = parse_day(options["as_of"]) if options["as_of"] is not None else timezone.localdate()
-        counts = roster_counts(None, day)
+        user = None
+        if options["as_user"]:
+            user = get_user_model().objects.filter(username=options["as_user"], is_active=True).first()
+            if user is None:
+                raise CommandError(_("There is no active user named “%(name)s”.") % {"name": options["as_user"]})
+        counts = roster_counts(user, day)
         if options["format"] == "json":
             result = {key: counts[key] for key in ("as_of", "total", "by_branch", "by_category", "by_status")}
             self.stdout.write(json.dumps(result, ensure_ascii=False))
