@@ -39,6 +39,11 @@ TRANSLATIONS = {
     (None, "Restored"): "恢复党籍",
     (None, "Enter a name for the household."): "请填写同住家庭的名称。",
     (None, "party standing"): "党籍状态",
+    (None, "%(counter)s value"): "共%(counter)s项",
+    (None, "Everyone, incl. transferred out and deceased"): "全部（含已转出、已故）",
+    (None, "contact"): "联系情况",
+    (None, "No contact for 5+ months"): "超过5个月未联系",
+    (None, "Any"): "不限",
 }
 
 

@@ -16,7 +16,9 @@ AGE_CHOICES = [
     ("60plus", _("60 and over")),
     ("70plus", _("70 and over")),
 ]
-STATUS_CHOICES = [("roster", _("On the roster"))] + list(Status.choices)
+STATUS_CHOICES = [("roster", _("On the roster")), ("all", _("Everyone, incl. transferred out and deceased"))] + list(
+    Status.choices
+)
 SORT_CHOICES = [
     ("name", _("Name (pinyin)")),
     ("-age", _("Oldest first")),
@@ -45,8 +47,14 @@ class MemberFilter(django_filters.FilterSet):
     )
     branch = django_filters.ModelChoiceFilter(label=_("branch"), queryset=Branch.objects.none(), empty_label=_("All branches"))
     category = django_filters.ChoiceFilter(label=_("category"), choices=Category.choices, empty_label=_("All categories"))
-    status = django_filters.ChoiceFilter(label=_("status"), choices=STATUS_CHOICES, method="filter_status", empty_label=_("All statuses"))
+    status = django_filters.ChoiceFilter(label=_("status"), choices=STATUS_CHOICES, method="filter_status", empty_label=None)
     age = django_filters.ChoiceFilter(label=_("age"), choices=AGE_CHOICES, method="filter_age", empty_label=_("All ages"))
+    contact = django_filters.ChoiceFilter(
+        label=_("contact"),
+        choices=[("overdue", _("No contact for 5+ months"))],
+        method="filter_contact",
+        empty_label=_("Any"),
+    )
     tag = django_filters.ModelChoiceFilter(label=_("tag"), queryset=Tag.objects.none(), field_name="tags", empty_label=_("All tags"))
     sort = django_filters.ChoiceFilter(label=_("sort"), choices=SORT_CHOICES, method="filter_sort", empty_label=None)
 
@@ -67,10 +75,15 @@ class MemberFilter(django_filters.FilterSet):
     def filter_status(self, queryset, name, value):
         if value == "roster":
             return queryset.filter(status__in=selectors.ROSTER_STATUSES)
+        if value == "all":
+            return queryset
         return queryset.filter(status=value)
 
     def filter_age(self, queryset, name, value):
         return selectors.filter_age_band(queryset, value)
+
+    def filter_contact(self, queryset, name, value):
+        return selectors.filter_contact_overdue(queryset) if value == "overdue" else queryset
 
     def filter_sort(self, queryset, name, value):
         return queryset.order_by(*SORT_ORDER.get(value, SORT_ORDER["name"]))

@@ -149,6 +149,11 @@ CONTACT_WARNING_MONTHS = 5  # DOMAIN_RULES.md: warn at 5 months without contact,
 
 def contact_overdue(user, months: int = CONTACT_WARNING_MONTHS, today: datetime.date | None = None):
     """Members on the roster (not already lost) with no contact for ``months`` months or more."""
+    return filter_contact_overdue(member_queryset(user), months, today)
+
+
+def filter_contact_overdue(queryset, months: int = CONTACT_WARNING_MONTHS, today: datetime.date | None = None):
+    """Narrow a ``member_queryset`` to roster members (not already lost) without contact for ``months``."""
     today = today or timezone.localdate()
     month = today.month - months
     year = today.year + (month - 1) // 12
@@ -158,8 +163,7 @@ def contact_overdue(user, months: int = CONTACT_WARNING_MONTHS, today: datetime.
     except ValueError:
         limit = today.replace(year=year, month=month, day=28)
     return (
-        member_queryset(user)
-        .filter(status__in=[s for s in ROSTER_STATUSES if s != Status.LOST])
+        queryset.filter(status__in=[s for s in ROSTER_STATUSES if s != Status.LOST])
         .filter(Q(last_contact_date__lte=limit) | Q(last_contact_date__isnull=True))
     )
 

@@ -370,3 +370,25 @@ def test_roster_command_can_count_as_a_user(cast):
     out = StringIO()
     call_command("roster", "--format", "json", "--as", "west_secretary", stdout=out)
     assert json.loads(out.getvalue())["total"] == 2
+
+
+def test_status_filter_defaults_to_the_roster_and_can_show_everyone(client, cast):
+    from taizhang.members.services import flow_record_event
+
+    gone = cast.west_members[1]
+    flow_record_event(actor=cast.admin, member=gone, kind=EventKind.TRANSFERRED_OUT,
+                      effective_date=datetime.date(2024, 1, 1), reason="转回青岛")
+    login(client, cast.admin)
+    assert "陈刚" not in names_on_list(client)
+    assert "陈刚" in names_on_list(client, status="all")
+    assert names_on_list(client, status="transferred") == {"陈刚"}
+
+
+def test_list_filters_members_without_contact_for_five_months(client, cast):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    Member.objects.update(last_contact_date=today - datetime.timedelta(days=30))
+    Member.objects.filter(pk=cast.east_members[1].pk).update(last_contact_date=today - datetime.timedelta(days=200))
+    login(client, cast.east_secretary)
+    assert names_on_list(client, contact="overdue") == {"李秀英"}
