@@ -1,6 +1,9 @@
 from django.urls import include, path
 
+from taizhang.members.views import home
+
 urlpatterns = [
+    path("", home, name="home"),
     path("", include("taizhang.core.urls")),
     path("accounts/", include("taizhang.accounts.urls")),
     path("members/", include("taizhang.members.urls")),

@@ -44,6 +44,11 @@ TRANSLATIONS = {
     (None, "contact"): "联系情况",
     (None, "No contact for 5+ months"): "超过5个月未联系",
     (None, "Any"): "不限",
+    (None, "Counts as of"): "统计截至",
+    (None, "Back to today"): "回到今天",
+    (None, "Historical view: counts come from the flow history on that day"): "历史视图：按当日的流动记录统计",
+    (None, "“%(value)s” is not a date; write it as YYYY-MM-DD."): "“%(value)s”不是有效日期，请按“年-月-日”（YYYY-MM-DD）填写。",
+    (None, "Counts can only be shown for today or a past date."): "只能查看今天或过去某一天的统计。",
 }
 
 

@@ -4,6 +4,5 @@ from taizhang.core import views
 
 app_name = "core"
 urlpatterns = [
-    path("", views.home, name="home"),
     path("audit/", views.audit_log_list, name="audit"),
 ]

@@ -30,40 +30,6 @@ def server_error(request):
 
 
 @login_required
-def home(request):
-    from taizhang.core.permissions import has_capability, user_scope
-    from taizhang.members import selectors
-
-    context = {}
-    if has_capability(request.user, "ledger.use"):
-        context["counts"] = selectors.roster_counts(request.user)
-        context["recent_events"] = selectors.recent_events(request.user, limit=8)
-        context["elderly"] = selectors.filter_age_band(
-            selectors.member_queryset(request.user).filter(status__in=selectors.ROSTER_STATUSES), "60plus"
-        ).count()
-        context["scope_label"] = _scope_label(request.user)
-        context["contact_overdue"] = selectors.contact_overdue(request.user).count()
-        context["overdue_months"] = selectors.CONTACT_WARNING_MONTHS
-        by_status = selectors.roster_status_counts(context["counts"])
-        context["outflow"] = by_status.get("outflow", 0)
-        context["lost"] = by_status.get("lost", 0)
-    elif user_scope(request.user).self_member:
-        context["own"] = selectors.member_queryset(request.user).first()
-    return render(request, "core/home.html", context)
-
-
-def _scope_label(user):
-    from django.utils.translation import gettext as _
-
-    from taizhang.accounts.models import RoleAssignment
-
-    labels = []
-    for a in RoleAssignment.objects.filter(user=user).select_related("committee", "branch"):
-        labels.append(f"{a.get_role_display()} · {a.branch.name if a.branch_id else a.committee.name}")
-    return "；".join(labels) or _("No role")
-
-
-@login_required
 def audit_log_list(request):
     from django.core.exceptions import PermissionDenied
     from django.core.paginator import Paginator

@@ -1,15 +1,19 @@
 """Member ledger pages. Thin: fetch with permission → form → service → redirect or render."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from taizhang.accounts.models import RoleAssignment
 from taizhang.core.audit import client_ip
 from taizhang.core.errors import ConcurrentEditError
 from taizhang.core.permissions import EDIT, REVEAL, VIEW, has_capability, user_scope
@@ -273,3 +277,48 @@ def note_add(request, pk):
 def reveal(request, pk, field):
     value = services.member_reveal(actor=request.user, member_id=pk, field=field, ip_address=client_ip(request))
     return HttpResponse(format_html('<span class="font-monospace revealed">{}</span>', value))
+
+
+@login_required
+def home(request):
+    """The user's scope at a glance; with ``?as_of=YYYY-MM-DD`` the counts as they stood that day."""
+    context = {}
+    if has_capability(request.user, "ledger.use"):
+        day = _as_of_day(request)
+        context["as_of"] = day
+        context["counts"] = selectors.roster_counts(request.user, day)
+        context["recent_events"] = selectors.recent_events(request.user, limit=8)
+        context["elderly"] = selectors.filter_age_band(
+            selectors.member_queryset(request.user).filter(status__in=selectors.ROSTER_STATUSES), "60plus"
+        ).count()
+        context["scope_label"] = _scope_label(request.user)
+        context["contact_overdue"] = selectors.contact_overdue(request.user).count()
+        context["overdue_months"] = selectors.CONTACT_WARNING_MONTHS
+        by_status = selectors.roster_status_counts(context["counts"])
+        context["outflow"] = by_status.get("outflow", 0)
+        context["lost"] = by_status.get("lost", 0)
+    elif user_scope(request.user).self_member:
+        context["own"] = selectors.member_queryset(request.user).first()
+    return render(request, "members/home.html", context)
+
+
+def _as_of_day(request):
+    raw = request.GET.get("as_of", "").strip()
+    if not raw:
+        return None
+    try:
+        day = datetime.date.fromisoformat(raw)
+    except ValueError:
+        messages.error(request, _("“%(value)s” is not a date; write it as YYYY-MM-DD.") % {"value": raw})
+        return None
+    if day > timezone.localdate():
+        messages.error(request, _("Counts can only be shown for today or a past date."))
+        return None
+    return day
+
+
+def _scope_label(user):
+    labels = []
+    for a in RoleAssignment.objects.filter(user=user).select_related("committee", "branch"):
+        labels.append(f"{a.get_role_display()} · {a.branch.name if a.branch_id else a.committee.name}")
+    return "；".join(labels) or _("No role")

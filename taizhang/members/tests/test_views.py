@@ -147,7 +147,7 @@ def test_list_query_count_does_not_grow_with_rows(client, cast):
 
 def test_home_shows_scope_counts(client, cast):
     login(client, cast.west_secretary)
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("home"))
     assert response.status_code == 200
     counts = response.context["counts"]
     assert counts["total"] == 2
@@ -334,7 +334,7 @@ def test_home_warns_about_members_without_contact_for_five_months(client, cast):
     assert list(selectors.contact_overdue(cast.admin)) == [stale]
     assert list(selectors.contact_overdue(cast.east_secretary)) == []
     login(client, cast.west_secretary)
-    response = client.get(reverse("core:home"))
+    response = client.get(reverse("home"))
     assert response.context["contact_overdue"] == 1
 
 
@@ -392,3 +392,17 @@ def test_list_filters_members_without_contact_for_five_months(client, cast):
     Member.objects.filter(pk=cast.east_members[1].pk).update(last_contact_date=today - datetime.timedelta(days=200))
     login(client, cast.east_secretary)
     assert names_on_list(client, contact="overdue") == {"李秀英"}
+
+
+def test_home_counts_can_be_asked_for_a_past_date(client, cast):
+    from taizhang.members.services import flow_record_event
+
+    flow_record_event(actor=cast.admin, member=cast.west_members[0], kind=EventKind.LEFT_BEIJING,
+                      effective_date=datetime.date(2022, 5, 1))
+    login(client, cast.admin)
+    assert client.get(reverse("home"), {"as_of": "2018-02-28"}).context["counts"]["total"] == 0
+    on_day = client.get(reverse("home"), {"as_of": "2022-06-01"}).context
+    assert on_day["counts"]["total"] == 6 and on_day["outflow"] == 1
+    assert client.get(reverse("home"), {"as_of": "2022-04-30"}).context["outflow"] == 0
+    bad = client.get(reverse("home"), {"as_of": "2022-13-01"})
+    assert bad.status_code == 200 and bad.context["as_of"] is None

@@ -229,13 +229,13 @@ def test_screenshots(new_page, live_cast, sign_in, screenshot_dir, kind):
     shot(page, "login", reverse("accounts:login"))
     sign_in(page, cast.admin)
     me = cast.me
-    shot(page, "home", reverse("core:home"))
+    shot(page, "home", reverse("home"))
     shot(page, "ledger-list", reverse("members:list"))
     shot(page, "member-detail", reverse("members:detail", args=[me.pk]))
     shot(page, "edit-form", reverse("members:edit", args=[me.pk]))
     shot(page, "flow-form", reverse("members:flow", args=[me.pk, "left_beijing"]))
     if kind == "phone":
-        page.goto(reverse("core:home"))
+        page.goto(reverse("home"))
         page.locator(".navbar-toggler").tap()
         page.locator("#mainnav.show").wait_for()
         page.wait_for_timeout(400)  # the collapse animation
