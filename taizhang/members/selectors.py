@@ -102,9 +102,11 @@ def search_members(queryset, text: str):
     text = re.sub(r"\s+", "", to_halfwidth(text)).lower()
     if not text:
         return queryset
-    q = Q(name__icontains=text)
     if re.fullmatch(r"[a-z]+", text):
-        q |= Q(name_pinyin__startswith=text) | Q(name_initials__startswith=text)
+        # Latin letters are pinyin: prefix searches that the pattern indexes on these columns serve.
+        q = Q(name_pinyin__startswith=text) | Q(name_initials__startswith=text)
+    else:
+        q = Q(name__icontains=text)
     digits = text.replace("-", "").removeprefix("+86")
     if re.fullmatch(r"[\dx]{4}", digits):
         q |= Q(id_number_last4=digits.upper()) | Q(phone_last4=digits)
@@ -129,11 +131,14 @@ def roster_counts(user=None, day: datetime.date | None = None, *, committee=None
     today = timezone.localdate()
     qs = annotate_status(qs, None if day is None or day >= today else day).filter(status__in=ROSTER_STATUSES)
     day = day or today
-    def grouped(field):
-        rows = qs.order_by().values(field).annotate(n=Count("pk")).values_list(field, "n")
-        return Counter(dict(rows))
-
-    by_branch, by_category, by_status = grouped("branch_on"), grouped("category"), grouped("status")
+    # One grouped pass (at most branches × categories × statuses rows), summed three ways here.
+    by_branch, by_category, by_status = Counter(), Counter(), Counter()
+    rows = qs.order_by().values("branch_on", "category", "status").annotate(n=Count("pk"))
+    for row in rows.values_list("branch_on", "category", "status", "n"):
+        branch_id, category, status, n = row
+        by_branch[branch_id] += n
+        by_category[category] += n
+        by_status[status] += n
     branches = {b.pk: b.name for b in Branch.objects.filter(pk__in=by_branch)}
     return {
         "as_of": day.isoformat(),
