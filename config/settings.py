@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_filters",
+    "django_tasks",
+    "django_tasks_db",
     "taizhang.core",
     "taizhang.accounts",
     "taizhang.organisation",
@@ -117,6 +119,11 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Background jobs (long imports/exports): Django's tasks API with the database backend, so a committee
+# needs no extra server. `manage.py db_worker` runs them (`make run` starts one next to gunicorn).
+TASKS_BACKEND = env("TAIZHANG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": ["default"]}}
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

@@ -45,6 +45,8 @@ TRANSLATIONS = {
     (None, "No contact for 5+ months"): "超过5个月未联系",
     (None, "Any"): "不限",
     (None, "Counts as of"): "统计截至",
+    (None, "Working or settled in Beijing"): "在京工作定居",
+    (None, "Stationed office or long business trip"): "驻京办事处或出差",
     (None, "Back to today"): "回到今天",
     (None, "Historical view: counts come from the flow history on that day"): "历史视图：按当日的流动记录统计",
     (None, "“%(value)s” is not a date; write it as YYYY-MM-DD."): "“%(value)s”不是有效日期，请按“年-月-日”（YYYY-MM-DD）填写。",

@@ -124,5 +124,10 @@ PY
 )
 export TAIZHANG_BANNER
 
+echo "==> 启动后台任务进程 / starting the background worker (long imports and exports)"
+"$VENV/bin/python" manage.py db_worker --queue-name default --no-reload &
+WORKER_PID=$!
+trap 'kill "$WORKER_PID" 2>/dev/null || true' EXIT INT TERM
+
 echo "==> 启动 gunicorn / starting gunicorn"
-exec "$VENV/bin/gunicorn" --config gunicorn.conf.py
+"$VENV/bin/gunicorn" --config gunicorn.conf.py

@@ -1,10 +1,12 @@
-from django.urls import path
+from django.urls import include, path
 
 from taizhang.members import views
 
 app_name = "members"
 urlpatterns = [
     path("", views.member_list, name="list"),
+    path("import/", include("taizhang.members.import_urls")),
+    path("export/", include("taizhang.members.export_urls")),
     path("new/", views.member_create, name="create"),
     path("<int:pk>/", views.member_detail, name="detail"),
     path("<int:pk>/edit/", views.member_edit, name="edit"),

@@ -1,0 +1,3 @@
+"""URLs of the ledger's spreadsheet import (names are in the ``members`` namespace)."""
+
+urlpatterns = []
