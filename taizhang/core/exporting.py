@@ -1,0 +1,170 @@
+"""Spreadsheet export machinery shared by every export (ARCHITECTURE.md rule 8).
+
+* ``neutralise`` — the one place that defuses spreadsheet formulas (CSV/formula injection): a text cell
+  that begins with ``= + - @``, a tab or a carriage return gets a leading single quote, as OWASP
+  recommends. Every writer below applies it to every cell, so callers hand over plain values.
+  ``unneutralise`` undoes it for an import reading an export back.
+* ``csv_chunks`` / ``csv_response`` / ``write_csv`` — CSV with a UTF-8 BOM (Excel on Windows then reads
+  Chinese correctly), streamed: rows are encoded as they come and never held together.
+* ``write_xlsx`` / ``xlsx_response`` — .xlsx through xlsxwriter in ``constant_memory`` mode (each row is
+  flushed to disk as it is written), to a temporary file that is then sent with ``FileResponse``.
+
+Rows are iterables of cell values in header order; ``None`` becomes an empty cell, dates ISO strings,
+anything else ``str()``. Every cell is written as text, so ID numbers and dates are never reinterpreted.
+"""
+
+import csv
+import datetime
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+
+import xlsxwriter
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils.http import content_disposition_header
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_CSV_FLUSH_BYTES = 64 * 1024  # send the CSV in pieces of about this size
+
+
+def cell_text(value) -> str:
+    """A cell value as the text written to the file (before neutralising)."""
+    if value is None:
+        return ""
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def neutralise(value) -> str:
+    """The cell's text, with a leading ``'`` if a spreadsheet could read it as a formula."""
+    text = cell_text(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def unneutralise(text: str) -> str:
+    """The inverse of ``neutralise`` for imports: drop the ``'`` it added before a formula character.
+
+    An import reading back an export should pass text cells through this so ``=1+1`` survives the round
+    trip (a cell that really starts with ``'=`` cannot be told apart and loses its quote).
+    """
+    if text[:1] == "'" and text[1:2] and text[1] in FORMULA_PREFIXES:
+        return text[1:]
+    return text
+
+
+def _safe_row(row: Iterable) -> list[str]:
+    return [neutralise(v) for v in row]
+
+
+class _Echo:
+    """A file-like object whose ``write`` returns what it was given (csv.writer into a generator)."""
+
+    def write(self, value):
+        return value
+
+
+def csv_chunks(header: Iterable, rows: Iterable[Iterable], *, bom: bool = True) -> Iterator[bytes]:
+    """The CSV file as UTF-8 byte chunks: the BOM, the header line, then the rows."""
+    writer = csv.writer(_Echo())
+    buffer = [BOM if bom else "", writer.writerow(_safe_row(header))]
+    size = 0
+    for row in rows:
+        line = writer.writerow(_safe_row(row))
+        buffer.append(line)
+        size += len(line)
+        if size >= _CSV_FLUSH_BYTES:
+            yield "".join(buffer).encode("utf-8")
+            buffer, size = [], 0
+    yield "".join(buffer).encode("utf-8")
+
+
+class _Counted:
+    """Wraps an iterable and counts what passed through it."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.count = 0
+
+    def __iter__(self):
+        for row in self.rows:
+            self.count += 1
+            yield row
+
+
+def write_csv(path, header: Iterable, rows: Iterable[Iterable]) -> int:
+    """Write a CSV file (UTF-8 with BOM) to ``path``; returns the number of data rows."""
+    counted = _Counted(rows)
+    with open(path, "wb") as f:
+        for chunk in csv_chunks(header, counted):
+            f.write(chunk)
+    return counted.count
+
+
+def csv_response(header: Iterable, rows: Iterable[Iterable], filename: str) -> StreamingHttpResponse:
+    """A streamed CSV download."""
+    response = StreamingHttpResponse(csv_chunks(header, rows), content_type=CSV_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def write_xlsx(path, header: Iterable, rows: Iterable[Iterable], *, sheet_name: str = "Sheet1",
+               widths: Iterable[int] | None = None) -> int:
+    """Write an .xlsx file to ``path`` row by row in constant memory; returns the number of data rows.
+
+    Every cell is a text cell. The header row is bold and frozen.
+    """
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    try:
+        sheet = workbook.add_worksheet(sheet_name[:31])
+        bold = workbook.add_format({"bold": True})
+        for col, width in enumerate(widths or ()):
+            sheet.set_column(col, col, width)
+        sheet.freeze_panes(1, 0)
+        for col, value in enumerate(_safe_row(header)):
+            sheet.write_string(0, col, value, bold)
+        count = 0
+        for count, row in enumerate(rows, start=1):
+            for col, value in enumerate(_safe_row(row)):
+                if value:
+                    sheet.write_string(count, col, value)
+    finally:
+        workbook.close()
+    return count
+
+
+def xlsx_tempfile(header: Iterable, rows: Iterable[Iterable], **kwargs):
+    """Write the rows to a temporary .xlsx; returns ``(open binary file, row count)``.
+
+    The file is already unlinked: it disappears when the returned file object is closed (FileResponse
+    closes it once sent).
+    """
+    fd, path = tempfile.mkstemp(suffix=".xlsx", prefix="taizhang-export-")
+    os.close(fd)
+    try:
+        count = write_xlsx(path, header, rows, **kwargs)
+        f = open(path, "rb")  # noqa: SIM115 - handed to FileResponse, which closes it
+    finally:
+        os.unlink(path)
+    return f, count
+
+
+def xlsx_response(f, filename: str) -> FileResponse:
+    """Send an open .xlsx file (from ``xlsx_tempfile``) as a download."""
+    response = FileResponse(f, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,164 @@
+"""Ledger export pages: the filtered list as .xlsx or .csv, and the printable roster (党员名册).
+
+Same filter set (``MemberFilter`` over the same GET parameters) and same scoping
+(``selectors.member_queryset``) as the list, so what is exported is exactly what the list shows
+(ARCHITECTURE.md rule 6). Every export is audit-logged (``member.export``) before any data leaves.
+"""
+
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from taizhang.core import exporting
+from taizhang.core.audit import client_ip
+from taizhang.core.permissions import VIEW, has_capability, user_scope
+from taizhang.members import exports, selectors
+from taizhang.members.filters import MemberFilter
+from taizhang.members.ledger_columns import BY_KEY
+from taizhang.members.models import Status
+from taizhang.organisation.models import Branch, Committee
+
+
+def _require_export(user):
+    if not has_capability(user, "ledger.use"):
+        raise PermissionDenied(_("Your role cannot export the member ledger."))
+
+
+def _filtered(request):
+    """The list's filter set over the list's queryset, or None (with a message) if the filters are invalid."""
+    filterset = MemberFilter(request.GET or {}, queryset=selectors.member_queryset(request.user), request=request)
+    if not filterset.is_valid():
+        messages.error(request, _("The filters are not valid, so nothing was exported. Correct them and try again."))
+        return None
+    return filterset
+
+
+def _back_to_list(request):
+    query = request.GET.urlencode()
+    return redirect(reverse("members:list") + (f"?{query}" if query else ""))
+
+
+def filter_params(filterset) -> dict:
+    """The filter values in effect (the list's GET parameters, with its defaults), for the audit log."""
+    return {name: filterset.data.get(name) for name in filterset.filters if filterset.data.get(name)}
+
+
+def _filename(extension: str) -> str:
+    return f"{_('Member ledger')}-{timezone.localdate():%Y%m%d}.{extension}"
+
+
+@login_required
+@require_GET
+def export_csv(request):
+    _require_export(request.user)
+    filterset = _filtered(request)
+    if filterset is None:
+        return _back_to_list(request)
+    prepared = exports.prepare(filterset.qs, request.user)
+    counts = exports.summary(prepared)
+    exports.log_export(actor=request.user, fmt="csv", filters=filter_params(filterset), rows=counts["rows"],
+                       unmasked=counts["unmasked"], ip_address=client_ip(request))
+    return exporting.csv_response(exports.HEADERS, exports.iter_rows(prepared), _filename("csv"))
+
+
+@login_required
+@require_GET
+def export_xlsx(request):
+    _require_export(request.user)
+    filterset = _filtered(request)
+    if filterset is None:
+        return _back_to_list(request)
+    prepared = exports.prepare(filterset.qs, request.user)
+    counts = exports.summary(prepared)
+    exports.log_export(actor=request.user, fmt="xlsx", filters=filter_params(filterset), rows=counts["rows"],
+                       unmasked=counts["unmasked"], ip_address=client_ip(request))
+    f, _rows = exporting.xlsx_tempfile(exports.HEADERS, exports.iter_rows(prepared),
+                                       sheet_name=_("Member ledger"), widths=exports.XLSX_WIDTHS)
+    return exporting.xlsx_response(f, _filename("xlsx"))
+
+
+# --- the printed roster -------------------------------------------------------------------------
+
+_PAGE_PLACEHOLDER = re.compile(r"%\((page|pages)\)s")
+
+
+def _css_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ").replace("\n", "\\a ")
+    return f'"{escaped}"'
+
+
+def page_counter_css(template: str) -> str:
+    """A CSS ``content`` value from a message like ``Page %(page)s of %(pages)s`` (translated)."""
+    parts = []
+    for i, piece in enumerate(_PAGE_PLACEHOLDER.split(template)):
+        if i % 2:
+            parts.append(f"counter({piece})")
+        elif piece:
+            parts.append(_css_string(piece))
+    return " ".join(parts) or '""'
+
+
+def scope_title(user, filterset) -> str:
+    """Whose roster this is: the chosen branch, or the committees and branches the user may see."""
+    branch = filterset.form.cleaned_data.get("branch")
+    if branch is not None:
+        return f"{branch.committee.name} · {branch.name}"
+    scope = user_scope(user, VIEW)
+    parts = [c.name for c in Committee.objects.filter(pk__in=scope.committee_ids).order_by("pk")]
+    branches = (Branch.objects.filter(pk__in=scope.branch_ids).exclude(committee_id__in=scope.committee_ids)
+                .select_related("committee").order_by("committee_id", "sort_order"))
+    parts += [f"{b.committee.name} · {b.name}" for b in branches]
+    return "；".join(parts)
+
+
+def describe_filters(filterset) -> list[tuple[str, str]]:
+    """``(label, value)`` for every filter in effect, as the list's form shows them."""
+    described = []
+    form = filterset.form
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in (None, ""):
+            continue
+        if hasattr(value, "pk"):
+            text = str(value)
+        elif getattr(field, "choices", None):
+            text = str(dict(field.choices).get(value, value))
+        else:
+            text = str(value)
+        described.append((str(field.label), text))
+    return described
+
+
+@login_required
+@require_GET
+def roster_print(request):
+    _require_export(request.user)
+    filterset = _filtered(request)
+    if filterset is None:
+        return _back_to_list(request)
+    rows = []
+    for member, cells in exports.roster_rows(filterset.qs):
+        status = Status(member.status).label if member.status else _("Not registered")
+        rows.append((cells, status))
+    exports.log_export(actor=request.user, fmt="print", filters=filter_params(filterset), rows=len(rows),
+                       unmasked=False, ip_address=client_ip(request))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "headers": [BY_KEY[k].header for k in exports.ROSTER_KEYS],
+        "rows": rows,
+        "count": len(rows),
+        "scope": scope_title(request.user, filterset),
+        "filters": describe_filters(filterset),
+        "today": timezone.localdate(),
+        "page_counter": page_counter_css(_("Page %(page)s of %(pages)s")),
+        "list_url": reverse("members:list") + (f"?{query.urlencode()}" if query else ""),
+    }
+    return render(request, "members/roster_print.html", context)
