@@ -1,3 +1,14 @@
 """URLs of the ledger's spreadsheet import (names are in the ``members`` namespace)."""
 
-urlpatterns = []
+from django.urls import path
+
+from taizhang.members import import_views
+
+urlpatterns = [
+    path("", import_views.import_upload, name="import_upload"),
+    path("template/", import_views.import_template, name="import_template"),
+    path("<int:pk>/", import_views.import_run, name="import_run"),
+    path("<int:pk>/progress/", import_views.import_progress, name="import_progress"),
+    path("<int:pk>/commit/", import_views.import_commit, name="import_commit"),
+    path("<int:pk>/errors/", import_views.import_errors, name="import_errors"),
+]

@@ -18,18 +18,19 @@ class LedgerColumn:
     aliases: tuple = ()
     required: bool = False
     national: bool = True  # a column of the national system (False: the committee's own)
+    alternative: str = ""  # a required column may be left out when this column (a key) is there
 
 
 COLUMNS = [
     LedgerColumn("name", "姓名", required=True),
     LedgerColumn("gender", "性别"),
-    LedgerColumn("id_number", "公民身份号码", ("身份证号", "身份证号码"), required=True),
+    LedgerColumn("id_number", "公民身份号码", ("身份证号", "身份证号码", "身份证"), required=True),
     LedgerColumn("ethnicity", "民族"),
     LedgerColumn("birth_date", "出生日期"),
     LedgerColumn("education", "学历"),
     LedgerColumn("membership_type", "人员类别", required=True),  # 正式党员 / 预备党员
-    LedgerColumn("branch", "所在党支部", ("所在支部", "支部"), required=True),
-    LedgerColumn("phone", "手机号码", ("联系电话", "手机")),
+    LedgerColumn("branch", "所在党支部", ("所在支部", "支部"), required=True, alternative="district"),
+    LedgerColumn("phone", "手机号码", ("联系电话", "手机", "手机号")),
     LedgerColumn("join_date", "入党日期", ("入党时间",), required=True),
     LedgerColumn("full_membership_date", "转正日期", ("转正时间",)),
     LedgerColumn("position", "工作岗位"),
@@ -56,7 +57,21 @@ CATEGORY_VALUES = {
 }
 MEMBERSHIP_VALUES = {"full": ("正式党员", "正式"), "probationary": ("预备党员", "预备")}
 GENDER_VALUES = {"M": ("男",), "F": ("女",)}
+EDUCATION_VALUES = {
+    "postgraduate": ("研究生", "博士研究生", "硕士研究生", "博士", "硕士"),
+    "bachelor": ("大学本科", "本科"),
+    "college": ("大学专科", "大专", "专科"),
+    "secondary": ("中专", "中等专科", "中技"),
+    "high_school": ("高中",),
+    "middle_school": ("初中及以下", "初中", "小学"),
+}
 YES_NO = {True: ("是", "Y", "YES", "TRUE", "1", "√"), False: ("否", "N", "NO", "FALSE", "0", "")}
+
+
+# Headers an import reads past without listing them as unknown: the row number many ledgers start with
+# and the error column of the error file an import gives back (so a fixed error file uploads again).
+ERROR_HEADER = "错误"
+IGNORED_HEADERS = ("序号", ERROR_HEADER)
 
 
 def normalise_header(text) -> str:

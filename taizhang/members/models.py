@@ -391,3 +391,71 @@ class FlowEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("flow events are append-only; record a correcting event instead")
+
+
+class ImportStatus(models.TextChoices):
+    CHECK_QUEUED = "check_queued", _("Waiting to be checked")
+    CHECKING = "checking", _("Checking")
+    CHECKED = "checked", _("Checked")
+    COMMIT_QUEUED = "commit_queued", _("Waiting to be imported")
+    COMMITTING = "committing", _("Importing")
+    COMMITTED = "committed", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+def _import_upload_to(run, filename):
+    import uuid
+
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
+class ImportRun(models.Model):
+    """One spreadsheet import of the ledger: the stored file, its dry run and (later) its commit.
+
+    ``status`` moves check_queued → checking → checked → commit_queued → committing → committed (or
+    failed). ``processed``/``total`` drive the progress bar the page polls. ``results`` holds the dry
+    run's (then the commit's) summary, unknown columns, every error and the rows shown on the page
+    (``taizhang.members.imports.Report.as_json``). Only the user who uploaded it sees it.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    file = models.FileField(_("file"), upload_to=_import_upload_to, max_length=200)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_size = models.PositiveBigIntegerField(_("file size"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    status = models.CharField(_("status"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.CHECK_QUEUED)
+    processed = models.PositiveIntegerField(_("rows processed"), default=0)
+    total = models.PositiveIntegerField(_("rows in the file"), default=0)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("new members"), default=0)
+    updated = models.PositiveIntegerField(_("updated members"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    errors = models.PositiveIntegerField(_("rows with errors"), default=0)
+    results = models.JSONField(_("results"), default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    committed_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ledger import")
+        verbose_name_plural = _("ledger imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (
+            ImportStatus.CHECK_QUEUED, ImportStatus.CHECKING, ImportStatus.COMMIT_QUEUED, ImportStatus.COMMITTING
+        )
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 0
+        return min(100, self.processed * 100 // self.total)

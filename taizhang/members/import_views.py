@@ -1,0 +1,176 @@
+"""Pages of the ledger import: upload → dry run (with progress) → commit → result. Thin: the work is in
+``imports`` and runs in ``tasks``; every page is limited to the user's own import runs."""
+
+import hashlib
+import io
+import os
+import tempfile
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from taizhang.core.audit import audit_log, client_ip
+from taizhang.core.permissions import has_capability
+from taizhang.core.spreadsheets import SUPPORTED_EXTENSIONS, file_extension
+from taizhang.members import imports, tasks
+from taizhang.members.models import ImportRun, ImportStatus
+
+ROWS_PER_PAGE = 50
+WORKER_HINT_SECONDS = 15
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ROW_FILTERS = [
+    ("all", gettext_lazy("All rows")),
+    (imports.CREATE, gettext_lazy("New")),
+    (imports.UPDATE, gettext_lazy("Changed")),
+    (imports.UNCHANGED, gettext_lazy("Unchanged")),
+    (imports.ERROR, gettext_lazy("Errors")),
+]
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Spreadsheet"),
+        help_text=gettext_lazy("An Excel workbook (.xlsx) or a CSV file (UTF-8 or GBK), at most 20 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(SUPPORTED_EXTENSIONS)}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if file_extension(upload.name) not in SUPPORTED_EXTENSIONS:
+            raise forms.ValidationError(_("Only .xlsx and .csv files can be imported; save the spreadsheet in one of these formats."))
+        if upload.size > imports.MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size).1f MB; files of at most %(max)d MB can be imported. Split it into several files.")
+                % {"size": upload.size / 1024 / 1024, "max": imports.MAX_UPLOAD_BYTES // 1024 // 1024}
+            )
+        if upload.size == 0:
+            raise forms.ValidationError(_("The file is empty."))
+        return upload
+
+
+def _require_import(user):
+    if not has_capability(user, "member.create"):
+        raise PermissionDenied(_("Your role cannot import members."))
+
+
+def _get_run(request, pk) -> ImportRun:
+    _require_import(request.user)
+    return get_object_or_404(ImportRun, pk=pk, created_by=request.user)
+
+
+@login_required
+def import_upload(request):
+    _require_import(request.user)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        run = ImportRun(created_by=request.user, file_name=os.path.basename(upload.name)[:255], file_size=upload.size,
+                        sha256=digest.hexdigest())
+        run.file.save(upload.name, upload, save=False)
+        run.save()
+        tasks.check_import.enqueue(run.pk)
+        return redirect("members:import_run", pk=run.pk)
+    recent = ImportRun.objects.filter(created_by=request.user).defer("results")[:10]
+    return render(request, "members/import_upload.html", {"form": form, "recent": recent,
+                                                          "max_mb": imports.MAX_UPLOAD_BYTES // 1024 // 1024})
+
+
+def _progress_context(run):
+    queued_at = {ImportStatus.CHECK_QUEUED: run.created_at, ImportStatus.COMMIT_QUEUED: run.checked_at}.get(run.status)
+    return {
+        "run": run,
+        "worker_hint": bool(queued_at) and (timezone.now() - queued_at).total_seconds() > WORKER_HINT_SECONDS,
+        "writing": run.status == ImportStatus.COMMITTING and run.total and run.processed >= run.total,
+    }
+
+
+@login_required
+def import_run(request, pk):
+    run = _get_run(request, pk)
+    context = _progress_context(run)
+    if not run.running:
+        results = run.results or {}
+        show = request.GET.get("show", "all")
+        show = show if show in dict(ROW_FILTERS) else "all"
+        rows = results.get("display", [])
+        if show != "all":
+            rows = [r for r in rows if r["action"] == show]
+        context.update(
+            results=results,
+            page=Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page")),
+            show=show,
+            filters=ROW_FILTERS,
+            can_commit=run.status == ImportStatus.CHECKED and (run.created + run.updated) > 0,
+            unknown_columns=results.get("unknown_columns", []),
+        )
+    return render(request, "members/import_run.html", context)
+
+
+@login_required
+def import_progress(request, pk):
+    run = _get_run(request, pk)
+    if not run.running:
+        url = reverse("members:import_run", args=[run.pk])
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
+    return render(request, "members/import_progress.html", _progress_context(run))
+
+
+@login_required
+@require_POST
+def import_commit(request, pk):
+    run = _get_run(request, pk)
+    started = (
+        ImportRun.objects.filter(pk=run.pk, status=ImportStatus.CHECKED)
+        .exclude(created=0, updated=0)
+        .update(status=ImportStatus.COMMIT_QUEUED, processed=0)
+    )
+    if started:
+        tasks.commit_import.enqueue(run.pk)
+    return redirect("members:import_run", pk=run.pk)
+
+
+@login_required
+def import_errors(request, pk):
+    run = _get_run(request, pk)
+    errors = (run.results or {}).get("error_list", [])
+    if run.running or not errors:
+        return redirect("members:import_run", pk=run.pk)
+    output = tempfile.TemporaryFile()
+    try:
+        imports.write_error_file(imports.run_source(run), errors, output)
+    except imports.SpreadsheetError:
+        output.close()
+        return redirect("members:import_run", pk=run.pk)
+    output.seek(0)
+    audit_log(actor=request.user, action="import.errors_download", obj=run, new={"errors": len(errors)},
+              ip_address=client_ip(request))
+    name = os.path.splitext(run.file_name)[0] + "-" + _("errors") + ".xlsx"
+    return FileResponse(output, as_attachment=True, filename=name, content_type=XLSX)
+
+
+@login_required
+def import_template(request):
+    _require_import(request.user)
+    output = io.BytesIO()
+    imports.write_template(output, imports.Context(request.user))
+    response = HttpResponse(output.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, _("ledger-import-template") + ".xlsx")
+    return response
