@@ -93,6 +93,7 @@ migrate: install
 
 demo: migrate
 	$(MANAGE) load_demo
+	$(MANAGE) load_demo_activities
 
 ## Serve: migrate, demo data if the database is empty, collectstatic, gunicorn -----------------------------
 run: install assets messages

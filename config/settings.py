@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "taizhang.accounts",
     "taizhang.organisation",
     "taizhang.members",
+    "taizhang.activities",
 ]
 
 MIDDLEWARE = [
@@ -150,6 +151,10 @@ AUDIT_RETENTION_DAYS = env_int("TAIZHANG_AUDIT_RETENTION_DAYS", 365)
 ELDERLY_AGE = env_int("TAIZHANG_ELDERLY_AGE", 60)
 MIN_JOIN_AGE = 18
 COMMITTEE_FOUNDED = env("TAIZHANG_COMMITTEE_FOUNDED", "2017-09-01")
+CHECKIN_BEFORE_MINUTES = env_int("TAIZHANG_CHECKIN_BEFORE_MINUTES", 20)
+CHECKIN_AFTER_MINUTES = env_int("TAIZHANG_CHECKIN_AFTER_MINUTES", 20)
+STUDY_DAY_OF_MONTH = env_int("TAIZHANG_STUDY_DAY_OF_MONTH", 12)
+STUDY_DAY_SKIP_HOLIDAYS = env_bool("TAIZHANG_STUDY_DAY_SKIP_HOLIDAYS", False)
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
@@ -162,6 +167,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+
+# Uploaded files (import files, later attachments) go through Django's storage API; on several hosts
+# point this at shared storage.
+MEDIA_ROOT = Path(env("TAIZHANG_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+MEDIA_URL = "/media/"  # never served publicly: downloads go through views that check permissions
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

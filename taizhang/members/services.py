@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +15,7 @@ from taizhang.core.chinese import normalise_phone, parse_citizen_id, pinyin_full
 from taizhang.core.errors import ConcurrentEditError
 from taizhang.core.permissions import EDIT, REVEAL, can_in_branch, restrict
 from taizhang.members import flow
+from taizhang.members.contact import last_contact_day
 from taizhang.members.models import (
     BehaviourNote,
     EventKind,
@@ -436,22 +437,13 @@ def flow_correct_latest(*, actor, member: Member, event: FlowEvent, reason: str)
         status_after=status,
         branch_after=Branch.objects.get(pk=branch_id),
     )
-    updates = {"current_event": previous, "last_contact_date": _last_contact(member)}
+    updates = {"current_event": previous, "last_contact_date": last_contact_day(member)}
     if branch_id != member.branch_id:
         updates.update(branch_id=branch_id, party_group=None)
     if event.kind == EventKind.PROBATION_COMPLETED:
         updates.update(membership_type=MembershipType.PROBATIONARY, full_membership_date=None)
     Member.objects.filter(pk=member.pk).update(version=F("version") + 1, **updates)
     return correction
-
-
-def _last_contact(member: Member):
-    """The latest contact in the effective history (attendance will join this later)."""
-    return (
-        FlowEvent.objects.effective()
-        .filter(member=member, kind__in=flow.CONTACT_KINDS)
-        .aggregate(day=Max("effective_date"))["day"]
-    )
 
 
 # --- notes and personal data -----------------------------------------------------------------

@@ -1,0 +1,291 @@
+"""Organisational life and study (组织生活和学习): activity types, activities, sign-ups and attendance.
+
+Who is expected at an activity (应到) is never stored: it is the audience's members who were on the
+roster on the activity's date, read from the flow history (``selectors.expected_attendees``).
+Attendance rows record what happened to a member (present / absent / on leave); a member expected but
+without a row is counted as absent without a recorded reason.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+# The standard activity types a committee starts with (editable data afterwards):
+# (name, counts as organisational life, expected per year per organising unit; 0 = no expectation).
+# Frequencies from DOMAIN_RULES.md "Organisational life and study".
+STANDARD_ACTIVITY_TYPES = [
+    ("集体学习", True, 0),
+    ("电影党课", True, 0),  # the committee's 「光影铸魂」 film party lessons
+    ("主题党日", True, 12),
+    ("参观红色教育基地/展览", False, 0),
+    ("进社区志愿服务", False, 0),
+    ("志愿值守", False, 0),
+    ("书法比赛/笔会", False, 0),
+    ("演讲比赛", False, 0),
+    ("微党课", False, 0),
+    ("每月一学", True, 0),
+    ("支部委员会", True, 12),
+    ("党小组会", True, 12),
+    ("党员大会", True, 4),
+    ("党课", True, 1),
+    ("组织生活会", True, 1),
+    ("民主评议", True, 1),
+]
+
+
+class ActivityType(models.Model):
+    """A kind of activity (集体学习, 主题党日, 支部委员会 …), editable per committee."""
+
+    committee = models.ForeignKey(
+        "organisation.Committee",
+        verbose_name=_("committee"),
+        on_delete=models.PROTECT,
+        related_name="activity_types",
+    )
+    name = models.CharField(pgettext_lazy("activity type", "name"), max_length=50)
+    counts_as_org_life = models.BooleanField(
+        _("counts as organisational life"),
+        default=False,
+        help_text=_("Meetings and lessons of organisational life (三会一课, theme party day …)."),
+    )
+    expected_per_year = models.PositiveSmallIntegerField(
+        _("expected per year"),
+        default=0,
+        help_text=_("How many a year each organising unit should hold; 0 means no expectation."),
+    )
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(
+        _("in use"), default=True, help_text=_("Types no longer in use stay on past activities.")
+    )
+
+    class Meta:
+        verbose_name = _("activity type")
+        verbose_name_plural = _("activity types")
+        ordering = ["committee_id", "sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "name"], name="activity_type_name_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class AudienceKind(models.TextChoices):
+    COMMITTEE = "committee", _("The whole committee")
+    BRANCH = "branch", _("One branch")
+    PARTY_GROUP = "party_group", _("One party group")
+    PICKED = "picked", _("Picked members")
+
+
+class Activity(models.Model):
+    """One activity: a meeting, a study, a visit, a volunteer day … with its audience.
+
+    ``organiser_branch`` empty means the committee organises it. The audience is the whole
+    committee, one branch, one party group or a list of picked members.
+    """
+
+    committee = models.ForeignKey(
+        "organisation.Committee", verbose_name=_("committee"), on_delete=models.PROTECT, related_name="activities"
+    )
+    organiser_branch = models.ForeignKey(
+        "organisation.Branch",
+        verbose_name=_("organised by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty means the committee organises it."),
+    )
+    activity_type = models.ForeignKey(
+        ActivityType, verbose_name=_("activity type"), on_delete=models.PROTECT, related_name="activities"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    audience_kind = models.CharField(
+        _("audience"), max_length=20, choices=AudienceKind.choices, default=AudienceKind.COMMITTEE
+    )
+    audience_branch = models.ForeignKey(
+        "organisation.Branch",
+        verbose_name=_("audience branch"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    audience_group = models.ForeignKey(
+        "organisation.PartyGroup",
+        verbose_name=_("audience party group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    picked_members = models.ManyToManyField(
+        "members.Member", verbose_name=_("picked members"), blank=True, related_name="picked_activities"
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity"), null=True, blank=True, help_text=_("Empty means no limit.")
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    cancelled = models.BooleanField(_("cancelled"), default=False)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-starts_at", "-id"]
+        indexes = [
+            models.Index(fields=["committee", "starts_at"]),
+            models.Index(fields=["activity_type", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="activity_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(capacity__gte=1), name="activity_capacity_positive"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(audience_kind="branch", audience_branch__isnull=False, audience_group__isnull=True)
+                    | Q(audience_kind="party_group", audience_branch__isnull=True, audience_group__isnull=False)
+                    | Q(audience_kind__in=["committee", "picked"], audience_branch__isnull=True,
+                        audience_group__isnull=True)
+                ),
+                name="activity_audience_consistent",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.title}"
+
+    @property
+    def date(self):
+        """The activity's day in the local time zone (Asia/Shanghai): the day the roster is read on."""
+        return timezone.localdate(self.starts_at)
+
+
+class SignUpStatus(models.TextChoices):
+    SIGNED_UP = "signed_up", _("Signed up")
+    WAITLISTED = "waitlisted", _("On the waiting list")
+    CANCELLED = "cancelled", pgettext_lazy("sign-up", "Cancelled")
+
+
+class MadeBy(models.TextChoices):
+    SELF = "self", _("The member")
+    STAFF = "staff", _("Staff on the member's behalf")
+
+
+class SignUp(models.Model):
+    """A member's sign-up for an activity. Cancelled sign-ups stay as history; at most one is live."""
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.PROTECT, related_name="signups"
+    )
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="signups"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=SignUpStatus.choices)
+    made_by = models.CharField(_("signed up by"), max_length=10, choices=MadeBy.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    signed_up_at = models.DateTimeField(_("signed up at"), default=timezone.now)
+    promoted_at = models.DateTimeField(_("moved off the waiting list at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cancelled by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("sign-up")
+        verbose_name_plural = _("sign-ups")
+        ordering = ["signed_up_at", "id"]
+        indexes = [models.Index(fields=["activity", "status", "signed_up_at", "id"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "member"],
+                condition=~Q(status="cancelled"),
+                name="signup_one_live_per_member",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} · {self.activity}"
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", _("Present")
+    ABSENT = "absent", _("Absent")
+    LEAVE = "leave", _("On leave")
+
+
+class AbsenceReason(models.TextChoices):
+    ILLNESS = "illness", _("Illness")
+    WORK = "work", _("Work")
+    OUT_OF_BEIJING = "out_of_beijing", _("Out of Beijing")
+    OTHER = "other", _("Other")
+
+
+class CheckInMethod(models.TextChoices):
+    STAFF = "staff", _("Recorded by staff")
+    QR = "qr", _("QR code check-in")
+
+
+class Attendance(models.Model):
+    """What happened to one member at one activity: present, absent (with a reason) or on leave (请假).
+
+    One row per (activity, member). ``checked_in_at`` is the live check-in time; attendance entered
+    after the activity from a paper sheet has none.
+    """
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.PROTECT, related_name="attendances"
+    )
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="attendances"
+    )
+    status = models.CharField(_("attendance"), max_length=10, choices=AttendanceStatus.choices)
+    absence_reason = models.CharField(
+        _("reason for absence"), max_length=20, choices=AbsenceReason.choices, blank=True
+    )
+    note = models.CharField(_("remark"), max_length=200, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    method = models.CharField(_("recorded through"), max_length=10, choices=CheckInMethod.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        ordering = ["activity_id", "id"]
+        indexes = [models.Index(fields=["member", "status"])]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "member"], name="attendance_one_per_member"),
+            models.CheckConstraint(
+                condition=~Q(status="present") | Q(absence_reason=""), name="attendance_present_has_no_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="present") | Q(checked_in_at__isnull=True),
+                name="attendance_check_in_only_when_present",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} · {self.activity} · {self.get_status_display()}"
