@@ -54,34 +54,33 @@ def _filename(extension: str) -> str:
     return f"{_('Member ledger')}-{timezone.localdate():%Y%m%d}.{extension}"
 
 
-@login_required
-@require_GET
-def export_csv(request):
+def _export(request, fmt: str):
+    """Filter and scope exactly like the list, log the export, then stream the rows."""
     _require_export(request.user)
     filterset = _filtered(request)
     if filterset is None:
         return _back_to_list(request)
     prepared = exports.prepare(filterset.qs, request.user)
     counts = exports.summary(prepared)
-    exports.log_export(actor=request.user, fmt="csv", filters=filter_params(filterset), rows=counts["rows"],
+    exports.log_export(actor=request.user, fmt=fmt, filters=filter_params(filterset), rows=counts["rows"],
                        unmasked=counts["unmasked"], ip_address=client_ip(request))
-    return exporting.csv_response(exports.HEADERS, exports.iter_rows(prepared), _filename("csv"))
+    rows = exports.iter_rows(prepared)
+    if fmt == "csv":
+        return exporting.csv_response(exports.HEADERS, rows, _filename("csv"))
+    f, _rows = exporting.xlsx_tempfile(exports.HEADERS, rows, sheet_name=_("Member ledger"), widths=exports.XLSX_WIDTHS)
+    return exporting.xlsx_response(f, _filename("xlsx"))
+
+
+@login_required
+@require_GET
+def export_csv(request):
+    return _export(request, "csv")
 
 
 @login_required
 @require_GET
 def export_xlsx(request):
-    _require_export(request.user)
-    filterset = _filtered(request)
-    if filterset is None:
-        return _back_to_list(request)
-    prepared = exports.prepare(filterset.qs, request.user)
-    counts = exports.summary(prepared)
-    exports.log_export(actor=request.user, fmt="xlsx", filters=filter_params(filterset), rows=counts["rows"],
-                       unmasked=counts["unmasked"], ip_address=client_ip(request))
-    f, _rows = exporting.xlsx_tempfile(exports.HEADERS, exports.iter_rows(prepared),
-                                       sheet_name=_("Member ledger"), widths=exports.XLSX_WIDTHS)
-    return exporting.xlsx_response(f, _filename("xlsx"))
+    return _export(request, "xlsx")
 
 
 # --- the printed roster -------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from taizhang.activities.management.commands._dates import parse_day
 from taizhang.activities.selectors import activity_summary
+from taizhang.core.commands import parse_day
 from taizhang.organisation.models import Committee
 
 

@@ -3,9 +3,7 @@
 Counts come from the flow history (``selectors.roster_counts``), so any past day can be asked.
 """
 
-import datetime
 import json
-import re
 import unicodedata
 
 from django.conf import settings
@@ -14,19 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from taizhang.core.commands import parse_day
 from taizhang.members.selectors import roster_counts
-
-
-def parse_day(value: str) -> datetime.date:
-    value = (value or "").strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise CommandError(
-            _("The date must be written as YYYY-MM-DD (for example 2026-11-24), not “%(value)s”.") % {"value": value}
-        )
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(_("“%(value)s” is not a date in the calendar.") % {"value": value}) from exc
 
 
 def _width(text: str) -> int:

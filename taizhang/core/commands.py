@@ -1,4 +1,4 @@
-"""Argument parsing shared by this app's commands (Chinese messages, never a stack trace)."""
+"""Argument parsing shared by the management commands (Chinese messages, never a stack trace)."""
 
 import datetime
 import re
