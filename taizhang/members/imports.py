@@ -381,6 +381,17 @@ def _display(key: str, value) -> str:
     return str(value)
 
 
+def _masked(key: str, text: str) -> str:
+    """Personal numbers in error reports are masked like everywhere else (the error workbook, built
+    from the uploaded file itself, keeps what the user typed so it can be fixed)."""
+    compact = re.sub(r"\s+", "", text or "")
+    if key == "id_number" and len(compact) >= 10:
+        return mask_id_number(compact[-4:], length=len(compact), prefix=compact[:4])
+    if key == "phone" and len(compact) >= 8:
+        return mask_phone(compact[:3], compact[-4:])
+    return text
+
+
 class RowPlanner:
     def __init__(self, header: Header, ctx: Context, duplicates: dict, prepare: bool):
         self.header = header
@@ -401,7 +412,7 @@ class RowPlanner:
     def error(self, plan, cells, key, message, value=None):
         header = self.header.header_of(key) if key in BY_KEY else ""
         shown = cell_text(self.cell(cells, key)) if value is None and key in BY_KEY else (value or "")
-        plan.errors.append((header, shown, str(message)))
+        plan.errors.append((header, _masked(key, shown), str(message)))
 
     def parse(self, number, cells) -> tuple[RowPlan, dict]:
         """The row's typed values by key (only the cells that are filled in), and a plan with cell errors."""

@@ -659,3 +659,12 @@ def test_dry_run_page_query_count_does_not_grow_with_rows(client, cast):
         return len(ctx.captured_queries)
 
     assert count(big) == count(small)
+
+
+def test_personal_numbers_in_error_reports_are_masked(tmp_path, cast):
+    bad_id = with_wrong_check_digit(citizen_id(datetime.date(1980, 5, 17), "M"))
+    report = dry(tmp_path, xlsx_bytes([new_row(公民身份号码=bad_id, 手机号码="1391234567")]), user=cast.admin)
+    values = {e["column"]: e["value"] for e in errors_of(report)}
+    assert values["公民身份号码"] == bad_id[:4] + "*" * 10 + bad_id[-4:]
+    assert bad_id not in str(report.as_json())
+    assert values["手机号码"] == "139****4567"
