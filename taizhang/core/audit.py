@@ -6,11 +6,11 @@ import decimal
 from taizhang.core.models import AuditEntry
 
 
-def _jsonable(value):
+def jsonable(value):
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -50,8 +50,8 @@ def audit_log(
         object_type=object_type,
         object_id=str(object_id),
         object_repr=object_repr[:200],
-        old_values=_jsonable(old or {}),
-        new_values=_jsonable(new or {}),
+        old_values=jsonable(old or {}),
+        new_values=jsonable(new or {}),
         success=success,
         message=str(message)[:500],
         ip_address=ip_address,

@@ -136,13 +136,13 @@ class MemberForm(forms.ModelForm):
                 address=self.cleaned_data.get("residence", ""),
             )
         tags = list(data.get("tags") or [])
-        for name in _split_tags(self.cleaned_data.get("new_tags", "")):
+        for name in split_tags(self.cleaned_data.get("new_tags", "")):
             tags.append(services.tag_get_or_create(actor=self.user, committee=self.committee, name=name))
         data["tags"] = tags
         return data
 
 
-def _split_tags(text: str) -> list[str]:
+def split_tags(text: str) -> list[str]:
     return [t.strip() for t in re.split(r"[,，、;；]", text or "") if t.strip()]
 
 

@@ -73,7 +73,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taizhang.core import crypto
-from taizhang.core.audit import _jsonable, audit_log
+from taizhang.core.audit import audit_log, jsonable
 from taizhang.core.chinese import pinyin_full, pinyin_initials
 from taizhang.core.errors import ConcurrentEditError
 from taizhang.core.masking import mask_id_number, mask_phone
@@ -92,7 +92,7 @@ from taizhang.core.spreadsheets import (
     parse_date,
 )
 from taizhang.members import flow, services
-from taizhang.members.forms import _split_tags
+from taizhang.members.forms import split_tags
 from taizhang.members.ledger_columns import (
     BY_KEY,
     CATEGORY_VALUES,
@@ -447,7 +447,7 @@ class RowPlanner:
         if key == "phone":
             return cell_text(raw)
         if key == "tags":
-            names = _split_tags(cell_text(raw))
+            names = split_tags(cell_text(raw))
             for name in names:
                 if len(name) > Tag._meta.get_field("name").max_length:
                     raise CellError(_("The tag “%(tag)s” is too long: at most %(n)d characters.")
@@ -563,7 +563,7 @@ class RowPlanner:
         registered_on = values.get("registered_on") or self.ctx.today
         if branch is not None:
             try:
-                services._validate_event_date(registered_on, None, branch.committee)
+                services.validate_event_date(registered_on, None, branch.committee)
             except ValidationError as exc:
                 for message in exc.messages:
                     self.error(plan, cells, "registered_on", message, value=cell_text(registered_on))
@@ -710,7 +710,7 @@ def _member_values(cleaned: dict) -> tuple:
             setattr(values, field.attname, value.pk if field.is_relation and value is not None else value)
     values.name_pinyin = pinyin_full(values.name)
     values.name_initials = pinyin_initials(values.name)
-    services._set_numbers(values, cleaned["id_number"], cleaned["phone"])
+    services.set_personal_numbers(values, cleaned["id_number"], cleaned["phone"])
     return tuple(getattr(values, name) for name, _default in _member_fields())
 
 
@@ -876,8 +876,8 @@ def _audit_entry(actor, action, obj, old=None, new=None, repr=None) -> AuditEntr
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
         object_repr=(str(obj) if repr is None else repr)[:200],
-        old_values=_jsonable(old or {}),
-        new_values=_jsonable(new or {}),
+        old_values=jsonable(old or {}),
+        new_values=jsonable(new or {}),
         success=True,
     )
 
@@ -1024,7 +1024,7 @@ def _write_creates(plans, actor, ctx, batch_size: int = 1000):
         # One member.create entry per member, with the registration in it (member_register writes it as a
         # separate flow.registered entry; the event itself is in the append-only flow history either way).
         for plan, member in zip(batch, members, strict=True):
-            audits.append(_audit_entry(actor, "member.create", member, new=services._snapshot(member) | {
+            audits.append(_audit_entry(actor, "member.create", member, new=services.member_snapshot(member) | {
                 "tags": sorted(plan.tags or []), "registered_on": plan.registered_on, "source": "import"}))
         for event in events:
             if event.kind != EventKind.REGISTERED:

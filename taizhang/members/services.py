@@ -161,7 +161,7 @@ def validate_member_data(data: dict) -> dict:
     return cleaned
 
 
-def _set_numbers(member: Member, id_number: str, phone: str) -> None:
+def set_personal_numbers(member: Member, id_number: str, phone: str) -> None:
     member.id_number_encrypted = crypto.encrypt(id_number)
     member.id_number_hash = crypto.blind_index(id_number)
     member.id_number_prefix = id_number[:4]
@@ -172,7 +172,7 @@ def _set_numbers(member: Member, id_number: str, phone: str) -> None:
     member.phone_last4 = phone[-4:]
 
 
-def _snapshot(member: Member) -> dict:
+def member_snapshot(member: Member) -> dict:
     values = {}
     for name in PLAIN_FIELDS:
         field = Member._meta.get_field(name)
@@ -198,7 +198,7 @@ def member_register(*, actor, data: dict, registered_on: datetime.date, reported
     if not can_in_branch(actor, branch, EDIT):
         raise PermissionDenied(_("You may not add members to this branch."))
     cleaned = validate_member_data(data)
-    _validate_event_date(registered_on, last=None, committee=branch.committee)
+    validate_event_date(registered_on, last=None, committee=branch.committee)
     _check_duplicate(cleaned["id_number"])
     member = Member(committee_id=branch.committee_id)
     for name in PLAIN_FIELDS:
@@ -206,7 +206,7 @@ def member_register(*, actor, data: dict, registered_on: datetime.date, reported
             setattr(member, name, cleaned[name])
     member.name_pinyin = pinyin_full(member.name)
     member.name_initials = pinyin_initials(member.name)
-    _set_numbers(member, cleaned["id_number"], cleaned["phone"])
+    set_personal_numbers(member, cleaned["id_number"], cleaned["phone"])
     member.last_contact_date = registered_on  # registration is contact (flow.CONTACT_KINDS)
     try:
         with transaction.atomic():
@@ -217,7 +217,7 @@ def member_register(*, actor, data: dict, registered_on: datetime.date, reported
         raise
     if "tags" in cleaned:
         member.tags.set(cleaned["tags"])
-    audit_log(actor=actor, action="member.create", obj=member, new=_snapshot(member) | {"tags": [t.name for t in member.tags.all()]})
+    audit_log(actor=actor, action="member.create", obj=member, new=member_snapshot(member) | {"tags": [t.name for t in member.tags.all()]})
     _record(
         actor=actor,
         member=member,
@@ -241,20 +241,20 @@ def member_update(*, actor, member: Member, expected_version: int, data: dict) -
     data = {**data, "branch": member.branch}
     cleaned = validate_member_data(data)
     _check_duplicate(cleaned["id_number"], exclude_pk=member.pk)
-    old = _snapshot(member) | {"tags": sorted(t.name for t in member.tags.all())}
+    old = member_snapshot(member) | {"tags": sorted(t.name for t in member.tags.all())}
     for name in PLAIN_FIELDS:
         if name in cleaned:
             setattr(member, name, cleaned[name])
     member.name_pinyin = pinyin_full(member.name)
     member.name_initials = pinyin_initials(member.name)
     if cleaned["id_number"] != member.id_number or cleaned["phone"] != member.phone:
-        _set_numbers(member, cleaned["id_number"], cleaned["phone"])
+        set_personal_numbers(member, cleaned["id_number"], cleaned["phone"])
     member.version = F("version") + 1
     member.save()
     member.refresh_from_db()
     if "tags" in cleaned:
         member.tags.set(cleaned["tags"])
-    new = _snapshot(member) | {"tags": sorted(t.name for t in member.tags.all())}
+    new = member_snapshot(member) | {"tags": sorted(t.name for t in member.tags.all())}
     changed_old = {k: v for k, v in old.items() if new.get(k) != v}
     changed_new = {k: new[k] for k in changed_old}
     if changed_new:
@@ -282,7 +282,7 @@ def _latest_event(member: Member, before: FlowEvent | None = None) -> FlowEvent 
     return events.order_by("-effective_date", "-id").first()
 
 
-def _validate_event_date(day: datetime.date, last: FlowEvent | None, committee=None) -> None:
+def validate_event_date(day: datetime.date, last: FlowEvent | None, committee=None) -> None:
     if day is None:
         raise ValidationError({"effective_date": [_("Enter the effective date.")]})
     if day > timezone.localdate():
@@ -356,7 +356,7 @@ def flow_record_event(*, actor, member: Member, kind: str, effective_date: datet
     why = flow.refusal(status, kind)
     if why:
         raise ValidationError({"kind": [why]})
-    _validate_event_date(effective_date, last, member.committee)
+    validate_event_date(effective_date, last, member.committee)
     details = dict(details or {})
     if kind == EventKind.LOST_CONTACT and not lost_contact_cause:
         raise ValidationError({"lost_contact_cause": [_("Choose the lost-contact cause.")]})
