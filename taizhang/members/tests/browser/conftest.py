@@ -80,8 +80,9 @@ def new_page(browser, live_server):
             static_errors.append(f"{response.status} {response.url}")
 
     def on_request_failed(request):
-        if "/static/" in request.url:
-            static_errors.append(f"failed {request.url}")
+        # A request the page itself abandoned (navigation, closing the context) is not a missing file.
+        if "/static/" in request.url and "ERR_ABORTED" not in (request.failure or ""):
+            static_errors.append(f"failed {request.url}: {request.failure}")
 
     def make(kind="desktop"):
         context = browser.new_context(base_url=live_server.url, locale="zh-CN", **VIEWPORTS[kind])
