@@ -1,7 +1,8 @@
 """Maintenance mode: the one door through which append-only tables may lose rows.
 
 The audit log and the flow events are protected by database triggers (migrations core/0002 and
-members/0002) that refuse UPDATE and DELETE unless maintenance mode is on *for this connection*:
+members/0002) that always refuse UPDATE and refuse DELETE unless maintenance mode is on *for this
+connection*:
 
 * PostgreSQL: the session setting ``taizhang.maintenance`` is ``on``;
 * SQLite: the SQL function ``taizhang_maintenance()`` (registered on every Django connection)

@@ -1,16 +1,16 @@
 """Database triggers that make the audit log append-only even for raw SQL (SQLite and PostgreSQL).
 
-They refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL) unless the connection is in maintenance
-mode (taizhang.core.maintenance), which only operator commands switch on.
+They always refuse UPDATE; they refuse DELETE (and TRUNCATE on PostgreSQL) unless the connection is in
+maintenance mode (taizhang.core.maintenance), which only operator commands switch on.
 """
 
 from django.db import migrations
 
 FUNCTION = """CREATE OR REPLACE FUNCTION taizhang_append_only() RETURNS trigger AS $$
 BEGIN
-    IF coalesce(current_setting('taizhang.maintenance', true), 'off') = 'on' THEN
-        IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
-        RETURN NULL;
+    IF TG_OP IN ('DELETE', 'TRUNCATE')
+       AND coalesce(current_setting('taizhang.maintenance', true), 'off') = 'on' THEN
+        RETURN OLD;
     END IF;
     RAISE EXCEPTION '%% is append-only', TG_TABLE_NAME;
 END; $$ LANGUAGE plpgsql;"""
@@ -18,7 +18,7 @@ END; $$ LANGUAGE plpgsql;"""
 
 def sqlite_triggers(table):
     return [
-        f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} WHEN taizhang_maintenance() = 0
+        f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
             BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;""",
         f"""CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} WHEN taizhang_maintenance() = 0
             BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;""",
