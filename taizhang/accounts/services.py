@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from taizhang.accounts.models import ADMIN_POSTS, RoleAssignment, User
 from taizhang.core.audit import audit_log
 from taizhang.core.models import AuditEntry
+from taizhang.core.permissions import forget_roles
 
 
 @transaction.atomic
@@ -54,6 +55,7 @@ def role_assign(*, actor, user: User, role: str, committee, branch=None, member=
             audit_log(actor=actor, action="member.link_user", obj=member, new={"user": user.username})
         branch = None
     assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, committee=committee, branch=branch)
+    forget_roles(user)
     if created:
         audit_log(actor=actor, action="role.assign", obj=assignment,
                   new={"user": user.username, "role": role, "committee": committee.pk, "branch": branch.pk if branch else None})
@@ -65,6 +67,7 @@ def role_revoke(*, actor, assignment: RoleAssignment) -> None:
     audit_log(actor=actor, action="role.revoke", obj=assignment,
               old={"user": assignment.user.username, "role": assignment.role, "branch": assignment.branch_id})
     assignment.delete()
+    forget_roles(assignment.user)
 
 
 def is_locked_out(username: str) -> bool:

@@ -27,7 +27,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from taizhang.accounts.models import Role
 from taizhang.activities import selectors
 from taizhang.activities.models import (
     STANDARD_ACTIVITY_TYPES,
@@ -43,15 +42,12 @@ from taizhang.activities.models import (
     SignUpStatus,
 )
 from taizhang.core.audit import audit_log
-from taizhang.core.permissions import EDIT, can_in_branch, restrict, user_scope
+from taizhang.core.permissions import EDIT, can_in_branch, has_capability, restrict, user_scope
 from taizhang.members.contact import last_contact_day
 from taizhang.members.models import ROSTER_STATUSES, Member
 from taizhang.members.selectors import annotate_status
 from taizhang.members.services import founding_date
 from taizhang.organisation.models import Branch, PartyGroup
-
-# Roles that manage a committee's configuration (as in organisation.services).
-_MANAGERS = {Role.SYSTEM_ADMIN, Role.COMMITTEE_ADMIN}
 
 
 def _is_user(actor) -> bool:
@@ -68,8 +64,7 @@ def _local(moment: datetime.datetime) -> str:
 def _check_manage_types(actor, committee) -> None:
     if actor is None:
         return
-    allowed = _is_user(actor) and actor.role_assignments.filter(committee=committee, role__in=_MANAGERS).exists()
-    if not allowed:
+    if not has_capability(actor, "organisation.manage", committee):
         raise PermissionDenied(_("Your role cannot change the activity types of this committee."))
 
 

@@ -32,6 +32,7 @@ _CAPABILITIES = {
     "audit.view": {"audit_admin"},
     "users.manage": {"system_admin"},
     "organisation.manage": {"system_admin", "committee_admin"},
+    "committee.create": {"system_admin"},
     "security.manage": {"security_admin"},
     "ledger.use": {"committee_admin", "branch_secretary", "study_member"},
     "member.create": {"committee_admin", "branch_secretary"},
@@ -103,5 +104,15 @@ def can_in_branch(user, branch, purpose: str = EDIT) -> bool:
     return branch.committee_id in scope.committee_ids or branch.pk in scope.branch_ids
 
 
-def has_capability(user, capability: str) -> bool:
-    return bool(roles_of(user) & _CAPABILITIES.get(capability, set()))
+def has_capability(user, capability: str, committee=None) -> bool:
+    """Does the user hold a role granting ``capability`` (in ``committee``, when one is given)?"""
+    roles = _CAPABILITIES.get(capability, set())
+    committee_id = getattr(committee, "pk", committee)
+    return any(
+        a["role"] in roles and (committee_id is None or a["committee_id"] == committee_id) for a in _assignments(user)
+    )
+
+
+def forget_roles(user) -> None:
+    """Drop the roles cached on this user object (call after changing its role assignments)."""
+    user.__dict__.pop("_taizhang_roles", None)

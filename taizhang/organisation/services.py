@@ -11,31 +11,23 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from taizhang.accounts.models import Role
 from taizhang.core.audit import audit_log
+from taizhang.core.permissions import has_capability
 from taizhang.organisation.models import DEFAULT_BRANCHES, Branch, Committee, District, PartyGroup
-
-# Roles that may change a committee's organisation (the capability "organisation.manage").
-_MANAGERS = {Role.SYSTEM_ADMIN, Role.COMMITTEE_ADMIN}
 
 
 def _check_manage(actor, committee: Committee) -> None:
-    """The actor must hold a managing role in this committee; ``None`` is the operator (commands)."""
+    """The actor must be able to manage this committee's organisation; ``None`` is the operator (commands)."""
     if actor is None:
         return
-    allowed = actor.is_authenticated and actor.role_assignments.filter(
-        committee=committee, role__in=_MANAGERS
-    ).exists()
-    if not allowed:
+    if not has_capability(actor, "organisation.manage", committee):
         raise PermissionDenied(_("Your role cannot change the organisation of this committee."))
 
 
 @transaction.atomic
 def committee_create(*, actor, name: str, founded_on: datetime.date) -> Committee:
     """Create a committee with the default three branches and the 16 Beijing districts mapped to them."""
-    if actor is not None and not (
-        actor.is_authenticated and actor.role_assignments.filter(role=Role.SYSTEM_ADMIN).exists()
-    ):
+    if actor is not None and not has_capability(actor, "committee.create"):
         raise PermissionDenied(_("Only a system administrator can create a committee."))
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
