@@ -146,6 +146,7 @@ def roster_counts(user=None, day: datetime.date | None = None, *, committee=None
         "by_branch": {branches[pk]: n for pk, n in sorted(by_branch.items())},
         "by_category": {str(Category(c).label): n for c, n in by_category.most_common()},
         "by_status": {str(Status(s).label): n for s, n in by_status.most_common()},
+        "status_codes": dict(by_status),  # the same counts keyed by status code, for pages
     }
 
 
@@ -171,12 +172,6 @@ def filter_contact_overdue(queryset, months: int = CONTACT_WARNING_MONTHS, today
         queryset.filter(status__in=[s for s in ROSTER_STATUSES if s != Status.LOST])
         .filter(Q(last_contact_date__lte=limit) | Q(last_contact_date__isnull=True))
     )
-
-
-def roster_status_counts(counts: dict) -> dict:
-    """``roster_counts``' by_status keyed by status code instead of label."""
-    labels = {str(s.label): s.value for s in Status}
-    return {labels[label]: n for label, n in counts["by_status"].items() if label in labels}
 
 
 def recent_events(user, limit: int = 10):

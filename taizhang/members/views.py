@@ -294,9 +294,8 @@ def home(request):
         context["scope_label"] = _scope_label(request.user)
         context["contact_overdue"] = selectors.contact_overdue(request.user).count()
         context["overdue_months"] = selectors.CONTACT_WARNING_MONTHS
-        by_status = selectors.roster_status_counts(context["counts"])
-        context["outflow"] = by_status.get("outflow", 0)
-        context["lost"] = by_status.get("lost", 0)
+        context["outflow"] = context["counts"]["status_codes"].get("outflow", 0)
+        context["lost"] = context["counts"]["status_codes"].get("lost", 0)
     elif user_scope(request.user).self_member:
         context["own"] = selectors.member_queryset(request.user).first()
     return render(request, "members/home.html", context)
