@@ -3,14 +3,12 @@
 Idempotent (does nothing when the demo committee exists) and refused in production.
 """
 
-import time
-
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from taizhang.core.commands import run_demo_loader
 from taizhang.members import demo
 
 
@@ -19,15 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         translation.activate(settings.LANGUAGE_CODE)
-        if settings.PRODUCTION:
-            raise CommandError(_("The demo data is never loaded in production (TAIZHANG_ENV=production)."))
-        started = time.monotonic()
-        try:
-            summary = demo.load_demo()
-        except demo.DemoError as exc:
-            raise CommandError(str(exc)) from exc
-        except ValidationError as exc:  # e.g. a demo user name is already taken by a real login
-            raise CommandError(_("The demo data could not be loaded: %(reason)s") % {"reason": "；".join(exc.messages)}) from exc
+        summary, seconds = run_demo_loader(demo.load_demo, known_errors=(demo.DemoError,))
         if summary is None:
             self.stdout.write(
                 _("The demo data is already loaded (the committee “%(name)s” exists); nothing was changed.")
@@ -37,7 +27,7 @@ class Command(BaseCommand):
         c = summary.counts
         lines = [
             _("Demo data loaded: %(name)s (%(seconds).1f s).") % {"name": summary.committee.name,
-                                                                 "seconds": time.monotonic() - started},
+                                                                 "seconds": seconds},
             _("Branches: %(branches)d, Beijing districts: %(districts)d, party groups: %(party_groups)d") % c,
             _("Members: %(members)d (on the roster today: %(on_roster)d; aged 60 or over: %(elderly)d; "
               "probationary: %(probationary)d)") % c,
