@@ -98,6 +98,17 @@ def restrict(queryset, user, purpose: str = VIEW, **paths):
     return queryset.filter(scope_q(user, purpose, **paths))
 
 
+def allows(user, purpose: str, *, committee_id, branch_id, member_user_id=None) -> bool:
+    """Would ``restrict`` keep a record with these committee/branch/owner ids? (No query: for one
+    record already fetched, e.g. which buttons a detail page shows.)"""
+    scope = user_scope(user, purpose)
+    return (
+        committee_id in scope.committee_ids
+        or branch_id in scope.branch_ids
+        or (scope.self_member and member_user_id is not None and member_user_id == getattr(user, "pk", None))
+    )
+
+
 def can_in_branch(user, branch, purpose: str = EDIT) -> bool:
     """May the user act (``purpose``) on people of ``branch``? Used when choosing a target branch."""
     scope = user_scope(user, purpose)

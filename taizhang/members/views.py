@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from taizhang.accounts.models import RoleAssignment
 from taizhang.core.audit import client_ip
 from taizhang.core.errors import ConcurrentEditError
-from taizhang.core.permissions import EDIT, REVEAL, VIEW, has_capability, user_scope
+from taizhang.core.permissions import EDIT, REVEAL, VIEW, allows, has_capability, user_scope
 from taizhang.members import flow, selectors, services
 from taizhang.members.filters import MemberFilter
 from taizhang.members.forms import CorrectionForm, FlowEventForm, MemberForm, NoteForm, RegisterForm, editable_branches
@@ -94,8 +94,9 @@ def member_list(request):
 def member_detail(request, pk):
     _require_ledger(request.user)
     member = selectors.member_get(request.user, pk, request=request)
-    can_edit = selectors.member_queryset(request.user, EDIT).filter(pk=pk).exists()
-    can_reveal = selectors.member_queryset(request.user, REVEAL).filter(pk=pk).exists()
+    ids = {"committee_id": member.committee_id, "branch_id": member.branch_id, "member_user_id": member.user_id}
+    can_edit = allows(request.user, EDIT, **ids)
+    can_reveal = allows(request.user, REVEAL, **ids)
     actions = []
     if can_edit:
         for kind in flow.allowed_kinds(member.status, member.membership_type):

@@ -297,3 +297,17 @@ def test_recent_events_are_limited_to_the_users_scope(cast):
 )
 def test_capabilities_by_role(cast, capability, holders):
     assert {who for who in CAST if has_capability(getattr(cast, who), capability)} == holders
+
+
+@pytest.mark.parametrize("purpose", [VIEW, EDIT, REVEAL])
+def test_allows_agrees_with_restrict_for_every_cast_member(cast, purpose):
+    from taizhang.core.permissions import allows, restrict
+
+    users = [cast.admin, cast.east_secretary, cast.west_secretary, cast.study, cast.plain_member, cast.outsider,
+             cast.auditor, cast.sysadmin]
+    members = Member.objects.all()
+    for user in users:
+        kept = set(restrict(members, user, purpose).values_list("pk", flat=True))
+        for m in members:
+            assert allows(user, purpose, committee_id=m.committee_id, branch_id=m.branch_id,
+                          member_user_id=m.user_id) == (m.pk in kept), (user, m, purpose)
