@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "taizhang.organisation",
     "taizhang.members",
     "taizhang.activities",
+    "taizhang.points",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,10 @@ urlpatterns = [
     path("accounts/", include("taizhang.accounts.urls")),
     path("members/", include("taizhang.members.urls")),
     path("organisation/", include("taizhang.organisation.urls")),
+    path("activities/", include("taizhang.activities.urls")),
+    path("study/", include("taizhang.activities.content_urls")),
+    path("reports/activities/", include("taizhang.activities.report_urls")),
+    path("points/", include("taizhang.points.urls")),
 ]
 
 handler403 = "taizhang.core.views.permission_denied"

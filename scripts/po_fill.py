@@ -336,6 +336,21 @@ TRANSLATIONS = {
 }
 
 
+def _area_translations() -> dict:
+    """More translations, one file per area: scripts/translations/<area>.py with a TRANSLATIONS dict whose
+    keys are (context or None, msgid) or just the msgid (no context)."""
+    merged = {}
+    for path in sorted((Path(__file__).resolve().parent / "translations").glob("*.py")):
+        namespace: dict = {}
+        exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # noqa: S102 - our own file
+        for key, text in namespace.get("TRANSLATIONS", {}).items():
+            merged[key if isinstance(key, tuple) else (None, key)] = text
+    return merged
+
+
+TRANSLATIONS.update(_area_translations())
+
+
 def main():
     with PO.open("rb") as f:
         catalog = read_po(f, locale="zh_Hans")

@@ -9,6 +9,9 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self):
         from taizhang.activities.selectors import last_attendance_day
+        from taizhang.activities.services import seed_new_committee
         from taizhang.members.contact import register_contact_source
+        from taizhang.organisation.services import register_committee_setup
 
         register_contact_source(last_attendance_day)
+        register_committee_setup(seed_new_committee)

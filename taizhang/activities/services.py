@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from taizhang.activities import selectors
+from taizhang.activities import hooks, selectors
 from taizhang.activities.models import (
     STANDARD_ACTIVITY_TYPES,
     AbsenceReason,
@@ -107,9 +107,20 @@ def activity_types_seed(*, actor, committee) -> list[ActivityType]:
     """Create the standard activity types (``STANDARD_ACTIVITY_TYPES``) a committee lacks.
 
     Idempotent: types that already exist by name are left as the committee edited them.
-    ``organisation.services.committee_create`` should call this for every new committee.
+    ``organisation.services.committee_create`` runs it (through ``seed_new_committee``) for every
+    new committee.
     """
     _check_manage_types(actor, committee)
+    return _seed_types(actor, committee)
+
+
+def seed_new_committee(*, committee, actor) -> None:
+    """Committee set-up step: a new committee starts with the standard types. The actor created the
+    committee (system admin), which is enough; no committee role is needed yet."""
+    _seed_types(actor, committee)
+
+
+def _seed_types(actor, committee) -> list[ActivityType]:
     existing = set(ActivityType.objects.filter(committee=committee).values_list("name", flat=True))
     created = []
     for order, (name, org_life, per_year) in enumerate(STANDARD_ACTIVITY_TYPES, start=1):
@@ -431,6 +442,9 @@ def activity_cancel(*, actor, activity: Activity, reason: str) -> Activity:
     activity.save(update_fields=["cancelled", "cancelled_at", "cancel_reason"])
     audit_log(actor=actor, action="activity.cancel", obj=activity, old={"cancelled": False},
               new={"cancelled": True, "reason": reason})
+    # recorded leave/absence of a called-off activity no longer counts (points reverse their entries)
+    hooks.attendance_changed(activity=activity, member_ids=activity.attendances.values_list("member_id", flat=True),
+                             actor=actor)
     return activity
 
 
@@ -699,6 +713,7 @@ def attendance_record_many(*, actor, activity: Activity, entries, now: datetime.
     present = [row.member_id for row in created if row.status == AttendanceStatus.PRESENT]
     if present:
         _touch_last_contact(present, activity.date)
+    hooks.attendance_changed(activity=activity, member_ids=[row.member_id for row in created], actor=actor)
     by_member = existing | {row.member_id: row for row in created}
     return [by_member[m.pk] for m in members]
 
@@ -755,6 +770,7 @@ def attendance_check_in(*, actor, activity: Activity, member: Member, method: st
         else:
             audit_log(actor=actor, action="attendance.check_in", obj=row, new=_attendance_snapshot(row))
             _touch_last_contact([member.pk], activity.date)
+            hooks.attendance_changed(activity=activity, member_ids=[member.pk], actor=actor)
             return CheckInResult(row, already=False, message=_("Checked in."))
     if row.status == AttendanceStatus.PRESENT:
         when = _local(row.checked_in_at) if row.checked_in_at else activity.date.isoformat()
@@ -765,6 +781,7 @@ def attendance_check_in(*, actor, activity: Activity, member: Member, method: st
     row.save()
     audit_log(actor=actor, action="attendance.check_in", obj=row, old=old, new=_attendance_snapshot(row))
     _touch_last_contact([member.pk], activity.date)
+    hooks.attendance_changed(activity=activity, member_ids=[member.pk], actor=actor)
     return CheckInResult(row, already=False, message=_("Checked in."))
 
 
@@ -808,4 +825,5 @@ def attendance_correct(*, actor, attendance: Attendance, status: str, absence_re
         _touch_last_contact([attendance.member_id], attendance.activity.date)
     elif was_present:
         _recompute_last_contact(attendance.member)
+    hooks.attendance_changed(activity=attendance.activity, member_ids=[attendance.member_id], actor=actor)
     return attendance

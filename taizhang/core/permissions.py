@@ -36,6 +36,14 @@ _CAPABILITIES = {
     "security.manage": {"security_admin"},
     "ledger.use": {"committee_admin", "branch_secretary", "study_member"},
     "member.create": {"committee_admin", "branch_secretary"},
+    # organisational life: plan activities, take attendance, see participation and reports
+    "activities.manage": {"committee_admin", "branch_secretary"},
+    # publish study items (学习委员) and see who has not read them
+    "study.publish": {"committee_admin", "study_member"},
+    # edit the points rules, the threshold/ranking settings and import external platform scores
+    "points.manage": {"committee_admin"},
+    # approve members' study records (of members the user may edit; never their own)
+    "points.approve": {"committee_admin", "branch_secretary"},
 }
 
 

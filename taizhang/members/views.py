@@ -21,6 +21,7 @@ from taizhang.members import flow, selectors, services
 from taizhang.members.filters import MemberFilter
 from taizhang.members.forms import CorrectionForm, FlowEventForm, MemberForm, NoteForm, RegisterForm, editable_branches
 from taizhang.members.models import EventKind, Status
+from taizhang.members.panels import member_panels
 from taizhang.members.tables import MEMBER_COLUMNS
 
 PAGE_SIZES = (20, 50, 100)
@@ -118,6 +119,7 @@ def member_detail(request, pk):
         "tags": member.tags.all(),
         "note_form": NoteForm() if can_edit else None,
         "household_members": member.household.members.exclude(pk=member.pk) if member.household_id else [],
+        "panels": member_panels(member=member, user=request.user),
     }
     return render(request, "members/member_detail.html", context)
 

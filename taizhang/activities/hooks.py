@@ -1,0 +1,26 @@
+"""Listeners other apps register to hear about attendance changes (points turns attendance into entries).
+
+Activities never imports the apps that listen (dependencies point one way: points depends on
+activities). Listeners run inside the writing service's transaction, so a failing listener undoes the
+attendance change too, and they must be idempotent: they are told *which* rows changed and read the
+current state themselves.
+"""
+
+from collections.abc import Callable
+
+_attendance_listeners: list[Callable] = []
+
+
+def register_attendance_listener(listener: Callable) -> Callable:
+    """``listener(*, activity, member_ids, actor)``: attendance of these members at ``activity`` changed."""
+    if listener not in _attendance_listeners:
+        _attendance_listeners.append(listener)
+    return listener
+
+
+def attendance_changed(*, activity, member_ids, actor) -> None:
+    member_ids = sorted(set(member_ids))
+    if not member_ids:
+        return
+    for listener in _attendance_listeners:
+        listener(activity=activity, member_ids=member_ids, actor=actor)
