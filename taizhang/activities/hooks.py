@@ -24,3 +24,18 @@ def attendance_changed(*, activity, member_ids, actor) -> None:
         return
     for listener in _attendance_listeners:
         listener(activity=activity, member_ids=member_ids, actor=actor)
+
+
+_study_read_listeners: list[Callable] = []
+
+
+def register_study_read_listener(listener: Callable) -> Callable:
+    """``listener(*, item, member, actor)``: ``member`` has just marked study item ``item`` read (once)."""
+    if listener not in _study_read_listeners:
+        _study_read_listeners.append(listener)
+    return listener
+
+
+def study_item_read(*, item, member, actor) -> None:
+    for listener in _study_read_listeners:
+        listener(item=item, member=member, actor=actor)
