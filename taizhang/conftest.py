@@ -1,4 +1,4 @@
-"""Browser-test plumbing: Debian's chromium driven by Playwright against pytest-django's live server.
+"""Browser-test plumbing (for every app's tests/browser/): Debian's chromium driven by Playwright against pytest-django's live server.
 
 Run with ``make test-browser`` (or ``pytest -m browser``); ``make test`` deselects these tests.
 
