@@ -33,3 +33,20 @@ def member_panels(*, member, user) -> list[dict]:
         if context is not None:
             shown.append({"key": panel.key, "template": panel.template, "context": context})
     return shown
+
+
+_home_panels: dict[str, MemberPanel] = {}
+
+
+def register_home_panel(*, key: str, template: str, context: Callable, order: int = 100) -> None:
+    """A panel on the home page: ``context(*, user) -> dict | None`` (None hides it for this user)."""
+    _home_panels[key] = MemberPanel(key, template, context, order)
+
+
+def home_panels(*, user) -> list[dict]:
+    shown = []
+    for panel in sorted(_home_panels.values(), key=lambda p: (p.order, p.key)):
+        context = panel.context(user=user)
+        if context is not None:
+            shown.append({"key": panel.key, "template": panel.template, "context": context})
+    return shown

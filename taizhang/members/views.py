@@ -21,7 +21,7 @@ from taizhang.members import flow, selectors, services
 from taizhang.members.filters import MemberFilter
 from taizhang.members.forms import CorrectionForm, FlowEventForm, MemberForm, NoteForm, RegisterForm, editable_branches
 from taizhang.members.models import EventKind, Status
-from taizhang.members.panels import member_panels
+from taizhang.members.panels import home_panels, member_panels
 from taizhang.members.tables import MEMBER_COLUMNS
 
 PAGE_SIZES = (20, 50, 100)
@@ -301,6 +301,7 @@ def home(request):
         context["lost"] = context["counts"]["status_codes"].get("lost", 0)
     elif user_scope(request.user).self_member:
         context["own"] = selectors.member_queryset(request.user).first()
+    context["panels"] = home_panels(user=request.user)
     return render(request, "members/home.html", context)
 
 
