@@ -156,6 +156,15 @@ CHECKIN_BEFORE_MINUTES = env_int("TAIZHANG_CHECKIN_BEFORE_MINUTES", 20)
 CHECKIN_AFTER_MINUTES = env_int("TAIZHANG_CHECKIN_AFTER_MINUTES", 20)
 STUDY_DAY_OF_MONTH = env_int("TAIZHANG_STUDY_DAY_OF_MONTH", 12)
 STUDY_DAY_SKIP_HOLIDAYS = env_bool("TAIZHANG_STUDY_DAY_SKIP_HOLIDAYS", False)
+# "next_monday": a study day on Saturday or Sunday moves to the following Monday; "none": it stays.
+STUDY_DAY_WEEKEND_SHIFT = env("TAIZHANG_STUDY_DAY_WEEKEND_SHIFT", "next_monday")
+# Attachments of reflections / discussion notes and study items (心得体会、讨论记录、学习材料).
+CONTENT_MAX_FILE_MB = env_int("TAIZHANG_CONTENT_MAX_FILE_MB", 10)
+CONTENT_MAX_FILES_PER_NOTE = env_int("TAIZHANG_CONTENT_MAX_FILES_PER_NOTE", 5)
+CONTENT_ALLOWED_EXTENSIONS = tuple(e.lower().lstrip(".") for e in env_list(
+    "TAIZHANG_CONTENT_ALLOWED_EXTENSIONS",
+    ["jpg", "jpeg", "png", "gif", "webp", "pdf", "docx", "doc", "xlsx", "xls", "pptx", "txt"],
+))
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)

@@ -289,3 +289,189 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.member} · {self.activity} · {self.get_status_display()}"
+
+
+# --- reflections, discussion notes and study content (心得体会, 讨论记录, 学习内容) ------------------------
+
+
+def _short_uuid() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+def _safe_suffix(filename: str) -> str:
+    import os
+
+    ext = os.path.splitext(filename or "")[1].lower()
+    return ext if ext[1:].isalnum() and len(ext) <= 6 else ""
+
+
+def note_attachment_path(instance, filename: str) -> str:
+    """``activity_notes/<activity id>/<random>.<ext>``: the original (Chinese) name is kept in the row."""
+    return f"activity_notes/{instance.note.activity_id}/{_short_uuid()}{_safe_suffix(filename)}"
+
+
+def study_file_path(instance, filename: str) -> str:
+    return f"study_items/{instance.committee_id}/{_short_uuid()}{_safe_suffix(filename)}"
+
+
+class NoteKind(models.TextChoices):
+    REFLECTION = "reflection", _("Reflection")
+    DISCUSSION = "discussion", _("Discussion notes")
+
+
+class ActivityNote(models.Model):
+    """A member's reflection (心得体会) on an activity, or staff's discussion notes (讨论记录) of it.
+
+    A reflection belongs to the member who wrote it; discussion notes have no member. Withdrawing a
+    note hides it (it is kept, with the audit trail); nothing is deleted.
+    """
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.PROTECT, related_name="activity_notes"
+    )
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("member"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="activity_notes",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NoteKind.choices)
+    text = models.TextField(_("text"))
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("written by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+    withdrawn = models.BooleanField(_("withdrawn"), default=False)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("activity note")
+        verbose_name_plural = _("activity notes")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["activity", "kind"]), models.Index(fields=["member", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="reflection") | Q(member__isnull=False), name="activity_note_reflection_has_member"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.activity}"
+
+
+class NoteAttachment(models.Model):
+    """A photo or file attached to an activity note, stored through Django's storage API."""
+
+    note = models.ForeignKey(ActivityNote, verbose_name=_("note"), on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=note_attachment_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    removed = models.BooleanField(_("removed"), default=False)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["note_id", "id"]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class StudyKind(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly study topic")
+    MICRO_LESSON = "micro_lesson", _("Micro party lesson")
+    OTHER = "other", _("Other study material")
+
+
+class StudyItem(models.Model):
+    """A study item published by the study committee member (学习委员) to an audience: a 每月一学 topic,
+    a 微党课 or other material, with text, a link and/or a file. Members mark it read (``StudyRead``).
+
+    ``date`` (the local publication day) is the day the points engine books a read on.
+    """
+
+    committee = models.ForeignKey(
+        "organisation.Committee", verbose_name=_("committee"), on_delete=models.PROTECT, related_name="study_items"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=StudyKind.choices, default=StudyKind.MONTHLY)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    link = models.URLField(_("link"), max_length=500, blank=True)
+    file = models.FileField(_("file"), upload_to=study_file_path, max_length=300, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    file_size = models.PositiveBigIntegerField(_("size"), null=True, blank=True)
+    file_content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    file_sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    month = models.DateField(_("month"), null=True, blank=True, help_text=_("For a monthly study topic: its month."))
+    audience_kind = models.CharField(
+        _("audience"), max_length=20, choices=AudienceKind.choices, default=AudienceKind.COMMITTEE
+    )
+    audience_branch = models.ForeignKey(
+        "organisation.Branch", verbose_name=_("audience branch"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    audience_group = models.ForeignKey(
+        "organisation.PartyGroup", verbose_name=_("audience party group"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("published by"), on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    withdrawn = models.BooleanField(_("withdrawn"), default=False)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("study item")
+        verbose_name_plural = _("study items")
+        ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["committee", "published_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(audience_kind="branch", audience_branch__isnull=False, audience_group__isnull=True)
+                    | Q(audience_kind="party_group", audience_branch__isnull=True, audience_group__isnull=False)
+                    | Q(audience_kind="committee", audience_branch__isnull=True, audience_group__isnull=True)
+                ),
+                name="study_item_audience_consistent",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def date(self):
+        """The local (Asia/Shanghai) day the item was published."""
+        return timezone.localdate(self.published_at)
+
+
+class StudyRead(models.Model):
+    """A member has read a study item (once; the first time counts)."""
+
+    item = models.ForeignKey(StudyItem, verbose_name=_("study item"), on_delete=models.PROTECT, related_name="reads")
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="study_reads"
+    )
+    read_at = models.DateTimeField(_("read at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("study item read")
+        verbose_name_plural = _("study items read")
+        ordering = ["item_id", "read_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["item", "member"], name="study_read_once")]
+
+    def __str__(self):
+        return f"{self.member} · {self.item}"

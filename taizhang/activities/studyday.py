@@ -102,5 +102,12 @@ def study_days(year: int, *, day_of_month: int = 12, weekend_shift: str = NEXT_M
 
 
 def configured_study_days(year: int) -> list[datetime.date]:
-    """``study_days`` with the committee's settings (STUDY_DAY_OF_MONTH, STUDY_DAY_SKIP_HOLIDAYS)."""
-    return study_days(year, day_of_month=settings.STUDY_DAY_OF_MONTH, skip_holidays=settings.STUDY_DAY_SKIP_HOLIDAYS)
+    """``study_days`` with the committee's settings (STUDY_DAY_OF_MONTH, STUDY_DAY_WEEKEND_SHIFT,
+    STUDY_DAY_SKIP_HOLIDAYS)."""
+    return study_days(year, day_of_month=settings.STUDY_DAY_OF_MONTH, weekend_shift=configured_weekend_shift(),
+                      skip_holidays=settings.STUDY_DAY_SKIP_HOLIDAYS)
+
+
+def configured_weekend_shift() -> str:
+    """The STUDY_DAY_WEEKEND_SHIFT setting ("next_monday" when unset)."""
+    return getattr(settings, "STUDY_DAY_WEEKEND_SHIFT", NEXT_MONDAY) or NEXT_MONDAY

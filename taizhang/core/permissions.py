@@ -40,6 +40,8 @@ _CAPABILITIES = {
     "activities.manage": {"committee_admin", "branch_secretary"},
     # publish study items (学习委员) and see who has not read them
     "study.publish": {"committee_admin", "study_member"},
+    # see who has read a study item and who has not (branch secretaries: their branch's members)
+    "study.readers": {"committee_admin", "study_member", "branch_secretary"},
     # edit the points rules, the threshold/ranking settings and import external platform scores
     "points.manage": {"committee_admin"},
     # approve members' study records (of members the user may edit; never their own)

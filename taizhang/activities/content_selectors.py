@@ -1,0 +1,283 @@
+"""Reads of reflections, discussion notes and study content. Everything is scoped by the user.
+
+Who sees which notes (心得体会 / 讨论记录) of an activity:
+* staff (committee or branch roles) who can see the activity: its discussion notes, and the
+  reflections of the members they may see (a branch secretary: their branch's members);
+* a member: their own reflections, and the discussion notes of activities they attended.
+Withdrawn notes and removed attachments are seen by nobody (the audit log keeps them).
+
+Study items: a member sees the items whose audience includes them (not withdrawn); staff with
+``study.readers`` see the items of their committee (branch roles: items for the whole committee or
+for their branch and its party groups), withdrawn ones included, with read counts of the members
+they may see.
+"""
+
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.utils import timezone
+
+from taizhang.activities.models import (
+    Activity,
+    ActivityNote,
+    Attendance,
+    AttendanceStatus,
+    AudienceKind,
+    NoteAttachment,
+    NoteKind,
+    StudyItem,
+    StudyRead,
+)
+from taizhang.activities.selectors import activity_queryset, activity_scope_q, is_invited
+from taizhang.core.permissions import EDIT, VIEW, has_capability, restrict, scope_q, user_scope
+from taizhang.members.models import ROSTER_STATUSES, Member
+from taizhang.members.selectors import annotate_status
+from taizhang.organisation.models import Branch, Committee
+
+
+def own_member(user, committee_id=None) -> Member | None:
+    """The member record linked to ``user`` (in ``committee_id`` when given), if any."""
+    if not getattr(user, "is_authenticated", False) or not user_scope(user, VIEW).self_member:
+        return None
+    qs = Member.objects.filter(user=user)
+    if committee_id is not None:
+        qs = qs.filter(committee_id=committee_id)
+    return qs.select_related("branch").first()
+
+
+def is_staff(user) -> bool:
+    scope = user_scope(user, VIEW)
+    return bool(scope.committee_ids or scope.branch_ids)
+
+
+# --- notes ------------------------------------------------------------------------------------------------
+
+
+def note_scope_q(user) -> Q:
+    scope = user_scope(user, VIEW)
+    q = Q(pk__in=[])
+    if scope.committee_ids or scope.branch_ids:
+        visible = Activity.objects.filter(activity_scope_q(user, VIEW)).values("pk")
+        people = scope_q(user, VIEW, committee="member__committee", branch="member__branch", member="member")
+        q |= Q(activity_id__in=visible) & (Q(kind=NoteKind.DISCUSSION) | (Q(kind=NoteKind.REFLECTION) & people))
+    if scope.self_member:
+        attended = Attendance.objects.filter(member__user=user, status=AttendanceStatus.PRESENT).values("activity_id")
+        q |= Q(kind=NoteKind.REFLECTION, member__user=user)
+        q |= Q(kind=NoteKind.DISCUSSION, activity_id__in=attended)
+    return q
+
+
+def note_queryset(user):
+    """The notes ``user`` may read, newest first, with author, member and activity."""
+    return (
+        ActivityNote.objects.filter(note_scope_q(user), withdrawn=False)
+        .select_related("member", "member__branch", "written_by", "activity", "activity__activity_type")
+    )
+
+
+def with_attachments(notes) -> list:
+    """The notes as a list, each with ``files``: its attachments not removed (one extra query)."""
+    notes = list(notes)
+    by_note: dict[int, list] = {n.pk: [] for n in notes}
+    if notes:
+        for attachment in NoteAttachment.objects.filter(note_id__in=by_note, removed=False).order_by("id"):
+            by_note[attachment.note_id].append(attachment)
+    for note in notes:
+        note.files = by_note[note.pk]
+    return notes
+
+
+def activity_notes(user, activity: Activity) -> list:
+    return with_attachments(note_queryset(user).filter(activity=activity).order_by("kind", "-created_at", "-id"))
+
+
+def note_get(user, pk) -> ActivityNote:
+    note = note_queryset(user).filter(pk=pk).first()
+    if note is None:
+        raise Http404
+    return note
+
+
+def attachment_get(user, pk) -> NoteAttachment:
+    attachment = (
+        NoteAttachment.objects.filter(pk=pk, removed=False, note__in=note_queryset(user).values("pk"))
+        .select_related("note")
+        .first()
+    )
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+def my_notes(user):
+    """The user's own reflections and the notes they wrote, newest first."""
+    return note_queryset(user).filter(Q(member__user=user) | Q(written_by=user))
+
+
+def may_write_reflection(user, activity: Activity) -> Member | None:
+    """The user's own member record if they may write a reflection on ``activity`` (not cancelled):
+    they checked in or attended it (even before the official start), or they were invited and it has started."""
+    if activity.cancelled:
+        return None
+    member = own_member(user, activity.committee_id)
+    if member is None:
+        return None
+    if Attendance.objects.filter(activity=activity, member=member, status=AttendanceStatus.PRESENT).exists():
+        return member
+    if activity.starts_at <= timezone.now() and is_invited(activity, member, activity.date):
+        return member
+    return None
+
+
+def may_write_discussion(user, activity: Activity) -> bool:
+    """Staff who may manage the activity (the organiser's committee or branch staff) keep its 讨论记录."""
+    if activity.cancelled:
+        return False
+    return activity_queryset(user, EDIT).filter(pk=activity.pk).exists()
+
+
+# --- study items ----------------------------------------------------------------------------------------
+
+
+def study_scope_q(user) -> Q:
+    """Which study items ``user`` may see (withdrawn ones only as staff)."""
+    q = Q(pk__in=[])
+    if has_capability(user, "study.readers") or has_capability(user, "study.publish"):
+        scope = user_scope(user, VIEW)
+        if scope.committee_ids:
+            q |= Q(committee_id__in=scope.committee_ids)
+        if scope.branch_ids:
+            committees = Branch.objects.filter(pk__in=scope.branch_ids).values("committee_id")
+            q |= Q(audience_kind=AudienceKind.COMMITTEE, committee_id__in=committees)
+            q |= Q(audience_branch_id__in=scope.branch_ids) | Q(audience_group__branch_id__in=scope.branch_ids)
+    member = own_member(user)
+    if member is not None:
+        q |= Q(committee_id=member.committee_id, withdrawn=False) & (
+            Q(audience_kind=AudienceKind.COMMITTEE)
+            | Q(audience_kind=AudienceKind.BRANCH, audience_branch_id=member.branch_id)
+            | Q(audience_kind=AudienceKind.PARTY_GROUP, audience_group_id=member.party_group_id)
+        )
+    return q
+
+
+def study_queryset(user):
+    return StudyItem.objects.filter(study_scope_q(user)).select_related(
+        "audience_branch", "audience_group", "published_by"
+    )
+
+
+def study_get(user, pk) -> StudyItem:
+    item = study_queryset(user).filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    return item
+
+
+def member_study_items(user, member: Member):
+    """The items for ``member``, unread first, newest first, each with ``is_read``."""
+    read = StudyRead.objects.filter(item=OuterRef("pk"), member=member)
+    return (
+        study_queryset(user).filter(withdrawn=False)
+        .annotate(is_read=Exists(read))
+        .order_by("is_read", "-published_at", "-id")
+    )
+
+
+def publish_committees(user):
+    """The committees in which ``user`` may publish study items."""
+    return [c for c in Committee.objects.order_by("pk") if has_capability(user, "study.publish", c)]
+
+
+def may_publish(user, item_or_committee) -> bool:
+    committee_id = getattr(item_or_committee, "committee_id", None) or getattr(item_or_committee, "pk", None)
+    return has_capability(user, "study.publish", committee_id)
+
+
+def _roster(committee_ids, user=None):
+    qs = annotate_status(Member.objects.filter(committee_id__in=committee_ids)).filter(status__in=ROSTER_STATUSES)
+    if user is not None:
+        qs = restrict(qs, user, VIEW)
+    return qs
+
+
+def study_audience_filter(item: StudyItem, qs):
+    """Limit a roster queryset (annotated with ``branch_on``) to the item's audience."""
+    qs = qs.filter(committee_id=item.committee_id)
+    if item.audience_kind == AudienceKind.BRANCH:
+        qs = qs.filter(branch_on=item.audience_branch_id)
+    elif item.audience_kind == AudienceKind.PARTY_GROUP:
+        qs = qs.filter(party_group_id=item.audience_group_id, branch_on=item.audience_group.branch_id)
+    return qs
+
+
+def study_audience_members(item: StudyItem, user=None):
+    """The members on the roster today whose audience the item is for (应读); with ``user``, only the
+    members that user may see."""
+    return study_audience_filter(item, _roster([item.committee_id], user))
+
+
+def in_study_audience(item: StudyItem, member: Member) -> bool:
+    return study_audience_members(item).filter(pk=member.pk).exists()
+
+
+def _in_audience(item: StudyItem, committee_id, branch_id, group_id) -> bool:
+    if committee_id != item.committee_id:
+        return False
+    if item.audience_kind == AudienceKind.BRANCH:
+        return branch_id == item.audience_branch_id
+    if item.audience_kind == AudienceKind.PARTY_GROUP:
+        return group_id == item.audience_group_id and branch_id == item.audience_group.branch_id
+    return True
+
+
+def study_read_counts(items, user) -> dict:
+    """{item pk: (read, expected)} counting the members ``user`` may see; two queries for any number
+    of items."""
+    items = list(items)
+    if not items:
+        return {}
+    roster = list(
+        _roster({i.committee_id for i in items}, user).values_list("pk", "committee_id", "branch_on", "party_group_id")
+    )
+    reads: dict[int, set] = {}
+    for item_id, member_id in StudyRead.objects.filter(item_id__in=[i.pk for i in items]).values_list(
+        "item_id", "member_id"
+    ):
+        reads.setdefault(item_id, set()).add(member_id)
+    counts = {}
+    for item in items:
+        expected = {pk for pk, c, b, g in roster if _in_audience(item, c, b, g)}
+        counts[item.pk] = (len(expected & reads.get(item.pk, set())), len(expected))
+    return counts
+
+
+def study_readers(item: StudyItem, user) -> list[dict]:
+    """Per audience member the user may see: name, branch, read time (None: not read). Not read first,
+    by branch and name. Two queries."""
+    members = list(
+        study_audience_members(item, user).select_related("branch", "party_group")
+        .order_by("branch__sort_order", "name_pinyin", "id")
+    )
+    read_at = dict(StudyRead.objects.filter(item=item, member_id__in=[m.pk for m in members])
+                   .values_list("member_id", "read_at"))
+    rows = [{"member": m, "read_at": read_at.get(m.pk)} for m in members]
+    rows.sort(key=lambda r: r["read_at"] is not None)  # stable: keeps branch/name order within each half
+    return rows
+
+
+# --- the home page card -----------------------------------------------------------------------------------
+
+
+def home_panel(*, user):
+    """The study card on the home page: unread items for members, links for publishers, readers and
+    activity managers (recurring plans). Hidden from users with none of these. Three queries at most."""
+    member = own_member(user)
+    readers = has_capability(user, "study.readers")
+    publisher = has_capability(user, "study.publish")
+    planner = has_capability(user, "activities.manage")
+    if member is None and not (readers or publisher or planner):
+        return None
+    unread = None
+    if member is not None:
+        unread = member_study_items(user, member).filter(is_read=False).count()
+    return {"member": member, "unread": unread, "readers": readers or publisher, "publisher": publisher,
+            "planner": planner}

@@ -1,0 +1,250 @@
+"""Recurring plans (年度计划): the year's monthly study days or monthly theme party days as activities.
+
+Two steps, like imports (ARCHITECTURE.md rule 7): ``plan_preview`` computes the dates and marks
+those that already exist (same type, same day, same organiser — they are skipped), then
+``plan_generate`` creates the rest through ``services.activity_create`` in one transaction: all or
+nothing, each activity audited, plus one ``activity_plan.generate`` entry.
+
+Date rules:
+* ``study_day`` — the monthly study day (``studyday.study_day``): day ``day_of_month`` (setting
+  STUDY_DAY_OF_MONTH, 12), a Saturday or Sunday moved by the weekend rule (STUDY_DAY_WEEKEND_SHIFT:
+  to the following Monday, or not moved), optionally past statutory holidays;
+* ``day_of_month`` — the same rule with another day of the month;
+* ``nth_weekday`` — e.g. the last Friday or the second Saturday of the month; with holiday skipping a
+  holiday moves it to the next day that is neither a holiday nor (for a working-day rule) a weekend.
+When holidays are to be skipped but chinese-calendar has no data for the year, the dates are
+computed without skipping and ``holiday_notice`` says so (the page shows it).
+"""
+
+import calendar
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from taizhang.activities import services, studyday
+from taizhang.activities.models import Activity, AudienceKind
+from taizhang.core.audit import audit_log
+from taizhang.core.permissions import has_capability
+
+STUDY_DAY = "study_day"
+DAY_OF_MONTH = "day_of_month"
+NTH_WEEKDAY = "nth_weekday"
+RULES = (STUDY_DAY, DAY_OF_MONTH, NTH_WEEKDAY)
+LAST = -1  # ``nth`` for "the last <weekday> of the month"
+PLACEHOLDERS = ("year", "month")
+
+
+@dataclass
+class PlanSpec:
+    """What to generate (a form's cleaned data)."""
+
+    year: int
+    rule: str
+    activity_type: object
+    title_pattern: str
+    start_time: datetime.time
+    minutes: int
+    organiser_branch: object = None  # None: the committee
+    audience_kind: str = AudienceKind.COMMITTEE
+    audience_branch: object = None
+    place: str = ""
+    day_of_month: int = 12
+    weekend_shift: str = studyday.NEXT_MONDAY
+    nth: int = 1
+    weekday: int = 4  # Monday = 0
+    skip_holidays: bool = False
+    month_from: int = 1
+    month_to: int = 12
+
+
+@dataclass
+class PlannedDay:
+    month: int
+    day: datetime.date
+    original: datetime.date  # the day before the weekend/holiday rule moved it
+    title: str
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    existing: Activity | None = None
+
+    @property
+    def moved(self) -> bool:
+        return self.day != self.original
+
+    @property
+    def past(self) -> bool:
+        return self.starts_at < timezone.now()
+
+
+@dataclass
+class PlanPreview:
+    spec: PlanSpec
+    days: list[PlannedDay] = field(default_factory=list)
+    holiday_notice: str = ""  # said on screen when holidays could not be skipped
+
+    @property
+    def to_create(self) -> list[PlannedDay]:
+        return [d for d in self.days if d.existing is None]
+
+    @property
+    def skipped(self) -> list[PlannedDay]:
+        return [d for d in self.days if d.existing is not None]
+
+
+def title_for(pattern: str, year: int, month: int) -> str:
+    return pattern.replace("{year}", str(year)).replace("{month}", str(month))
+
+
+def _check_pattern(pattern: str) -> list[str]:
+    text = pattern
+    for name in PLACEHOLDERS:
+        text = text.replace("{" + name + "}", "")
+    if "{" in text or "}" in text:
+        return [_("Only {year} and {month} can be used in braces in the title.")]
+    if not pattern.strip():
+        return [_("Enter the title pattern, e.g. “{month}月集体学习”.")]
+    if len(title_for(pattern, 2026, 12)) > 200:
+        return [_("The text is too long (at most %(n)d characters).") % {"n": 200}]
+    return []
+
+
+def nth_weekday(year: int, month: int, nth: int, weekday: int) -> datetime.date:
+    """The ``nth`` (1–4, or -1 for the last) ``weekday`` (Monday = 0) of the month."""
+    days = [week[weekday] for week in calendar.monthcalendar(year, month) if week[weekday]]
+    return datetime.date(year, month, days[-1] if nth == LAST else days[nth - 1])
+
+
+def _skip_holidays(day: datetime.date, *, skip_weekends: bool) -> datetime.date:
+    while studyday.is_statutory_holiday(day) or (skip_weekends and day.weekday() >= 5):
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def plan_dates(spec: PlanSpec) -> tuple[list[tuple[int, datetime.date, datetime.date]], str]:
+    """[(month, day, original day)] for the months asked, and the holiday notice ("" when none)."""
+    skip = spec.skip_holidays
+    notice = ""
+    if skip and not studyday.holiday_data_available(spec.year):
+        notice = studyday.HolidayDataUnavailable(spec.year).message
+        skip = False
+    rows = []
+    for month in range(spec.month_from, spec.month_to + 1):
+        if spec.rule in (STUDY_DAY, DAY_OF_MONTH):
+            original = datetime.date(spec.year, month, spec.day_of_month)
+            day = studyday.study_day(spec.year, month, day_of_month=spec.day_of_month,
+                                     weekend_shift=spec.weekend_shift, skip_holidays=skip)
+        else:
+            original = nth_weekday(spec.year, month, spec.nth, spec.weekday)
+            day = _skip_holidays(original, skip_weekends=spec.weekday < 5) if skip else original
+        rows.append((month, day, original))
+    return rows, notice
+
+
+def _validate(spec: PlanSpec, committee) -> None:
+    errors: dict[str, list[str]] = {}
+    if spec.rule not in RULES:
+        errors["rule"] = [_("Choose how the dates are found.")]
+    if not 2000 <= spec.year <= 2100:
+        errors["year"] = [_("Enter a year such as 2026.")]
+    if not (1 <= spec.month_from <= spec.month_to <= 12):
+        errors["month_to"] = [_("The months must run from January to December, the first not after the last.")]
+    if spec.rule in (STUDY_DAY, DAY_OF_MONTH) and not 1 <= spec.day_of_month <= 28:
+        errors["day_of_month"] = [_("The study day must be a day of the month from 1 to 28.")]
+    if spec.weekend_shift not in studyday.WEEKEND_SHIFTS:
+        errors["weekend_shift"] = [_("Unknown weekend rule “%(value)s”.") % {"value": spec.weekend_shift}]
+    if spec.rule == NTH_WEEKDAY and (spec.nth not in (1, 2, 3, 4, LAST) or not 0 <= spec.weekday <= 6):
+        errors["nth"] = [_("Choose which weekday of the month.")]
+    if not 15 <= spec.minutes <= 24 * 60:
+        errors["minutes"] = [_("The duration must be between 15 minutes and 24 hours.")]
+    if spec.activity_type is None or spec.activity_type.committee_id != committee.pk:
+        errors["activity_type"] = [_("Choose the activity type.")]
+    if spec.audience_kind not in (AudienceKind.COMMITTEE, AudienceKind.BRANCH):
+        errors["audience"] = [_("Choose who the activities are for.")]
+    elif spec.audience_kind == AudienceKind.COMMITTEE and spec.organiser_branch is not None:
+        errors["audience"] = [_("Only the committee can hold an activity for the whole committee; "
+                                "choose your branch, a party group or picked members.")]
+    elif spec.audience_kind == AudienceKind.BRANCH and spec.audience_branch is None:
+        errors["audience_branch"] = [_("Choose the branch the activity is for.")]
+    pattern_errors = _check_pattern(spec.title_pattern)
+    if pattern_errors:
+        errors["title_pattern"] = pattern_errors
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_permission(actor, committee, spec: PlanSpec) -> None:
+    if not has_capability(actor, "activities.manage", committee):
+        raise PermissionDenied(_("Your role cannot plan activities."))
+    if not services._may_organise(actor, committee, spec.organiser_branch):
+        raise PermissionDenied(_("You may not organise activities for this branch or committee."))
+
+
+def _existing(committee, spec: PlanSpec, days: list[datetime.date]) -> dict:
+    """{day: activity} of the activities of the same type and organiser already on those days."""
+    if not days:
+        return {}
+    start = timezone.make_aware(datetime.datetime.combine(min(days), datetime.time.min))
+    end = timezone.make_aware(datetime.datetime.combine(max(days) + datetime.timedelta(days=1), datetime.time.min))
+    qs = Activity.objects.filter(committee=committee, activity_type=spec.activity_type,
+                                 organiser_branch=spec.organiser_branch, starts_at__gte=start, starts_at__lt=end)
+    wanted = set(days)
+    found = {}
+    for activity in qs.order_by("starts_at", "id"):
+        day = timezone.localdate(activity.starts_at)
+        if day in wanted:
+            found.setdefault(day, activity)
+    return found
+
+
+def plan_preview(*, actor, committee, spec: PlanSpec) -> PlanPreview:
+    """The dry run: every date, its title and time, moved-from notes and what already exists."""
+    _check_permission(actor, committee, spec)
+    _validate(spec, committee)
+    rows, notice = plan_dates(spec)
+    existing = _existing(committee, spec, [day for _m, day, _o in rows])
+    preview = PlanPreview(spec=spec, holiday_notice=notice)
+    for month, day, original in rows:
+        starts = timezone.make_aware(datetime.datetime.combine(day, spec.start_time))
+        preview.days.append(PlannedDay(
+            month=month, day=day, original=original, title=title_for(spec.title_pattern, spec.year, month),
+            starts_at=starts, ends_at=starts + datetime.timedelta(minutes=spec.minutes),
+            existing=existing.get(day),
+        ))
+    return preview
+
+
+@transaction.atomic
+def plan_generate(*, actor, committee, spec: PlanSpec) -> PlanPreview:
+    """Create the plan's activities that do not exist yet, all or nothing. Returns the preview it
+    acted on (``to_create`` were created, ``skipped`` already existed)."""
+    preview = plan_preview(actor=actor, committee=committee, spec=spec)
+    created = []
+    for planned in preview.to_create:
+        try:
+            activity = services.activity_create(
+                actor=actor, committee=committee, activity_type=spec.activity_type, title=planned.title,
+                starts_at=planned.starts_at, ends_at=planned.ends_at, place=spec.place,
+                organiser_branch=spec.organiser_branch, audience_kind=spec.audience_kind,
+                audience_branch=spec.audience_branch,
+            )
+        except ValidationError as exc:
+            messages = exc.messages
+            raise ValidationError({"__all__": [
+                _("%(day)s: %(reason)s Nothing was created.") % {"day": planned.day.isoformat(),
+                                                                 "reason": " ".join(messages)}
+            ]}) from exc
+        planned.existing = None
+        created.append(activity)
+    audit_log(actor=actor, action="activity_plan.generate", obj=committee, new={
+        "year": spec.year, "rule": spec.rule, "activity_type": spec.activity_type.name,
+        "organiser_branch": getattr(spec.organiser_branch, "pk", None), "audience_kind": spec.audience_kind,
+        "audience_branch": getattr(spec.audience_branch, "pk", None),
+        "created": [a.pk for a in created], "skipped": [d.day for d in preview.skipped],
+        "holiday_notice": bool(preview.holiday_notice),
+    })
+    preview.created = created
+    return preview
