@@ -581,6 +581,11 @@ def _window(activity: Activity) -> tuple[datetime.datetime, datetime.datetime]:
     )
 
 
+def checkin_window(activity: Activity) -> tuple[datetime.datetime, datetime.datetime]:
+    """When QR check-in opens and closes (for the pages that show it)."""
+    return _window(activity)
+
+
 def _check_on_roster(activity: Activity, members: list) -> None:
     """Only members on the committee's roster on the activity's date can have attendance."""
     ids = {m.pk for m in members}

@@ -1,0 +1,78 @@
+"""The one filter set of the activity list: drives the page and its htmx refresh."""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.activities.models import ActivityType
+from taizhang.core.permissions import VIEW, user_scope
+from taizhang.organisation.models import Branch
+
+WHEN_CHOICES = [("upcoming", _("Upcoming")), ("past", _("Past"))]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+class ActivityFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"), field_name="title", lookup_expr="icontains",
+        widget=forms.TextInput(attrs={"placeholder": _("Activity title"), "type": "search"}),
+    )
+    date_from = django_filters.DateFilter(label=_("from"), method="filter_from", widget=DateInput)
+    date_to = django_filters.DateFilter(label=_("to"), method="filter_to", widget=DateInput)
+    activity_type = django_filters.ModelChoiceFilter(label=_("activity type"), queryset=ActivityType.objects.none(),
+                                                     empty_label=_("All types"))
+    organiser = django_filters.ChoiceFilter(label=_("organised by"), method="filter_organiser",
+                                            empty_label=_("Any organiser"))
+    when = django_filters.ChoiceFilter(label=_("time"), choices=WHEN_CHOICES, method="filter_when",
+                                       empty_label=_("Upcoming and past"))
+    include_cancelled = django_filters.BooleanFilter(label=_("include cancelled"), method="filter_cancelled",
+                                                     widget=forms.CheckboxInput)
+
+    def __init__(self, data=None, queryset=None, *, request, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        scope = user_scope(request.user, VIEW)
+        branches = (Branch.objects.filter(committee_id__in=scope.committee_ids)
+                    | Branch.objects.filter(pk__in=scope.branch_ids))
+        committees = set(scope.committee_ids) | set(branches.values_list("committee_id", flat=True))
+        self.filters["activity_type"].queryset = ActivityType.objects.filter(committee_id__in=committees).order_by(
+            "sort_order", "id")
+        self.filters["organiser"].extra["choices"] = [("committee", _("The committee"))] + [
+            (str(b.pk), b.name) for b in Branch.objects.filter(committee_id__in=committees).order_by("sort_order", "id")
+        ]
+
+    def filter_from(self, queryset, name, value):
+        return queryset.filter(starts_at__gte=_day_start(value))
+
+    def filter_to(self, queryset, name, value):
+        return queryset.filter(starts_at__lt=_day_start(value + datetime.timedelta(days=1)))
+
+    def filter_organiser(self, queryset, name, value):
+        if value == "committee":
+            return queryset.filter(organiser_branch__isnull=True)
+        return queryset.filter(organiser_branch_id=value)
+
+    def filter_when(self, queryset, name, value):
+        now = timezone.now()
+        if value == "upcoming":
+            return queryset.filter(ends_at__gte=now).order_by("starts_at", "id")
+        return queryset.filter(ends_at__lt=now)
+
+    def filter_cancelled(self, queryset, name, value):
+        return queryset
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        if not self.form.cleaned_data.get("include_cancelled"):
+            queryset = queryset.filter(cancelled=False)
+        return queryset

@@ -1,0 +1,559 @@
+"""Activity pages: list, detail, plan/edit/cancel, sign-up, the attendance tick list and QR check-in.
+
+Thin views (ARCHITECTURE.md rule 5): fetch with permission (``selectors.activity_get`` and
+``restrict``) → form → service → redirect or render. The rules live in ``services``.
+"""
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.core.signing import BadSignature
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from taizhang.activities import selectors, services
+from taizhang.activities.checkin import checkin_token, verify_checkin_token
+from taizhang.activities.filters import ActivityFilter
+from taizhang.activities.forms import (
+    PLACE_SUGGESTIONS,
+    ActivityForm,
+    CancelForm,
+    CorrectForm,
+    MarkForm,
+    OnBehalfForm,
+)
+from taizhang.activities.models import (
+    Activity,
+    Attendance,
+    AttendanceStatus,
+    AudienceKind,
+    CheckInMethod,
+    SignUp,
+    SignUpStatus,
+)
+from taizhang.activities.tables import ACTIVITY_COLUMNS
+from taizhang.core.permissions import EDIT, VIEW, has_capability, restrict, user_scope
+from taizhang.members.models import Member
+from taizhang.organisation.models import Branch, Committee
+
+PAGE_SIZE = 20
+
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+def _is_staff(user) -> bool:
+    return has_capability(user, "activities.manage") or has_capability(user, "ledger.use")
+
+
+def _require_manage(user):
+    if not has_capability(user, "activities.manage"):
+        raise PermissionDenied(_("Your role cannot manage activities."))
+
+
+def _own_member(user, committee_id=None):
+    """The member record linked to the user's login (in ``committee_id`` when given)."""
+    qs = Member.objects.filter(user=user).select_related("branch")
+    if committee_id is not None:
+        qs = qs.filter(committee_id=committee_id)
+    return qs.first()
+
+
+def _may_manage(user, activity) -> bool:
+    return selectors.activity_queryset(user, EDIT).filter(pk=activity.pk).exists()
+
+
+def _form_errors_from(exc: ValidationError, form):
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _message_errors(request, exc: ValidationError):
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+def _next_url(request, default):
+    url = request.POST.get("next") or request.GET.get("next")
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+        return url
+    return default
+
+
+def _count(model, user=None, **filters):
+    """A per-activity count as a subquery (one query for the whole list)."""
+    qs = model.objects.filter(activity=OuterRef("pk"), **filters)
+    if user is not None:
+        qs = restrict(qs, user, VIEW, committee="member__committee", branch="member__branch", member="member")
+    return Coalesce(Subquery(qs.order_by().values("activity").annotate(n=Count("pk")).values("n")[:1],
+                             output_field=IntegerField()), 0)
+
+
+def audience_label(activity) -> str:
+    kind = activity.audience_kind
+    if kind == AudienceKind.BRANCH:
+        return activity.audience_branch.name
+    if kind == AudienceKind.PARTY_GROUP:
+        return activity.audience_group.name
+    if kind == AudienceKind.PICKED:
+        n = getattr(activity, "n_picked", None)
+        if n is None:
+            n = activity.picked_members.count()
+        return _("%(n)d picked members") % {"n": n}
+    return _("The whole committee")
+
+
+def organiser_label(activity) -> str:
+    return activity.organiser_branch.name if activity.organiser_branch_id else _("The committee")
+
+
+def _committee_for(user):
+    scope = user_scope(user, EDIT)
+    if scope.committee_ids:
+        return Committee.objects.filter(pk__in=scope.committee_ids).order_by("pk").first()
+    branch = Branch.objects.filter(pk__in=scope.branch_ids).select_related("committee").order_by("pk").first()
+    return branch.committee if branch else None
+
+
+def _waiting_positions(signups) -> dict:
+    """{signup pk: place on the waiting list} for the waitlisted ones among ``signups`` (one query)."""
+    waiting = [s for s in signups if s.status == SignUpStatus.WAITLISTED]
+    if not waiting:
+        return {}
+    order: dict = {}
+    rows = (SignUp.objects.filter(activity_id__in={s.activity_id for s in waiting}, status=SignUpStatus.WAITLISTED)
+            .order_by("activity_id", "signed_up_at", "id").values_list("activity_id", "pk"))
+    for activity_id, pk in rows:
+        order.setdefault(activity_id, []).append(pk)
+    return {s.pk: order[s.activity_id].index(s.pk) + 1 for s in waiting if s.pk in order.get(s.activity_id, [])}
+
+
+# --- list ---------------------------------------------------------------------------------------------------
+
+
+@login_required
+def activity_list(request):
+    if _is_staff(request.user):
+        return _staff_list(request)
+    if user_scope(request.user, VIEW).self_member:
+        return _my_activities(request)
+    raise PermissionDenied(_("Your role does not give access to activities."))
+
+
+def _staff_list(request):
+    user = request.user
+    queryset = selectors.activity_queryset(user).annotate(
+        n_signed=_count(SignUp, status=SignUpStatus.SIGNED_UP),
+        n_waiting=_count(SignUp, status=SignUpStatus.WAITLISTED),
+        n_present=_count(Attendance, user=user, status=AttendanceStatus.PRESENT),
+        n_picked=Coalesce(Subquery(
+            Activity.picked_members.through.objects.filter(activity=OuterRef("pk")).order_by()
+            .values("activity").annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()), 0),
+    )
+    filterset = ActivityFilter(request.GET or {}, queryset=queryset, request=request)
+    qs = filterset.qs if filterset.is_valid() else queryset.none()
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    activities = list(page.object_list)
+    expected = selectors.expected_counts([a for a in activities if a.starts_at <= now], user=user)
+    rows = [{
+        "activity": a,
+        "organiser": organiser_label(a),
+        "audience": audience_label(a),
+        "past": a.starts_at <= now,
+        "expected": expected.get(a.pk),
+    } for a in activities]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "rows": rows,
+        "columns": ACTIVITY_COLUMNS,
+        "query": query.urlencode(),
+        "can_manage": has_capability(user, "activities.manage"),
+    }
+    template = "activities/partials/activity_table.html" if request.htmx else "activities/activity_list.html"
+    return render(request, template, context)
+
+
+def _my_activities(request):
+    user = request.user
+    member = _own_member(user)
+    if member is None:
+        raise PermissionDenied(_("Your login is not linked to a member record."))
+    now = timezone.now()
+    base = selectors.activity_queryset(user)
+    upcoming = list(base.filter(ends_at__gte=now).order_by("starts_at", "id")[:50])  # cancelled ones say so
+    past_page = Paginator(base.filter(ends_at__lt=now).order_by("-starts_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    past = list(past_page.object_list)
+    ids = [a.pk for a in upcoming + past]
+    signups = {s.activity_id: s for s in SignUp.objects.filter(member=member, activity_id__in=ids)
+               .exclude(status=SignUpStatus.CANCELLED)}
+    positions = _waiting_positions(signups.values())
+    attendance = {a.activity_id: a for a in Attendance.objects.filter(member=member, activity_id__in=ids)}
+    context = {
+        "member": member,
+        "upcoming": [{"activity": a, "signup": signups.get(a.pk), "position": positions.get(
+            getattr(signups.get(a.pk), "pk", None)), "started": a.starts_at <= now} for a in upcoming],
+        "past": [{"activity": a, "attendance": attendance.get(a.pk)} for a in past],
+        "past_page": past_page,
+    }
+    return render(request, "activities/my_activities.html", context)
+
+
+# --- detail -------------------------------------------------------------------------------------------------
+
+
+@login_required
+def activity_detail(request, pk):
+    user = request.user
+    activity = selectors.activity_get(user, pk)
+    now = timezone.now()
+    staff = _is_staff(user)
+    can_manage = _may_manage(user, activity)
+    member = _own_member(user, activity.committee_id)
+    context = {
+        "activity": activity,
+        "organiser": organiser_label(activity),
+        "audience": audience_label(activity),
+        "started": activity.starts_at <= now,
+        "can_manage": can_manage,
+        "staff": staff,
+        "member": member,
+        "n_signed": activity.signups.filter(status=SignUpStatus.SIGNED_UP).count(),
+        "n_waiting": activity.signups.filter(status=SignUpStatus.WAITLISTED).count(),
+        "checkin_before": settings.CHECKIN_BEFORE_MINUTES,
+        "checkin_after": settings.CHECKIN_AFTER_MINUTES,
+    }
+    if member is not None:
+        own = SignUp.objects.filter(activity=activity, member=member).exclude(status=SignUpStatus.CANCELLED).first()
+        context["own_signup"] = own
+        context["own_position"] = _waiting_positions([own]).get(own.pk) if own else None
+        context["own_attendance"] = Attendance.objects.filter(activity=activity, member=member).first()
+        context["invited"] = selectors.is_invited(activity, member)
+        context["may_sign_up"] = (not activity.cancelled and not context["started"] and own is None
+                                  and context["invited"])
+    if staff:
+        signups = list(selectors.signup_queryset(user, activity).exclude(status=SignUpStatus.CANCELLED)
+                       .order_by("status", "signed_up_at", "id"))
+        editable = set(restrict(Member.objects.filter(pk__in=[s.member_id for s in signups]), user, EDIT)
+                       .values_list("pk", flat=True))
+        positions = _waiting_positions(signups)
+        context["signups"] = [{"signup": s, "position": positions.get(s.pk), "may_cancel": s.member_id in editable}
+                              for s in signups]
+        if not activity.cancelled and not context["started"] and not user_scope(user, EDIT).empty:
+            candidates = (restrict(selectors.audience_members(activity), user, EDIT)
+                          .exclude(pk__in=[s.member_id for s in signups])
+                          .select_related("branch").order_by("branch__sort_order", "name_pinyin", "id"))
+            context["on_behalf_form"] = OnBehalfForm(queryset=candidates)
+        context["ledger"] = selectors.attendance_ledger(activity, user=user)
+        context["ledger_rows"] = _ledger_rows(activity, user)
+        context["may_tick"] = has_capability(user, "activities.manage") and not activity.cancelled
+    return render(request, "activities/activity_detail.html", context)
+
+
+def _ledger_rows(activity, user):
+    """Per member: expected members first (with or without a record), then walk-ins."""
+    expected = list(selectors.expected_attendees(activity, user=user).select_related("branch")
+                    .order_by("branch__sort_order", "name_pinyin", "id"))
+    records = {a.member_id: a for a in selectors.attendance_queryset(user, activity).select_related("member__branch")}
+    rows = [{"member": m, "attendance": records.pop(m.pk, None), "expected": True} for m in expected]
+    rows += [{"member": a.member, "attendance": a, "expected": False} for a in records.values()]
+    return rows
+
+
+# --- sign-up ------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def signup(request, pk):
+    user = request.user
+    activity = selectors.activity_get(user, pk)
+    default = reverse("activities:detail", args=[activity.pk])
+    if request.POST.get("member"):
+        queryset = restrict(Member.objects.filter(committee_id=activity.committee_id), user, EDIT)
+        form = OnBehalfForm(request.POST, queryset=queryset.select_related("branch"))
+        if not form.is_valid():
+            for errs in form.errors.values():
+                for e in errs:
+                    messages.error(request, e)
+            return redirect(_next_url(request, default))
+        member = form.cleaned_data["member"]
+    else:
+        member = _own_member(user, activity.committee_id)
+        if member is None:
+            messages.error(request, _("Your login is not linked to a member record of this committee."))
+            return redirect(_next_url(request, default))
+    try:
+        result = services.signup_create(actor=user, activity=activity, member=member)
+    except ValidationError as exc:
+        _message_errors(request, exc)
+    else:
+        if result.status == SignUpStatus.SIGNED_UP:
+            messages.success(request, _("%(name)s is signed up.") % {"name": member.name})
+        else:
+            position = _waiting_positions([result]).get(result.pk)
+            messages.warning(request, _("The activity is full: %(name)s is on the waiting list, number %(n)d.")
+                             % {"name": member.name, "n": position or 0})
+    return redirect(_next_url(request, default))
+
+
+@login_required
+@require_POST
+def signup_cancel(request, pk, signup_pk):
+    user = request.user
+    activity = selectors.activity_get(user, pk)
+    row = get_object_or_404(selectors.signup_queryset(user, activity), pk=signup_pk)
+    waiting = set(SignUp.objects.filter(activity=activity, status=SignUpStatus.WAITLISTED).values_list("pk", flat=True))
+    try:
+        services.signup_cancel(actor=user, signup=row)
+    except ValidationError as exc:
+        _message_errors(request, exc)
+    else:
+        messages.success(request, _("The sign-up of %(name)s has been cancelled.") % {"name": row.member.name})
+        promoted = selectors.signup_queryset(user, activity).filter(pk__in=waiting, status=SignUpStatus.SIGNED_UP)
+        names = [s.member.name for s in promoted]
+        if names:
+            messages.info(request, _("Moved up from the waiting list: %(names)s.") % {"names": "、".join(names)})
+        elif waiting and not SignUp.objects.filter(pk__in=waiting, status=SignUpStatus.WAITLISTED).count() == len(waiting):
+            messages.info(request, _("The freed place went to the first member on the waiting list."))
+    return redirect(_next_url(request, reverse("activities:detail", args=[activity.pk])))
+
+
+# --- plan, edit, cancel ------------------------------------------------------------------------------------
+
+
+@login_required
+def activity_create(request):
+    _require_manage(request.user)
+    committee = _committee_for(request.user)
+    if committee is None:
+        raise PermissionDenied(_("Your role cannot manage activities."))
+    form = ActivityForm(request.POST or None, user=request.user, committee=committee)
+    if request.method == "POST" and form.is_valid():
+        try:
+            activity = services.activity_create(actor=request.user, committee=committee, **form.service_data())
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("The activity “%(title)s” has been planned.") % {"title": activity.title})
+            return redirect("activities:detail", pk=activity.pk)
+    return render(request, "activities/activity_form.html",
+                  {"form": form, "creating": True, "places": PLACE_SUGGESTIONS})
+
+
+@login_required
+def activity_edit(request, pk):
+    _require_manage(request.user)
+    activity = selectors.activity_get(request.user, pk, EDIT)
+    form = ActivityForm(request.POST or None, user=request.user, committee=activity.committee, activity=activity)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_update(actor=request.user, activity=activity, data=form.service_data())
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("The changes have been saved."))
+            return redirect("activities:detail", pk=activity.pk)
+    return render(request, "activities/activity_form.html", {
+        "form": form, "activity": activity, "places": PLACE_SUGGESTIONS,
+        "organiser": organiser_label(activity), "audience": audience_label(activity),
+    })
+
+
+@login_required
+def activity_cancel(request, pk):
+    _require_manage(request.user)
+    activity = selectors.activity_get(request.user, pk, EDIT)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activity_cancel(actor=request.user, activity=activity, reason=form.cleaned_data["cancel_reason"])
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("The activity has been cancelled."))
+            return redirect("activities:detail", pk=activity.pk)
+    return render(request, "activities/activity_cancel.html", {"form": form, "activity": activity})
+
+
+# --- attendance tick list ----------------------------------------------------------------------------------
+
+
+def _tick_activity(request, pk):
+    _require_manage(request.user)
+    return selectors.activity_get(request.user, pk)
+
+
+def _tick_member(request, activity, member_pk):
+    qs = restrict(Member.objects.filter(committee_id=activity.committee_id), request.user, EDIT)
+    return get_object_or_404(qs.select_related("branch"), pk=member_pk)
+
+
+def _row(request, activity, member, *, error=None, form=None):
+    context = {
+        "activity": activity,
+        "member": member,
+        "att": Attendance.objects.filter(activity=activity, member=member).first(),
+        "error": error,
+        "form": form,
+        "started": activity.starts_at <= timezone.now(),
+        "elderly_age": settings.ELDERLY_AGE,
+    }
+    return render(request, "activities/partials/attendance_row.html", context)
+
+
+@login_required
+def attendance(request, pk):
+    activity = _tick_activity(request, pk)
+    members = list(restrict(selectors.expected_attendees(activity), request.user, EDIT)
+                   .select_related("branch").order_by("branch__sort_order", "name_pinyin", "id"))
+    records = {a.member_id: a for a in Attendance.objects.filter(activity=activity, member__in=[m.pk for m in members])}
+    context = {
+        "activity": activity,
+        "rows": [(m, records.get(m.pk)) for m in members],
+        "started": activity.starts_at <= timezone.now(),
+        "elderly_age": settings.ELDERLY_AGE,
+        "n_present": sum(1 for a in records.values() if a.status == AttendanceStatus.PRESENT),
+    }
+    return render(request, "activities/attendance.html", context)
+
+
+@login_required
+@require_POST
+def attendance_present(request, pk, member_pk):
+    activity = _tick_activity(request, pk)
+    member = _tick_member(request, activity, member_pk)
+    error = None
+    try:
+        result = services.attendance_check_in(actor=request.user, activity=activity, member=member,
+                                              method=CheckInMethod.STAFF)
+    except ValidationError as exc:
+        error = "；".join(exc.messages)
+    if not request.htmx:
+        if error:
+            messages.error(request, f"{member.name}：{error}")
+        else:
+            messages.success(request, f"{member.name}：{result.message}")
+        return redirect("activities:attendance", pk=activity.pk)
+    return _row(request, activity, member, error=error)
+
+
+@login_required
+def attendance_mark(request, pk, member_pk):
+    """GET: the row (with ``?status=leave|absent`` the inline reason form); POST: record it."""
+    activity = _tick_activity(request, pk)
+    member = _tick_member(request, activity, member_pk)
+    form = None
+    error = None
+    if request.method == "POST":
+        form = MarkForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.attendance_record(actor=request.user, activity=activity, member=member,
+                                           status=data["status"], absence_reason=data["absence_reason"],
+                                           note=data["note"])
+            except ValidationError as exc:
+                error = "；".join(exc.messages)
+            else:
+                form = None
+                if not request.htmx:
+                    messages.success(request, _("%(name)s: recorded.") % {"name": member.name})
+                    return redirect("activities:attendance", pk=activity.pk)
+    elif request.GET.get("status") in (AttendanceStatus.LEAVE, AttendanceStatus.ABSENT):
+        form = MarkForm(initial={"status": request.GET["status"]})
+    if not request.htmx:
+        return render(request, "activities/attendance_mark.html", {
+            "activity": activity, "member": member, "form": form or MarkForm(initial={"status": "absent"}),
+            "error": error})
+    return _row(request, activity, member, error=error, form=form)
+
+
+@login_required
+def attendance_correct(request, pk, attendance_pk):
+    activity = _tick_activity(request, pk)
+    record = get_object_or_404(selectors.attendance_queryset(request.user, activity, EDIT), pk=attendance_pk)
+    form = CorrectForm(request.POST or None, initial={
+        "status": record.status, "absence_reason": record.absence_reason, "note": record.note})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.attendance_correct(actor=request.user, attendance=record, status=data["status"],
+                                        absence_reason=data["absence_reason"], note=data["note"],
+                                        reason=data["reason"])
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("The attendance of %(name)s has been corrected.") % {"name": record.member.name})
+            return redirect(_next_url(request, reverse("activities:attendance", args=[activity.pk])))
+    return render(request, "activities/attendance_correct.html",
+                  {"form": form, "activity": activity, "record": record})
+
+
+# --- QR check-in ----------------------------------------------------------------------------------------------
+
+
+def _checkin_url(request, activity) -> str:
+    return request.build_absolute_uri(reverse("activities:checkin", args=[activity.pk, checkin_token(activity)]))
+
+
+@login_required
+def qr(request, pk):
+    _require_manage(request.user)
+    activity = selectors.activity_get(request.user, pk, EDIT)
+    url = _checkin_url(request, activity)
+    svg = segno.make(url, error="m").svg_inline(scale=10, border=2, omitsize=True)
+    opens, closes = services.checkin_window(activity)
+    return render(request, "activities/qr.html", {
+        "activity": activity, "url": url, "svg": mark_safe(svg), "opens": opens, "closes": closes,
+    })
+
+
+@login_required
+def checkin(request, pk, token):
+    try:
+        verify_checkin_token(pk, token)
+    except BadSignature:
+        return render(request, "activities/checkin_invalid.html", status=400)
+    activity = get_object_or_404(Activity.objects.select_related("activity_type", "organiser_branch"), pk=pk)
+    member = _own_member(request.user, activity.committee_id)
+    opens, closes = services.checkin_window(activity)
+    context = {"activity": activity, "member": member, "opens": opens, "closes": closes}
+    if member is not None:
+        if request.method == "POST":
+            try:
+                result = services.attendance_check_in(actor=request.user, activity=activity, member=member,
+                                                      method=CheckInMethod.QR)
+            except ValidationError as exc:
+                context["error"] = "；".join(exc.messages)
+            except PermissionDenied as exc:
+                context["error"] = str(exc)
+            else:
+                context["result"] = result
+        else:
+            existing = Attendance.objects.filter(activity=activity, member=member,
+                                                 status=AttendanceStatus.PRESENT).first()
+            if existing is not None:
+                when = existing.checked_in_at or None
+                context["already_at"] = when
+                context["already"] = True
+            context["invited"] = selectors.is_invited(activity, member)
+    return render(request, "activities/checkin.html", context)
