@@ -15,3 +15,13 @@ class ActivitiesConfig(AppConfig):
 
         register_contact_source(last_attendance_day)
         register_committee_setup(seed_new_committee)
+
+        from taizhang.activities import panels
+
+        panels.register()  # the activity profile on the member page
+
+        from taizhang.activities import content_selectors
+        from taizhang.members.panels import register_home_panel
+
+        register_home_panel(key="study", template="activities/content/home_panel.html",
+                            context=content_selectors.home_panel, order=20)  # 学习园地 card (engineer B)

@@ -1,0 +1,462 @@
+"""Participation reports of organisational life: by type, by branch, by member, expected vs done.
+
+Who was expected (应到) at an activity is never stored (see ``models``): it is the audience's members
+on the roster on the activity's day. Asking the database that once per activity and member would
+cost a query each; instead ``participation`` reads, in a fixed number of queries, the period's
+activities, the picked members, the members in scope, their effective flow events and their
+attendance rows, and then walks each member's history alongside the activities in Python (the
+same rule as ``selectors.audience_members``). 186 members × 700 activities is about 130 000 cheap
+steps, whatever the number of rows the database holds.
+
+Everything is limited to what the viewer may see: activities through ``selectors.activity_scope_q``
+and members through ``restrict``. Only activities that have started count (a planned activity has no
+absentees yet); cancelled activities never count.
+"""
+
+import bisect
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.activities.models import Activity, ActivityType, Attendance, AttendanceStatus, AudienceKind
+from taizhang.activities.selectors import activities_between
+from taizhang.core.permissions import VIEW, restrict, user_scope
+from taizhang.members.models import ROSTER_STATUSES, FlowEvent, Member
+from taizhang.organisation.models import Branch, Committee
+
+FIRST_FOUR_YEARS = (datetime.date(2017, 9, 1), datetime.date(2021, 8, 31))
+_ROSTER = frozenset(str(s) for s in ROSTER_STATUSES)
+
+
+# --- periods ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str
+    label: str
+    date_from: datetime.date
+    date_to: datetime.date
+
+
+def period_presets(committee: Committee | None, today: datetime.date | None = None) -> list[Preset]:
+    """今年 / 去年 / 成立以来 / 前四年 (the seed's four years)."""
+    today = today or timezone.localdate()
+    founded = committee.founded_on if committee is not None else FIRST_FOUR_YEARS[0]
+    return [
+        Preset("this_year", _("This year"), datetime.date(today.year, 1, 1), datetime.date(today.year, 12, 31)),
+        Preset("last_year", _("Last year"), datetime.date(today.year - 1, 1, 1), datetime.date(today.year - 1, 12, 31)),
+        Preset("since_founding", _("Since the founding"), founded, today),
+        Preset("first_four_years", _("The first four years"), *FIRST_FOUR_YEARS),
+    ]
+
+
+def report_committee(user) -> Committee | None:
+    """The committee whose reports ``user`` reads (their committee role's, else their branch's)."""
+    scope = user_scope(user, VIEW)
+    if scope.committee_ids:
+        return Committee.objects.filter(pk__in=scope.committee_ids).order_by("pk").first()
+    if scope.branch_ids:
+        return Committee.objects.filter(branches__pk__in=scope.branch_ids).order_by("pk").first()
+    return None
+
+
+def report_branches(user) -> list[Branch]:
+    """The branches whose rows ``user`` sees in the per-branch table."""
+    scope = user_scope(user, VIEW)
+    return list(
+        Branch.objects.filter(Q(committee_id__in=scope.committee_ids) | Q(pk__in=scope.branch_ids))
+        .order_by("committee_id", "sort_order", "id")
+    )
+
+
+# --- the activities of a report ------------------------------------------------------------------------
+
+
+def held_activities(user, date_from: datetime.date, date_to: datetime.date, *, now=None):
+    """Activities in the period the user may see that are not cancelled and have started."""
+    now = now or timezone.now()
+    return activities_between(date_from, date_to, user=user).filter(starts_at__lte=now)
+
+
+def by_type(user, date_from: datetime.date, date_to: datetime.date, *, now=None) -> list[dict]:
+    """[{"name", "activities", "attendances"}] in the types' order: the seed's kind of summary.
+
+    Two grouped queries. Attendances are present attendances of members the user may see.
+    """
+    activities = held_activities(user, date_from, date_to, now=now)
+    counts, order = Counter(), {}
+    rows = activities.order_by().values_list("activity_type__name", "activity_type__sort_order").annotate(n=Count("pk"))
+    for name, sort_order, n in rows:
+        counts[name] += n
+        order[name] = min(sort_order, order.get(name, sort_order))
+    present = restrict(
+        Attendance.objects.filter(activity__in=activities.values("pk"), status=AttendanceStatus.PRESENT),
+        user, VIEW, committee="member__committee", branch="member__branch", member="member",
+    )
+    attended = Counter()
+    for name, n in present.order_by().values_list("activity__activity_type__name").annotate(n=Count("pk")):
+        attended[name] += n
+    return [
+        {"name": name, "activities": counts[name], "attendances": attended[name]}
+        for name in sorted(counts, key=lambda n: (order[n], n))
+    ]
+
+
+# --- participation (应到 / 实到 / 请假 / 缺席) ------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """应到 / 实到 / 请假 / 缺席 for a member or a branch.
+
+    ``present`` counts attendances while expected; ``extra`` counts attendances where the member was
+    not in the audience (walk-ins). The rate is present / expected.
+    """
+
+    expected: int = 0
+    present: int = 0
+    leave: int = 0
+    absent: int = 0
+    extra: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.present / self.expected if self.expected else None
+
+    @property
+    def rate_percent(self) -> int | None:
+        rate = self.rate
+        return None if rate is None else round(rate * 100)
+
+    def add(self, other: "Tally") -> None:
+        self.expected += other.expected
+        self.present += other.present
+        self.leave += other.leave
+        self.absent += other.absent
+        self.extra += other.extra
+
+
+@dataclass
+class MemberRow(Tally):
+    member_id: int = 0
+    name: str = ""
+    name_pinyin: str = ""
+    branch: str = ""
+    last_attended: datetime.date | None = None
+    types: Counter = field(default_factory=Counter)  # type name -> attended (present) count
+
+
+@dataclass
+class Participation:
+    members: list  # [MemberRow]: members with an expectation or an attendance in the period
+    branches: list  # [(Branch, Tally, organised count)]
+    total: Tally
+
+
+def _activity_rows(activities) -> list[dict]:
+    rows = list(
+        activities.order_by("starts_at", "pk").values(
+            "pk", "committee_id", "starts_at", "audience_kind", "audience_branch_id", "audience_group_id",
+            "audience_group__branch_id", "organiser_branch_id", "activity_type__name",
+        )
+    )
+    for row in rows:
+        row["day"] = timezone.localdate(row["starts_at"])
+    return rows
+
+
+def _in_audience(activity: dict, member: dict, branch_on, picked: set) -> bool:
+    kind = activity["audience_kind"]
+    if kind == AudienceKind.COMMITTEE:
+        return True
+    if kind == AudienceKind.BRANCH:
+        return branch_on == activity["audience_branch_id"]
+    if kind == AudienceKind.PARTY_GROUP:
+        return member["party_group_id"] == activity["audience_group_id"] and branch_on == activity[
+            "audience_group__branch_id"
+        ]
+    return member["pk"] in picked
+
+
+def compute_participation(activities, members, *, last_attended_until=None) -> tuple[list[MemberRow], dict]:
+    """Walk each member's history alongside the activities (querysets). Fixed number of queries.
+
+    Returns (member rows, {branch id: Tally}); a member's expectations count for the branch they
+    belonged to on the activity's day.
+    """
+    acts = _activity_rows(activities)
+    member_rows = list(
+        members.order_by().values("pk", "name", "name_pinyin", "committee_id", "party_group_id", "branch__name")
+    )
+    activity_ids = activities.values("pk")
+    member_ids = members.values("pk")
+    picked = defaultdict(set)
+    through = Activity.picked_members.through.objects.filter(activity_id__in=activity_ids, member_id__in=member_ids)
+    for activity_id, member_id in through.values_list("activity_id", "member_id"):
+        picked[activity_id].add(member_id)
+    events = defaultdict(list)  # member -> [(date, status, branch)] in order
+    history = FlowEvent.objects.effective().filter(member_id__in=member_ids).order_by("member_id", "effective_date", "id")
+    for member_id, day, status, branch_id in history.values_list("member_id", "effective_date", "status_after",
+                                                                 "branch_after_id"):
+        events[member_id].append((day, status, branch_id))
+    recorded = {}
+    attendance = Attendance.objects.filter(activity_id__in=activity_ids, member_id__in=member_ids)
+    for activity_id, member_id, status in attendance.values_list("activity_id", "member_id", "status"):
+        recorded[(activity_id, member_id)] = status
+    last = {}
+    if last_attended_until is not None:
+        latest = (
+            Attendance.objects.filter(member_id__in=member_ids, status=AttendanceStatus.PRESENT,
+                                      activity__cancelled=False, activity__starts_at__lte=last_attended_until)
+            .order_by().values("member_id").annotate(at=Max("activity__starts_at"))
+        )
+        last = {member_id: timezone.localdate(at) for member_id, at in latest.values_list("member_id", "at")}
+
+    by_committee = defaultdict(list)
+    for activity in acts:
+        by_committee[activity["committee_id"]].append(activity)
+    rows, branches = [], defaultdict(Tally)
+    for member in member_rows:
+        pk = member["pk"]
+        history = events.get(pk, [])
+        days = [e[0] for e in history]
+        row = MemberRow(member_id=pk, name=member["name"], name_pinyin=member["name_pinyin"],
+                        branch=member["branch__name"] or "", last_attended=last.get(pk))
+        for activity in by_committee.get(member["committee_id"], ()):
+            index = bisect.bisect_right(days, activity["day"]) - 1
+            status, branch_on = (history[index][1], history[index][2]) if index >= 0 else ("", None)
+            expected = status in _ROSTER and _in_audience(activity, member, branch_on, picked[activity["pk"]])
+            done = recorded.get((activity["pk"], pk))
+            if not expected:
+                if done == AttendanceStatus.PRESENT:
+                    row.extra += 1
+                    row.types[activity["activity_type__name"]] += 1
+                    if branch_on is not None:
+                        branches[branch_on].extra += 1
+                continue
+            tally = branches[branch_on]
+            row.expected += 1
+            tally.expected += 1
+            if done == AttendanceStatus.PRESENT:
+                row.present += 1
+                tally.present += 1
+                row.types[activity["activity_type__name"]] += 1
+            elif done == AttendanceStatus.LEAVE:
+                row.leave += 1
+                tally.leave += 1
+            else:
+                row.absent += 1
+                tally.absent += 1
+        if last_attended_until is None and row.present + row.extra:
+            row.last_attended = max(
+                (a["day"] for a in by_committee.get(member["committee_id"], ())
+                 if recorded.get((a["pk"], pk)) == AttendanceStatus.PRESENT),
+                default=None,
+            )
+        rows.append(row)
+    return rows, branches
+
+
+def participation(user, date_from: datetime.date, date_to: datetime.date, *, now=None) -> Participation:
+    """Per-member and per-branch participation in the period, for the members ``user`` may see."""
+    now = now or timezone.now()
+    activities = held_activities(user, date_from, date_to, now=now)
+    members = restrict(Member.objects.all(), user, VIEW)
+    period_end = min(now, timezone.make_aware(datetime.datetime.combine(date_to, datetime.time.max)))
+    rows, tallies = compute_participation(activities, members, last_attended_until=period_end)
+    rows = [r for r in rows if r.expected or r.extra]
+    organised = Counter(dict(
+        activities.filter(organiser_branch__isnull=False).order_by().values_list("organiser_branch_id")
+        .annotate(n=Count("pk"))
+    ))
+    branches, total = [], Tally()
+    for branch in report_branches(user):
+        tally = tallies.get(branch.pk, Tally())
+        branches.append((branch, tally, organised.get(branch.pk, 0)))
+        total.add(tally)
+    return Participation(members=rows, branches=branches, total=total)
+
+
+MEMBER_SORTS = {
+    "name": lambda r: (r.name_pinyin, r.member_id),
+    "branch": lambda r: (r.branch, r.name_pinyin),
+    "expected": lambda r: (r.expected, r.name_pinyin),
+    "present": lambda r: (r.present, r.name_pinyin),
+    "leave": lambda r: (r.leave, r.name_pinyin),
+    "absent": lambda r: (r.absent, r.name_pinyin),
+    "rate": lambda r: (-1 if r.rate is None else r.rate, r.name_pinyin),
+    "last": lambda r: (r.last_attended or datetime.date.min, r.name_pinyin),
+}
+
+
+def sort_members(rows: list, key: str) -> tuple[list, str]:
+    """Sort member rows by ``key`` (``-key`` descending); unknown keys sort by name."""
+    name = key.lstrip("-")
+    if name not in MEMBER_SORTS:
+        key, name = "name", "name"
+    return sorted(rows, key=MEMBER_SORTS[name], reverse=key.startswith("-")), key
+
+
+# --- expected vs done ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Expectation:
+    type_name: str
+    per_year: int
+    expected: int
+    held: int
+
+    @property
+    def short(self) -> bool:
+        return self.held < self.expected
+
+
+def prorated(per_year: int, date_from: datetime.date, date_to: datetime.date) -> int:
+    """How many of a yearly expectation fall in [date_from, date_to] (rounded half up)."""
+    days = (date_to - date_from).days + 1
+    if days <= 0:
+        return 0
+    return int(per_year * days / 365 + 0.5)
+
+
+def expected_vs_done(user, date_from: datetime.date, date_to: datetime.date, *, now=None) -> dict:
+    """Held vs expected per organising unit and organisational-life type with an expected frequency.
+
+    The period is cut to [the committee's founding, today]. A branch's count includes the
+    committee's own activities of that type open to the whole committee or to that branch (its
+    members took part in them); the committee's row counts what the committee organised and is only
+    shown for types the committee itself has ever organised.
+    """
+    now = now or timezone.now()
+    committee = report_committee(user)
+    if committee is None:
+        return {"types": [], "units": [], "date_from": date_from, "date_to": date_to}
+    start = max(date_from, committee.founded_on)
+    end = min(date_to, timezone.localdate(now))
+    types = list(
+        ActivityType.objects.filter(committee=committee, counts_as_org_life=True, expected_per_year__gt=0)
+        .order_by("sort_order", "id")
+    )
+    if not types or start > end:
+        return {"types": types, "units": [], "date_from": start, "date_to": end}
+    held = Counter()
+    activities = held_activities(user, start, end, now=now).filter(committee=committee, activity_type__in=types)
+    rows = activities.order_by().values_list("organiser_branch_id", "activity_type_id", "audience_kind",
+                                             "audience_branch_id").annotate(n=Count("pk"))
+    committee_wide = Counter()
+    for organiser, type_id, audience, audience_branch, n in rows:
+        held[(organiser, type_id)] += n
+        if organiser is None:
+            if audience == AudienceKind.COMMITTEE:
+                committee_wide[type_id] += n
+            elif audience == AudienceKind.BRANCH:
+                held[(("for", audience_branch), type_id)] += n
+    committee_types = set(
+        Activity.objects.filter(committee=committee, organiser_branch__isnull=True, activity_type__in=types)
+        .values_list("activity_type_id", flat=True).distinct()
+    )
+    units = []
+    scope = user_scope(user, VIEW)
+    if committee.pk in scope.committee_ids:
+        cells = [
+            Expectation(t.name, t.expected_per_year, prorated(t.expected_per_year, start, end), held[(None, t.pk)])
+            if t.pk in committee_types else None
+            for t in types
+        ]
+        units.append({"name": committee.name, "is_committee": True, "cells": cells})
+    for branch in report_branches(user):
+        if branch.committee_id != committee.pk:
+            continue
+        cells = [
+            Expectation(
+                t.name, t.expected_per_year, prorated(t.expected_per_year, start, end),
+                held[(branch.pk, t.pk)] + committee_wide[t.pk] + held[(("for", branch.pk), t.pk)],
+            )
+            for t in types
+        ]
+        units.append({"name": branch.name, "is_committee": False, "cells": cells})
+    return {"types": types, "units": units, "date_from": start, "date_to": end}
+
+
+# --- one member's activity profile ------------------------------------------------------------------------
+
+
+def activity_profile(member: Member, *, today: datetime.date | None = None) -> dict:
+    """The member's dated activity profile (行为特征: 活动画像), over the last 12 months and since
+    registration. The caller has already decided the viewer may see the member. Fixed queries."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    year_ago = today - datetime.timedelta(days=365)
+    activities = Activity.objects.filter(committee_id=member.committee_id, cancelled=False, starts_at__lte=now)
+    members = Member.objects.filter(pk=member.pk)
+    rows, _branches = compute_participation(activities, members)
+    overall = rows[0] if rows else MemberRow(member_id=member.pk, name=member.name)
+    recent_acts = activities.filter(
+        starts_at__gte=timezone.make_aware(datetime.datetime.combine(year_ago, datetime.time.min))
+    )
+    recent_rows, _branches = compute_participation(recent_acts, members)
+    recent = recent_rows[0] if recent_rows else MemberRow(member_id=member.pk, name=member.name)
+    return {
+        "as_of": today,
+        "since": year_ago,
+        "recent": recent,
+        "overall": overall,
+        "last_attended": overall.last_attended,
+        "types": overall.types.most_common(),
+        "recent_types": recent.types.most_common(),
+    }
+
+
+def member_attendance(member: Member, date_from: datetime.date, date_to: datetime.date, *, user=None,
+                      now=None) -> list[dict]:
+    """The member's line of the report, activity by activity, newest first: each activity in the
+    period (that ``user`` may see) where the member was expected or attended, with 应到 (yes/no) and
+    what happened."""
+    now = now or timezone.now()
+    activities = activities_between(date_from, date_to, committee=member.committee_id, user=user).filter(
+        starts_at__lte=now
+    )
+    acts = _activity_rows(activities)
+    history = list(
+        FlowEvent.objects.effective().filter(member=member).order_by("effective_date", "id")
+        .values_list("effective_date", "status_after", "branch_after_id")
+    )
+    days = [e[0] for e in history]
+    picked = set(
+        Activity.picked_members.through.objects.filter(member=member, activity_id__in=activities.values("pk"))
+        .values_list("activity_id", flat=True)
+    )
+    recorded = {
+        a.activity_id: a for a in Attendance.objects.filter(member=member, activity_id__in=activities.values("pk"))
+    }
+    info = {"pk": member.pk, "party_group_id": member.party_group_id}
+    titles = dict(activities.values_list("pk", "title"))
+    rows = []
+    for activity in acts:
+        index = bisect.bisect_right(days, activity["day"]) - 1
+        status, branch_on = (history[index][1], history[index][2]) if index >= 0 else ("", None)
+        expected = status in _ROSTER and _in_audience(
+            activity, info, branch_on, picked if activity["pk"] in picked else set()
+        )
+        attendance = recorded.get(activity["pk"])
+        if not expected and not (attendance and attendance.status == AttendanceStatus.PRESENT):
+            continue
+        rows.append({
+            "activity_id": activity["pk"],
+            "day": activity["day"],
+            "starts_at": activity["starts_at"],
+            "title": titles[activity["pk"]],
+            "type": activity["activity_type__name"],
+            "expected": expected,
+            "status": attendance.status if attendance else AttendanceStatus.ABSENT,
+            "recorded": attendance is not None,
+            "attendance": attendance,
+        })
+    rows.reverse()
+    return rows
