@@ -1,0 +1,83 @@
+"""Forms of the points pages. The rules themselves are checked in the services."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from taizhang.activities.models import ActivityType
+from taizhang.members.forms import DateInput
+from taizhang.members.models import Category
+from taizhang.points.models import PointsSettings, RuleAction, StudyKind
+
+
+class StudyRecordForm(forms.Form):
+    day = forms.DateField(label=_("date"), widget=DateInput(), initial=timezone.localdate)
+    kind = forms.ChoiceField(label=_("kind"), choices=StudyKind.choices, initial=StudyKind.SELF_STUDY,
+                             widget=forms.RadioSelect)
+    title = forms.CharField(label=pgettext_lazy("study record", "title"), max_length=200,
+                            help_text=_("For example: 学习《中国共产党章程》第一章"))
+    content = forms.CharField(label=_("what was studied or done"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 4}))
+    hours = forms.DecimalField(label=_("hours"), required=False, min_value=0, max_digits=5, decimal_places=1,
+                               help_text=_("Needed for volunteer hours."))
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(label=_("reason"), required=False, max_length=300,
+                           help_text=_("Needed when rejecting; the member reads it."))
+
+
+class RuleForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=100)
+    action = forms.ChoiceField(label=_("action"), choices=RuleAction.choices)
+    activity_type = forms.ModelChoiceField(label=_("activity type"), queryset=ActivityType.objects.none(),
+                                           required=False,
+                                           help_text=_("Only for attendance rules. Empty means any type that "
+                                                       "counts as organisational life."))
+    points = forms.IntegerField(label=_("points"), min_value=-1000, max_value=1000,
+                                help_text=_("May be negative. For volunteer hours: points per hour."))
+    daily_cap = forms.IntegerField(label=_("daily cap"), required=False, min_value=1)
+    yearly_cap = forms.IntegerField(label=_("yearly cap"), required=False, min_value=1)
+    categories = forms.MultipleChoiceField(label=_("member categories"), choices=Category.choices, required=False,
+                                           widget=forms.CheckboxSelectMultiple,
+                                           help_text=_("None ticked means all categories."))
+    min_age = forms.IntegerField(label=_("from age"), required=False, min_value=0, max_value=150)
+    max_age = forms.IntegerField(label=_("up to age"), required=False, min_value=0, max_value=150,
+                                 help_text=_("For example 69 exempts members aged 70 and over."))
+    needs_approval = forms.BooleanField(label=_("needs approval"), required=False)
+    effective_from = forms.DateField(label=_("effective from"), widget=DateInput())
+
+    def __init__(self, *args, committee=None, revising=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["activity_type"].queryset = ActivityType.objects.filter(committee=committee)
+        if revising is not None:
+            self.fields["action"].disabled = True
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["effective_to"] = None
+        return data
+
+
+class SettingsForm(forms.Form):
+    threshold = forms.IntegerField(label=_("threshold"), min_value=0, max_value=10000,
+                                   help_text=PointsSettings._meta.get_field("threshold").help_text)
+    annual_baseline = forms.IntegerField(label=_("annual baseline"), min_value=0, max_value=10000,
+                                         help_text=PointsSettings._meta.get_field("annual_baseline").help_text)
+    ranking_enabled = forms.BooleanField(label=_("show rankings"), required=False,
+                                         help_text=PointsSettings._meta.get_field("ranking_enabled").help_text)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("spreadsheet (.xlsx or .csv)"))
+
+
+class ParticipationFilter(forms.Form):
+    year = forms.IntegerField(label=_("year"), required=False, min_value=2000, max_value=2100)
+    branch = forms.TypedChoiceField(label=_("branch"), required=False, coerce=int, empty_value=None)
+    below = forms.BooleanField(label=_("only below the threshold"), required=False)
+
+    def __init__(self, *args, branches=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].choices = [("", _("All branches"))] + [(b.pk, b.name) for b in branches]

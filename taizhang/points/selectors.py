@@ -1,0 +1,352 @@
+"""Reads of the points ledger. Everything that returns people or their records is scoped by the user.
+
+Totals are always sums of entries (plus the committee's annual baseline for a year). Lists use a fixed
+number of queries whatever the number of members or entries.
+"""
+
+import datetime
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+
+from taizhang.activities.models import Activity, Attendance, AttendanceStatus, AudienceKind
+from taizhang.core.permissions import EDIT, VIEW, allows, has_capability, restrict, user_scope
+from taizhang.members.models import ROSTER_STATUSES, FlowEvent, Member
+from taizhang.organisation.models import Branch, Committee, PartyGroup
+from taizhang.points.models import (
+    ExternalScore,
+    ExternalScoreImport,
+    PointEntry,
+    PointRule,
+    PointsSettings,
+    RecordStatus,
+    StudyRecord,
+)
+
+PANEL_ENTRIES = 5
+
+
+def points_settings(committee_id) -> PointsSettings:
+    return PointsSettings.objects.filter(committee_id=committee_id).first() or PointsSettings(
+        committee_id=committee_id)
+
+
+def own_member(user) -> Member | None:
+    """The member record linked to this login (for "my points")."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Member.objects.filter(user=user).select_related("branch", "committee").first()
+
+
+def user_committee(user) -> Committee | None:
+    """The committee a staff user works in (their committee-wide or branch roles; else their own record)."""
+    scope = user_scope(user, VIEW)
+    ids = set(scope.committee_ids)
+    if scope.branch_ids:
+        ids |= set(Branch.objects.filter(pk__in=scope.branch_ids).values_list("committee_id", flat=True))
+    if not ids:
+        member = own_member(user)
+        return member.committee if member else None
+    return Committee.objects.filter(pk__in=ids).order_by("id").first()
+
+
+def may_view_staff_pages(user) -> bool:
+    return has_capability(user, "ledger.use") or has_capability(user, "activities.manage")
+
+
+# --- one member -------------------------------------------------------------------------------------------
+
+
+def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
+    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+
+@dataclass
+class MemberYear:
+    member: Member
+    year: int
+    entries: list
+    entries_total: int
+    baseline: int
+    threshold: int
+
+    @property
+    def total(self) -> int:
+        return self.baseline + self.entries_total
+
+    @property
+    def below_threshold(self) -> bool:
+        return self.total < self.threshold
+
+
+def member_year(member: Member, year: int) -> MemberYear:
+    """Every entry of ``member`` in ``year`` (newest first) with the rule version, and the total."""
+    start, end = year_bounds(year)
+    entries = list(PointEntry.objects.filter(member=member, day__range=(start, end))
+                   .select_related("rule", "corrects", "corrects__rule").order_by("-day", "-id"))
+    config = points_settings(member.committee_id)
+    return MemberYear(member=member, year=year, entries=entries, entries_total=sum(e.points for e in entries),
+                      baseline=config.annual_baseline, threshold=config.threshold)
+
+
+def entry_years(member: Member) -> list[int]:
+    """The years with entries, and this year (for the year switch)."""
+    years = {d.year for d in PointEntry.objects.filter(member=member).dates("day", "year")}
+    years.add(timezone.localdate().year)
+    return sorted(years, reverse=True)
+
+
+def latest_external_scores(member_ids, *, year: int | None = None) -> dict:
+    """{member id: [ExternalScore, …]}: the newest snapshot per platform and period (two queries)."""
+    qs = ExternalScore.objects.filter(member_id__in=member_ids)
+    if year is not None:
+        qs = qs.filter(period_start__year=year)
+    newest = qs.values("member_id", "platform", "period").annotate(newest=Max("id")).values_list("newest", flat=True)
+    result = defaultdict(list)
+    for score in ExternalScore.objects.filter(pk__in=list(newest)).select_related("score_import").order_by(
+            "-period_start", "platform"):
+        result[score.member_id].append(score)
+    return result
+
+
+def study_records_of(member: Member):
+    return StudyRecord.objects.filter(member=member).select_related("decided_by").order_by("-day", "-id")
+
+
+def member_panel(*, member, user):
+    """The points panel on the member page: hidden unless the viewer may see the member."""
+    if not allows(user, VIEW, committee_id=member.committee_id, branch_id=member.branch_id,
+                  member_user_id=member.user_id):
+        return None
+    year = timezone.localdate().year
+    start, end = year_bounds(year)
+    entries = PointEntry.objects.filter(member=member, day__range=(start, end))
+    total = entries.aggregate(total=Sum("points"))["total"] or 0
+    config = points_settings(member.committee_id)
+    grand = total + config.annual_baseline
+    return {
+        "year": year,
+        "total": grand,
+        "threshold": config.threshold,
+        "below": grand < config.threshold,
+        "entries": list(entries.select_related("rule", "corrects", "corrects__rule").order_by("-day", "-id")[:PANEL_ENTRIES]),
+        "scores": latest_external_scores([member.pk], year=year).get(member.pk, []),
+        "is_self": member.user_id == getattr(user, "pk", None),
+    }
+
+
+# --- approvals --------------------------------------------------------------------------------------------
+
+
+def approvals_queryset(user):
+    """Pending study records of members ``user`` may edit, never their own or ones they submitted."""
+    if not has_capability(user, "points.approve"):
+        return StudyRecord.objects.none()
+    qs = restrict(StudyRecord.objects.filter(status=RecordStatus.PENDING), user, EDIT,
+                  committee="member__committee", branch="member__branch", member="member")
+    return (qs.exclude(member__user=user).exclude(requested_by=user)
+            .select_related("member", "member__branch", "requested_by").order_by("day", "id"))
+
+
+def decided_recently(user, limit: int = 20):
+    if not has_capability(user, "points.approve"):
+        return StudyRecord.objects.none()
+    qs = restrict(StudyRecord.objects.exclude(status=RecordStatus.PENDING), user, EDIT,
+                  committee="member__committee", branch="member__branch", member="member")
+    return qs.select_related("member", "decided_by").order_by("-decided_at", "-id")[:limit]
+
+
+# --- rules ------------------------------------------------------------------------------------------------
+
+
+def rule_families(committee) -> list[list[PointRule]]:
+    """The committee's rules, each as its versions newest first (the first is the current one)."""
+    families = defaultdict(list)
+    for rule in PointRule.objects.filter(committee=committee).select_related("activity_type").order_by(
+            "action", "name", "-version"):
+        families[rule.family].append(rule)
+    return sorted(families.values(), key=lambda versions: (versions[0].action, versions[0].name))
+
+
+def imports_of(committee, limit: int = 20):
+    return ExternalScoreImport.objects.filter(committee=committee).select_related("imported_by")[:limit]
+
+
+# --- participation ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ParticipationRow:
+    member: Member
+    branch_name: str
+    expected: int = 0
+    present: int = 0
+    points: int = 0
+    baseline: int = 0
+    threshold: int = 0
+    rank: int | None = None
+
+    @property
+    def rate(self) -> float | None:
+        return min(1.0, self.present / self.expected) if self.expected else None
+
+    @property
+    def total(self) -> int:
+        return self.baseline + self.points
+
+    @property
+    def below(self) -> bool:
+        return self.total < self.threshold
+
+
+@dataclass
+class BranchRow:
+    name: str
+    members: int = 0
+    expected: int = 0
+    present: int = 0
+    points: int = 0
+    below: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return min(1.0, self.present / self.expected) if self.expected else None
+
+    @property
+    def average(self) -> float | None:
+        return self.points / self.members if self.members else None
+
+
+def _expected_per_member(activities: list, member_ids: set) -> dict:
+    """{member id: number of the activities they were expected at (应到)}, from the flow history.
+
+    The same reading of the roster as ``activities.selectors.expected_attendees``, for many activities
+    at once: a constant number of queries.
+    """
+    counts = defaultdict(int)
+    if not activities or not member_ids:
+        return counts
+    info = {pk: (committee_id, group_id) for pk, committee_id, group_id in Member.objects.filter(
+        pk__in=member_ids).values_list("pk", "committee_id", "party_group_id")}
+    history: dict[int, tuple[list, list]] = {}
+    events = (FlowEvent.objects.effective().filter(member_id__in=member_ids)
+              .order_by("member_id", "effective_date", "id")
+              .values_list("member_id", "effective_date", "status_after", "branch_after_id"))
+    for member_id, day, status, branch_id in events:
+        dates, states = history.setdefault(member_id, ([], []))
+        dates.append(day)
+        states.append((status, branch_id))
+    picked = defaultdict(set)
+    picked_ids = [a.pk for a in activities if a.audience_kind == AudienceKind.PICKED]
+    if picked_ids:
+        for activity_id, member_id in Activity.picked_members.through.objects.filter(
+                activity_id__in=picked_ids).values_list("activity_id", "member_id"):
+            picked[activity_id].add(member_id)
+    group_ids = {a.audience_group_id for a in activities if a.audience_group_id}
+    group_branch = dict(PartyGroup.objects.filter(pk__in=group_ids).values_list("pk", "branch_id")) if group_ids else {}
+    roster = set(ROSTER_STATUSES)
+    for activity in activities:
+        day = activity.date
+        kind = activity.audience_kind
+        for member_id, (dates, states) in history.items():
+            committee_id, group_id = info.get(member_id, (None, None))
+            if committee_id != activity.committee_id:
+                continue
+            i = bisect_right(dates, day)
+            if not i:
+                continue
+            status, branch_id = states[i - 1]
+            if status not in roster:
+                continue
+            if kind == AudienceKind.BRANCH and branch_id != activity.audience_branch_id:
+                continue
+            if kind == AudienceKind.PARTY_GROUP and (group_id != activity.audience_group_id
+                                                     or branch_id != group_branch.get(activity.audience_group_id)):
+                continue
+            if kind == AudienceKind.PICKED and member_id not in picked.get(activity.pk, ()):
+                continue
+            counts[member_id] += 1
+    return counts
+
+
+def participation(user, committee, year: int, *, branch_id=None, below_only: bool = False,
+                  today: datetime.date | None = None):
+    """Per member (in ``user``'s VIEW scope) and per branch: attendance rate, points and the threshold.
+
+    The period is the calendar year ``year`` up to today. Returns ``(rows, branch_rows, settings)``;
+    ``rank`` is set only when the committee turned rankings on.
+    """
+    today = today or timezone.localdate()
+    start, end = year_bounds(year)
+    end = min(end, today)
+    config = points_settings(committee.pk)
+    members = restrict(Member.objects.filter(committee=committee), user, VIEW).select_related("branch")
+    if branch_id:
+        members = members.filter(branch_id=branch_id)
+    members = list(members.filter(current_event__status_after__in=ROSTER_STATUSES).order_by(
+        "branch__sort_order", "name_pinyin", "id"))
+    ids = {m.pk for m in members}
+    activities = []
+    if end >= start:
+        activities = list(Activity.objects.filter(
+            committee=committee, cancelled=False, starts_at__date__gte=start, starts_at__date__lte=end,
+        ).only("pk", "committee_id", "starts_at", "audience_kind", "audience_branch_id", "audience_group_id"))
+    expected = _expected_per_member(activities, ids)
+    present = dict(Attendance.objects.filter(
+        member_id__in=ids, status=AttendanceStatus.PRESENT, activity__in=[a.pk for a in activities],
+    ).values_list("member_id").annotate(n=Count("id")).order_by())
+    points = dict(PointEntry.objects.filter(member_id__in=ids, day__range=(start, end if end >= start else start))
+                  .values_list("member_id").annotate(total=Sum("points")).order_by())
+    rows = [
+        ParticipationRow(member=m, branch_name=m.branch.name, expected=expected.get(m.pk, 0),
+                         present=present.get(m.pk, 0), points=points.get(m.pk, 0),
+                         baseline=config.annual_baseline, threshold=config.threshold)
+        for m in members
+    ]
+    if config.ranking_enabled:
+        ordered = sorted(rows, key=lambda r: -r.total)
+        for i, row in enumerate(ordered):
+            row.rank = ordered[i - 1].rank if i and ordered[i - 1].total == row.total else i + 1
+    branches: dict[str, BranchRow] = {}
+    for row in rows:
+        b = branches.setdefault(row.branch_name, BranchRow(name=row.branch_name))
+        b.members += 1
+        b.expected += row.expected
+        b.present += min(row.present, row.expected) if row.expected else 0
+        b.points += row.total
+        b.below += 1 if row.below else 0
+    if below_only:
+        rows = [r for r in rows if r.below]
+    return rows, list(branches.values()), config
+
+
+def visible_branches(user, committee):
+    scope = user_scope(user, VIEW)
+    qs = Branch.objects.filter(committee=committee)
+    if committee.pk in scope.committee_ids:
+        return qs
+    return qs.filter(Q(pk__in=scope.branch_ids))
+
+
+def home_panel(*, user):
+    """The points card on the home page: my total for members, what waits for approvers, links for staff."""
+    member = own_member(user)
+    may_approve = has_capability(user, "points.approve")
+    staff = may_view_staff_pages(user)
+    if member is None and not may_approve and not staff:
+        return None
+    context = {"member": None, "pending": None, "staff": staff, "manage": has_capability(user, "points.manage")}
+    if member is not None:
+        year = timezone.localdate().year
+        start, end = year_bounds(year)
+        config = points_settings(member.committee_id)
+        total = (PointEntry.objects.filter(member=member, day__range=(start, end)).aggregate(t=Sum("points"))["t"]
+                 or 0) + config.annual_baseline
+        context["member"] = {"year": year, "total": total, "threshold": config.threshold,
+                             "below": total < config.threshold}
+    if may_approve:
+        context["pending"] = approvals_queryset(user).count()
+    return context

@@ -1,0 +1,341 @@
+"""Points pages. Thin: fetch with permission → form → service → redirect or render."""
+
+import datetime
+import os
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views.decorators.http import require_POST
+
+from taizhang.core.exporting import xlsx_response, xlsx_tempfile
+from taizhang.core.permissions import EDIT, has_capability, restrict
+from taizhang.core.spreadsheets import SUPPORTED_EXTENSIONS, file_extension
+from taizhang.points import imports, selectors, services
+from taizhang.points.forms import DecisionForm, ImportForm, ParticipationFilter, RuleForm, SettingsForm, StudyRecordForm
+from taizhang.points.models import PointRule, StudyRecord
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+SESSION_IMPORT = "points_import"
+
+
+def _form_errors_from(exc: ValidationError, form):
+    if hasattr(exc, "error_dict"):
+        for name, errs in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _render(request, template, context):
+    """Render with the points navigation (which tabs this user has)."""
+    user = request.user
+    context |= {
+        "nav_member": selectors.own_member(user) is not None if "member" not in context else True,
+        "nav_approve": has_capability(user, "points.approve"),
+        "nav_staff": selectors.may_view_staff_pages(user),
+        "nav_manage": has_capability(user, "points.manage"),
+    }
+    return render(request, template, context)
+
+
+def _year(request) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+def _staff_committee(request, capability: str | None = None):
+    user = request.user
+    allowed = has_capability(user, capability) if capability else selectors.may_view_staff_pages(user)
+    committee = selectors.user_committee(user) if allowed else None
+    if committee is None:
+        raise PermissionDenied(_("Your role does not give access to this points page."))
+    return committee
+
+
+# --- my points --------------------------------------------------------------------------------------------
+
+
+@login_required
+def mine(request):
+    member = selectors.own_member(request.user)
+    if member is None:
+        raise PermissionDenied(_("Your login is not linked to a member record."))
+    year = _year(request)
+    context = {
+        "member": member,
+        "data": selectors.member_year(member, year),
+        "years": selectors.entry_years(member),
+        "scores": selectors.latest_external_scores([member.pk]).get(member.pk, []),
+        "records": selectors.study_records_of(member)[:50],
+        "form": StudyRecordForm(),
+    }
+    return _render(request, "points/mine.html", context)
+
+
+@login_required
+def record_create(request):
+    member = selectors.own_member(request.user)
+    if member is None:
+        raise PermissionDenied(_("Your login is not linked to a member record."))
+    form = StudyRecordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.study_record_submit(actor=request.user, member=member, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("Your study record has been submitted; your branch secretary will review "
+                                        "it."))
+            return redirect("points:mine")
+    return _render(request, "points/record_form.html", {"form": form, "member": member})
+
+
+# --- approvals --------------------------------------------------------------------------------------------
+
+
+@login_required
+def approvals(request):
+    if not has_capability(request.user, "points.approve"):
+        raise PermissionDenied(_("Your role cannot approve study records."))
+    context = {
+        "records": selectors.approvals_queryset(request.user),
+        "decided": selectors.decided_recently(request.user),
+        "form": DecisionForm(),
+    }
+    return _render(request, "points/approvals.html", context)
+
+
+def _record_for_decision(request, pk) -> StudyRecord:
+    if not has_capability(request.user, "points.approve"):
+        raise PermissionDenied(_("Your role cannot approve study records."))
+    qs = restrict(StudyRecord.objects.select_related("member"), request.user, EDIT, committee="member__committee",
+                  branch="member__branch", member="member")
+    record = qs.filter(pk=pk).first()
+    if record is None:
+        raise Http404
+    return record
+
+
+@login_required
+@require_POST
+def decide(request, pk, decision):
+    if decision not in ("approve", "reject"):
+        raise Http404
+    record = _record_for_decision(request, pk)
+    form = DecisionForm(request.POST)
+    note = form.data.get("note", "")
+    try:
+        if decision == "approve":
+            services.study_record_approve(actor=request.user, record=record, note=note)
+            messages.success(request, _("The study record of %(name)s is approved.") % {"name": record.member.name})
+        else:
+            services.study_record_reject(actor=request.user, record=record, note=note)
+            messages.success(request, _("The study record of %(name)s is rejected.") % {"name": record.member.name})
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return redirect("points:approvals")
+
+
+# --- rules and settings -----------------------------------------------------------------------------------
+
+
+@login_required
+def rules(request):
+    committee = _staff_committee(request)
+    if not (selectors.may_view_staff_pages(request.user) or has_capability(request.user, "points.manage")):
+        raise PermissionDenied(_("Your role does not give access to this points page."))
+    context = {
+        "families": selectors.rule_families(committee),
+        "config": selectors.points_settings(committee.pk),
+        "can_manage": has_capability(request.user, "points.manage", committee),
+        "today": timezone.localdate(),
+    }
+    return _render(request, "points/rules.html", context)
+
+
+@login_required
+def rule_create(request):
+    committee = _staff_committee(request, "points.manage")
+    form = RuleForm(request.POST or None, committee=committee, initial={"effective_from": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.point_rule_create(actor=request.user, committee=committee, data=form.service_data())
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("The rule has been added."))
+            return redirect("points:rules")
+    return _render(request, "points/rule_form.html", {"form": form, "rule": None})
+
+
+@login_required
+def rule_revise(request, pk):
+    committee = _staff_committee(request, "points.manage")
+    rule = PointRule.objects.filter(committee=committee, pk=pk).select_related("activity_type").first()
+    if rule is None:
+        raise Http404
+    initial = {name: getattr(rule, name) for name in services.RULE_FIELDS}
+    initial["effective_from"] = max(timezone.localdate(), rule.effective_from + datetime.timedelta(days=1))
+    form = RuleForm(request.POST or None, committee=committee, revising=rule, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.service_data()
+        data["action"] = rule.action
+        try:
+            services.point_rule_revise(actor=request.user, rule=rule, data=data)
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("Version %(n)d of the rule takes effect on %(day)s; entries already made "
+                                        "keep their version.") % {"n": rule.version + 1,
+                                                                   "day": data["effective_from"].isoformat()})
+            return redirect("points:rules")
+    return _render(request, "points/rule_form.html", {"form": form, "rule": rule})
+
+
+@login_required
+def settings_view(request):
+    committee = _staff_committee(request, "points.manage")
+    config = selectors.points_settings(committee.pk)
+    form = SettingsForm(request.POST or None, initial={"threshold": config.threshold,
+                                                      "annual_baseline": config.annual_baseline,
+                                                      "ranking_enabled": config.ranking_enabled})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.points_settings_update(actor=request.user, committee=committee, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("The points settings have been saved."))
+            return redirect("points:rules")
+    return _render(request, "points/settings.html", {"form": form})
+
+
+# --- participation ----------------------------------------------------------------------------------------
+
+
+def _participation_data(request):
+    committee = _staff_committee(request)
+    branches = list(selectors.visible_branches(request.user, committee))
+    data = request.GET.copy()
+    if not data.get("year"):
+        data["year"] = str(timezone.localdate().year)
+    form = ParticipationFilter(data, branches=branches)
+    year, branch_id, below = timezone.localdate().year, None, False
+    if form.is_valid():
+        year = form.cleaned_data["year"] or year
+        branch_id = form.cleaned_data["branch"]
+        below = form.cleaned_data["below"]
+    rows, branch_rows, config = selectors.participation(request.user, committee, year, branch_id=branch_id,
+                                                        below_only=below)
+    return {"form": form, "rows": rows, "branch_rows": branch_rows, "config": config, "year": year,
+            "committee": committee}
+
+
+def _percent(rate) -> str:
+    return "" if rate is None else f"{rate * 100:.0f}%"
+
+
+@login_required
+def participation(request):
+    context = _participation_data(request)
+    if request.GET.get("format") == "xlsx":
+        config = context["config"]
+        header = [_("Name"), _("Branch"), _("Expected"), pgettext("attendance count", "Present"), _("Attendance rate"),
+                  _("Points"),
+                  _("Threshold"), _("Below threshold")]
+        if config.ranking_enabled:
+            header.append(_("Rank"))
+
+        def lines():
+            for r in context["rows"]:
+                line = [r.member.name, r.branch_name, r.expected, r.present, _percent(r.rate), r.total, r.threshold,
+                        _("Yes") if r.below else ""]
+                if config.ranking_enabled:
+                    line.append(r.rank)
+                yield line
+
+        f, _count = xlsx_tempfile(header, lines(), sheet_name=str(context["year"]))
+        return xlsx_response(f, f"participation-{context['year']}.xlsx")
+    query = request.GET.copy()
+    query.pop("format", None)
+    context["query"] = query.urlencode()
+    template = "points/partials/participation_table.html" if request.headers.get("HX-Request") else \
+        "points/participation.html"
+    return _render(request, template, context)
+
+
+# --- external scores --------------------------------------------------------------------------------------
+
+
+def _opener(path):
+    return lambda: default_storage.open(path, "rb")
+
+
+@login_required
+def import_upload(request):
+    committee = _staff_committee(request, "points.manage")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        ext = file_extension(upload.name)
+        if ext not in SUPPORTED_EXTENSIONS:
+            form.add_error("file", _("Choose an .xlsx or .csv file."))
+        elif upload.size > MAX_UPLOAD_BYTES:
+            form.add_error("file", _("The file is larger than 10 MB."))
+        else:
+            old = request.session.pop(SESSION_IMPORT, None)
+            if old:
+                default_storage.delete(old["path"])
+            path = default_storage.save(f"points/imports/{uuid.uuid4().hex}{ext}", upload)
+            name = os.path.basename(upload.name)[:200]
+            report = imports.check(actor=request.user, committee=committee, opener=_opener(path), file_name=name)
+            if report.file_error or not report.ok_count:
+                default_storage.delete(path)
+            else:
+                request.session[SESSION_IMPORT] = {"path": path, "name": name, "sha256": report.sha256}
+    return _render(request, "points/import.html", {"form": form, "report": report,
+                                                  "imports": selectors.imports_of(committee)})
+
+
+@login_required
+@require_POST
+def import_commit(request):
+    committee = _staff_committee(request, "points.manage")
+    pending = request.session.get(SESSION_IMPORT)
+    if not pending or pending.get("sha256") != request.POST.get("sha256") or not default_storage.exists(
+            pending["path"]):
+        messages.error(request, _("The checked file is no longer available; upload it again."))
+        return redirect("points:import")
+    report = imports.commit(actor=request.user, committee=committee, opener=_opener(pending["path"]),
+                            file_name=pending["name"])
+    default_storage.delete(pending["path"])
+    request.session.pop(SESSION_IMPORT, None)
+    if report.score_import is None:
+        messages.error(request, _("Nothing was imported: no row is valid."))
+    else:
+        messages.success(request, _("%(n)d scores imported from %(file)s; %(errors)d rows with errors were left out.")
+                         % {"n": report.ok_count, "file": pending["name"], "errors": report.error_count})
+    return redirect("points:import")
+
+
+@login_required
+def import_template(request):
+    _staff_committee(request, "points.manage")
+    header, rows = imports.template_rows()
+    f, _count = xlsx_tempfile(header, rows, sheet_name="external-scores")
+    return xlsx_response(f, "external-scores-template.xlsx")
+
