@@ -94,6 +94,7 @@ migrate: install
 demo: migrate
 	$(MANAGE) load_demo
 	$(MANAGE) load_demo_activities
+	$(MANAGE) load_demo_points
 
 ## Serve: migrate, demo data if the database is empty, collectstatic, gunicorn -----------------------------
 run: install assets messages

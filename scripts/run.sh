@@ -46,6 +46,7 @@ case "$db_state" in
         echo "==> 数据库为空，载入演示组织 / empty database: loading the demo organisation"
         "$PY" manage.py load_demo
         "$PY" manage.py load_demo_activities
+        "$PY" manage.py load_demo_points
         ;;
     production)
         echo "==> TAIZHANG_ENV=production: demo data is never loaded"

@@ -1,4 +1,4 @@
-from taizhang.core.permissions import has_capability, roles_of
+from taizhang.core.permissions import has_capability, roles_of, user_scope
 
 
 def roles(request):
@@ -13,5 +13,11 @@ def roles(request):
             "audit": has_capability(user, "audit.view"),
             "users": has_capability(user, "users.manage"),
             "organisation": has_capability(user, "organisation.manage"),
+            "activities": has_capability(user, "activities.manage"),
+            "study_publish": has_capability(user, "study.publish"),
+            "study_readers": has_capability(user, "study.readers"),
+            "points_manage": has_capability(user, "points.manage"),
+            "points_approve": has_capability(user, "points.approve"),
+            "self_member": user_scope(user).self_member,
         },
     }

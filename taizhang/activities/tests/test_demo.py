@@ -1,6 +1,7 @@
 """``load_demo_activities``: the story's four years exactly, a realistic mix after, attendance that
-respects the roster. The members demo and the activities demo are loaded once for the module inside
-a transaction that is rolled back at the end (the audit log is append-only)."""
+respects the roster; the report page and the points demo on top of it. The members, activities and
+points demos are loaded once for the module inside a transaction that is rolled back at the end (the
+audit log is append-only)."""
 
 import datetime
 import json
@@ -11,8 +12,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from taizhang.accounts.models import User
 from taizhang.activities import demo
 from taizhang.activities.models import (
     STANDARD_ACTIVITY_TYPES,
@@ -28,6 +31,7 @@ from taizhang.core.models import AuditEntry
 from taizhang.members.models import Member, Status
 from taizhang.members.selectors import annotate_status, filter_contact_overdue
 from taizhang.organisation.models import Committee
+from taizhang.points.models import PointEntry, RecordStatus, StudyRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +44,9 @@ def demo_output(django_db_setup, django_db_blocker):
             overdue_before = set(filter_contact_overdue(annotate_status(Member.objects.all())).values_list("pk", flat=True))
             out = StringIO()
             call_command("load_demo_activities", stdout=out)
-            yield {"output": out.getvalue(), "overdue_before": overdue_before}
+            points_out = StringIO()
+            call_command("load_demo_points", stdout=points_out)
+            yield {"output": out.getvalue(), "overdue_before": overdue_before, "points_output": points_out.getvalue()}
             transaction.set_rollback(True)
 
 
@@ -140,3 +146,37 @@ def test_refuses_in_production(demo_output, settings):
     settings.PRODUCTION = True
     with pytest.raises(CommandError):
         call_command("load_demo_activities", stdout=StringIO())
+
+
+# --- the report page and the points demo on the demo organisation ------------------------------------------
+
+
+def test_first_four_years_on_the_report_page(client, committee):
+    client.force_login(User.objects.get(username="shuji"))
+    response = client.get(reverse("activity_reports:summary"), {"preset": "first_four_years"})
+    assert response.status_code == 200
+    by_type = {row["name"]: row["activities"] for row in response.context["by_type"]}
+    assert by_type == {"集体学习": 16, "电影党课": 9, "主题党日": 12, "参观红色教育基地/展览": 5, "进社区志愿服务": 4}
+    data = response.context["participation"]
+    assert data.total.present == response.context["attendance_total"]
+    assert len(data.branches) == 3
+
+
+def test_branch_secretary_sees_only_their_branch_on_the_report_page(client, committee):
+    client.force_login(User.objects.get(username="dongbu"))
+    response = client.get(reverse("activity_reports:summary"), {"preset": "since_founding", "per_page": 100})
+    assert response.status_code == 200
+    assert {b.name for b, _t, _o in response.context["participation"].branches} == {"东部片区支部"}
+    assert {r.branch for r in response.context["page"].object_list} <= {"东部片区支部"}
+
+
+def test_points_demo_gives_entries_a_queue_for_dongbu_and_runs_only_once(client, committee):
+    assert PointEntry.objects.filter(committee=committee, source="attendance").exists()
+    pending = StudyRecord.objects.filter(member__committee=committee, status=RecordStatus.PENDING)
+    assert pending.filter(member__branch__name="东部片区支部").exists()
+    client.force_login(User.objects.get(username="dongbu"))
+    page = client.get(reverse("points:approvals"))
+    assert page.status_code == 200 and pending.filter(member__branch__name="东部片区支部").first().title in page.content.decode()
+    before = (PointEntry.objects.count(), StudyRecord.objects.count(), AuditEntry.objects.count())
+    call_command("load_demo_points", stdout=StringIO())
+    assert (PointEntry.objects.count(), StudyRecord.objects.count()) == before[:2]

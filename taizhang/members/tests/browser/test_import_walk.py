@@ -15,10 +15,10 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from taizhang.conftest import VIEWPORTS
 from taizhang.core.models import AuditEntry
 from taizhang.members.ledger_columns import BY_KEY, COLUMNS, ERROR_HEADER
 from taizhang.members.models import ImportRun, ImportStatus, Member
-from taizhang.conftest import VIEWPORTS
 from taizhang.members.tests.factories import citizen_id, with_wrong_check_digit
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
