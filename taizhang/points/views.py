@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -226,6 +227,9 @@ def settings_view(request):
 # --- participation ----------------------------------------------------------------------------------------
 
 
+PARTICIPATION_PAGE_SIZE = 50
+
+
 def _participation_data(request):
     committee = _staff_committee(request)
     branches = list(selectors.visible_branches(request.user, committee))
@@ -271,7 +275,9 @@ def participation(request):
         return xlsx_response(f, f"participation-{context['year']}.xlsx")
     query = request.GET.copy()
     query.pop("format", None)
+    query.pop("page", None)
     context["query"] = query.urlencode()
+    context["page"] = Paginator(context["rows"], PARTICIPATION_PAGE_SIZE).get_page(request.GET.get("page"))
     template = "points/partials/participation_table.html" if request.headers.get("HX-Request") else \
         "points/participation.html"
     return _render(request, template, context)
