@@ -21,7 +21,10 @@ class ActivitiesConfig(AppConfig):
         panels.register()  # the activity profile on the member page
 
         from taizhang.activities import content_selectors
+        from taizhang.activities.home import home_panel
         from taizhang.members.panels import register_home_panel
 
+        register_home_panel(key="activities", template="activities/panels/home_activities.html",
+                            context=home_panel, order=10)  # what is coming up
         register_home_panel(key="study", template="activities/content/home_panel.html",
-                            context=content_selectors.home_panel, order=20)  # 学习园地 card (engineer B)
+                            context=content_selectors.home_panel, order=20)  # 学习园地 card
