@@ -266,28 +266,41 @@ def manageable_branch_ids(user) -> set:
 
 def expected_counts(activities, *, user=None) -> dict:
     """应到 for several activities at once: {activity pk: number expected}, with ``user`` only the
-    members that user may see.
+    members that user may see. A constant number of queries (see ``expected_pairs``)."""
+    activities = list(activities)
+    if not activities:
+        return {}
+    members = Member.objects.filter(committee_id__in={a.committee_id for a in activities})
+    if user is not None:
+        members = restrict(members, user, VIEW)
+    counts = dict.fromkeys((a.pk for a in activities), 0)
+    for activity, _member_id in expected_pairs(activities, members):
+        counts[activity.pk] += 1
+    return counts
 
-    A constant number of queries whatever the number of activities (for list pages): the members'
-    effective flow histories are read once and each activity's roster on its date is found in Python.
+
+def expected_pairs(activities, members):
+    """(activity, member id) for every member of ``members`` (a Member queryset) who was expected at
+    each of ``activities`` (应到): in the audience and on the roster on the activity's date.
+
+    The same reading of the roster as ``audience_members``, for many activities at once in a constant
+    number of queries: the members' effective flow histories are read once and each activity's roster
+    on its date is found in Python.
     """
     from bisect import bisect_right
 
     from taizhang.members.models import FlowEvent
+    from taizhang.organisation.models import PartyGroup
 
     activities = list(activities)
     if not activities:
-        return {}
-    committee_ids = {a.committee_id for a in activities}
-    members = Member.objects.filter(committee_id__in=committee_ids)
-    if user is not None:
-        members = restrict(members, user, VIEW)
-    member_info = dict(members.values_list("pk", "committee_id"))
-    groups = dict(members.values_list("pk", "party_group_id"))
+        return
+    info = {pk: (committee_id, group_id)
+            for pk, committee_id, group_id in members.values_list("pk", "committee_id", "party_group_id")}
     history: dict[int, tuple[list, list]] = {}
     events = (
         FlowEvent.objects.effective()
-        .filter(member_id__in=members.values("pk"))
+        .filter(member_id__in=list(info))
         .order_by("member_id", "effective_date", "id")
         .values_list("member_id", "effective_date", "status_after", "branch_after_id")
     )
@@ -295,26 +308,21 @@ def expected_counts(activities, *, user=None) -> dict:
         dates, states = history.setdefault(member_id, ([], []))
         dates.append(day)
         states.append((status, branch_id))
-    picked_ids = [a.pk for a in activities if a.audience_kind == AudienceKind.PICKED]
     picked: dict[int, set] = {}
+    picked_ids = [a.pk for a in activities if a.audience_kind == AudienceKind.PICKED]
     if picked_ids:
         through = Activity.picked_members.through.objects.filter(activity_id__in=picked_ids)
         for activity_id, member_id in through.values_list("activity_id", "member_id"):
             picked.setdefault(activity_id, set()).add(member_id)
-    group_branch = {}
     group_ids = {a.audience_group_id for a in activities if a.audience_group_id}
-    if group_ids:
-        from taizhang.organisation.models import PartyGroup
-
-        group_branch = dict(PartyGroup.objects.filter(pk__in=group_ids).values_list("pk", "branch_id"))
+    group_branch = dict(PartyGroup.objects.filter(pk__in=group_ids).values_list("pk", "branch_id")) if group_ids else {}
     roster = set(ROSTER_STATUSES)
-    counts = {}
     for activity in activities:
         day = activity.date
         kind = activity.audience_kind
-        n = 0
         for member_id, (dates, states) in history.items():
-            if member_info.get(member_id) != activity.committee_id:
+            committee_id, group_id = info[member_id]
+            if committee_id != activity.committee_id:
                 continue
             i = bisect_right(dates, day)
             if not i:
@@ -325,12 +333,9 @@ def expected_counts(activities, *, user=None) -> dict:
             if kind == AudienceKind.BRANCH and branch_id != activity.audience_branch_id:
                 continue
             if kind == AudienceKind.PARTY_GROUP and (
-                groups.get(member_id) != activity.audience_group_id
-                or branch_id != group_branch.get(activity.audience_group_id)
+                group_id != activity.audience_group_id or branch_id != group_branch.get(activity.audience_group_id)
             ):
                 continue
             if kind == AudienceKind.PICKED and member_id not in picked.get(activity.pk, ()):
                 continue
-            n += 1
-        counts[activity.pk] = n
-    return counts
+            yield activity, member_id
