@@ -17,19 +17,19 @@ import bisect
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.activities.models import Activity, ActivityType, Attendance, AttendanceStatus, AudienceKind
-from taizhang.activities.selectors import activities_between
+from taizhang.activities.selectors import activities_between, expected_pairs, expected_rows
 from taizhang.core.permissions import VIEW, restrict, user_scope
-from taizhang.members.models import ROSTER_STATUSES, FlowEvent, Member
+from taizhang.members.models import FlowEvent, Member
 from taizhang.organisation.models import Branch, Committee
 
 FIRST_FOUR_YEARS = (datetime.date(2017, 9, 1), datetime.date(2021, 8, 31))
-_ROSTER = frozenset(str(s) for s in ROSTER_STATUSES)
 
 
 # --- periods ------------------------------------------------------------------------------------------
@@ -170,40 +170,37 @@ def _activity_rows(activities) -> list[dict]:
     return rows
 
 
-def _in_audience(activity: dict, member: dict, branch_on, picked: set) -> bool:
-    kind = activity["audience_kind"]
-    if kind == AudienceKind.COMMITTEE:
-        return True
-    if kind == AudienceKind.BRANCH:
-        return branch_on == activity["audience_branch_id"]
-    if kind == AudienceKind.PARTY_GROUP:
-        return member["party_group_id"] == activity["audience_group_id"] and branch_on == activity[
-            "audience_group__branch_id"
-        ]
-    return member["pk"] in picked
+def _days(acts: list[dict]) -> list:
+    return [
+        SimpleNamespace(pk=a["pk"], date=a["day"], committee_id=a["committee_id"], audience_kind=a["audience_kind"],
+                        audience_branch_id=a["audience_branch_id"], audience_group_id=a["audience_group_id"])
+        for a in acts
+    ]
+
+
+def _expected(acts: list[dict], members) -> dict:
+    """{(activity pk, member pk): branch on the day} for the expected (应到) pairs: the one shared
+    reading (``selectors.expected_pairs``). For a few members (their work grows with the pairs)."""
+    return {(activity.pk, member_id): branch_id
+            for activity, member_id, branch_id in expected_pairs(_days(acts), members)}
 
 
 def compute_participation(activities, members, *, last_attended_until=None) -> tuple[list[MemberRow], dict]:
-    """Walk each member's history alongside the activities (querysets). Fixed number of queries.
+    """应到 / 实到 / 请假 / 缺席 of ``members`` at ``activities`` (querysets). Fixed number of queries.
 
     Returns (member rows, {branch id: Tally}); a member's expectations count for the branch they
-    belonged to on the activity's day.
+    belonged to on the activity's day (walk-ins too, when they had a history by then). 应到 comes
+    from the shared reading (``selectors.expected_rows``) as counts per member and branch, plus which
+    recorded attendances were expected, so the work grows with the members and the records, not
+    with members × activities.
     """
     acts = _activity_rows(activities)
+    by_pk = {a["pk"]: a for a in acts}
     member_rows = list(
         members.order_by().values("pk", "name", "name_pinyin", "committee_id", "party_group_id", "branch__name")
     )
     activity_ids = activities.values("pk")
     member_ids = members.values("pk")
-    picked = defaultdict(set)
-    through = Activity.picked_members.through.objects.filter(activity_id__in=activity_ids, member_id__in=member_ids)
-    for activity_id, member_id in through.values_list("activity_id", "member_id"):
-        picked[activity_id].add(member_id)
-    events = defaultdict(list)  # member -> [(date, status, branch)] in order
-    history = FlowEvent.objects.effective().filter(member_id__in=member_ids).order_by("member_id", "effective_date", "id")
-    for member_id, day, status, branch_id in history.values_list("member_id", "effective_date", "status_after",
-                                                                 "branch_after_id"):
-        events[member_id].append((day, status, branch_id))
     recorded = {}
     attendance = Attendance.objects.filter(activity_id__in=activity_ids, member_id__in=member_ids)
     for activity_id, member_id, status in attendance.values_list("activity_id", "member_id", "status"):
@@ -217,49 +214,69 @@ def compute_participation(activities, members, *, last_attended_until=None) -> t
         )
         last = {member_id: timezone.localdate(at) for member_id, at in latest.values_list("member_id", "at")}
 
-    by_committee = defaultdict(list)
-    for activity in acts:
-        by_committee[activity["committee_id"]].append(activity)
-    rows, branches = [], defaultdict(Tally)
-    for member in member_rows:
-        pk = member["pk"]
-        history = events.get(pk, [])
-        days = [e[0] for e in history]
-        row = MemberRow(member_id=pk, name=member["name"], name_pinyin=member["name_pinyin"],
-                        branch=member["branch__name"] or "", last_attended=last.get(pk))
-        for activity in by_committee.get(member["committee_id"], ()):
-            index = bisect.bisect_right(days, activity["day"]) - 1
-            status, branch_on = (history[index][1], history[index][2]) if index >= 0 else ("", None)
-            expected = status in _ROSTER and _in_audience(activity, member, branch_on, picked[activity["pk"]])
-            done = recorded.get((activity["pk"], pk))
-            if not expected:
-                if done == AttendanceStatus.PRESENT:
-                    row.extra += 1
-                    row.types[activity["activity_type__name"]] += 1
-                    if branch_on is not None:
-                        branches[branch_on].extra += 1
-                continue
-            tally = branches[branch_on]
-            row.expected += 1
-            tally.expected += 1
-            if done == AttendanceStatus.PRESENT:
-                row.present += 1
-                tally.present += 1
-                row.types[activity["activity_type__name"]] += 1
-            elif done == AttendanceStatus.LEAVE:
-                row.leave += 1
-                tally.leave += 1
-            else:
-                row.absent += 1
-                tally.absent += 1
-        if last_attended_until is None and row.present + row.extra:
-            row.last_attended = max(
-                (a["day"] for a in by_committee.get(member["committee_id"], ())
-                 if recorded.get((a["pk"], pk)) == AttendanceStatus.PRESENT),
-                default=None,
-            )
-        rows.append(row)
-    return rows, branches
+    committee_of = {m["pk"]: m["committee_id"] for m in member_rows}
+    rows = {
+        m["pk"]: MemberRow(member_id=m["pk"], name=m["name"], name_pinyin=m["name_pinyin"],
+                           branch=m["branch__name"] or "", last_attended=last.get(m["pk"]))
+        for m in member_rows
+    }
+    branches = defaultdict(Tally)
+    attended = defaultdict(list)  # member -> days present (when the last attendance is not given)
+    counts, expected = [], {}
+    if acts:
+        attending = defaultdict(list)  # member -> activities with a present / leave record
+        for (activity_id, member_id), status in recorded.items():
+            if status in (AttendanceStatus.PRESENT, AttendanceStatus.LEAVE):
+                attending[member_id].append(activity_id)
+        counts, expected = expected_rows(_days(acts), members, group_by="member_branch", recorded=attending)
+    for member_id, branch_on, n in counts:  # expected: absent until a record says otherwise
+        row = rows.get(member_id)
+        if row is None:
+            continue
+        tally = branches[branch_on]
+        row.expected += n
+        tally.expected += n
+        row.absent += n
+        tally.absent += n
+    for (activity_id, member_id), branch_on in expected.items():
+        row = rows.get(member_id)
+        if row is None:
+            continue
+        tally = branches[branch_on]
+        row.absent -= 1
+        tally.absent -= 1
+        if recorded[(activity_id, member_id)] == AttendanceStatus.PRESENT:
+            row.present += 1
+            tally.present += 1
+            row.types[by_pk[activity_id]["activity_type__name"]] += 1
+            attended[member_id].append(by_pk[activity_id]["day"])
+        else:
+            row.leave += 1
+            tally.leave += 1
+    walk_ins = [
+        (activity_id, member_id) for (activity_id, member_id), status in recorded.items()
+        if status == AttendanceStatus.PRESENT and (activity_id, member_id) not in expected
+        and member_id in rows and committee_of[member_id] == by_pk[activity_id]["committee_id"]
+    ]
+    if walk_ins:
+        history = defaultdict(list)  # member -> [(date, branch)] in order: the branch on a walk-in's day
+        events = FlowEvent.objects.effective().filter(member_id__in={m for _a, m in walk_ins})
+        for member_id, day, branch_id in events.order_by("member_id", "effective_date", "id").values_list(
+                "member_id", "effective_date", "branch_after_id"):
+            history[member_id].append((day, branch_id))
+        for activity_id, member_id in walk_ins:
+            activity, row = by_pk[activity_id], rows[member_id]
+            row.extra += 1
+            row.types[activity["activity_type__name"]] += 1
+            attended[member_id].append(activity["day"])
+            events = history.get(member_id, [])
+            index = bisect.bisect_right([e[0] for e in events], activity["day"]) - 1
+            if index >= 0:
+                branches[events[index][1]].extra += 1
+    if last_attended_until is None:
+        for member_id, days in attended.items():
+            rows[member_id].last_attended = max(days)
+    return list(rows.values()), branches
 
 
 def participation(user, date_from: datetime.date, date_to: datetime.date, *, now=None) -> Participation:
@@ -423,27 +440,14 @@ def member_attendance(member: Member, date_from: datetime.date, date_to: datetim
         starts_at__lte=now
     )
     acts = _activity_rows(activities)
-    history = list(
-        FlowEvent.objects.effective().filter(member=member).order_by("effective_date", "id")
-        .values_list("effective_date", "status_after", "branch_after_id")
-    )
-    days = [e[0] for e in history]
-    picked = set(
-        Activity.picked_members.through.objects.filter(member=member, activity_id__in=activities.values("pk"))
-        .values_list("activity_id", flat=True)
-    )
+    expected_ids = {activity_id for activity_id, _m in _expected(acts, Member.objects.filter(pk=member.pk))}
     recorded = {
         a.activity_id: a for a in Attendance.objects.filter(member=member, activity_id__in=activities.values("pk"))
     }
-    info = {"pk": member.pk, "party_group_id": member.party_group_id}
     titles = dict(activities.values_list("pk", "title"))
     rows = []
     for activity in acts:
-        index = bisect.bisect_right(days, activity["day"]) - 1
-        status, branch_on = (history[index][1], history[index][2]) if index >= 0 else ("", None)
-        expected = status in _ROSTER and _in_audience(
-            activity, info, branch_on, picked if activity["pk"] in picked else set()
-        )
+        expected = activity["pk"] in expected_ids
         attendance = recorded.get(activity["pk"])
         if not expected and not (attendance and attendance.status == AttendanceStatus.PRESENT):
             continue

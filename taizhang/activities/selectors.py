@@ -266,76 +266,314 @@ def manageable_branch_ids(user) -> set:
 
 def expected_counts(activities, *, user=None) -> dict:
     """应到 for several activities at once: {activity pk: number expected}, with ``user`` only the
-    members that user may see. A constant number of queries (see ``expected_pairs``)."""
+    members that user may see. One query (see ``_roster_changes``), whatever the number of members."""
     activities = list(activities)
     if not activities:
         return {}
-    members = Member.objects.filter(committee_id__in={a.committee_id for a in activities})
-    if user is not None:
-        members = restrict(members, user, VIEW)
-    counts = dict.fromkeys((a.pk for a in activities), 0)
-    for activity, _member_id in expected_pairs(activities, members):
-        counts[activity.pk] += 1
-    return counts
+    committee_ids = {a.committee_id for a in activities}
+    members = None  # every member of the activities' committees
+    if user is not None and not committee_ids <= set(user_scope(user, VIEW).committee_ids):
+        members = restrict(Member.objects.filter(committee_id__in=committee_ids), user, VIEW)
+    return _counts_from_changes(activities, members)
 
 
 def expected_pairs(activities, members):
-    """(activity, member id) for every member of ``members`` (a Member queryset) who was expected at
-    each of ``activities`` (应到): in the audience and on the roster on the activity's date.
-
-    The same reading of the roster as ``audience_members``, for many activities at once in a constant
-    number of queries: the members' effective flow histories are read once and each activity's roster
-    on its date is found in Python.
-    """
-    from bisect import bisect_right
-
-    from taizhang.members.models import FlowEvent
-    from taizhang.organisation.models import PartyGroup
-
+    """(activity, member id, branch on the day) for every member of ``members`` (a Member queryset)
+    who was expected at each of ``activities`` (应到): in the audience and on the roster on the
+    activity's date. The branch is the one the member belonged to on that day. One query."""
     activities = list(activities)
     if not activities:
         return
-    info = {pk: (committee_id, group_id)
-            for pk, committee_id, group_id in members.values_list("pk", "committee_id", "party_group_id")}
-    history: dict[int, tuple[list, list]] = {}
+    by_pk = {a.pk: a for a in activities}
+    for activity_id, member_id, branch_id in expected_rows(activities, members, group_by=None):
+        yield by_pk[activity_id], member_id, branch_id
+
+
+# How 应到 is read for many activities at once (one implementation, SQLite and PostgreSQL).
+#
+# A member is expected at an activity if the latest event of their effective flow history on or before
+# the activity's local date put them on the roster (``ROSTER_STATUSES``) and the audience includes them:
+# the whole committee; the branch they belonged to on that day; a party group (their current group,
+# with the group's branch on that day); or the picked members — the rule of ``audience_members``.
+#
+# In the database each effective event becomes an interval: its state holds from its date (d0) until
+# the date of the member's next effective event (d1, ``LEAD`` over the history; open when none). Two
+# events on one day give an empty interval, so the later one counts. The member is on the roster on day
+# D with that state if d0 <= D < d1.
+
+
+def _sql(queryset) -> tuple[str, tuple]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _effective_events(members, until: datetime.date, committee_ids, *, extra: Q | None = None):
+    """The effective flow events on or before ``until`` of the members of ``committee_ids`` (limited to
+    ``members``, a Member queryset, unless None; and to ``extra``)."""
+    from django.db.models import Exists, OuterRef
+
+    from taizhang.members.models import EventKind, FlowEvent
+
+    # The effective history (``FlowEventQuerySet.effective``), with the voided events excluded by
+    # NOT EXISTS over the few corrections, which the PostgreSQL planner estimates well (an anti-join
+    # with a small hash) at any size. The committee is the one of the event's branch, which is always
+    # the member's committee.
     events = (
-        FlowEvent.objects.effective()
-        .filter(member_id__in=list(info))
-        .order_by("member_id", "effective_date", "id")
-        .values_list("member_id", "effective_date", "status_after", "branch_after_id")
+        FlowEvent.objects.exclude(kind=EventKind.CORRECTION)
+        .filter(~Exists(FlowEvent.objects.filter(corrects__isnull=False, corrects=OuterRef("pk"))))
+        .filter(effective_date__lte=until, branch_after__committee_id__in=sorted(committee_ids))
     )
-    for member_id, day, status, branch_id in events:
-        dates, states = history.setdefault(member_id, ([], []))
-        dates.append(day)
-        states.append((status, branch_id))
-    picked: dict[int, set] = {}
-    picked_ids = [a.pk for a in activities if a.audience_kind == AudienceKind.PICKED]
+    if members is not None:
+        events = events.filter(member__in=members.order_by().values("pk"))
+    if extra is not None:
+        events = events.filter(extra)
+    return events.order_by()
+
+
+def _roster_intervals(members, until: datetime.date, committee_ids, *, extra: Q | None = None,
+                      group: bool = False) -> tuple[str, tuple]:
+    """SQL for the roster intervals of ``_effective_events``: columns mid, st, br, d0, d1, cid (and gid,
+    the member's current party group, with ``group``)."""
+    from django.db.models import F, Window
+    from django.db.models.functions import Lead
+
+    columns = {
+        "mid": F("member_id"), "st": F("status_after"), "br": F("branch_after_id"), "d0": F("effective_date"),
+        "cid": F("branch_after__committee_id"),
+        "d1": Window(Lead("effective_date"), partition_by=[F("member_id")],
+                     order_by=[F("effective_date").asc(), F("id").asc()]),
+    }
+    if group:
+        columns["gid"] = F("member__party_group_id")
+    sql, params = _sql(_effective_events(members, until, committee_ids, extra=extra).values(**columns))
+    roster = tuple(str(s) for s in ROSTER_STATUSES)
+    return (
+        f"SELECT * FROM ({sql}) w WHERE w.st IN ({', '.join(['%s'] * len(roster))})",
+        params + roster,
+    )
+
+
+def _in_group_sql(alias_t: str, group: str) -> str:
+    """SQL: the member of the interval ``alias_t`` is (now) in the party group ``group`` (SQL)."""
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    return (f"{alias_t}.mid IN (SELECT g.{q('id')} FROM {q(Member._meta.db_table)} g"
+            f" WHERE g.{q('party_group_id')} = {group})")
+
+
+def _activity_days(activities) -> tuple[str, tuple]:
+    """SQL for the activities: aid, day (local date), acid, kind, abr, agr, gbr (the group's branch)."""
+    from django.db.models import F
+    from django.db.models.functions import TruncDate
+
+    acts = (
+        Activity.objects.filter(pk__in=[a.pk for a in activities])
+        .order_by()
+        .values(
+            aid=F("id"), day=TruncDate("starts_at", tzinfo=timezone.get_default_timezone()), acid=F("committee_id"),
+            kind=F("audience_kind"), abr=F("audience_branch_id"), agr=F("audience_group_id"),
+            gbr=F("audience_group__branch_id"),
+        )
+    )
+    return _sql(acts)
+
+
+def _picked_sql(alias_t: str, alias_a: str) -> str:
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    through = Activity.picked_members.through._meta.db_table
+    return (f"EXISTS (SELECT 1 FROM {q(through)} p WHERE p.{q('activity_id')} = {alias_a}.aid"
+            f" AND p.{q('member_id')} = {alias_t}.mid)")
+
+
+def _fetch(sql: str, params) -> list:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def expected_rows(activities, members, *, group_by: str | None = None, recorded: dict | None = None):
+    """应到 of ``members`` (a Member queryset; None: every member of the activities' committees) at
+    ``activities`` (objects with ``pk``, ``date``, ``committee_id`` and the audience fields), in at most
+    three queries: the members' roster intervals, the groups' branches and the picked members. Each
+    interval is matched with the activities on the days it covers (bisection in the activities of its
+    committee, branch, group or picks), so the work grows with the answer:
+
+    * ``group_by="member"``: [(member pk, number of the activities they were expected at)];
+    * ``group_by="member_branch"``: [(member pk, branch on the day, number)], and with ``recorded``
+      ({member pk: [activity pk, …]}) also {(activity pk, member pk): branch on the day} for the
+      recorded pairs that were expected: returns (counts, that dict);
+    * ``group_by="activity"``: [(activity pk, number expected)] (``expected_counts`` is quicker);
+    * ``None``: every (activity pk, member pk, branch on the day).
+    """
+    from bisect import bisect_left
+    from collections import defaultdict
+
+    from django.core.exceptions import EmptyResultSet
+
+    from taizhang.organisation.models import PartyGroup
+
+    activities = sorted(activities, key=lambda a: (a.date, a.pk))
+    empty = ([], {}) if group_by == "member_branch" else []
+    if not activities:
+        return empty
+    try:
+        intervals, params = _roster_intervals(members, activities[-1].date, {a.committee_id for a in activities},
+                                              group=True)
+    except EmptyResultSet:  # nobody in scope
+        return empty
+    groups = {a.audience_group_id for a in activities if a.audience_kind == AudienceKind.PARTY_GROUP}
+    group_branch = dict(PartyGroup.objects.filter(pk__in=groups).values_list("pk", "branch_id")) if groups else {}
+    audiences = defaultdict(list)  # key -> activities in date order
+    picked_ids = []
+    for a in activities:
+        kind = a.audience_kind
+        if kind == AudienceKind.COMMITTEE:
+            audiences[("c", a.committee_id)].append(a)
+        elif kind == AudienceKind.BRANCH:
+            audiences[("b", a.committee_id, a.audience_branch_id)].append(a)
+        elif kind == AudienceKind.PARTY_GROUP:
+            audiences[("g", a.committee_id, a.audience_group_id, group_branch.get(a.audience_group_id))].append(a)
+        else:
+            picked_ids.append(a.pk)
+    by_pk = {a.pk: a for a in activities}
     if picked_ids:
         through = Activity.picked_members.through.objects.filter(activity_id__in=picked_ids)
         for activity_id, member_id in through.values_list("activity_id", "member_id"):
-            picked.setdefault(activity_id, set()).add(member_id)
-    group_ids = {a.audience_group_id for a in activities if a.audience_group_id}
-    group_branch = dict(PartyGroup.objects.filter(pk__in=group_ids).values_list("pk", "branch_id")) if group_ids else {}
-    roster = set(ROSTER_STATUSES)
-    for activity in activities:
-        day = activity.date
-        kind = activity.audience_kind
-        for member_id, (dates, states) in history.items():
-            committee_id, group_id = info[member_id]
-            if committee_id != activity.committee_id:
+            activity = by_pk[activity_id]
+            audiences[("p", activity.committee_id, member_id)].append(activity)
+        for key in [k for k in audiences if k[0] == "p"]:
+            audiences[key].sort(key=lambda a: (a.date, a.pk))
+    days = {key: [a.date for a in acts] for key, acts in audiences.items()}
+    members_of = {key: {a.pk for a in acts} for key, acts in audiences.items()} if recorded else {}
+    counts = defaultdict(int)
+    pairs, expected_recorded = [], {}
+    for member_id, _status, branch_id, start, end, committee_id, group_id in _fetch(
+            f"SELECT t.mid, t.st, t.br, t.d0, t.d1, t.cid, t.gid FROM ({intervals}) t", params):
+        if isinstance(start, str):  # SQLite gives the dates of raw SQL as text
+            start = datetime.date.fromisoformat(start)
+        if isinstance(end, str):
+            end = datetime.date.fromisoformat(end)
+        for key in (("c", committee_id), ("b", committee_id, branch_id), ("g", committee_id, group_id, branch_id),
+                    ("p", committee_id, member_id)):
+            dates = days.get(key)
+            if not dates:
                 continue
-            i = bisect_right(dates, day)
-            if not i:
+            first = bisect_left(dates, start)
+            last = bisect_left(dates, end) if end is not None else len(dates)
+            if first >= last:
                 continue
-            status, branch_id = states[i - 1]
-            if status not in roster:
-                continue
-            if kind == AudienceKind.BRANCH and branch_id != activity.audience_branch_id:
-                continue
-            if kind == AudienceKind.PARTY_GROUP and (
-                group_id != activity.audience_group_id or branch_id != group_branch.get(activity.audience_group_id)
-            ):
-                continue
-            if kind == AudienceKind.PICKED and member_id not in picked.get(activity.pk, ()):
-                continue
-            yield activity, member_id
+            if group_by == "member":
+                counts[member_id] += last - first
+            elif group_by == "member_branch":
+                counts[(member_id, branch_id)] += last - first
+                for activity_id in (recorded or {}).get(member_id, ()):
+                    if activity_id in members_of[key] and start <= by_pk[activity_id].date and (
+                            end is None or by_pk[activity_id].date < end):
+                        expected_recorded[(activity_id, member_id)] = branch_id
+            else:
+                for activity in audiences[key][first:last]:
+                    if group_by == "activity":
+                        counts[activity.pk] += 1
+                    else:
+                        pairs.append((activity.pk, member_id, branch_id))
+    if group_by == "member_branch":
+        return [(m, b, n) for (m, b), n in counts.items()], expected_recorded
+    return pairs if group_by is None else list(counts.items())
+
+
+def _roster_changes(activities, members):
+    """How the roster changed, in one query: rows (part, key, branch, day, n).
+
+    Part 0: n members came on the roster of (committee ``key``, branch) on that day; part 1: n left
+    it (to another branch, or off the roster). Parts 3 and 4: the same for the members of the party
+    group ``key`` (only the groups the activities are for). Part 2: (activity pk ``key``, n) the
+    number of its picked members on the roster on its day. Summing parts 0 and 1 (3 and 4) up to a day
+    gives the roster of a branch (group) on that day, so what comes back grows with the number of days
+    with changes, not with the number of members. The histories are walked once (a CTE).
+    """
+    from django.core.exceptions import EmptyResultSet
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    group_ids = sorted({a.audience_group_id for a in activities if a.audience_kind == AudienceKind.PARTY_GROUP})
+    picked = [a for a in activities if a.audience_kind == AudienceKind.PICKED]
+    try:
+        intervals, params = _roster_intervals(members, max(a.date for a in activities),
+                                              {a.committee_id for a in activities})
+        acts, acts_params = _activity_days(picked) if picked else ("", ())
+    except EmptyResultSet:  # nobody in scope
+        return []
+    sql = (
+        f"WITH t AS ({intervals})"
+        " SELECT 0, t.cid, t.br, t.d0, COUNT(*) FROM t GROUP BY t.cid, t.br, t.d0"
+        " UNION ALL SELECT 1, t.cid, t.br, t.d1, COUNT(*) FROM t WHERE t.d1 IS NOT NULL GROUP BY t.cid, t.br, t.d1"
+    )
+    if group_ids:
+        members_table, in_groups = q(Member._meta.db_table), ", ".join(["%s"] * len(group_ids))
+        for part, day in ((3, "t.d0"), (4, "t.d1")):
+            sql += (
+                f" UNION ALL SELECT {part}, g.{q('party_group_id')}, t.br, {day}, COUNT(*) FROM t"
+                f" INNER JOIN {members_table} g ON g.{q('id')} = t.mid"
+                f" WHERE g.{q('party_group_id')} IN ({in_groups}) AND {day} IS NOT NULL"
+                f" GROUP BY g.{q('party_group_id')}, t.br, {day}"
+            )
+            params += tuple(group_ids)
+    if picked:
+        sql += (
+            f" UNION ALL SELECT 2, a.aid, MIN(t.br), MIN(a.day), COUNT(*) FROM t INNER JOIN ({acts}) a"
+            " ON t.cid = a.acid AND t.d0 <= a.day AND (t.d1 IS NULL OR t.d1 > a.day)"
+            f" WHERE {_picked_sql('t', 'a')} GROUP BY a.aid"
+        )
+        params += acts_params
+    return _fetch(sql, params)
+
+
+def _counts_from_changes(activities, members) -> dict:
+    from bisect import bisect_right
+    from itertools import accumulate
+
+    from taizhang.organisation.models import PartyGroup
+
+    counts = dict.fromkeys((a.pk for a in activities), 0)
+    changes: dict[tuple, dict] = {}  # (committee, branch) or ("group", group, branch) -> {day: net change}
+    for part, key, branch_id, day, n in _roster_changes(activities, members):
+        if part == 2:
+            counts[key] = n
+            continue
+        if isinstance(day, str):  # SQLite returns the dates of a UNION as text
+            day = datetime.date.fromisoformat(day)
+        per_day = changes.setdefault((key, branch_id) if part in (0, 1) else ("group", key, branch_id), {})
+        per_day[day] = per_day.get(day, 0) + (n if part in (0, 3) else -n)
+    running = {}
+    for key, per_day in changes.items():
+        days = sorted(per_day)
+        running[key] = (days, list(accumulate(per_day[d] for d in days)))
+
+    def on(key, day):
+        days, sums = running.get(key, ((), ()))
+        i = bisect_right(days, day)
+        return sums[i - 1] if i else 0
+
+    group_branch, missing = {}, set()
+    for a in activities:
+        if a.audience_kind == AudienceKind.PARTY_GROUP:
+            if "audience_group" in a._state.fields_cache and a.audience_group is not None:
+                group_branch[a.audience_group_id] = a.audience_group.branch_id
+            else:
+                missing.add(a.audience_group_id)
+    if missing - set(group_branch):
+        group_branch.update(PartyGroup.objects.filter(pk__in=missing).values_list("pk", "branch_id"))
+    for a in activities:
+        kind = a.audience_kind
+        if kind == AudienceKind.COMMITTEE:
+            counts[a.pk] = sum(on(key, a.date) for key in running if len(key) == 2 and key[0] == a.committee_id)
+        elif kind == AudienceKind.BRANCH:
+            counts[a.pk] = on((a.committee_id, a.audience_branch_id), a.date)
+        elif kind == AudienceKind.PARTY_GROUP:
+            counts[a.pk] = on(("group", a.audience_group_id, group_branch.get(a.audience_group_id)), a.date)
+    return counts
