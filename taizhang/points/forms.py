@@ -1,5 +1,7 @@
 """Forms of the points pages. The rules themselves are checked in the services."""
 
+import datetime
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 from taizhang.activities.models import ActivityType
 from taizhang.members.forms import DateInput
 from taizhang.members.models import Category
-from taizhang.points.models import PointsSettings, RuleAction, StudyKind
+from taizhang.points.models import Platform, PointsSettings, RuleAction, StudyKind
 
 
 class StudyRecordForm(forms.Form):
@@ -30,7 +32,8 @@ class DecisionForm(forms.Form):
 
 class RuleForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=100)
-    action = forms.ChoiceField(label=_("action"), choices=RuleAction.choices)
+    action = forms.ChoiceField(label=_("action"),
+                               choices=[c for c in RuleAction.choices if c[0] != RuleAction.MANUAL])
     activity_type = forms.ModelChoiceField(label=_("activity type"), queryset=ActivityType.objects.none(),
                                            required=False,
                                            help_text=_("Only for attendance rules. Empty means any type that "
@@ -74,10 +77,51 @@ class ImportForm(forms.Form):
 
 
 class ParticipationFilter(forms.Form):
-    year = forms.IntegerField(label=_("year"), required=False, min_value=2000, max_value=2100)
+    """The participation filter: a period (from/to, or ``year`` for old links), branch, platform, below only."""
+
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    year = forms.IntegerField(label=_("year"), required=False, min_value=2000, max_value=2100,
+                              widget=forms.HiddenInput)
     branch = forms.TypedChoiceField(label=_("branch"), required=False, coerce=int, empty_value=None)
+    platform = forms.ChoiceField(label=_("platform"), required=False, choices=Platform.choices)
     below = forms.BooleanField(label=_("only below the threshold"), required=False)
 
     def __init__(self, *args, branches=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["branch"].choices = [("", _("All branches"))] + [(b.pk, b.name) for b in branches]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        for name, day in (("date_from", start), ("date_to", end)):
+            if day is not None and not (PERIOD_EARLIEST <= day <= PERIOD_LATEST):
+                self.add_error(name, _("Enter a date between %(first)s and %(last)s.")
+                               % {"first": PERIOD_EARLIEST.isoformat(), "last": PERIOD_LATEST.isoformat()})
+                return cleaned
+        if (start is None) != (end is None) and not self.errors:
+            missing = "date_to" if end is None else "date_from"
+            self.add_error(missing, _("Enter both the start and the end date, or choose a period above."))
+        elif start and end and start > end:
+            self.add_error("date_to", _("The end date must not be before the start date."))
+        elif start and end and (end - start).days > 366 * 5:
+            self.add_error("date_to", _("Choose a period of at most five years."))
+        return cleaned
+
+
+PERIOD_EARLIEST = datetime.date(2000, 1, 1)
+PERIOD_LATEST = datetime.date(2100, 12, 31)
+
+
+class AdjustmentForm(forms.Form):
+    points = forms.IntegerField(label=_("points"), min_value=-1000, max_value=1000,
+                                help_text=_("Negative to deduct, for example -2."))
+    day = forms.DateField(label=_("date"), widget=DateInput(), initial=timezone.localdate)
+    reason = forms.CharField(label=_("reason"), max_length=300,
+                             help_text=_("For example: 表彰：优秀共产党员. The member reads it."))
+
+
+class RuleCloseForm(forms.Form):
+    effective_to = forms.DateField(label=_("last day in force"), widget=DateInput(),
+                                   help_text=_("The rule gives no points for anything after this day. Entries "
+                                               "already made stay."))

@@ -31,6 +31,7 @@ class RuleAction(models.TextChoices):
     STUDY_RECORD = "study_record", _("Study record approved")
     VOLUNTEER_HOURS = "volunteer_hours", _("Volunteer hours (points per hour)")
     ANNUAL_BASELINE = "annual_baseline", _("Annual baseline")
+    MANUAL = "manual", _("Manual adjustment")
 
 
 class PointRule(models.Model):
@@ -109,6 +110,11 @@ class PointRule(models.Model):
         from taizhang.members.models import Category
 
         return [str(Category(c).label) for c in self.categories if c in Category.values]
+
+    @property
+    def is_manual(self) -> bool:
+        """The committee's "manual adjustment" rule: its entries carry their own points and reason."""
+        return self.action == RuleAction.MANUAL
 
     def in_force_on(self, day) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)

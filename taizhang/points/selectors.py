@@ -5,18 +5,17 @@ number of queries whatever the number of members or entries.
 """
 
 import datetime
-from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
-from taizhang.activities.models import Activity, Attendance, AttendanceStatus, AudienceKind
-from taizhang.activities.selectors import expected_pairs
+from taizhang.activities.models import Activity, Attendance, AttendanceStatus
+from taizhang.activities.selectors import expected_rows
 from taizhang.core.permissions import EDIT, VIEW, allows, has_capability, restrict, user_scope
-from taizhang.members.models import ROSTER_STATUSES, FlowEvent, Member
-from taizhang.organisation.models import Branch, Committee, PartyGroup
+from taizhang.members.models import ROSTER_STATUSES, Member
+from taizhang.organisation.models import Branch, Committee
 from taizhang.points.models import (
     ExternalScore,
     ExternalScoreImport,
@@ -26,6 +25,7 @@ from taizhang.points.models import (
     RecordStatus,
     StudyRecord,
 )
+from taizhang.points.periods import Period, platform_scores
 
 PANEL_ENTRIES = 5
 
@@ -88,6 +88,9 @@ def member_year(member: Member, year: int) -> MemberYear:
     start, end = year_bounds(year)
     entries = list(PointEntry.objects.filter(member=member, day__range=(start, end))
                    .select_related("rule", "corrects", "corrects__rule").order_by("-day", "-id"))
+    reversed_ids = {e.corrects_id for e in entries if e.corrects_id}  # a reversal has the day of its original
+    for e in entries:
+        e.is_reversed = e.pk in reversed_ids
     config = points_settings(member.committee_id)
     return MemberYear(member=member, year=year, entries=entries, entries_total=sum(e.points for e in entries),
                       baseline=config.annual_baseline, threshold=config.threshold)
@@ -136,6 +139,7 @@ def member_panel(*, member, user):
         "entries": list(entries.select_related("rule", "corrects", "corrects__rule").order_by("-day", "-id")[:PANEL_ENTRIES]),
         "scores": latest_external_scores([member.pk], year=year).get(member.pk, []),
         "is_self": member.user_id == getattr(user, "pk", None),
+        "member_pk": member.pk,
     }
 
 
@@ -187,8 +191,9 @@ class ParticipationRow:
     present: int = 0
     points: int = 0
     baseline: int = 0
-    threshold: int = 0
+    threshold: int | None = 0  # None: the period is not a whole year, so no threshold applies
     rank: int | None = None
+    score: object = None  # the chosen platform's score in the period (Decimal) or None
 
     @property
     def rate(self) -> float | None:
@@ -200,7 +205,7 @@ class ParticipationRow:
 
     @property
     def below(self) -> bool:
-        return self.total < self.threshold
+        return self.threshold is not None and self.total < self.threshold
 
 
 @dataclass
@@ -223,66 +228,30 @@ class BranchRow:
 
 def _expected_per_member(activities: list, member_ids: set) -> dict:
     """{member id: number of the activities they were expected at (应到)}, from the flow history
-    (``activities.selectors.expected_pairs``: a constant number of queries)."""
+    (``activities.selectors.expected_rows``: one query, counted in the database)."""
     counts = defaultdict(int)
     if not activities or not member_ids:
         return counts
-    for _activity, member_id in expected_pairs(activities, Member.objects.filter(pk__in=member_ids)):
-        counts[member_id] += 1
-    return counts
-    info = {pk: (committee_id, group_id) for pk, committee_id, group_id in Member.objects.filter(
-        pk__in=member_ids).values_list("pk", "committee_id", "party_group_id")}
-    history: dict[int, tuple[list, list]] = {}
-    events = (FlowEvent.objects.effective().filter(member_id__in=member_ids)
-              .order_by("member_id", "effective_date", "id")
-              .values_list("member_id", "effective_date", "status_after", "branch_after_id"))
-    for member_id, day, status, branch_id in events:
-        dates, states = history.setdefault(member_id, ([], []))
-        dates.append(day)
-        states.append((status, branch_id))
-    picked = defaultdict(set)
-    picked_ids = [a.pk for a in activities if a.audience_kind == AudienceKind.PICKED]
-    if picked_ids:
-        for activity_id, member_id in Activity.picked_members.through.objects.filter(
-                activity_id__in=picked_ids).values_list("activity_id", "member_id"):
-            picked[activity_id].add(member_id)
-    group_ids = {a.audience_group_id for a in activities if a.audience_group_id}
-    group_branch = dict(PartyGroup.objects.filter(pk__in=group_ids).values_list("pk", "branch_id")) if group_ids else {}
-    roster = set(ROSTER_STATUSES)
-    for activity in activities:
-        day = activity.date
-        kind = activity.audience_kind
-        for member_id, (dates, states) in history.items():
-            committee_id, group_id = info.get(member_id, (None, None))
-            if committee_id != activity.committee_id:
-                continue
-            i = bisect_right(dates, day)
-            if not i:
-                continue
-            status, branch_id = states[i - 1]
-            if status not in roster:
-                continue
-            if kind == AudienceKind.BRANCH and branch_id != activity.audience_branch_id:
-                continue
-            if kind == AudienceKind.PARTY_GROUP and (group_id != activity.audience_group_id
-                                                     or branch_id != group_branch.get(activity.audience_group_id)):
-                continue
-            if kind == AudienceKind.PICKED and member_id not in picked.get(activity.pk, ()):
-                continue
-            counts[member_id] += 1
+    # All the members of the activities' committees (no list of ids in the SQL), kept to ``member_ids`` here.
+    counts.update((pk, n) for pk, n in expected_rows(activities, None, group_by="member") if pk in member_ids)
     return counts
 
 
-def participation(user, committee, year: int, *, branch_id=None, below_only: bool = False,
-                  today: datetime.date | None = None):
+def participation(user, committee, year: int | None = None, *, period: Period | None = None, branch_id=None,
+                  below_only: bool = False, platform: str | None = None, today: datetime.date | None = None):
     """Per member (in ``user``'s VIEW scope) and per branch: attendance rate, points and the threshold.
 
-    The period is the calendar year ``year`` up to today. Returns ``(rows, branch_rows, settings)``;
-    ``rank`` is set only when the committee turned rankings on.
+    The period is ``period`` (or the calendar year ``year``), counted up to today. Points are the sum of
+    the entries in it; the annual baseline is added and the threshold applies only when the period is one
+    whole calendar year. With ``platform`` each row also carries that platform's imported score
+    (``platform_scores``). Returns ``(rows, branch_rows, settings)``; ``rank`` is set only when the
+    committee turned rankings on.
     """
     today = today or timezone.localdate()
-    start, end = year_bounds(year)
-    end = min(end, today)
+    if period is None:
+        period = Period(*year_bounds(year or today.year))
+    start, end = period.start, min(period.end, today)
+    whole_year = period.whole_year is not None
     config = points_settings(committee.pk)
     members = restrict(Member.objects.filter(committee=committee), user, VIEW).select_related("branch")
     if branch_id:
@@ -301,10 +270,12 @@ def participation(user, committee, year: int, *, branch_id=None, below_only: boo
     ).values_list("member_id").annotate(n=Count("id")).order_by())
     points = dict(PointEntry.objects.filter(member_id__in=ids, day__range=(start, end if end >= start else start))
                   .values_list("member_id").annotate(total=Sum("points")).order_by())
+    scores = platform_scores(ids, platform, period.start, period.end) if platform else {}
     rows = [
         ParticipationRow(member=m, branch_name=m.branch.name, expected=expected.get(m.pk, 0),
                          present=present.get(m.pk, 0), points=points.get(m.pk, 0),
-                         baseline=config.annual_baseline, threshold=config.threshold)
+                         baseline=config.annual_baseline if whole_year else 0,
+                         threshold=config.threshold if whole_year else None, score=scores.get(m.pk))
         for m in members
     ]
     if config.ranking_enabled:

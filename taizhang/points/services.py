@@ -12,6 +12,7 @@ room for other sources already computed (recompute with ``points_recompute`` to 
 
 import datetime
 import decimal
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -98,6 +99,9 @@ def _clean_rule(committee, data: dict) -> dict:
         errors["name"] = [_("Enter the rule's name.")]
     if cleaned["action"] not in RuleAction.values:
         errors["action"] = [_("Choose what the rule gives points for.")]
+    elif cleaned["action"] == RuleAction.MANUAL:
+        errors["action"] = [_("Manual adjustments are not a rule of their own: record them on the member's points "
+                              "page.")]
     points = cleaned["points"]
     if points is None or not isinstance(points, int) or abs(points) > 1000:
         errors["points"] = [_("The points must be a whole number between -1000 and 1000.")]
@@ -146,6 +150,8 @@ def point_rule_revise(*, actor, rule: PointRule, data: dict) -> PointRule:
     version N+1 replaces it. Entries already made keep pointing at the version that produced them."""
     current = PointRule.objects.select_for_update().select_related("committee").get(pk=rule.pk)
     _check_manage(actor, current.committee)
+    if current.is_manual:
+        raise ValidationError({"action": [_("The manual adjustment rule cannot be revised.")]})
     if hasattr(current, "replaced_by") or PointRule.objects.filter(replaces=current).exists():
         raise ValidationError({"effective_from": [_("This version has already been replaced; revise the newest "
                                                     "version.")]})
@@ -179,8 +185,20 @@ def point_rule_close(*, actor, rule: PointRule, effective_to: datetime.date) -> 
     """End a rule: it gives no points after ``effective_to``."""
     current = PointRule.objects.select_for_update().select_related("committee").get(pk=rule.pk)
     _check_manage(actor, current.committee)
-    if effective_to is None or effective_to < current.effective_from:
-        raise ValidationError({"effective_to": [_("The rule cannot end before it takes effect.")]})
+    if current.is_manual:
+        raise ValidationError({"effective_to": [_("The manual adjustment rule cannot be closed.")]})
+    if PointRule.objects.filter(replaces=current).exists():
+        raise ValidationError({"effective_to": [_("This version has already been replaced by a newer version; "
+                                                  "close the newest version.")]})
+    if current.effective_to is not None:
+        raise ValidationError({"effective_to": [_("This rule already ended on %(day)s.")
+                                                % {"day": current.effective_to.isoformat()}]})
+    if effective_to is None:
+        raise ValidationError({"effective_to": [_("Enter the last day the rule gives points.")]})
+    if effective_to < current.effective_from:
+        raise ValidationError({"effective_to": [
+            _("The last day cannot be before %(day)s, when this version took effect.")
+            % {"day": current.effective_from.isoformat()}]})
     old = {"effective_to": current.effective_to}
     PointRule.objects.filter(pk=current.pk).update(effective_to=effective_to)
     current.effective_to = effective_to
@@ -454,16 +472,6 @@ def points_recompute(*, committee, date_from=None, date_to=None, actor=None) -> 
     return {"added": added, "reversed": reversed_}
 
 
-def _item_day(item) -> datetime.date:
-    for name in ("date", "day", "published_on", "published_at", "created_at"):
-        value = getattr(item, name, None)
-        if isinstance(value, datetime.datetime):
-            return timezone.localdate(value)
-        if isinstance(value, datetime.date):
-            return value
-    return timezone.localdate()
-
-
 @transaction.atomic
 def entries_for_study_read(*, item, member, actor) -> list[PointEntry]:
     """Study-read listener: points for reading a study item (once per item and member, within the caps)."""
@@ -482,7 +490,7 @@ def entries_for_study_read(*, item, member, actor) -> list[PointEntry]:
         rule = _rule_for(rules, RuleAction.STUDY_READ, day)
         if rule is None or not rule.applies_to(member, day):
             return None
-        return _Desired(rule, rule.points, getattr(item, "title", str(item)))
+        return _Desired(rule, rule.points, item.title)
 
     batch.reconcile(key=key, member_id=member.pk, day=day, live=[], desired_fn=desired, source=EntrySource.STUDY_READ)
     created = batch.save()
@@ -609,3 +617,98 @@ def study_record_reject(*, actor, record: StudyRecord, note: str) -> StudyRecord
     audit_log(actor=actor, action="points.study_record_reject", obj=record, old={"status": RecordStatus.PENDING},
               new={"status": RecordStatus.REJECTED, "note": note})
     return record
+
+
+# --- manual adjustments ---------------------------------------------------------------------------------
+
+MANUAL_RULE_NAME = "手工调整"  # data, like the names of the default rules
+MANUAL_RULE_START = datetime.date(2000, 1, 1)
+MAX_ADJUSTMENT = 1000
+
+
+def may_adjust(actor, member: Member) -> bool:
+    """May ``actor`` record or reverse manual adjustments for ``member``? A committee points manager, or an
+    approver (branch secretary) who may edit the member; never for their own record."""
+    if not _is_user(actor) or member.user_id == actor.pk:
+        return False
+    if not allows(actor, EDIT, committee_id=member.committee_id, branch_id=member.branch_id):
+        return False
+    return has_capability(actor, "points.manage", member.committee_id) or has_capability(
+        actor, "points.approve", member.committee_id)
+
+
+def _check_adjust(actor, member: Member) -> None:
+    if _is_user(actor) and member.user_id == actor.pk:
+        raise PermissionDenied(_("You cannot adjust your own points; another secretary has to do it."))
+    if not may_adjust(actor, member):
+        raise PermissionDenied(_("Your role cannot adjust the points of this member."))
+
+
+def manual_rule(*, committee, actor) -> PointRule:
+    """The committee's "manual adjustment" rule (created on first use, audited). Every manual entry points at
+    it, so every entry still records a rule version; its entries carry their own points and reason."""
+    rule = (PointRule.objects.filter(committee=committee, action=RuleAction.MANUAL)
+            .order_by("-version", "id").first())
+    if rule is None:
+        rule = PointRule.objects.create(committee=committee, name=MANUAL_RULE_NAME, action=RuleAction.MANUAL,
+                                        points=0, effective_from=MANUAL_RULE_START,
+                                        created_by=actor if _is_user(actor) else None)
+        audit_log(actor=actor, action="points.rule_create", obj=rule, new=_rule_snapshot(rule))
+    return rule
+
+
+@transaction.atomic
+def point_adjustment_create(*, actor, member: Member, points, day: datetime.date, reason: str) -> PointEntry:
+    """A one-off manual entry for a member (e.g. 表彰：优秀共产党员 +5, or an entry that was missed)."""
+    _check_adjust(actor, member)
+    errors = {}
+    if points is None or not isinstance(points, int) or abs(points) > MAX_ADJUSTMENT:
+        errors["points"] = [_("The points must be a whole number between -%(n)d and %(n)d.") % {"n": MAX_ADJUSTMENT}]
+    elif points == 0:
+        errors["points"] = [_("An adjustment of 0 points would change nothing; enter the points (negative to "
+                              "deduct).")]
+    reason = " ".join((reason or "").split())
+    if not reason:
+        errors["reason"] = [_("Enter the reason for the adjustment; the member reads it.")]
+    elif len(reason) > 300:
+        errors["reason"] = [_("The reason is too long (at most 300 characters).")]
+    if day is None:
+        errors["day"] = [_("Enter the date.")]
+    elif day > timezone.localdate():
+        errors["day"] = [_("The date cannot be in the future.")]
+    elif day < MANUAL_RULE_START:
+        errors["day"] = [_("The date cannot be before %(day)s.") % {"day": MANUAL_RULE_START.isoformat()}]
+    if errors:
+        raise ValidationError(errors)
+    rule = manual_rule(committee=member.committee, actor=actor)
+    entry = PointEntry.objects.create(
+        committee_id=member.committee_id, member=member, rule=rule, points=points, day=day,
+        source=EntrySource.MANUAL, source_key=f"manual:{uuid.uuid4().hex}", subject=reason,
+        created_by=actor if _is_user(actor) else None,
+    )
+    audit_log(actor=actor, action="points.adjustment_create", obj=entry,
+              new={"member": member.pk, "points": points, "day": day, "reason": reason, "rule": rule.pk})
+    return entry
+
+
+@transaction.atomic
+def point_adjustment_reverse(*, actor, entry: PointEntry) -> PointEntry:
+    """Reverse a manual entry with a correcting entry (the original is never edited)."""
+    entry = PointEntry.objects.select_related("member", "rule").get(pk=entry.pk)
+    _check_adjust(actor, entry.member)
+    if entry.source != EntrySource.MANUAL or entry.corrects_id is not None:
+        raise ValidationError({"entry": [_("Only manual adjustments can be reversed here; other entries follow "
+                                           "attendance, study and approvals.")]})
+    # lock the member's manual entries so two clicks cannot both reverse the same entry
+    list(PointEntry.objects.select_for_update().filter(member_id=entry.member_id, source=EntrySource.MANUAL)
+         .values_list("pk", flat=True))
+    if PointEntry.objects.filter(corrects=entry).exists():
+        raise ValidationError({"entry": [_("This adjustment has already been reversed.")]})
+    reversal = PointEntry.objects.create(
+        committee_id=entry.committee_id, member_id=entry.member_id, rule=entry.rule, points=-entry.points,
+        day=entry.day, source=EntrySource.MANUAL, source_key=entry.source_key, subject=entry.subject,
+        corrects=entry, created_by=actor if _is_user(actor) else None,
+    )
+    audit_log(actor=actor, action="points.adjustment_reverse", obj=reversal,
+              old={"entry": entry.pk, "points": entry.points}, new={"corrects": entry.pk, "points": reversal.points})
+    return reversal

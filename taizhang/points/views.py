@@ -3,6 +3,7 @@
 import datetime
 import os
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,17 +12,28 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from taizhang.core.exporting import xlsx_response, xlsx_tempfile
-from taizhang.core.permissions import EDIT, has_capability, restrict
+from taizhang.core.permissions import EDIT, VIEW, has_capability, restrict
 from taizhang.core.spreadsheets import SUPPORTED_EXTENSIONS, file_extension
-from taizhang.points import imports, selectors, services
-from taizhang.points.forms import DecisionForm, ImportForm, ParticipationFilter, RuleForm, SettingsForm, StudyRecordForm
-from taizhang.points.models import PointRule, StudyRecord
+from taizhang.members.selectors import member_get
+from taizhang.points import imports, periods, selectors, services
+from taizhang.points.forms import (
+    AdjustmentForm,
+    DecisionForm,
+    ImportForm,
+    ParticipationFilter,
+    RuleCloseForm,
+    RuleForm,
+    SettingsForm,
+    StudyRecordForm,
+)
+from taizhang.points.models import Platform, PointEntry, PointRule, StudyRecord
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 SESSION_IMPORT = "points_import"
@@ -207,6 +219,26 @@ def rule_revise(request, pk):
 
 
 @login_required
+def rule_close(request, pk):
+    committee = _staff_committee(request, "points.manage")
+    rule = PointRule.objects.filter(committee=committee, pk=pk).select_related("activity_type").first()
+    if rule is None or rule.is_manual:
+        raise Http404
+    form = RuleCloseForm(request.POST or None, initial={"effective_to": max(timezone.localdate(),
+                                                                          rule.effective_from)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.point_rule_close(actor=request.user, rule=rule, effective_to=form.cleaned_data["effective_to"])
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("“%(name)s” gives no points after %(day)s.")
+                             % {"name": rule.name, "day": form.cleaned_data["effective_to"].isoformat()})
+            return redirect("points:rules")
+    return _render(request, "points/rule_close.html", {"form": form, "rule": rule})
+
+
+@login_required
 def settings_view(request):
     committee = _staff_committee(request, "points.manage")
     config = selectors.points_settings(committee.pk)
@@ -230,22 +262,56 @@ def settings_view(request):
 PARTICIPATION_PAGE_SIZE = 50
 
 
+def _period_from(form, presets) -> tuple:
+    """(Period, preset key): a preset wins, then valid from/to dates, then ``year`` (old links), else this year."""
+    by_key = dict(presets)
+    preset = by_key.get(form.data.get("preset", ""))
+    if preset is not None:
+        return preset
+    if form.is_valid():
+        start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+        if start and end:
+            return next((p for _k, p in presets if (p.start, p.end) == (start, end)), periods.Period(start, end))
+        if form.cleaned_data["year"]:
+            year = form.cleaned_data["year"]
+            return next((p for _k, p in presets if (p.start, p.end) == periods.year_bounds(year)),
+                        periods.Period(*periods.year_bounds(year)))
+    return by_key["this_year"]
+
+
 def _participation_data(request):
     committee = _staff_committee(request)
     branches = list(selectors.visible_branches(request.user, committee))
-    data = request.GET.copy()
-    if not data.get("year"):
-        data["year"] = str(timezone.localdate().year)
-    form = ParticipationFilter(data, branches=branches)
-    year, branch_id, below = timezone.localdate().year, None, False
-    if form.is_valid():
-        year = form.cleaned_data["year"] or year
+    form = ParticipationFilter(request.GET or None, branches=branches)
+    presets = periods.period_presets()
+    period = _period_from(form, presets)
+    branch_id, below, platform = None, False, Platform.XUEXI
+    if form.is_bound and form.is_valid():
         branch_id = form.cleaned_data["branch"]
         below = form.cleaned_data["below"]
-    rows, branch_rows, config = selectors.participation(request.user, committee, year, branch_id=branch_id,
-                                                        below_only=below)
-    return {"form": form, "rows": rows, "branch_rows": branch_rows, "config": config, "year": year,
-            "committee": committee}
+        platform = form.cleaned_data["platform"] or platform
+    elif form.is_bound:  # keep the branch and platform when only the dates are wrong
+        branch_id = form.cleaned_data.get("branch")
+        platform = form.cleaned_data.get("platform") or platform
+    if not form.is_bound or not form.errors:
+        values = {"date_from": period.start.isoformat(), "date_to": period.end.isoformat(), "platform": platform,
+                  "branch": branch_id or "", "below": below}
+        form = ParticipationFilter(values, branches=branches)
+        form.is_valid()
+    rows, branch_rows, config = selectors.participation(request.user, committee, period=period,
+                                                        branch_id=branch_id,
+                                                        below_only=below and period.whole_year is not None,
+                                                        platform=platform)
+    keep = {"branch": branch_id or "", "platform": platform}
+    preset_links = [(key, label, urlencode({"preset": key} | keep), key == period.key)
+                    for (key, _p), label in zip(presets, PRESET_LABELS, strict=True)]
+    return {"form": form, "rows": rows, "branch_rows": branch_rows, "config": config, "period": period,
+            "year": period.whole_year, "committee": committee, "presets": preset_links,
+            "platform_label": Platform(platform).label, "platform": platform}
+
+
+PRESET_LABELS = [pgettext_lazy("period", "This year"), pgettext_lazy("period", "Last year"),
+                 pgettext_lazy("period", "This quarter"), pgettext_lazy("period", "Last quarter")]
 
 
 def _percent(rate) -> str:
@@ -257,22 +323,28 @@ def participation(request):
     context = _participation_data(request)
     if request.GET.get("format") == "xlsx":
         config = context["config"]
+        whole_year = context["period"].whole_year is not None
         header = [_("Name"), _("Branch"), _("Expected"), pgettext("attendance count", "Present"), _("Attendance rate"),
-                  _("Points"),
-                  _("Threshold"), _("Below threshold")]
+                  _("Points")]
+        if whole_year:
+            header += [_("Threshold"), _("Below threshold")]
+        header.append(str(context["platform_label"]))
         if config.ranking_enabled:
             header.append(_("Rank"))
 
         def lines():
             for r in context["rows"]:
-                line = [r.member.name, r.branch_name, r.expected, r.present, _percent(r.rate), r.total, r.threshold,
-                        _("Yes") if r.below else ""]
+                line = [r.member.name, r.branch_name, r.expected, r.present, _percent(r.rate), r.total]
+                if whole_year:
+                    line += [r.threshold, _("Yes") if r.below else ""]
+                line.append("" if r.score is None else r.score)
                 if config.ranking_enabled:
                     line.append(r.rank)
                 yield line
 
-        f, _count = xlsx_tempfile(header, lines(), sheet_name=str(context["year"]))
-        return xlsx_response(f, f"participation-{context['year']}.xlsx")
+        slug = context["period"].slug
+        f, _count = xlsx_tempfile(header, lines(), sheet_name=slug)
+        return xlsx_response(f, f"participation-{slug}.xlsx")
     query = request.GET.copy()
     query.pop("format", None)
     query.pop("page", None)
@@ -281,6 +353,65 @@ def participation(request):
     template = "points/partials/participation_table.html" if request.headers.get("HX-Request") else \
         "points/participation.html"
     return _render(request, template, context)
+
+
+# --- one member's points (staff) and manual adjustments ---------------------------------------------------
+
+
+def _member_page(request, member, form=None):
+    year = _year(request)
+    context = {
+        "subject": member,
+        "data": selectors.member_year(member, year),
+        "years": selectors.entry_years(member),
+        "scores": selectors.latest_external_scores([member.pk]).get(member.pk, []),
+        "can_adjust": services.may_adjust(request.user, member),
+        "form": form or AdjustmentForm(),
+    }
+    return _render(request, "points/member.html", context)
+
+
+@login_required
+def member_points(request, pk):
+    """A member's points of a year for those who may see the member (404 outside their scope)."""
+    member = member_get(request.user, pk, VIEW, request=request)
+    return _member_page(request, member)
+
+
+@login_required
+@require_POST
+def adjustment_create(request, pk):
+    member = member_get(request.user, pk, EDIT, request=request)
+    if not services.may_adjust(request.user, member):
+        raise PermissionDenied(_("Your role cannot adjust the points of this member."))
+    form = AdjustmentForm(request.POST)
+    if form.is_valid():
+        try:
+            entry = services.point_adjustment_create(actor=request.user, member=member, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors_from(exc, form)
+        else:
+            messages.success(request, _("%(points)+d points recorded for %(name)s.")
+                             % {"points": entry.points, "name": member.name})
+            return redirect(f"{reverse('points:member', args=[member.pk])}?year={entry.day.year}")
+    return _member_page(request, member, form=form)
+
+
+@login_required
+@require_POST
+def adjustment_reverse(request, pk):
+    entry = restrict(PointEntry.objects.select_related("member"), request.user, EDIT, committee="member__committee",
+                     branch="member__branch", member="member").filter(pk=pk).first()
+    if entry is None:
+        raise Http404
+    try:
+        services.point_adjustment_reverse(actor=request.user, entry=entry)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("The adjustment “%(reason)s” has been reversed by a correcting entry.")
+                         % {"reason": entry.subject})
+    return redirect(f"{reverse('points:member', args=[entry.member_id])}?year={entry.day.year}")
 
 
 # --- external scores --------------------------------------------------------------------------------------
