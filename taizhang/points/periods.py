@@ -7,7 +7,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from taizhang.points.models import ExternalScore
@@ -59,14 +59,17 @@ def period_presets(today: datetime.date | None = None) -> list[tuple[str, Period
 
 def platform_scores(member_ids, platform: str, start: datetime.date, end: datetime.date) -> dict:
     """{member id: score} of one external platform in [start, end], as imported (never recomputed).
+    ``member_ids``: ids or a queryset of member pks (a subquery).
 
     Only snapshots whose whole period lies inside the dates count, and of each snapshot period the newest
     import. For each calendar year a yearly snapshot wins; without one, the monthly snapshots of that year
     inside the dates are added up. Two queries whatever the number of members.
     """
-    if not member_ids:
-        return {}
-    qs = ExternalScore.objects.filter(member_id__in=list(member_ids), platform=platform, period_start__gte=start,
+    if not isinstance(member_ids, QuerySet):
+        if not member_ids:
+            return {}
+        member_ids = list(member_ids)
+    qs = ExternalScore.objects.filter(member_id__in=member_ids, platform=platform, period_start__gte=start,
                                       period_end__lte=end)
     newest = qs.values("member_id", "period").annotate(newest=Max("id")).values_list("newest", flat=True)
     yearly: dict = {}

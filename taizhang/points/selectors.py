@@ -7,6 +7,7 @@ number of queries whatever the number of members or entries.
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
@@ -183,9 +184,17 @@ def imports_of(committee, limit: int = 20):
 # --- participation ----------------------------------------------------------------------------------------
 
 
+class MemberRef(NamedTuple):
+    """What a participation row needs of a member."""
+
+    pk: int
+    name: str
+    branch_name: str
+
+
 @dataclass
 class ParticipationRow:
-    member: Member
+    member: "MemberRef"
     branch_name: str
     expected: int = 0
     present: int = 0
@@ -253,12 +262,15 @@ def participation(user, committee, year: int | None = None, *, period: Period | 
     start, end = period.start, min(period.end, today)
     whole_year = period.whole_year is not None
     config = points_settings(committee.pk)
-    members = restrict(Member.objects.filter(committee=committee), user, VIEW).select_related("branch")
+    members = restrict(Member.objects.filter(committee=committee), user, VIEW)
     if branch_id:
         members = members.filter(branch_id=branch_id)
-    members = list(members.filter(current_event__status_after__in=ROSTER_STATUSES).order_by(
-        "branch__sort_order", "name_pinyin", "id"))
+    on_roster = members.filter(current_event__status_after__in=ROSTER_STATUSES)
+    # plain (pk, name, branch) tuples: a committee of 100,000s would spend seconds building model instances
+    members = [MemberRef(pk, name, branch_name) for pk, name, branch_name in on_roster.order_by(
+        "branch__sort_order", "name_pinyin", "id").values_list("pk", "name", "branch__name")]
     ids = {m.pk for m in members}
+    in_scope = on_roster.values("pk")  # a subquery, never a list of (possibly 100,000s of) ids in the SQL
     activities = []
     if end >= start:
         activities = list(Activity.objects.filter(
@@ -266,13 +278,14 @@ def participation(user, committee, year: int | None = None, *, period: Period | 
         ).only("pk", "committee_id", "starts_at", "audience_kind", "audience_branch_id", "audience_group_id"))
     expected = _expected_per_member(activities, ids)
     present = dict(Attendance.objects.filter(
-        member_id__in=ids, status=AttendanceStatus.PRESENT, activity__in=[a.pk for a in activities],
-    ).values_list("member_id").annotate(n=Count("id")).order_by())
-    points = dict(PointEntry.objects.filter(member_id__in=ids, day__range=(start, end if end >= start else start))
+        member_id__in=in_scope, status=AttendanceStatus.PRESENT, activity__in=[a.pk for a in activities],
+    ).values_list("member_id").annotate(n=Count("id")).order_by()) if activities else {}
+    points = dict(PointEntry.objects.filter(committee=committee, member_id__in=in_scope,
+                                            day__range=(start, end if end >= start else start))
                   .values_list("member_id").annotate(total=Sum("points")).order_by())
-    scores = platform_scores(ids, platform, period.start, period.end) if platform else {}
+    scores = platform_scores(in_scope, platform, period.start, period.end) if platform and ids else {}
     rows = [
-        ParticipationRow(member=m, branch_name=m.branch.name, expected=expected.get(m.pk, 0),
+        ParticipationRow(member=m, branch_name=m.branch_name, expected=expected.get(m.pk, 0),
                          present=present.get(m.pk, 0), points=points.get(m.pk, 0),
                          baseline=config.annual_baseline if whole_year else 0,
                          threshold=config.threshold if whole_year else None, score=scores.get(m.pk))
