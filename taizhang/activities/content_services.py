@@ -212,6 +212,22 @@ def _files_snapshot(attachments) -> list:
     return [{"name": a.original_name, "size": a.size, "sha256": a.sha256} for a in attachments]
 
 
+def _clean_note_input(text, files, *, already: int = 0):
+    """The note's text and files checked together, so one message lists every problem."""
+    errors = {}
+    try:
+        text = _clean_note_text(text)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        cleaned = clean_files(files, already=already)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return text, cleaned
+
+
 @transaction.atomic
 def activity_note_create(*, actor, activity: Activity, kind: str, text: str, files=()) -> ActivityNote:
     """Write a reflection (the member themself) or discussion notes (the activity's staff)."""
@@ -221,24 +237,14 @@ def activity_note_create(*, actor, activity: Activity, kind: str, text: str, fil
         member = content_selectors.may_write_reflection(actor, activity)
         if member is None:
             raise PermissionDenied(_("Only members who attended or were invited to this activity can write a "
-                                     "reflection on it, once it has started."))  # (or, present, before the start)
+                                     "reflection on it, once it has started."))
     elif kind == NoteKind.DISCUSSION:
         if not content_selectors.may_write_discussion(actor, activity):
             raise PermissionDenied(_("Only the staff of the organising committee or branch can keep the "
                                      "discussion notes of this activity."))
     else:
         raise ValidationError({"kind": [_("Choose a reflection or discussion notes.")]})
-    errors = {}
-    try:
-        text = _clean_note_text(text)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    try:
-        cleaned = clean_files(files)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    text, cleaned = _clean_note_input(text, files)
     with _StoredFiles() as stored:
         note = ActivityNote.objects.create(activity=activity, member=member, kind=kind, text=text, written_by=actor)
         attachments = _attach(note, cleaned, actor, stored)
@@ -266,17 +272,7 @@ def activity_note_update(*, actor, note: ActivityNote, text: str, add_files=(), 
     unknown = remove_ids - {a.pk for a in current}
     if unknown:
         raise ValidationError({"remove": [_("An attachment to remove does not belong to this note.")]})
-    errors = {}
-    try:
-        text = _clean_note_text(text)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    try:
-        cleaned = clean_files(add_files, already=len(current) - len(remove_ids))
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
+    text, cleaned = _clean_note_input(text, add_files, already=len(current) - len(remove_ids))
     old = {"text": note.text, "files": _files_snapshot(current)}
     with _StoredFiles() as stored:
         removed = [a for a in current if a.pk in remove_ids]
