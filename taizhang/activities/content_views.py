@@ -21,21 +21,12 @@ from taizhang.activities import content_selectors as cs
 from taizhang.activities import content_services, plans, selectors
 from taizhang.activities.content_forms import NoteForm, PlanForm, StudyItemForm
 from taizhang.activities.models import NoteKind
+from taizhang.core.errors import form_errors_from
 from taizhang.core.exporting import XLSX_CONTENT_TYPE, write_xlsx
 from taizhang.core.permissions import EDIT, has_capability, user_scope
 from taizhang.organisation.models import Branch, Committee
 
 PAGE_SIZE = 20
-
-
-def _form_errors_from(exc: ValidationError, form, aliases=None):
-    aliases = aliases or {}
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            field = aliases.get(field, field)
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _file_response(file, name: str, content_type: str, *, inline: bool):
@@ -97,7 +88,7 @@ def note_create(request, pk, kind):
             content_services.activity_note_create(actor=request.user, activity=activity, kind=kind,
                                                   text=form.cleaned_data["text"], files=form.cleaned_data["files"])
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("Your reflection has been saved.") if kind == NoteKind.REFLECTION
                              else _("The discussion notes have been saved."))
@@ -121,7 +112,7 @@ def note_edit(request, pk):
                 remove_attachments=[int(x) for x in form.cleaned_data.get("remove") or []],
             )
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("The note has been saved."))
             return redirect(_activity_url(note.activity))
@@ -258,7 +249,7 @@ def study_create(request):
             item = content_services.study_item_create(actor=request.user, committee=committee,
                                                       file=form.cleaned_data.get("file"), **form.service_data())
         except ValidationError as exc:
-            _form_errors_from(exc, form, STUDY_ALIASES)
+            form_errors_from(exc, form, STUDY_ALIASES)
         else:
             messages.success(request, _("“%(title)s” has been published.") % {"title": item.title})
             return redirect("content:study_detail", pk=item.pk)
@@ -278,7 +269,7 @@ def study_edit(request, pk):
                                                file=form.cleaned_data.get("file"),
                                                remove_file=bool(form.cleaned_data.get("remove_file")))
         except ValidationError as exc:
-            _form_errors_from(exc, form, STUDY_ALIASES)
+            form_errors_from(exc, form, STUDY_ALIASES)
         else:
             messages.success(request, _("The changes have been saved."))
             return redirect("content:study_detail", pk=item.pk)
@@ -364,6 +355,6 @@ def plan_page(request):
                 return redirect(reverse("content:plans"))
             preview = plans.plan_preview(actor=request.user, committee=committee, spec=spec)
         except ValidationError as exc:
-            _form_errors_from(exc, form, PLAN_ALIASES)
+            form_errors_from(exc, form, PLAN_ALIASES)
     template = "activities/content/plan_preview.html" if request.htmx else "activities/content/plans.html"
     return render(request, template, {"form": form, "preview": preview, "committee": committee})

@@ -42,6 +42,7 @@ from taizhang.activities.models import (
     SignUpStatus,
 )
 from taizhang.activities.tables import ACTIVITY_COLUMNS
+from taizhang.core.errors import form_errors_from
 from taizhang.core.permissions import EDIT, VIEW, has_capability, restrict, user_scope
 from taizhang.members.models import Member
 from taizhang.organisation.models import Branch, Committee
@@ -71,14 +72,6 @@ def _own_member(user, committee_id=None):
 
 def _may_manage(user, activity) -> bool:
     return selectors.activity_queryset(user, EDIT).filter(pk=activity.pk).exists()
-
-
-def _form_errors_from(exc: ValidationError, form):
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _message_errors(request, exc: ValidationError):
@@ -351,7 +344,7 @@ def activity_create(request):
         try:
             activity = services.activity_create(actor=request.user, committee=committee, **form.service_data())
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("The activity “%(title)s” has been planned.") % {"title": activity.title})
             return redirect("activities:detail", pk=activity.pk)
@@ -368,7 +361,7 @@ def activity_edit(request, pk):
         try:
             services.activity_update(actor=request.user, activity=activity, data=form.service_data())
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("The changes have been saved."))
             return redirect("activities:detail", pk=activity.pk)
@@ -387,7 +380,7 @@ def activity_cancel(request, pk):
         try:
             services.activity_cancel(actor=request.user, activity=activity, reason=form.cleaned_data["cancel_reason"])
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("The activity has been cancelled."))
             return redirect("activities:detail", pk=activity.pk)
@@ -500,7 +493,7 @@ def attendance_correct(request, pk, attendance_pk):
                                         absence_reason=data["absence_reason"], note=data["note"],
                                         reason=data["reason"])
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("The attendance of %(name)s has been corrected.") % {"name": record.member.name})
             return redirect(_next_url(request, reverse("activities:attendance", args=[activity.pk])))

@@ -11,4 +11,16 @@ class ConcurrentEditError(Exception):
         self.current = current
 
 
-__all__ = ["ConcurrentEditError", "ValidationError"]
+def form_errors_from(exc: ValidationError, form, aliases=None) -> None:
+    """Put a service's ValidationError on the form: each message next to its field (``aliases`` maps a
+    service field name to the form's), messages about unknown fields at the top of the form."""
+    aliases = aliases or {}
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.message_dict.items():
+            field = aliases.get(field, field)
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)
+
+
+__all__ = ["ConcurrentEditError", "ValidationError", "form_errors_from"]

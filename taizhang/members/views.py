@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from taizhang.accounts.models import RoleAssignment
 from taizhang.core.audit import client_ip
-from taizhang.core.errors import ConcurrentEditError
+from taizhang.core.errors import ConcurrentEditError, form_errors_from
 from taizhang.core.permissions import EDIT, REVEAL, VIEW, allows, has_capability, user_scope
 from taizhang.members import flow, selectors, services
 from taizhang.members.filters import MemberFilter
@@ -47,14 +47,6 @@ FLOW_ACTIONS = {
 def _require_ledger(user):
     if not (has_capability(user, "ledger.use") or user_scope(user, VIEW).self_member):
         raise PermissionDenied(_("Your role does not give access to the member ledger."))
-
-
-def _form_errors_from(exc: ValidationError, form):
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -143,7 +135,7 @@ def member_create(request):
                 reported=data.pop("reported"),
             )
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("%(name)s has been added to the ledger.") % {"name": member.name})
             return redirect("members:detail", pk=member.pk)
@@ -172,7 +164,7 @@ def member_edit(request, pk):
                       "your changes were not saved. Check them and save again."),
                 )
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             else:
                 messages.success(request, _("The changes to %(name)s have been saved.") % {"name": member.name})
                 return redirect("members:detail", pk=member.pk)
@@ -224,7 +216,7 @@ def flow_action(request, pk, kind):
                 to_branch=form.cleaned_data.get("to_branch"),
             )
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("“%(event)s” has been recorded for %(name)s.") % {"event": EventKind(kind).label, "name": member.name})
             return redirect("members:detail", pk=member.pk)
@@ -248,7 +240,7 @@ def flow_correct(request, pk, event_pk):
         try:
             services.flow_correct_latest(actor=request.user, member=member, event=event, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("The event has been voided by a correction."))
             return redirect("members:detail", pk=member.pk)
@@ -265,7 +257,7 @@ def note_add(request, pk):
         try:
             services.note_add(actor=request.user, member=member, noted_on=form.cleaned_data["noted_on"], text=form.cleaned_data["text"])
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("The note has been added."))
             return redirect("members:detail", pk=member.pk)

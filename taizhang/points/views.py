@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from taizhang.core.errors import form_errors_from
 from taizhang.core.exporting import xlsx_response, xlsx_tempfile
 from taizhang.core.permissions import EDIT, VIEW, has_capability, restrict
 from taizhang.core.spreadsheets import SUPPORTED_EXTENSIONS, file_extension
@@ -37,14 +38,6 @@ from taizhang.points.models import Platform, PointEntry, PointRule, StudyRecord
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 SESSION_IMPORT = "points_import"
-
-
-def _form_errors_from(exc: ValidationError, form):
-    if hasattr(exc, "error_dict"):
-        for name, errs in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _render(request, template, context):
@@ -106,7 +99,7 @@ def record_create(request):
         try:
             services.study_record_submit(actor=request.user, member=member, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("Your study record has been submitted; your branch secretary will review "
                                         "it."))
@@ -187,7 +180,7 @@ def rule_create(request):
         try:
             services.point_rule_create(actor=request.user, committee=committee, data=form.service_data())
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("The rule has been added."))
             return redirect("points:rules")
@@ -209,7 +202,7 @@ def rule_revise(request, pk):
         try:
             services.point_rule_revise(actor=request.user, rule=rule, data=data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("Version %(n)d of the rule takes effect on %(day)s; entries already made "
                                         "keep their version.") % {"n": rule.version + 1,
@@ -230,7 +223,7 @@ def rule_close(request, pk):
         try:
             services.point_rule_close(actor=request.user, rule=rule, effective_to=form.cleaned_data["effective_to"])
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("“%(name)s” gives no points after %(day)s.")
                              % {"name": rule.name, "day": form.cleaned_data["effective_to"].isoformat()})
@@ -249,7 +242,7 @@ def settings_view(request):
         try:
             services.points_settings_update(actor=request.user, committee=committee, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("The points settings have been saved."))
             return redirect("points:rules")
@@ -389,7 +382,7 @@ def adjustment_create(request, pk):
         try:
             entry = services.point_adjustment_create(actor=request.user, member=member, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("%(points)+d points recorded for %(name)s.")
                              % {"points": entry.points, "name": member.name})
