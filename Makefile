@@ -32,7 +32,7 @@ NPM_STAMP := node_modules/.stamp-npm-$(NPM_LOCK_HASH)
 # whatever the caller's shell exports; test-pg then sets DATABASE_URL explicitly.
 TEST_ENV := env -u DATABASE_URL -u REDIS_URL -u TAIZHANG_ENV -u DJANGO_DEBUG -u DJANGO_SETTINGS_MODULE
 
-.PHONY: help install assets messages migrate demo run test test-pg test-browser lint check clean
+.PHONY: help install assets messages translations migrate demo run test test-pg test-browser lint check clean
 
 help:
 	@echo "Taizhang 台账"
@@ -42,6 +42,7 @@ help:
 	@echo "  make test-browser  run the browser tests (pytest -m browser) in Debian's $(CHROMIUM)"
 	@echo "  make lint          ruff check"
 	@echo "  make check         manage.py check + makemigrations --check"
+	@echo "  make translations  extract new msgids into locale/zh_Hans/LC_MESSAGES/django.po (then translate them there)"
 	@echo "  make install | assets | messages | migrate | demo | clean"
 
 ## Python: .venv with the hash-locked runtime + development dependencies ------------------------------
@@ -86,6 +87,14 @@ messages: install
 	else \
 		echo "==> no locale/*/LC_MESSAGES/django.po yet; skipping translations"; \
 	fi
+
+# Extract the msgids from the code into the catalogue (needs GNU gettext: apt-get install gettext). Then
+# translate the new entries in django.po itself — it is the one reviewed source of the Chinese — and
+# `make messages`. test_i18n fails while an entry is untranslated or fuzzy, or while this would change the file.
+MAKEMESSAGES_FLAGS := -l zh_Hans --no-obsolete --no-location --ignore=.venv --ignore=node_modules \
+	--ignore=staticfiles --ignore='*/tests/*' --ignore=benchmarks --ignore=scripts --ignore=db
+translations: install
+	$(MANAGE) makemessages $(MAKEMESSAGES_FLAGS)
 
 ## Database ---------------------------------------------------------------------------------------
 migrate: install

@@ -6,8 +6,12 @@ The .mo file is gitignored (the build compiles it); if it is missing or older th
 ``compiled_catalogue`` fixture compiles it with Babel and resets Django's translation caches.
 """
 
+import difflib
 import os
 import re
+import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -29,7 +33,9 @@ PO_PATH = LC_MESSAGES / "django.po"
 MO_PATH = LC_MESSAGES / "django.mo"
 
 # %(name)s, %(n)d, %s, %.1f … but not the literal %%.
-PLACEHOLDER = re.compile(r"%(?:\((?P<name>[^)]+)\))?[#0 +\-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<conv>[diouxXeEfFgGcrsa%])")
+PLACEHOLDER = re.compile(
+    r"%(?:\((?P<name>[^)]+)\))?[#0 +\-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<conv>[diouxXeEfFgGcrsa%])"
+)
 
 
 def read_catalogue():
@@ -145,3 +151,49 @@ def test_citizen_id_check_digit_error_is_chinese(compiled_catalogue):
     message = exc.value.messages[0]
     assert exc.value.code == "checksum"
     assert "校验" in message, message
+
+
+# --- the catalogue is what makemessages makes of the code ------------------------------------------
+
+MAKEMESSAGES_ARGS = [
+    "-l",
+    "zh_Hans",
+    "--no-obsolete",
+    "--no-location",
+    "--ignore=.venv",
+    "--ignore=node_modules",
+    "--ignore=staticfiles",
+    "--ignore=*/tests/*",
+    "--ignore=benchmarks",
+    "--ignore=scripts",
+    "--ignore=db",
+]  # the same flags as `make translations`
+
+
+def _without_creation_date(text: str) -> str:
+    return re.sub(r'^"POT-Creation-Date: .*\\n"$', "", text, flags=re.M)
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext (xgettext) is not installed")
+def test_makemessages_would_not_change_the_catalogue(tmp_path):
+    """Every msgid in the code is in django.po and nothing else is: `make translations` is a no-op."""
+    base = Path(settings.BASE_DIR)
+    for name in ("taizhang", "templates", "config"):
+        shutil.copytree(base / name, tmp_path / name, ignore=shutil.ignore_patterns("tests", "__pycache__", "*.pyc"))
+    shutil.copy(base / "manage.py", tmp_path / "manage.py")
+    shutil.copytree(base / "locale", tmp_path / "locale", ignore=shutil.ignore_patterns("*.mo"))
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemessages", *MAKEMESSAGES_ARGS],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    before = _without_creation_date(PO_PATH.read_text(encoding="utf-8"))
+    after = _without_creation_date((tmp_path / "locale/zh_Hans/LC_MESSAGES/django.po").read_text(encoding="utf-8"))
+    if before != after:
+        diff = difflib.unified_diff(before.splitlines(), after.splitlines(), "django.po", "makemessages", lineterm="")
+        pytest.fail("`make translations` would change the catalogue:\n" + "\n".join(list(diff)[:60]))
