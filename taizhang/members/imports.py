@@ -76,6 +76,7 @@ from taizhang.core import crypto
 from taizhang.core.audit import audit_log, jsonable
 from taizhang.core.chinese import pinyin_full, pinyin_initials
 from taizhang.core.errors import ConcurrentEditError
+from taizhang.core.exporting import neutralise
 from taizhang.core.masking import mask_id_number, mask_phone
 from taizhang.core.models import AuditEntry
 from taizhang.core.permissions import EDIT, can_in_branch, restrict, user_scope
@@ -84,12 +85,14 @@ from taizhang.core.spreadsheets import (
     SpreadsheetError,
     cell_text,
     choice_lookup,
+    control_character_error,
     halfwidth,
     is_blank_row,
     open_rows,
     parse_bool,
     parse_choice,
     parse_date,
+    printable,
 )
 from taizhang.members import flow, services
 from taizhang.members.forms import split_tags
@@ -201,7 +204,7 @@ def read_header(rows) -> Header:
     for number, cells in rows:
         if number > HEADER_SEARCH_ROWS:
             break
-        texts = [cell_text(c) for c in cells]
+        texts = [printable(cell_text(c)) for c in cells]
         keys = [lookup.get(normalise_header(t)) for t in texts]
         if sum(1 for k in keys if k) < 2:
             continue
@@ -412,7 +415,7 @@ class RowPlanner:
     def error(self, plan, cells, key, message, value=None):
         header = self.header.header_of(key) if key in BY_KEY else ""
         shown = cell_text(self.cell(cells, key)) if value is None and key in BY_KEY else (value or "")
-        plan.errors.append((header, _masked(key, shown), str(message)))
+        plan.errors.append((header, printable(_masked(key, shown)), str(message)))
 
     def parse(self, number, cells) -> tuple[RowPlan, dict]:
         """The row's typed values by key (only the cells that are filled in), and a plan with cell errors."""
@@ -421,6 +424,10 @@ class RowPlanner:
         for key in self.header.columns:
             raw = self.cell(cells, key)
             if raw is None:
+                continue
+            reason = control_character_error(raw)
+            if reason:
+                self.error(plan, cells, key, reason)
                 continue
             try:
                 values[key] = self._parse_value(key, raw)
@@ -1146,8 +1153,8 @@ def _write_cell(sheet, row, col, value, formats):
         sheet.write_datetime(row, col, value, formats["datetime"])
     elif isinstance(value, datetime.date):
         sheet.write_datetime(row, col, datetime.datetime.combine(value, datetime.time()), formats["date"])
-    else:
-        sheet.write_string(row, col, str(value))  # never a formula, whatever it starts with
+    else:  # a text cell, never a formula; defused like every export, so it stays inert in any program
+        sheet.write_string(row, col, neutralise(printable(str(value))))
 
 
 def write_error_file(source: Source, errors: list, output) -> None:
@@ -1176,7 +1183,7 @@ def write_error_file(source: Source, errors: list, output) -> None:
     header = read_header(rows)
     keep = [i for i, text in enumerate(header.headers) if normalise_header(text) != ERROR_HEADER]
     for col, index in enumerate(keep):
-        sheet.write_string(0, col, header.headers[index], formats["header"])
+        sheet.write_string(0, col, neutralise(header.headers[index]), formats["header"])
     error_col = len(keep)
     sheet.write_string(0, error_col, ERROR_HEADER, formats["header"])
     sheet.set_column(error_col, error_col, 60)
@@ -1186,7 +1193,7 @@ def write_error_file(source: Source, errors: list, output) -> None:
             continue
         for col, index in enumerate(keep):
             _write_cell(sheet, out_row, col, cells[index] if index < len(cells) else None, formats)
-        sheet.write_string(out_row, error_col, "；".join(by_row[number]), formats["error"])
+        sheet.write_string(out_row, error_col, neutralise("；".join(by_row[number])), formats["error"])
         out_row += 1
     sheet.freeze_panes(1, 0)
     workbook.close()
