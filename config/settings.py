@@ -54,13 +54,13 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "django_tasks",
-    "django_tasks_db",
     "taizhang.core",
     "taizhang.accounts",
     "taizhang.organisation",
     "taizhang.members",
     "taizhang.activities",
     "taizhang.points",
+    "django_tasks_db",  # after the project's apps: taizhang.members overrides its db_worker command
 ]
 
 MIDDLEWARE = [

@@ -461,7 +461,9 @@ def test_run_commit_failure_is_recorded_without_a_trace(tmp_path, cast, monkeypa
     client.post(reverse("members:import_commit", args=[run.pk]))
     run.refresh_from_db()
     assert run.status == ImportStatus.FAILED and "boom" not in run.message and run.message
-    assert db_state() == before
+    after = db_state()  # nothing imported; the only new entry records deleting the uploaded file
+    assert after[:2] + after[3:] == before[:2] + before[3:] and after[2] == before[2] + 1
+    assert AuditEntry.objects.latest("id").action == "import.file_delete" and not run.file
 
 
 # --- error file and template ------------------------------------------------------------------------------------
