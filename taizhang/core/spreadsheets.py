@@ -122,9 +122,12 @@ def too_large_unpacked() -> SpreadsheetError:
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\sref=\"([A-Z]*)([0-9]*)(?::([A-Z]*)([0-9]*))?\"")
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\b([^>]*)>")
 _ROW_NUMBER = re.compile(rb"\sr=\"([0-9]+)\"")
-_CELL_COLUMN = re.compile(rb"\sr=\"([A-Z]+)[0-9]")
+_USUAL_ROW_NUMBER = re.compile(rb"<row r=\"([0-9]+)\"")
+_CELL_COLUMN = re.compile(rb"r=\"([A-Z]+)[0-9]")  # a literal first: the regex engine skips ahead fast
+_LONG_CELL_COLUMN = re.compile(rb"r=\"([A-Z]{2,})[0-9]")
 _SMALL_PART_BYTES = 4 * 1024 * 1024  # workbook.xml and its relationships: a few KB in real files
 _SCAN_CHUNK = 1 << 20
+_MAX_TAIL = 64 * 1024  # the unfinished tag carried to the next piece (real row tags are a few dozen bytes)
 
 
 def _column_number(letters: bytes) -> int:
@@ -143,11 +146,15 @@ class _SheetScan:
         self.cells_in_row = 0
         self.tail = b""
         self.dimension_seen = False
+        # Columns A–Z are never over a limit of 26 or more: look only at the longer references (fast).
+        self.column_refs = _CELL_COLUMN if max_columns < 26 else _LONG_CELL_COLUMN
 
     def feed(self, data: bytes, final: bool = False):
         data = self.tail + data
-        cut = len(data) if final else data.rfind(b"<")
-        if cut <= 0:
+        cut = data.rfind(b"<")
+        if final or cut < 0 or len(data) - cut > _MAX_TAIL:
+            cut = len(data)  # nothing tag-like is cut in two: a long text, not a tag, follows the last “<”
+        elif cut == 0:
             self.tail = data
             return
         part, self.tail = data[:cut], data[cut:]
@@ -161,9 +168,31 @@ class _SheetScan:
                     raise too_many_rows()
                 if last_col and _column_number(last_col) > self.max_columns:
                     raise too_many_columns()
-        columns = set(_CELL_COLUMN.findall(part))
+        columns = set(self.column_refs.findall(part))
         if columns and max(_column_number(c) for c in columns) > self.max_columns:
             raise too_many_columns()
+        if not self._feed_usual(part):
+            self._feed_any(part)
+
+    def _feed_usual(self, part) -> bool:
+        """The fast path, for XML as Excel, WPS, LibreOffice and the Python writers produce it: tags without a
+        namespace prefix, every row starting ``<row r="…"`` and every cell ``<c r="…"``. False otherwise."""
+        if b":row" in part or b":c " in part or b":c>" in part:
+            return False
+        numbers = _USUAL_ROW_NUMBER.findall(part)
+        if len(numbers) != part.count(b"<row ") + part.count(b"<row>"):
+            return False
+        if part.count(b"<c ") + part.count(b"<c>") != part.count(b'<c r="'):
+            return False
+        if numbers:
+            self.row = int(numbers[-1])
+            if max(map(int, numbers)) > self.max_rows:
+                raise too_many_rows()
+            self.cells_in_row = 0
+        return True
+
+    def _feed_any(self, part):
+        """Any XML: rows without ``r`` take the next number, cells without ``r`` the next column."""
         start = 0
         for match in _ROW_TAG.finditer(part):
             self._count_cells(part, start, match.start())

@@ -187,3 +187,11 @@ def test_ordinary_text_has_no_control_character(text):
 
 def test_printable_shows_them():
     assert spreadsheets.printable("a\x00b") == "a\ufffdb"
+
+
+def test_rows_after_a_long_text_are_still_counted(settings, no_calamine):
+    settings.IMPORT_MAX_ROWS = 50
+    long_text = b'<row r="1"><c r="A1" t="inlineStr"><is><t>' + b"A" * (3 * 1024 * 1024) + b"</t></is></c></row>"
+    rows = b"".join(b"<row><c><v>1</v></c></row>" for _ in range(50))
+    with pytest.raises(SpreadsheetError):
+        rows_of(replace_sheet(workbook([["x"]]), SHEET % (b"A1", long_text + rows)))

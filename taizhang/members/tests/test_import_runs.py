@@ -206,3 +206,37 @@ def test_purge_refuses_bad_arguments_in_chinese(args):
     with pytest.raises(CommandError) as refused:
         call_command("purge_import_files", *args)
     assert any("\u4e00" <= c <= "\u9fff" for c in str(refused.value))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_still_in_its_transaction_is_never_marked_interrupted(cast):
+    """However long a commit writes, the row lock (PostgreSQL) or write lock (SQLite) it holds says it is alive."""
+    import threading
+
+    from django.db import connection, transaction
+
+    run = ImportRun.objects.create(created_by=cast.admin, file="imports/x.xlsx", file_name="x.xlsx", sha256="0" * 64,
+                                   status=ImportStatus.COMMITTING, worker="other-host:1",
+                                   heartbeat_at=timezone.now() - datetime.timedelta(days=1))
+    holding, release = threading.Event(), threading.Event()
+
+    def commit_in_progress():
+        try:
+            with transaction.atomic():
+                imports._claimed_for_writing(run)  # what the commit does first in its transaction
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=commit_in_progress)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        assert imports.import_runs_recover() == 0
+        assert ImportRun.objects.get(pk=run.pk).status == ImportStatus.COMMITTING
+    finally:
+        release.set()
+        thread.join()
+    assert imports.import_runs_recover() == 1  # the transaction is gone: now it is interrupted
+    assert ImportRun.objects.get(pk=run.pk).status == ImportStatus.INTERRUPTED
