@@ -153,6 +153,7 @@ def import_commit(request, pk):
     started = (
         ImportRun.objects.filter(pk=run.pk, status=ImportStatus.CHECKED)
         .exclude(created=0, updated=0)
+        .exclude(file="")
         .update(status=ImportStatus.COMMIT_QUEUED, processed=0)
     )
     if started:

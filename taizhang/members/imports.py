@@ -1286,16 +1286,16 @@ def import_run_retry(*, actor, run) -> None:
 DISCARDABLE = ("checked", "interrupted", "failed")
 
 
-def import_run_discard(*, actor, run, reason: str = "discarded") -> bool:
+def import_run_discard(*, actor, run, reason: str = "discarded", username: str = "") -> bool:
     """Give up a run that was not imported: its file (full ID numbers) is deleted. False if it cannot be."""
     from taizhang.members.models import ImportRun, ImportStatus
 
     with transaction.atomic():
         if not ImportRun.objects.filter(pk=run.pk, status__in=DISCARDABLE).update(status=ImportStatus.DISCARDED):
             return False
-        audit_log(actor=actor, action="import.discard", obj=run, old={"status": run.status},
+        audit_log(actor=actor, username=username, action="import.discard", obj=run, old={"status": run.status},
                   new={"status": ImportStatus.DISCARDED, "reason": reason})
-    import_file_delete(actor=actor, run=run, reason=reason)
+    import_file_delete(actor=actor, username=username, run=run, reason=reason)
     return True
 
 
@@ -1336,7 +1336,11 @@ def import_files_purge(*, older_than: datetime.datetime, dry_run: bool = False, 
         if run.running:
             continue
         deleted.append(run.file.name)
-        if not dry_run:
+        if dry_run:
+            continue
+        if run.status in DISCARDABLE:  # a check nobody imported (or retried) can no longer be: discard it
+            import_run_discard(actor=None, username=username, run=run, reason="retention")
+        else:
             import_file_delete(actor=None, username=username, run=run, reason="retention")
     kept = set(ImportRun.objects.exclude(file="").values_list("file", flat=True))
     for folder in IMPORT_FOLDERS:

@@ -196,6 +196,7 @@ def test_purge_deletes_what_is_left_after_the_retention_and_audits(client, cast,
     assert not default_storage.exists(old_name) and not default_storage.exists(stale_points)
     assert default_storage.exists(recent_name) and default_storage.exists(fresh_points)
     assert not stored(old) and stored(recent)
+    assert ImportRun.objects.get(pk=old.pk).status == ImportStatus.DISCARDED  # it can no longer be imported
     purge = AuditEntry.objects.get(action="import.files_purge")
     assert purge.new_values["files"] == 2 and purge.actor_username == "manage.py purge_import_files"
     assert "删除了 2 个" in out.getvalue()
