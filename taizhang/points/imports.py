@@ -271,6 +271,18 @@ def commit(*, actor, committee, opener, file_name: str) -> Report:
     return report
 
 
+def import_file_delete(*, actor, path: str, reason: str) -> None:
+    """Delete an uploaded scores file (it carries full ID numbers) and record it; ``purge_import_files``
+    deletes the ones a user left unconfirmed after the retention period."""
+    from django.core.files.storage import default_storage
+
+    if not path or not default_storage.exists(path):
+        return
+    default_storage.delete(path)
+    audit_log(actor=actor, action="points.import_file_delete", object_type="points.externalscoreimport",
+              object_repr=path, new={"path": path, "reason": reason})
+
+
 def template_rows() -> tuple[list, list]:
     header = [HEADERS[k] for k in ("name", "id_number", "phone", "platform", "period", "score")]
     return header, [["张伟明", "110101198504120000", "", "学习强国", "2026-10", "1234"],
