@@ -54,13 +54,13 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "django_tasks",
-    "django_tasks_db",
     "taizhang.core",
     "taizhang.accounts",
     "taizhang.organisation",
     "taizhang.members",
     "taizhang.activities",
     "taizhang.points",
+    "django_tasks_db",  # after the project's apps: taizhang.members overrides its db_worker command
 ]
 
 MIDDLEWARE = [
@@ -161,6 +161,13 @@ STUDY_DAY_WEEKEND_SHIFT = env("TAIZHANG_STUDY_DAY_WEEKEND_SHIFT", "next_monday")
 # Attachments of reflections / discussion notes and study items (心得体会、讨论记录、学习材料).
 CONTENT_MAX_FILE_MB = env_int("TAIZHANG_CONTENT_MAX_FILE_MB", 10)
 CONTENT_MAX_FILES_PER_NOTE = env_int("TAIZHANG_CONTENT_MAX_FILES_PER_NOTE", 5)
+# Spreadsheet imports (ledger and external scores): refused before loading beyond these limits; uploaded
+# files (full ID numbers) are deleted once imported or abandoned, and purged after the retention period.
+IMPORT_MAX_ROWS = env_int("TAIZHANG_IMPORT_MAX_ROWS", 100_000)
+IMPORT_MAX_COLUMNS = env_int("TAIZHANG_IMPORT_MAX_COLUMNS", 200)
+IMPORT_MAX_UNCOMPRESSED_MB = env_int("TAIZHANG_IMPORT_MAX_UNCOMPRESSED_MB", 200)
+IMPORT_FILE_RETENTION_DAYS = env_int("TAIZHANG_IMPORT_FILE_RETENTION_DAYS", 7)
+IMPORT_STALE_MINUTES = env_int("TAIZHANG_IMPORT_STALE_MINUTES", 10)
 CONTENT_ALLOWED_EXTENSIONS = tuple(e.lower().lstrip(".") for e in env_list(
     "TAIZHANG_CONTENT_ALLOWED_EXTENSIONS",
     ["jpg", "jpeg", "png", "gif", "webp", "pdf", "docx", "doc", "xlsx", "xls", "pptx", "txt"],

@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:pk>/progress/", import_views.import_progress, name="import_progress"),
     path("<int:pk>/commit/", import_views.import_commit, name="import_commit"),
     path("<int:pk>/errors/", import_views.import_errors, name="import_errors"),
+    path("<int:pk>/retry/", import_views.import_retry, name="import_retry"),
+    path("<int:pk>/discard/", import_views.import_discard, name="import_discard"),
 ]

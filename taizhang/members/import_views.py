@@ -7,8 +7,9 @@ import os
 import tempfile
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from taizhang.core.audit import audit_log, client_ip
+from taizhang.core.exporting import xlsx_response, xlsx_tempfile
 from taizhang.core.permissions import has_capability
 from taizhang.core.spreadsheets import SUPPORTED_EXTENSIONS, file_extension
 from taizhang.members import imports, tasks
@@ -82,6 +84,7 @@ def import_upload(request):
                         sha256=digest.hexdigest())
         run.file.save(upload.name, upload, save=False)
         run.save()
+        imports.import_runs_supersede(actor=request.user, keep=run)
         tasks.check_import.enqueue(run.pk)
         return redirect("members:import_run", pk=run.pk)
     recent = ImportRun.objects.filter(created_by=request.user).defer("results")[:10]
@@ -98,9 +101,17 @@ def _progress_context(run):
     }
 
 
+def _get_live_run(request, pk) -> ImportRun:
+    """The run, after checking that the worker it waits for is still there (else it is interrupted)."""
+    run = _get_run(request, pk)
+    if run.status in (ImportStatus.CHECKING, ImportStatus.COMMITTING) and imports.import_runs_recover(runs=[run]):
+        run.refresh_from_db()
+    return run
+
+
 @login_required
 def import_run(request, pk):
-    run = _get_run(request, pk)
+    run = _get_live_run(request, pk)
     context = _progress_context(run)
     if not run.running:
         results = run.results or {}
@@ -114,7 +125,9 @@ def import_run(request, pk):
             page=Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page")),
             show=show,
             filters=ROW_FILTERS,
-            can_commit=run.status == ImportStatus.CHECKED and (run.created + run.updated) > 0,
+            can_commit=run.status == ImportStatus.CHECKED and (run.created + run.updated) > 0 and bool(run.file),
+            can_retry=run.status == ImportStatus.INTERRUPTED and bool(run.file),
+            can_discard=run.status in imports.DISCARDABLE and bool(run.file),
             unknown_columns=results.get("unknown_columns", []),
         )
     return render(request, "members/import_run.html", context)
@@ -122,7 +135,7 @@ def import_run(request, pk):
 
 @login_required
 def import_progress(request, pk):
-    run = _get_run(request, pk)
+    run = _get_live_run(request, pk)
     if not run.running:
         url = reverse("members:import_run", args=[run.pk])
         if request.htmx:
@@ -140,10 +153,31 @@ def import_commit(request, pk):
     started = (
         ImportRun.objects.filter(pk=run.pk, status=ImportStatus.CHECKED)
         .exclude(created=0, updated=0)
+        .exclude(file="")
         .update(status=ImportStatus.COMMIT_QUEUED, processed=0)
     )
     if started:
         tasks.commit_import.enqueue(run.pk)
+    return redirect("members:import_run", pk=run.pk)
+
+
+@login_required
+@require_POST
+def import_retry(request, pk):
+    run = _get_run(request, pk)
+    try:
+        imports.import_run_retry(actor=request.user, run=run)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return redirect("members:import_run", pk=run.pk)
+
+
+@login_required
+@require_POST
+def import_discard(request, pk):
+    run = _get_run(request, pk)
+    if imports.import_run_discard(actor=request.user, run=run):
+        messages.success(request, _("The import was discarded and the uploaded file deleted."))
     return redirect("members:import_run", pk=run.pk)
 
 
@@ -153,6 +187,14 @@ def import_errors(request, pk):
     errors = (run.results or {}).get("error_list", [])
     if run.running or not errors:
         return redirect("members:import_run", pk=run.pk)
+    name = os.path.splitext(run.file_name)[0] + "-" + _("errors") + ".xlsx"
+    if not run.file:  # deleted once imported or discarded: the list of errors, without the rows' contents
+        header = [_("Row"), _("Column"), _("Value"), _("Error")]
+        f, _count = xlsx_tempfile(header, ([e["row"], e["column"], e["value"], e["message"]] for e in errors),
+                                  sheet_name=_("Errors"), widths=[8, 16, 24, 80])
+        audit_log(actor=request.user, action="import.errors_download", obj=run, new={"errors": len(errors)},
+                  ip_address=client_ip(request))
+        return xlsx_response(f, name)
     output = tempfile.TemporaryFile()
     try:
         imports.write_error_file(imports.run_source(run), errors, output)
@@ -162,8 +204,9 @@ def import_errors(request, pk):
     output.seek(0)
     audit_log(actor=request.user, action="import.errors_download", obj=run, new={"errors": len(errors)},
               ip_address=client_ip(request))
-    name = os.path.splitext(run.file_name)[0] + "-" + _("errors") + ".xlsx"
-    return FileResponse(output, as_attachment=True, filename=name, content_type=XLSX)
+    response = FileResponse(output, as_attachment=True, filename=name, content_type=XLSX)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

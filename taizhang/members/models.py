@@ -401,6 +401,8 @@ class ImportStatus(models.TextChoices):
     COMMITTING = "committing", _("Importing")
     COMMITTED = "committed", _("Imported")
     FAILED = "failed", _("Failed")
+    INTERRUPTED = "interrupted", _("Interrupted")
+    DISCARDED = "discarded", _("Discarded")
 
 
 def _import_upload_to(run, filename):
@@ -414,16 +416,22 @@ class ImportRun(models.Model):
     """One spreadsheet import of the ledger: the stored file, its dry run and (later) its commit.
 
     ``status`` moves check_queued → checking → checked → commit_queued → committing → committed (or
-    failed). ``processed``/``total`` drive the progress bar the page polls. ``results`` holds the dry
+    failed). A check or commit whose worker died is marked interrupted (``imports.import_runs_recover``)
+    and can be retried; a check not imported is discarded by the user or by a newer upload.
+    ``processed``/``total`` drive the progress bar the page polls; ``worker`` (host:pid) and
+    ``heartbeat_at`` say who is working on it and when it last reported. ``results`` holds the dry
     run's (then the commit's) summary, unknown columns, every error and the rows shown on the page
-    (``taizhang.members.imports.Report.as_json``). Only the user who uploaded it sees it.
+    (``taizhang.members.imports.Report.as_json``). The uploaded ``file`` carries full ID numbers: it is
+    deleted (``file_deleted_at``) once committed, failed or discarded, and purged after
+    ``IMPORT_FILE_RETENTION_DAYS``. Only the user who uploaded it sees it.
     """
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-    file = models.FileField(_("file"), upload_to=_import_upload_to, max_length=200)
+    file = models.FileField(_("file"), upload_to=_import_upload_to, max_length=200, blank=True)
+    file_deleted_at = models.DateTimeField(_("file deleted at"), null=True, blank=True)
     file_name = models.CharField(_("file name"), max_length=255)
     file_size = models.PositiveBigIntegerField(_("file size"), default=0)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
@@ -439,6 +447,8 @@ class ImportRun(models.Model):
     message = models.TextField(_("message"), blank=True)
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
     committed_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    worker = models.CharField(_("worker"), max_length=150, blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ledger import")

@@ -25,7 +25,15 @@ from taizhang.core import crypto
 from taizhang.core.audit import audit_log
 from taizhang.core.chinese import normalise_phone
 from taizhang.core.permissions import EDIT, has_capability, restrict
-from taizhang.core.spreadsheets import cell_text, halfwidth, is_blank_row, open_rows
+from taizhang.core.spreadsheets import (
+    SpreadsheetError,
+    cell_text,
+    control_character_error,
+    halfwidth,
+    is_blank_row,
+    open_rows,
+    printable,
+)
 from taizhang.members.imports import normalise_id_text
 from taizhang.members.models import Member
 from taizhang.points.models import ExternalScore, ExternalScoreImport, Platform
@@ -45,7 +53,6 @@ PLATFORMS = {
     "灯塔-党建在线": Platform.DENGTA, "灯塔党建在线": Platform.DENGTA, "灯塔": Platform.DENGTA,
     "DENGTA": Platform.DENGTA,
 }
-MAX_ROWS = 20000
 
 
 @dataclass
@@ -126,9 +133,7 @@ def check(*, actor, committee, opener, file_name: str) -> Report:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     report = Report(file_name=file_name, sha256=digest.hexdigest())
-    from taizhang.core.spreadsheets import SpreadsheetError
-
-    try:
+    try:  # the row, column and size limits are checked while reading (core.spreadsheets)
         rows = open_rows(opener, file_name)
         header = None
         raw = []
@@ -139,9 +144,6 @@ def check(*, actor, committee, opener, file_name: str) -> Report:
                 header = _header_map(cells)
                 continue
             raw.append((number, cells))
-            if len(raw) > MAX_ROWS:
-                report.file_error = _("The file has more than %(n)d rows; split it.") % {"n": MAX_ROWS}
-                return report
     except SpreadsheetError as exc:
         report.file_error = exc.message
         return report
@@ -185,7 +187,13 @@ def check(*, actor, committee, opener, file_name: str) -> Report:
 
     seen: dict[tuple, int] = {}
     for number, cells in raw:
-        row = Row(number=number, name=cell_text(value(cells, "name")))
+        row = Row(number=number, name=printable(cell_text(value(cells, "name"))))
+        unreadable = [(HEADERS[key], reason) for key in COLUMNS
+                      if (reason := control_character_error(value(cells, key)))]
+        if unreadable:  # a control character: nothing else in the row is judged
+            row.errors.extend(unreadable)
+            report.rows.append(row)
+            continue
         if not row.name:
             row.errors.append((HEADERS["name"], _("Enter the member's name.")))
         member = None
@@ -261,6 +269,18 @@ def commit(*, actor, committee, opener, file_name: str) -> Report:
                    "errors": report.error_count})
     report.score_import = score_import
     return report
+
+
+def import_file_delete(*, actor, path: str, reason: str) -> None:
+    """Delete an uploaded scores file (it carries full ID numbers) and record it; ``purge_import_files``
+    deletes the ones a user left unconfirmed after the retention period."""
+    from django.core.files.storage import default_storage
+
+    if not path or not default_storage.exists(path):
+        return
+    default_storage.delete(path)
+    audit_log(actor=actor, action="points.import_file_delete", object_type="points.externalscoreimport",
+              object_repr=path, new={"path": path, "reason": reason})
 
 
 def template_rows() -> tuple[list, list]:

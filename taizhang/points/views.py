@@ -429,12 +429,12 @@ def import_upload(request):
         else:
             old = request.session.pop(SESSION_IMPORT, None)
             if old:
-                default_storage.delete(old["path"])
+                imports.import_file_delete(actor=request.user, path=old["path"], reason="superseded")
             path = default_storage.save(f"points/imports/{uuid.uuid4().hex}{ext}", upload)
             name = os.path.basename(upload.name)[:200]
             report = imports.check(actor=request.user, committee=committee, opener=_opener(path), file_name=name)
             if report.file_error or not report.ok_count:
-                default_storage.delete(path)
+                imports.import_file_delete(actor=request.user, path=path, reason="nothing to import")
             else:
                 request.session[SESSION_IMPORT] = {"path": path, "name": name, "sha256": report.sha256}
     return _render(request, "points/import.html", {"form": form, "report": report,
@@ -452,7 +452,7 @@ def import_commit(request):
         return redirect("points:import")
     report = imports.commit(actor=request.user, committee=committee, opener=_opener(pending["path"]),
                             file_name=pending["name"])
-    default_storage.delete(pending["path"])
+    imports.import_file_delete(actor=request.user, path=pending["path"], reason="committed")
     request.session.pop(SESSION_IMPORT, None)
     if report.score_import is None:
         messages.error(request, _("Nothing was imported: no row is valid."))

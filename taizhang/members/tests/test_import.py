@@ -461,7 +461,9 @@ def test_run_commit_failure_is_recorded_without_a_trace(tmp_path, cast, monkeypa
     client.post(reverse("members:import_commit", args=[run.pk]))
     run.refresh_from_db()
     assert run.status == ImportStatus.FAILED and "boom" not in run.message and run.message
-    assert db_state() == before
+    after = db_state()  # nothing imported; the only new entry records deleting the uploaded file
+    assert after[:2] + after[3:] == before[:2] + before[3:] and after[2] == before[2] + 1
+    assert AuditEntry.objects.latest("id").action == "import.file_delete" and not run.file
 
 
 # --- error file and template ------------------------------------------------------------------------------------
@@ -652,6 +654,7 @@ def test_dry_run_page_query_count_does_not_grow_with_rows(client, cast):
     big = _upload(client, xlsx_bytes([new_row(f"乙{i}", birth=datetime.date(1980, 1, 1) + datetime.timedelta(days=i))
                                       for i in range(120)]))
     assert big.rows == 120 and big.created == 120
+    ImportRun.objects.filter(pk=small.pk).update(status=ImportStatus.CHECKED)  # the newer upload discarded it
 
     def count(run):
         with CaptureQueriesContext(connection) as ctx:

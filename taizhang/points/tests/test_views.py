@@ -258,6 +258,10 @@ def test_import_flow_upload_check_commit(client, cast, settings, tmp_path):
     assert ExternalScore.objects.get().score == 1234
     assert "points_import" not in client.session
     assert not list(tmp_path.rglob("*.csv"))  # the uploaded file is removed
+    from taizhang.core.models import AuditEntry
+
+    assert [e.new_values["reason"] for e in AuditEntry.objects.filter(action="points.import_file_delete")] == [
+        "committed"]
 
 
 def test_home_panel_for_members_approvers_and_nobody_else(client, cast):
