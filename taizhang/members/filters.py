@@ -132,8 +132,8 @@ class MemberFilter(django_filters.FilterSet):
     def filter_status(self, queryset, name, value):
         if value == "roster":
             return queryset.filter(status__in=selectors.ROSTER_STATUSES)
-        if value == "all":
-            return queryset
+        if value == "all":  # as of a past day: everyone already in the ledger then, not those registered later
+            return queryset.exclude(status="") if self.as_of_day else queryset
         return queryset.filter(status=value)
 
     def filter_age(self, queryset, name, value):

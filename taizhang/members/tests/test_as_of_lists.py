@@ -73,6 +73,10 @@ def test_filters_read_the_branch_and_status_of_that_day(client, history):
     outflow_then = rows_of(client.get(reverse("members:list"), {"as_of": "2020-04-30", "status": "outflow"}))
     assert outflow_then == {}
     assert set(rows_of(client.get(reverse("members:list"), {"as_of": THEN, "q": "cg"}))) == {"陈刚"}
+    # "everyone" on a past day: all who were in the ledger then (孙新 was registered only in 2023)
+    everyone = rows_of(client.get(reverse("members:list"), {"as_of": "2022-12-31", "status": "all"}))
+    assert set(everyone) == {"张伟明", "李秀英", "王建国", "赵丽华", "陈刚", "刘洋"}
+    assert everyone["王建国"][1] == "已转出"
 
 
 def test_paging_export_and_print_links_carry_the_day(client, history):
