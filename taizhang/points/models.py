@@ -222,7 +222,7 @@ class PointEntry(models.Model):
 
 
 def default_threshold() -> int:
-    """A new committee's threshold: setting POINTS_THRESHOLD (TAIZHANG_POINTS_THRESHOLD, 70)."""
+    """A new committee's threshold: setting POINTS_THRESHOLD (TAIZHANG_POINTS_THRESHOLD, 65)."""
     return settings.POINTS_THRESHOLD
 
 

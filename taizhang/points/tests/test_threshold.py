@@ -60,11 +60,11 @@ def test_the_pages_say_what_the_threshold_asks_for(client, year_of_meetings):
     cast = year_of_meetings
     client.force_login(cast.admin)
     page = client.get(reverse("points:participation"), {"year": YEAR}).content.decode()
-    assert "参与" in page and "10" in page and 'id="threshold-not-above-baseline"' not in page
+    assert "再获得5分" in page and 'id="threshold-not-above-baseline"' not in page
     client.force_login(cast.plain_member)
     mine = client.get(reverse("points:mine"), {"year": YEAR}).content.decode()
     assert "已达标" in mine
-    assert "基础分60+参与得分至少10" in mine.replace(" ", "")
+    assert "基础分60+参与得分至少5" in mine.replace(" ", "")
 
 
 @override_settings(POINTS_THRESHOLD=60, POINTS_ANNUAL_BASELINE=60)
