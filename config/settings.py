@@ -154,6 +154,10 @@ MIN_JOIN_AGE = 18
 COMMITTEE_FOUNDED = env("TAIZHANG_COMMITTEE_FOUNDED", "2017-09-01")
 CHECKIN_BEFORE_MINUTES = env_int("TAIZHANG_CHECKIN_BEFORE_MINUTES", 20)
 CHECKIN_AFTER_MINUTES = env_int("TAIZHANG_CHECKIN_AFTER_MINUTES", 20)
+# Points (积分): a committee's defaults until it saves its own 积分设置. The threshold sits above the
+# baseline, so a member who took part in nothing all year (and keeps just the baseline) is below it.
+POINTS_ANNUAL_BASELINE = env_int("TAIZHANG_POINTS_ANNUAL_BASELINE", 60)
+POINTS_THRESHOLD = env_int("TAIZHANG_POINTS_THRESHOLD", 65)
 STUDY_DAY_OF_MONTH = env_int("TAIZHANG_STUDY_DAY_OF_MONTH", 12)
 STUDY_DAY_SKIP_HOLIDAYS = env_bool("TAIZHANG_STUDY_DAY_SKIP_HOLIDAYS", False)
 # "next_monday": a study day on Saturday or Sunday moves to the following Monday; "none": it stays.

@@ -151,6 +151,10 @@ class PlanForm(forms.Form):
                                         choices=[(m, str(m)) for m in range(1, 13)], initial=1)
     month_to = forms.TypedChoiceField(label=_("to month"), coerce=int,
                                       choices=[(m, str(m)) for m in range(1, 13)], initial=12)
+    include_past = forms.BooleanField(
+        label=_("also create the days already past, as activities already held"), required=False,
+        help_text=_("Off: only the days from today on are created. A day that already has an activity of the "
+                    "same type is never created again."))
     activity_type = forms.ModelChoiceField(label=_("activity type"), queryset=None,
                                            error_messages={"required": _("Choose the activity type.")})
     title_pattern = forms.CharField(label=_("title"), max_length=200,
@@ -172,7 +176,7 @@ class PlanForm(forms.Form):
     def __init__(self, *args, user, committee, **kwargs):
         kwargs.setdefault("initial", {})
         initial = kwargs["initial"]
-        initial.setdefault("year", timezone.localdate().year + (1 if timezone.localdate().month >= 11 else 0))
+        initial.setdefault("year", timezone.localdate().year)  # the current year, from today on (include_past off)
         initial.setdefault("rule", plans.STUDY_DAY)
         initial.setdefault("day_of_month", settings.STUDY_DAY_OF_MONTH)
         initial.setdefault("weekend_shift", studyday.configured_weekend_shift())
@@ -235,4 +239,5 @@ class PlanForm(forms.Form):
             weekday=data.get("weekday") if data.get("weekday") not in (None, "") else 4,
             skip_holidays=bool(data.get("skip_holidays")),
             month_from=data["month_from"], month_to=data["month_to"],
+            include_past=bool(data.get("include_past")),
         )

@@ -334,6 +334,7 @@ def _plan_committee(user) -> Committee:
 
 
 PLAN_ALIASES = {"audience_kind": "audience", "organiser_branch": "organiser"}
+PLAN_MADE_SESSION_KEY = "plans_made"  # the ids of the activities the user's last generation created
 
 
 @login_required
@@ -352,9 +353,14 @@ def plan_page(request):
                                                                     "skipped": len(result.skipped)})
                 if result.holiday_notice:
                     messages.warning(request, result.holiday_notice)
-                return redirect(reverse("content:plans"))
+                request.session[PLAN_MADE_SESSION_KEY] = [a.pk for a in result.created]
+                return redirect(reverse("content:plans") + "?made=1")
             preview = plans.plan_preview(actor=request.user, committee=committee, spec=spec)
         except ValidationError as exc:
             form_errors_from(exc, form, PLAN_ALIASES)
+    made = None
+    if request.method == "GET" and request.GET.get("made"):  # what the last generation made, with links
+        ids = request.session.get(PLAN_MADE_SESSION_KEY, [])
+        made = list(selectors.activity_queryset(request.user).filter(pk__in=ids).order_by("starts_at", "id"))
     template = "activities/content/plan_preview.html" if request.htmx else "activities/content/plans.html"
-    return render(request, template, {"form": form, "preview": preview, "committee": committee})
+    return render(request, template, {"form": form, "preview": preview, "committee": committee, "made": made})

@@ -1,9 +1,10 @@
 """Recurring plans (年度计划): the year's monthly study days or monthly theme party days as activities.
 
 Two steps, like imports (ARCHITECTURE.md rule 7): ``plan_preview`` computes the dates and marks
-those that already exist (same type, same day, same organiser — they are skipped), then
-``plan_generate`` creates the rest through ``services.activity_create`` in one transaction: all or
-nothing, each activity audited, plus one ``activity_plan.generate`` entry.
+those that already have an activity of the same type that day (see ``_existing``: they are skipped)
+and those already past (skipped unless ``include_past`` is chosen: then they are recorded as
+activities already held), then ``plan_generate`` creates the rest through ``services.activity_create``
+in one transaction: all or nothing, each activity audited, plus one ``activity_plan.generate`` entry.
 
 Date rules:
 * ``study_day`` — the monthly study day (``studyday.study_day``): day ``day_of_month`` (setting
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -59,6 +61,7 @@ class PlanSpec:
     skip_holidays: bool = False
     month_from: int = 1
     month_to: int = 12
+    include_past: bool = False  # also create the days already past, as activities already held
 
 
 @dataclass
@@ -88,11 +91,17 @@ class PlanPreview:
 
     @property
     def to_create(self) -> list[PlannedDay]:
-        return [d for d in self.days if d.existing is None]
+        return [d for d in self.days if d.existing is None and (self.spec.include_past or not d.past)]
 
     @property
     def skipped(self) -> list[PlannedDay]:
+        """Days that already have an activity of the same type."""
         return [d for d in self.days if d.existing is not None]
+
+    @property
+    def past_left_out(self) -> list[PlannedDay]:
+        """Free days already past, left out because ``include_past`` was not chosen."""
+        return [d for d in self.days if d.existing is None and d.past and not self.spec.include_past]
 
 
 def title_for(pattern: str, year: int, month: int) -> str:
@@ -184,13 +193,20 @@ def _check_permission(actor, committee, spec: PlanSpec) -> None:
 
 
 def _existing(committee, spec: PlanSpec, days: list[datetime.date]) -> dict:
-    """{day: activity} of the activities of the same type and organiser already on those days."""
+    """{day: activity} of the activities of the same type already on those days, for the same people.
+
+    A committee plan meets every activity of that type in the committee that day (the committee's own
+    or a branch's: its members would have it twice); a branch plan meets its own and the committee's.
+    Another branch's activity, or one of another type, is not a duplicate.
+    """
     if not days:
         return {}
     start = timezone.make_aware(datetime.datetime.combine(min(days), datetime.time.min))
     end = timezone.make_aware(datetime.datetime.combine(max(days) + datetime.timedelta(days=1), datetime.time.min))
     qs = Activity.objects.filter(committee=committee, activity_type=spec.activity_type,
-                                 organiser_branch=spec.organiser_branch, starts_at__gte=start, starts_at__lt=end)
+                                 starts_at__gte=start, starts_at__lt=end)
+    if spec.organiser_branch is not None:
+        qs = qs.filter(Q(organiser_branch=spec.organiser_branch) | Q(organiser_branch__isnull=True))
     wanted = set(days)
     found = {}
     for activity in qs.order_by("starts_at", "id"):
@@ -244,6 +260,7 @@ def plan_generate(*, actor, committee, spec: PlanSpec) -> PlanPreview:
         "organiser_branch": getattr(spec.organiser_branch, "pk", None), "audience_kind": spec.audience_kind,
         "audience_branch": getattr(spec.audience_branch, "pk", None),
         "created": [a.pk for a in created], "skipped": [d.day for d in preview.skipped],
+        "include_past": spec.include_past, "past_left_out": [d.day for d in preview.past_left_out],
         "holiday_notice": bool(preview.holiday_notice),
     })
     preview.created = created

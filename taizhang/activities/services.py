@@ -832,3 +832,28 @@ def attendance_correct(*, actor, attendance: Attendance, status: str, absence_re
         _recompute_last_contact(attendance.member)
     hooks.attendance_changed(activity=attendance.activity, member_ids=[attendance.member_id], actor=actor)
     return attendance
+
+
+@transaction.atomic
+def attendance_all_present(*, actor, activity: Activity, members, now: datetime.datetime | None = None) -> list[Attendance]:
+    """全部到: record as present every one of ``members`` who has no attendance yet, in one transaction.
+
+    ``members`` are the ones the staff member confirmed (the unmarked rows of their tick list); anyone
+    recorded meanwhile (a QR check-in, a colleague's tick) is left as recorded, never overwritten. The
+    rules are those of ``attendance_record_many`` (EDIT over every member, check-in open, on the roster);
+    besides the one entry per row it writes one ``attendance.all_present`` entry for the batch.
+    """
+    members = list(members)
+    if not members:
+        raise ValidationError({"member": [_("Everyone on the list already has an attendance record.")]})
+    Activity.objects.select_for_update().filter(pk=activity.pk).first()  # one batch at a time per activity
+    marked = set(Attendance.objects.filter(activity=activity, member__in=[m.pk for m in members])
+                 .values_list("member_id", flat=True))
+    todo = [m for m in members if m.pk not in marked]
+    if not todo:
+        raise ValidationError({"member": [_("Everyone on the list already has an attendance record.")]})
+    rows = attendance_record_many(actor=actor, activity=activity, now=now,
+                                  entries=[AttendanceEntry(m, AttendanceStatus.PRESENT) for m in todo])
+    audit_log(actor=actor, action="attendance.all_present", obj=activity,
+              new={"members": [m.pk for m in todo], "count": len(todo), "skipped_already_recorded": len(marked)})
+    return rows

@@ -13,6 +13,8 @@ urlpatterns = [
     path("<int:pk>/signup/", views.signup, name="signup"),
     path("<int:pk>/signup/<int:signup_pk>/cancel/", views.signup_cancel, name="signup_cancel"),
     path("<int:pk>/attendance/", views.attendance, name="attendance"),
+    path("<int:pk>/attendance/all-present/", views.attendance_all_present, name="attendance_all_present"),
+    path("<int:pk>/attendance/sheet/", views.attendance_sheet, name="attendance_sheet"),
     path("<int:pk>/attendance/<int:member_pk>/present/", views.attendance_present, name="attendance_present"),
     path("<int:pk>/attendance/<int:member_pk>/mark/", views.attendance_mark, name="attendance_mark"),
     path("<int:pk>/attendance/records/<int:attendance_pk>/correct/", views.attendance_correct,

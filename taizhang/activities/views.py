@@ -42,9 +42,11 @@ from taizhang.activities.models import (
     SignUpStatus,
 )
 from taizhang.activities.tables import ACTIVITY_COLUMNS
+from taizhang.core.audit import audit_log
 from taizhang.core.errors import form_errors_from
 from taizhang.core.permissions import EDIT, VIEW, has_capability, restrict, user_scope
 from taizhang.members.models import Member
+from taizhang.members.selectors import search_members
 from taizhang.organisation.models import Branch, Committee
 
 PAGE_SIZE = 20
@@ -400,6 +402,30 @@ def _tick_member(request, activity, member_pk):
     return get_object_or_404(qs.select_related("branch"), pk=member_pk)
 
 
+def _tick_queryset(request, activity):
+    """The tick list's members: the activity's 应到 whom this user may record, by branch and pinyin."""
+    return (restrict(selectors.expected_attendees(activity), request.user, EDIT)
+            .select_related("branch").order_by("branch__sort_order", "name_pinyin", "id"))
+
+
+def _counts(member_ids, records) -> dict:
+    """应到 / 实到 / not yet marked over the tick list's members (all of them, not only those a search shows)."""
+    ids = set(member_ids)
+    marked = [a for a in records if a.member_id in ids]
+    return {"expected": len(ids), "present": sum(1 for a in marked if a.status == AttendanceStatus.PRESENT),
+            "unmarked": len(ids) - len(marked)}
+
+
+def _tick_counts(request, activity) -> dict:
+    ids = list(_tick_queryset(request, activity).values_list("pk", flat=True))
+    records = Attendance.objects.filter(activity=activity, member__in=ids).only("member_id", "status")
+    return _counts(ids, records)
+
+
+def _checkin_open(activity) -> bool:
+    return not activity.cancelled and timezone.now() >= services.checkin_window(activity)[0]
+
+
 def _row(request, activity, member, *, error=None, form=None):
     context = {
         "activity": activity,
@@ -409,24 +435,85 @@ def _row(request, activity, member, *, error=None, form=None):
         "form": form,
         "started": activity.starts_at <= timezone.now(),
         "elderly_age": settings.ELDERLY_AGE,
+        # 实到 and the 全部到 button follow each tick (htmx out-of-band swap of #tick-counts)
+        "oob_counts": _tick_counts(request, activity),
+        "checkin_open": _checkin_open(activity),
     }
     return render(request, "activities/partials/attendance_row.html", context)
 
 
 @login_required
 def attendance(request, pk):
+    """The tick list; ``?q=`` narrows it with the ledger's search (name, pinyin or initials …)."""
     activity = _tick_activity(request, pk)
-    members = list(restrict(selectors.expected_attendees(activity), request.user, EDIT)
-                   .select_related("branch").order_by("branch__sort_order", "name_pinyin", "id"))
+    members = list(_tick_queryset(request, activity))
     records = {a.member_id: a for a in Attendance.objects.filter(activity=activity, member__in=[m.pk for m in members])}
+    q = request.GET.get("q", "").strip()
+    shown = members
+    if q:
+        found = set(search_members(_tick_queryset(request, activity), q).values_list("pk", flat=True))
+        shown = [m for m in members if m.pk in found]
     context = {
         "activity": activity,
-        "rows": [(m, records.get(m.pk)) for m in members],
+        "rows": [(m, records.get(m.pk)) for m in shown],
+        "q": q,
+        "counts": _counts([m.pk for m in members], records.values()),
         "started": activity.starts_at <= timezone.now(),
+        "checkin_open": _checkin_open(activity),
         "elderly_age": settings.ELDERLY_AGE,
-        "n_present": sum(1 for a in records.values() if a.status == AttendanceStatus.PRESENT),
     }
+    if request.htmx and request.htmx.target == "tick-list":
+        return render(request, "activities/partials/tick_list.html", context)
     return render(request, "activities/attendance.html", context)
+
+
+@login_required
+def attendance_all_present(request, pk):
+    """全部到: GET shows who would be marked present (the rows not yet marked); POST records them."""
+    activity = _tick_activity(request, pk)
+    tick_list = reverse("activities:attendance", args=[activity.pk])
+    if request.method == "POST":
+        ids = [int(v) for v in request.POST.getlist("member") if v.isdigit()]
+        members = list(_tick_queryset(request, activity).filter(pk__in=ids))
+        try:
+            rows = services.attendance_all_present(actor=request.user, activity=activity, members=members)
+        except (ValidationError, PermissionDenied) as exc:
+            for message in getattr(exc, "messages", None) or [str(exc)]:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("%(n)d members have been recorded as present.") % {"n": len(rows)})
+        return redirect(tick_list)
+    members = list(_tick_queryset(request, activity))
+    marked = set(Attendance.objects.filter(activity=activity, member__in=[m.pk for m in members])
+                 .values_list("member_id", flat=True))
+    unmarked = [m for m in members if m.pk not in marked]
+    if activity.cancelled:
+        messages.error(request, _("This activity has been cancelled."))
+        return redirect(tick_list)
+    if not _checkin_open(activity):
+        opens = timezone.localtime(services.checkin_window(activity)[0])
+        messages.error(request, _("Attendance can be recorded from %(time)s, when check-in opens.")
+                       % {"time": opens.strftime("%Y-%m-%d %H:%M")})
+        return redirect(tick_list)
+    if not unmarked:
+        messages.info(request, _("Everyone on the list already has an attendance record."))
+        return redirect(tick_list)
+    return render(request, "activities/attendance_all_present.html",
+                  {"activity": activity, "members": unmarked, "expected": len(members)})
+
+
+@login_required
+def attendance_sheet(request, pk):
+    """签到表: the printable sign-in sheet of the tick list's members, for a meeting held on paper."""
+    activity = _tick_activity(request, pk)
+    members = list(_tick_queryset(request, activity))
+    present = Attendance.objects.filter(activity=activity, member__in=[m.pk for m in members],
+                                        status=AttendanceStatus.PRESENT).count()
+    audit_log(actor=request.user, action="activity.sign_in_sheet", obj=activity, new={"rows": len(members)})
+    return render(request, "activities/sign_in_sheet.html", {
+        "activity": activity, "members": members, "expected": len(members), "present": present,
+        "organiser": organiser_label(activity), "today": timezone.localdate(),
+    })
 
 
 @login_required

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 from taizhang.core import exporting
 from taizhang.core.audit import client_ip
 from taizhang.core.permissions import VIEW, has_capability, user_scope
-from taizhang.members import exports, selectors
+from taizhang.members import exports
 from taizhang.members.filters import MemberFilter
 from taizhang.members.ledger_columns import BY_KEY
 from taizhang.members.models import Status
@@ -33,7 +33,7 @@ def _require_export(user):
 
 def _filtered(request):
     """The list's filter set over the list's queryset, or None (with a message) if the filters are invalid."""
-    filterset = MemberFilter(request.GET or {}, queryset=selectors.member_queryset(request.user), request=request)
+    filterset = MemberFilter.for_request(request)
     if not filterset.is_valid():
         messages.error(request, _("The filters are not valid, so nothing was exported. Correct them and try again."))
         return None
@@ -50,7 +50,10 @@ def filter_params(filterset) -> dict:
     return {name: filterset.data.get(name) for name in filterset.filters if filterset.data.get(name)}
 
 
-def _filename(extension: str) -> str:
+def _filename(extension: str, as_of=None) -> str:
+    """``党员台账-20261203.xlsx``; a list as of a past day is named after that day (``党员台账-截至20191231``)."""
+    if as_of is not None:
+        return f"{_('Member ledger')}-{_('as of %(day)s') % {'day': f'{as_of:%Y%m%d}'}}.{extension}"
     return f"{_('Member ledger')}-{timezone.localdate():%Y%m%d}.{extension}"
 
 
@@ -66,9 +69,9 @@ def _export(request, fmt: str):
                        unmasked=counts["unmasked"], ip_address=client_ip(request))
     rows = exports.iter_rows(prepared)
     if fmt == "csv":
-        return exporting.csv_response(exports.HEADERS, rows, _filename("csv"))
+        return exporting.csv_response(exports.HEADERS, rows, _filename("csv", filterset.as_of_day))
     f, _rows = exporting.xlsx_tempfile(exports.HEADERS, rows, sheet_name=_("Member ledger"), widths=exports.XLSX_WIDTHS)
-    return exporting.xlsx_response(f, _filename("xlsx"))
+    return exporting.xlsx_response(f, _filename("xlsx", filterset.as_of_day))
 
 
 @login_required
@@ -157,6 +160,7 @@ def roster_print(request):
         "scope": scope_title(request.user, filterset),
         "filters": describe_filters(filterset),
         "today": timezone.localdate(),
+        "as_of": filterset.as_of_day,
         "page_counter": page_counter_css(_("Page %(page)s of %(pages)s")),
         "list_url": reverse("members:list") + (f"?{query.urlencode()}" if query else ""),
     }

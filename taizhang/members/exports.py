@@ -89,7 +89,7 @@ def cell_functions() -> dict:
         "birth_date": lambda m: m.birth_date.isoformat(),
         "education": lambda m: _first(EDUCATION_VALUES, m.education),
         "membership_type": lambda m: _first(MEMBERSHIP_VALUES, m.membership_type),
-        "branch": lambda m: m.branch.name,
+        "branch": selectors.branch_name_on,
         "phone": lambda m: (m.phone if m.may_reveal else m.phone_masked) if m.phone_encrypted else "",
         "join_date": lambda m: m.join_date.isoformat(),
         "full_membership_date": lambda m: m.full_membership_date.isoformat() if m.full_membership_date else "",

@@ -1,7 +1,10 @@
 """The one filter set of the ledger list: drives the page, its htmx refresh and (later) exports."""
 
+import datetime
+
 import django_filters
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.permissions import VIEW, user_scope
@@ -39,13 +42,36 @@ SORT_ORDER = {
 }
 
 
+class MemberFilterForm(forms.Form):
+    """The list's filter form: a past ``as_of`` day only, and not with today's contact filter."""
+
+    def clean(self):
+        cleaned = super().clean()
+        day = cleaned.get("as_of")
+        if day is not None and day > timezone.localdate():
+            self.add_error("as_of", _("The roster can only be shown for today or a past date."))
+        elif day is not None and cleaned.get("contact"):
+            self.add_error(
+                "contact",
+                _("The last contact is only known as it stands today: clear “contact” to see the roster of a past date."),
+            )
+        return cleaned
+
+
 class MemberFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_q",
         widget=forms.TextInput(attrs={"placeholder": _("Name, pinyin, phone, ID last 4"), "type": "search"}),
     )
-    branch = django_filters.ModelChoiceFilter(label=_("branch"), queryset=Branch.objects.none(), empty_label=_("All branches"))
+    as_of = django_filters.DateFilter(
+        label=_("Roster as of"), method="filter_as_of",
+        error_messages={"invalid": _("Write the date as YYYY-MM-DD, e.g. 2019-12-31.")},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    branch = django_filters.ModelChoiceFilter(
+        label=_("branch"), queryset=Branch.objects.none(), empty_label=_("All branches"), method="filter_branch",
+    )
     category = django_filters.ChoiceFilter(label=_("category"), choices=Category.choices, empty_label=_("All categories"))
     status = django_filters.ChoiceFilter(label=_("status"), choices=STATUS_CHOICES, method="filter_status", empty_label=None)
     age = django_filters.ChoiceFilter(label=_("age"), choices=AGE_CHOICES, method="filter_age", empty_label=_("All ages"))
@@ -68,6 +94,37 @@ class MemberFilter(django_filters.FilterSet):
         self.filters["branch"].queryset = branches.order_by("sort_order")
         committees = set(scope.committee_ids) | set(branches.values_list("committee_id", flat=True))
         self.filters["tag"].queryset = Tag.objects.filter(committee_id__in=committees)
+        self.form.fields["as_of"].widget.attrs["max"] = timezone.localdate().isoformat()
+
+    @property
+    def as_of_day(self) -> datetime.date | None:
+        """The past day the list is as of (None for today), once the filters are valid."""
+        day = self.form.cleaned_data.get("as_of")
+        return day if day is not None and day < timezone.localdate() else None
+
+    @staticmethod
+    def day_from(data) -> datetime.date | None:
+        """The ``as_of`` day in the raw GET data, for building the queryset before the filters run.
+
+        Anything unreadable or in the future gives None here; validation then reports it on the form.
+        """
+        try:
+            day = datetime.date.fromisoformat((data or {}).get("as_of", "").strip())
+        except ValueError:
+            return None
+        return day if day < timezone.localdate() else None
+
+    @classmethod
+    def for_request(cls, request):
+        """The ledger's filter set over the members the user may see, as of ``?as_of=`` (today if absent)."""
+        day = cls.day_from(request.GET)
+        return cls(request.GET or {}, queryset=selectors.member_queryset(request.user, day=day), request=request)
+
+    def filter_as_of(self, queryset, name, value):
+        return queryset  # the queryset was annotated for that day when it was built (``for_request``)
+
+    def filter_branch(self, queryset, name, value):
+        return queryset.filter(branch_on=value) if self.as_of_day else queryset.filter(branch=value)
 
     def filter_q(self, queryset, name, value):
         return selectors.search_members(queryset, value)
@@ -75,8 +132,8 @@ class MemberFilter(django_filters.FilterSet):
     def filter_status(self, queryset, name, value):
         if value == "roster":
             return queryset.filter(status__in=selectors.ROSTER_STATUSES)
-        if value == "all":
-            return queryset
+        if value == "all":  # as of a past day: everyone already in the ledger then, not those registered later
+            return queryset.exclude(status="") if self.as_of_day else queryset
         return queryset.filter(status=value)
 
     def filter_age(self, queryset, name, value):
@@ -87,6 +144,9 @@ class MemberFilter(django_filters.FilterSet):
 
     def filter_sort(self, queryset, name, value):
         return queryset.order_by(*SORT_ORDER.get(value, SORT_ORDER["name"]))
+
+    class Meta:
+        form = MemberFilterForm
 
     @property
     def qs(self):

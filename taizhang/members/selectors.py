@@ -30,7 +30,8 @@ def annotate_status(queryset, day: datetime.date | None = None):
     """Add ``status`` (and ``branch_on``) as of ``day`` from the events.
 
     Today's state (``day`` None) is read through ``Member.current_event`` (a join); a past date
-    finds the latest event on or before it (a correlated subquery).
+    finds the latest event on or before it (a correlated subquery), and also adds
+    ``branch_on_name``, the name of the branch the member belonged to that day (see ``branch_name_on``).
     """
     if day is None:
         return queryset.annotate(
@@ -41,13 +42,41 @@ def annotate_status(queryset, day: datetime.date | None = None):
     return queryset.annotate(
         status=Coalesce(Subquery(latest.values("status_after")[:1]), Value("")),
         branch_on=Subquery(latest.values("branch_after")[:1]),
+        branch_on_name=Subquery(latest.values("branch_after__name")[:1]),
     )
 
 
-def member_queryset(user, purpose: str = VIEW):
-    """The members ``user`` may see (or change), with current status, ready for lists and pages."""
+def branch_name_on(member) -> str:
+    """The name of the member's branch on the day their queryset was annotated for (today by default)."""
+    return getattr(member, "branch_on_name", None) or member.branch.name
+
+
+def member_queryset(user, purpose: str = VIEW, *, day: datetime.date | None = None):
+    """The members ``user`` may see (or change), ready for lists and pages.
+
+    ``status`` and ``branch_on`` (see ``annotate_status``) are today's, or those of ``day`` when a past
+    date is given (the members themselves are everyone in scope: filter ``status`` for the roster).
+    """
     qs = restrict(Member.objects.all(), user, purpose)
-    return annotate_status(qs).select_related("branch", "district")
+    today = timezone.localdate()
+    return annotate_status(qs, None if day is None or day >= today else day).select_related("branch", "district")
+
+
+def roster_on(user=None, day: datetime.date | None = None, *, committee=None):
+    """The members on the roster on ``day`` (today when None), as counted by ``roster_counts``.
+
+    Each carries ``status``, ``branch_on`` and (for a past day) ``branch_on_name`` as they stood that day
+    (read them with ``branch_name_on``). With ``user`` only what that user may see; without (commands run
+    by the operator) ``committee`` or every committee.
+    """
+    qs = Member.objects.all()
+    if user is not None:
+        qs = restrict(qs, user)
+    if committee is not None:
+        qs = qs.filter(committee=committee)
+    today = timezone.localdate()
+    qs = annotate_status(qs, None if day is None or day >= today else day)
+    return qs.filter(status__in=ROSTER_STATUSES).select_related("branch")
 
 
 def member_get(user, pk, purpose: str = VIEW, *, request=None) -> Member:
@@ -123,14 +152,8 @@ def roster_counts(user=None, day: datetime.date | None = None, *, committee=None
     With ``user`` the counts are limited to what the user may see; without (commands run by the
     operator) they cover ``committee`` or every committee.
     """
-    qs = Member.objects.all()
-    if user is not None:
-        qs = restrict(qs, user)
-    if committee is not None:
-        qs = qs.filter(committee=committee)
-    today = timezone.localdate()
-    qs = annotate_status(qs, None if day is None or day >= today else day).filter(status__in=ROSTER_STATUSES)
-    day = day or today
+    qs = roster_on(user, day, committee=committee)
+    day = day or timezone.localdate()
     # One grouped pass (at most branches × categories × statuses rows), summed three ways here.
     by_branch, by_category, by_status = Counter(), Counter(), Counter()
     rows = qs.order_by().values("branch_on", "category", "status").annotate(n=Count("pk"))
@@ -174,9 +197,14 @@ def filter_contact_overdue(queryset, months: int = CONTACT_WARNING_MONTHS, today
     )
 
 
-def recent_events(user, limit: int = 10):
+def recent_events(user, limit: int = 10, *, day: datetime.date | None = None):
+    """The latest flow events ``user`` may see: the latest recorded, or with ``day`` the latest that took
+    effect on or before that day (what the flow history looked like then)."""
     events = restrict(FlowEvent.objects.all(), user, committee="member__committee", branch="member__branch", member="member")
-    return events.select_related("member", "recorded_by", "branch_after").order_by("-recorded_at", "-id")[:limit]
+    events = events.select_related("member", "recorded_by", "branch_after")
+    if day is None:
+        return events.order_by("-recorded_at", "-id")[:limit]
+    return events.filter(effective_date__lte=day).order_by("-effective_date", "-id")[:limit]
 
 
 def party_standing(timeline) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.members.models import Status
+from taizhang.members.selectors import branch_name_on
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ MEMBER_COLUMNS = [
     Column("name", _("name"), lambda m: m.name),
     Column("gender", _("gender"), lambda m: m.get_gender_display(), "d-none d-md-table-cell"),
     Column("age", _("age"), lambda m: m.age),
-    Column("branch", _("branch"), lambda m: m.branch.name, "d-none d-sm-table-cell"),
+    Column("branch", _("branch"), branch_name_on, "d-none d-sm-table-cell"),
     Column("category", _("category"), lambda m: m.get_category_display(), "d-none d-lg-table-cell"),
     Column("status", _("status"), _status_label),
     Column("phone", _("mobile phone"), lambda m: m.phone_masked, "d-none d-md-table-cell"),

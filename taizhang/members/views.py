@@ -57,11 +57,13 @@ def member_list(request):
         if own is None:
             raise PermissionDenied(_("Your login is not linked to a member record."))
         return redirect("members:detail", pk=own.pk)
-    filterset = MemberFilter(request.GET or {}, queryset=selectors.member_queryset(request.user), request=request)
+    filterset = MemberFilter.for_request(request)
     if not filterset.is_valid():
         queryset = filterset.queryset.none()
+        as_of = None
     else:
         queryset = filterset.qs
+        as_of = filterset.as_of_day
     try:
         per_page = int(request.GET.get("per_page", 20))
     except ValueError:
@@ -70,8 +72,12 @@ def member_list(request):
     page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    today_query = query.copy()
+    today_query.pop("as_of", None)
     context = {
         "filter": filterset,
+        "as_of": as_of,
+        "today_query": today_query.urlencode(),
         "page": page,
         "columns": MEMBER_COLUMNS,
         "rows": [(m, [(c, c.value(m)) for c in MEMBER_COLUMNS]) for m in page.object_list],
@@ -282,7 +288,7 @@ def home(request):
         day = _as_of_day(request)
         context["as_of"] = day
         context["counts"] = selectors.roster_counts(request.user, day)
-        context["recent_events"] = selectors.recent_events(request.user, limit=8)
+        context["recent_events"] = selectors.recent_events(request.user, limit=8, day=day)
         context["elderly"] = selectors.filter_age_band(
             selectors.member_queryset(request.user).filter(status__in=selectors.ROSTER_STATUSES), "60plus"
         ).count()

@@ -221,22 +221,37 @@ class PointEntry(models.Model):
         return self.subject
 
 
-DEFAULT_THRESHOLD = 60
-DEFAULT_BASELINE = 60  # DOMAIN_RULES: schemes in the field start the year at 60, 70 or 100
+def default_threshold() -> int:
+    """A new committee's threshold: setting POINTS_THRESHOLD (TAIZHANG_POINTS_THRESHOLD, 65)."""
+    return settings.POINTS_THRESHOLD
+
+
+def default_baseline() -> int:
+    """A new committee's annual baseline: setting POINTS_ANNUAL_BASELINE (TAIZHANG_POINTS_ANNUAL_BASELINE, 60).
+
+    DOMAIN_RULES: schemes in the field start the year at 60, 70 or 100.
+    """
+    return settings.POINTS_ANNUAL_BASELINE
 
 
 class PointsSettings(models.Model):
-    """A committee's points settings: threshold, annual baseline and whether rankings are shown."""
+    """A committee's points settings: threshold, annual baseline and whether rankings are shown.
+
+    The threshold is the yearly total (baseline included) a member needs to reach (达标). It is the one
+    place that decides it: ``is_below``. Kept above the baseline (``participation_needed`` > 0), a member
+    who took part in nothing, and so keeps only the baseline, is below it.
+    """
 
     committee = models.OneToOneField("organisation.Committee", verbose_name=_("committee"),
                                      on_delete=models.CASCADE, related_name="points_settings")
     threshold = models.IntegerField(
-        _("threshold"), default=DEFAULT_THRESHOLD,
-        help_text=_("Members whose yearly total (baseline included) is below this are highlighted. With the "
-                    "default baseline of 60, a member falls below 60 only when missed meetings outweigh the rest."),
+        _("threshold"), default=default_threshold,
+        help_text=_("The yearly total (baseline included) a member needs to reach; members below it are "
+                    "highlighted. Keep it above the annual baseline: a member who took part in nothing all "
+                    "year keeps just the baseline."),
     )
     annual_baseline = models.PositiveIntegerField(
-        _("annual baseline"), default=DEFAULT_BASELINE,
+        _("annual baseline"), default=default_baseline,
         help_text=_("Points every member starts the year with (schemes use 60, 70 or 100); 0 means none."),
     )
     ranking_enabled = models.BooleanField(
@@ -252,6 +267,15 @@ class PointsSettings(models.Model):
 
     def __str__(self):
         return str(self.committee)
+
+    @property
+    def participation_needed(self) -> int:
+        """Points to earn by taking part (above the baseline) to reach the threshold; ≤ 0 means none."""
+        return self.threshold - self.annual_baseline
+
+    def is_below(self, total: int) -> bool:
+        """Whether a yearly total (baseline included) is below the threshold (not 达标)."""
+        return total < self.threshold
 
 
 class StudyKind(models.TextChoices):

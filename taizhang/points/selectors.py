@@ -83,6 +83,11 @@ class MemberYear:
     def below_threshold(self) -> bool:
         return self.total < self.threshold
 
+    @property
+    def participation_needed(self) -> int:
+        """Points above the baseline needed to reach the threshold (taking part in nothing stays below)."""
+        return self.threshold - self.baseline
+
 
 def member_year(member: Member, year: int) -> MemberYear:
     """Every entry of ``member`` in ``year`` (newest first) with the rule version, and the total."""
@@ -136,7 +141,7 @@ def member_panel(*, member, user):
         "year": year,
         "total": grand,
         "threshold": config.threshold,
-        "below": grand < config.threshold,
+        "below": config.is_below(grand),
         "entries": list(entries.select_related("rule", "corrects", "corrects__rule").order_by("-day", "-id")[:PANEL_ENTRIES]),
         "scores": latest_external_scores([member.pk], year=year).get(member.pk, []),
         "is_self": member.user_id == getattr(user, "pk", None),
@@ -331,7 +336,7 @@ def home_panel(*, user):
         total = (PointEntry.objects.filter(member=member, day__range=(start, end)).aggregate(t=Sum("points"))["t"]
                  or 0) + config.annual_baseline
         context["member"] = {"year": year, "total": total, "threshold": config.threshold,
-                             "below": total < config.threshold}
+                             "below": config.is_below(total)}
     if may_approve:
         context["pending"] = approvals_queryset(user).count()
     return context

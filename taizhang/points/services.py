@@ -27,7 +27,6 @@ from taizhang.core.audit import audit_log
 from taizhang.core.permissions import EDIT, allows, has_capability
 from taizhang.members.models import Category, Member
 from taizhang.points.models import (
-    DEFAULT_THRESHOLD,
     EntrySource,
     PointEntry,
     PointRule,
@@ -225,7 +224,7 @@ def point_rules_seed(*, actor, committee, effective_from: datetime.date | None =
     if check:
         _check_manage(actor, committee)
     start = effective_from or getattr(committee, "founded_on", None) or timezone.localdate()
-    PointsSettings.objects.get_or_create(committee=committee, defaults={"threshold": DEFAULT_THRESHOLD})
+    PointsSettings.objects.get_or_create(committee=committee)  # the defaults: settings POINTS_THRESHOLD / _BASELINE
     existing = set(PointRule.objects.filter(committee=committee).values_list("name", flat=True))
     types = {t.name: t for t in ActivityType.objects.filter(committee=committee)}
     created = []

@@ -246,7 +246,7 @@ def settings_view(request):
         else:
             messages.success(request, _("The points settings have been saved."))
             return redirect("points:rules")
-    return _render(request, "points/settings.html", {"form": form})
+    return _render(request, "points/settings.html", {"form": form, "config": config})
 
 
 # --- participation ----------------------------------------------------------------------------------------

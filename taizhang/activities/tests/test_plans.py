@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from taizhang.activities import plans, services, studyday
 from taizhang.activities.models import Activity, ActivityType, AudienceKind
@@ -23,6 +24,7 @@ def spec(cast, **kwargs) -> plans.PlanSpec:
         "year": 2026, "rule": plans.STUDY_DAY, "title_pattern": "{month}月集体学习",
         "activity_type": ActivityType.objects.get(committee=cast.committee, name="集体学习"),
         "start_time": datetime.time(9, 30), "minutes": 120, "place": "党员之家·活动室",
+        "include_past": True,  # 2026's days are past by now: these tests ask for them explicitly
     }
     data.update(kwargs)
     return plans.PlanSpec(**data)
@@ -131,11 +133,78 @@ def test_generate_creates_year_audited_and_is_idempotent(cast, types):
     assert Activity.objects.filter(activity_type__name="集体学习").count() == 12
 
 
-def test_other_organiser_or_type_is_not_a_duplicate(cast, types):
-    plans.plan_generate(actor=cast.admin, committee=cast.committee, spec=spec(cast, month_from=6, month_to=6))
-    east = spec(cast, month_from=6, month_to=6, organiser_branch=cast.east, audience_kind=AudienceKind.BRANCH,
-                audience_branch=cast.east)
-    assert len(plans.plan_generate(actor=cast.east_secretary, committee=cast.committee, spec=east).created) == 1
+def branch_spec(cast, branch, **kwargs):
+    return spec(cast, organiser_branch=branch, audience_kind=AudienceKind.BRANCH, audience_branch=branch, **kwargs)
+
+
+def test_another_branch_or_type_is_not_a_duplicate(cast, types):
+    june = {"month_from": 6, "month_to": 6}
+    east = plans.plan_generate(actor=cast.east_secretary, committee=cast.committee, spec=branch_spec(cast, cast.east, **june))
+    assert len(east.created) == 1
+    west = plans.plan_generate(actor=cast.west_secretary, committee=cast.committee, spec=branch_spec(cast, cast.west, **june))
+    assert len(west.created) == 1
+    lesson = ActivityType.objects.get(committee=cast.committee, name="主题党日")
+    other = plans.plan_generate(actor=cast.admin, committee=cast.committee, spec=spec(cast, activity_type=lesson, **june))
+    assert len(other.created) == 1
+
+
+def test_the_same_type_that_day_is_never_doubled_whoever_organised_it(cast, types):
+    """A committee plan meets a branch's activity of that type (its members would have it twice), and a
+    branch plan meets the committee's."""
+    june = {"month_from": 6, "month_to": 6}
+    plans.plan_generate(actor=cast.east_secretary, committee=cast.committee, spec=branch_spec(cast, cast.east, **june))
+    committee = plans.plan_generate(actor=cast.admin, committee=cast.committee, spec=spec(cast, month_from=5, month_to=6))
+    assert [d.day for d in committee.skipped] == [D(2026, 6, 12)] and len(committee.created) == 1
+    west = plans.plan_preview(actor=cast.west_secretary, committee=cast.committee,
+                              spec=branch_spec(cast, cast.west, month_from=5, month_to=5))
+    assert west.to_create == [] and west.skipped[0].existing.organiser_branch is None
+    assert Activity.objects.filter(activity_type__name="集体学习", starts_at__date=D(2026, 6, 12)).count() == 1
+
+
+# --- past days only on an explicit choice --------------------------------------------------------------------
+
+
+def test_past_days_are_left_out_unless_chosen(cast, types):
+    last_year = timezone.localdate().year - 1
+    preview = plans.plan_preview(actor=cast.admin, committee=cast.committee,
+                                 spec=spec(cast, year=last_year, include_past=False))
+    assert preview.to_create == [] and len(preview.past_left_out) == 12
+    assert plans.plan_generate(actor=cast.admin, committee=cast.committee,
+                               spec=spec(cast, year=last_year, include_past=False)).created == []
+    assert not Activity.objects.exists()
+    held = plans.plan_generate(actor=cast.admin, committee=cast.committee, spec=spec(cast, year=last_year))
+    assert len(held.created) == 12
+    next_year = plans.plan_generate(actor=cast.admin, committee=cast.committee,
+                                    spec=spec(cast, year=last_year + 2, include_past=False))
+    assert len(next_year.created) == 12
+
+
+def test_the_page_defaults_to_this_year_from_today_on(client, cast, types):
+    client.force_login(cast.admin)
+    form = client.get(reverse("content:plans")).context["form"]
+    assert form.initial["year"] == timezone.localdate().year
+    assert not form.initial.get("include_past") and "include_past" in form.fields
+    last_year = str(timezone.localdate().year - 1)
+    data = form_data(cast, year=last_year)
+    data.pop("include_past")
+    page = client.post(reverse("content:plans"), data)
+    text = page.content.decode()
+    assert page.context["preview"].to_create == [] and 'id="generate-button"' not in text
+    assert "已过去" in text
+
+
+def test_after_generating_the_page_links_to_what_was_made(client, cast, types):
+    client.force_login(cast.admin)
+    url = reverse("content:plans")
+    response = client.post(url, form_data(cast, month_from="11", month_to="12", action="generate"))
+    assert response.status_code == 302 and response["Location"] == url + "?made=1"
+    page = client.get(response["Location"])
+    made = Activity.objects.order_by("starts_at")
+    assert [a.pk for a in page.context["made"]] == [a.pk for a in made] and len(made) == 2
+    text = page.content.decode()
+    assert 'id="plan-made"' in text
+    for activity in made:
+        assert reverse("activities:detail", args=[activity.pk]) in text
 
 
 def test_branch_secretary_cannot_generate_committee_plans(cast, types):
@@ -190,7 +259,7 @@ def form_data(cast, **kwargs):
         "nth": "-1", "weekday": "4", "month_from": "1", "month_to": "12",
         "activity_type": str(ActivityType.objects.get(committee=cast.committee, name="集体学习").pk),
         "title_pattern": "{month}月集体学习", "start_time": "09:30", "minutes": "120", "place": "党员之家·活动室",
-        "organiser": "", "audience": "committee", "action": "preview",
+        "organiser": "", "audience": "committee", "action": "preview", "include_past": "on",
     }
     data.update(kwargs)
     return data

@@ -1,6 +1,8 @@
-"""``manage.py roster --as-of YYYY-MM-DD [--format json|text]``: the roster as it stood on a day.
+"""``manage.py roster --as-of YYYY-MM-DD [--format json|text] [--list]``: the roster as it stood on a day.
 
-Counts come from the flow history (``selectors.roster_counts``), so any past day can be asked.
+Counts come from the flow history (``selectors.roster_counts``), so any past day can be asked; ``--list``
+adds the members counted (``selectors.roster_on``): name, branch and status as they stood that day,
+never an ID or phone number.
 """
 
 import json
@@ -13,7 +15,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from taizhang.core.commands import parse_day
-from taizhang.members.selectors import roster_counts
+from taizhang.members.models import Status
+from taizhang.members.selectors import branch_name_on, roster_counts, roster_on
 
 
 def _width(text: str) -> int:
@@ -45,6 +48,24 @@ def format_text(counts: dict) -> str:
     return "\n".join(lines)
 
 
+def roster_members(user, day) -> list[dict]:
+    """``{"name", "branch", "status"}`` for each member counted in the roster's ``total``, by branch and pinyin."""
+    members = roster_on(user, day).order_by("branch_on", "name_pinyin", "pk")
+    rows = [(m, branch_name_on(m)) for m in members.iterator(chunk_size=1000)]
+    return [{"name": m.name, "branch": branch, "status": str(Status(m.status).label)} for m, branch in rows]
+
+
+def format_members_text(members: list[dict]) -> str:
+    lines = [_("Members on the roster"), "-" * 20]
+    if not members:
+        lines.append("  " + _("(none)"))
+    name_cells = max((_width(m["name"]) for m in members), default=0) + 2
+    branch_cells = max((_width(m["branch"]) for m in members), default=0) + 2
+    for m in members:
+        lines.append("  " + _pad(m["name"], name_cells) + _pad(m["branch"], branch_cells) + m["status"])
+    return "\n".join(lines)
+
+
 class Command(BaseCommand):
     help = "Print roster counts (total, by branch, category and status) as of a day, from the flow history."
 
@@ -54,6 +75,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--as", dest="as_user", default=None, metavar="USERNAME",
             help="count only the members this user may see (default: the whole database, as the operator)",
+        )
+        parser.add_argument(
+            "--list", dest="list", action="store_true",
+            help="also list the members counted: name, branch and status that day (no ID or phone number)",
         )
 
     def handle(self, *args, **options):
@@ -65,8 +90,13 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(_("There is no active user named “%(name)s”.") % {"name": options["as_user"]})
         counts = roster_counts(user, day)
+        members = roster_members(user, day) if options["list"] else None
         if options["format"] == "json":
             result = {key: counts[key] for key in ("as_of", "total", "by_branch", "by_category", "by_status")}
+            if members is not None:
+                result["members"] = members
             self.stdout.write(json.dumps(result, ensure_ascii=False))
         else:
             self.stdout.write(format_text(counts))
+            if members is not None:
+                self.stdout.write(format_members_text(members))
