@@ -187,6 +187,10 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Reverse proxies in front of gunicorn whose X-Forwarded-For entries are trusted for the client address in the
+# audit log (taizhang/core/audit.py client_ip): 1 behind nginx (production), 0 when clients reach gunicorn.
+TRUSTED_PROXIES = env_int("TAIZHANG_TRUSTED_PROXIES", 1 if PRODUCTION else 0)
+
 # HSTS (Strict-Transport-Security): browsers then refuse plain HTTP to this host. Django's SecurityMiddleware
 # sends it on HTTPS responses only (nginx terminates TLS and sets X-Forwarded-Proto), so it is on by default
 # in production and off in development. One year, the usual value once HTTPS works; includeSubDomains
