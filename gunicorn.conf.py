@@ -35,6 +35,15 @@ if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
 
 
+def on_starting(server):
+    """Read Django's settings in the master, before any worker starts: a configuration that production
+    refuses (config/env.py ``refuse``) then stops gunicorn with its one line, instead of every worker
+    failing in turn."""
+    import importlib
+
+    importlib.import_module(os.environ.get("DJANGO_SETTINGS_MODULE") or "config.settings")
+
+
 def when_ready(server):
     """Print the banner prepared by scripts/run.sh once the socket is listening."""
     banner = os.environ.get("TAIZHANG_BANNER")

@@ -1,15 +1,16 @@
 """Taizhang settings: everything comes from environment variables with safe local defaults.
 
-Production (TAIZHANG_ENV=production) refuses to start with DEBUG on, the default secret key or the
-default field-encryption keys.
+Production (TAIZHANG_ENV=production) refuses to start with DEBUG on, the default secret key, unset host
+names or missing/malformed field-encryption keys: one line on stderr says what to set (config/env.py
+``refuse``), never a traceback.
 """
 
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
+from csp.constants import NONCE, NONE, SELF
 
-from config.env import env, env_bool, env_int, env_list
+from config.env import env, env_bool, env_int, env_list, hex_key_problem, refuse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,18 +31,31 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 FIELD_ENCRYPTION_KEY = env("TAIZHANG_FIELD_KEY", DEFAULT_FIELD_KEY)
 FIELD_HASH_KEY = env("TAIZHANG_HASH_KEY", DEFAULT_HASH_KEY)
 
+_key_problems = [
+    p for p in (
+        hex_key_problem("TAIZHANG_FIELD_KEY", FIELD_ENCRYPTION_KEY, 32,
+                        "python3 -c 'import secrets; print(secrets.token_hex(16))'"),
+        hex_key_problem("TAIZHANG_HASH_KEY", FIELD_HASH_KEY, 64,
+                        "python3 -c 'import secrets; print(secrets.token_hex(32))'"),
+    ) if p
+]
 if PRODUCTION:
     problems = []
     if DEBUG:
-        problems.append("DJANGO_DEBUG must be off")
+        problems.append("DJANGO_DEBUG must be off: set DJANGO_DEBUG=0")
     if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 40:
-        problems.append("DJANGO_SECRET_KEY must be set to a long random value")
+        problems.append("DJANGO_SECRET_KEY must be set to a long random value (40 characters or more)")
+    if not env("DJANGO_ALLOWED_HOSTS") or "*" in ALLOWED_HOSTS:
+        problems.append("DJANGO_ALLOWED_HOSTS must list the site's host names, e.g. taizhang.example.cn (not *)")
     if FIELD_ENCRYPTION_KEY == DEFAULT_FIELD_KEY:
-        problems.append("TAIZHANG_FIELD_KEY must be set")
+        problems.append("TAIZHANG_FIELD_KEY must be set (32 hex characters, not the development default)")
     if FIELD_HASH_KEY == DEFAULT_HASH_KEY:
-        problems.append("TAIZHANG_HASH_KEY must be set")
+        problems.append("TAIZHANG_HASH_KEY must be set (64 hex characters, not the development default)")
+    problems += _key_problems
     if problems:
-        raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(problems))
+        refuse(problems, prefix="Refusing to start in production (TAIZHANG_ENV=production)")
+elif _key_problems:
+    refuse(_key_problems)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -65,7 +79,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # answers static files itself: nothing below sees them
+    "taizhang.core.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -182,6 +198,43 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Reverse proxies in front of gunicorn whose X-Forwarded-For entries are trusted for the client address in the
+# audit log (taizhang/core/audit.py client_ip): 1 behind nginx (production), 0 when clients reach gunicorn.
+TRUSTED_PROXIES = env_int("TAIZHANG_TRUSTED_PROXIES", 1 if PRODUCTION else 0)
+
+# HSTS (Strict-Transport-Security): browsers then refuse plain HTTP to this host. Django's SecurityMiddleware
+# sends it on HTTPS responses only (nginx terminates TLS and sets X-Forwarded-Proto), so it is on by default
+# in production and off in development. One year, the usual value once HTTPS works; includeSubDomains
+# unless the host name is a parent of other sites still served over plain HTTP.
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+
+# Content-Security-Policy (django-csp), in every environment so a violation shows up in development too.
+# Scripts only from our own static files: no inline <script>, no on*= handlers, no eval (htmx is configured
+# without it in base.html). Styles: <style> elements only with the per-request nonce (style-src-elem);
+# style="" attributes stay allowed (style-src-attr) because the templates use them for layout and they
+# cannot run code; browsers without the CSP3 -elem/-attr directives fall back to style-src. img-src data:
+# for the SVG icons inside Bootstrap's CSS. TAIZHANG_CSP_REPORT_ONLY=1 only reports violations (to try a
+# change of the front end on a live site), it does not block them.
+CSP_DIRECTIVES = {
+    "default-src": [SELF],
+    "script-src": [SELF],
+    "style-src": [SELF, "'unsafe-inline'"],
+    "style-src-elem": [SELF, NONCE],
+    "style-src-attr": ["'unsafe-inline'"],
+    "img-src": [SELF, "data:"],
+    "object-src": [NONE],
+    "base-uri": [NONE],
+    "form-action": [SELF],
+    "frame-ancestors": [NONE],
+}
+if env_bool("TAIZHANG_CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": CSP_DIRECTIVES}
+    CONTENT_SECURITY_POLICY = None
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES}
+
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -215,6 +268,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # A refused request (403) is one line with the user and the path, not the exception's traceback.
+    "filters": {"forbidden_one_line": {"()": "taizhang.core.logs.ForbiddenOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["forbidden_one_line"]}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "WARNING")},
 }

@@ -10,6 +10,9 @@ Run with ``make test-browser`` (or ``pytest -m browser``); ``make test`` deselec
 
 Every page also checks that the static files it asked for (CSS, JS, icon fonts) were served.
 
+The pages run under the site's real Content-Security-Policy (no eval): give ``page.wait_for_function`` a
+function, ``"() => …"``; a bare expression is eval'd in the page and refused.
+
 Nothing here runs at import time: pytest imports this file even when ``-m "not browser"`` deselects
 every test below it, so settings such as DJANGO_ALLOW_ASYNC_UNSAFE are only made by the fixtures.
 """

@@ -2,6 +2,9 @@
 
 import datetime
 import decimal
+import ipaddress
+
+from django.conf import settings
 
 from taizhang.core.models import AuditEntry
 
@@ -59,4 +62,21 @@ def audit_log(
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    """The client's address for the audit log.
+
+    Behind ``TRUSTED_PROXIES`` reverse proxies (production: nginx, 1) REMOTE_ADDR is the proxy's own
+    address; the client's is the entry the nearest trusted proxy appended to X-Forwarded-For — counted from
+    the right, so an entry the client wrote itself is never taken. Anything that is not an IP address falls
+    back to REMOTE_ADDR.
+    """
+    if request is None:
+        return None
+    hops = settings.TRUSTED_PROXIES
+    if hops > 0:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if len(forwarded) >= hops:
+            try:
+                return str(ipaddress.ip_address(forwarded[-hops]))
+            except ValueError:
+                pass
+    return request.META.get("REMOTE_ADDR")

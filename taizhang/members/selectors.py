@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taizhang.core import crypto
-from taizhang.core.audit import audit_log
+from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.chinese import to_halfwidth
 from taizhang.core.permissions import VIEW, restrict
 from taizhang.members.models import ROSTER_STATUSES, Category, EventKind, FlowEvent, Member, Status
@@ -91,7 +91,7 @@ def member_get(user, pk, purpose: str = VIEW, *, request=None) -> Member:
                 object_id=str(pk),
                 success=False,
                 message=purpose,
-                ip_address=request.META.get("REMOTE_ADDR") if request else None,
+                ip_address=client_ip(request),
             )
         raise Http404
     return member

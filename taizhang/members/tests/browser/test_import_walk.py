@@ -270,7 +270,7 @@ def test_admin_exports_the_filtered_list_and_prints_the_roster(new_page, live_ca
     page.goto(reverse("members:list"))
     assert page.locator("#member-rows tbody tr").count() == len(cast.members)
     page.locator("#id_q").press_sequentially("zwm", delay=30)
-    page.wait_for_function("document.querySelectorAll('#member-rows tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#member-rows tbody tr').length === 1")
 
     # 导出 → CSV: the filter goes with it.
     page.click("#export-menu button.dropdown-toggle")

@@ -44,7 +44,7 @@ def test_branch_secretary_walk(page, live_cast, sign_in):
     assert page.locator("#member-rows tbody tr").count() == 3
     page.evaluate("window.__sameDocument = true")
     page.locator("#id_q").press_sequentially("zwm", delay=30)
-    page.wait_for_function("document.querySelectorAll('#member-rows tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#member-rows tbody tr').length === 1")
     assert page.evaluate("window.__sameDocument === true"), "the search reloaded the page instead of using htmx"
     assert page.locator("#member-rows tbody tr").inner_text().count("张伟明") == 1
     assert "q=zwm" in page.url  # hx-push-url keeps the search in the address bar
@@ -164,7 +164,7 @@ def test_auditor_finds_the_reveal_in_the_audit_log(new_page, live_cast, sign_in)
     page.fill("#id_action", "auth.login")
     page.locator("#id_action").dispatch_event("change")
     page.wait_for_function(
-        "[...document.querySelectorAll('#audit-table tbody tr')].every(r => r.cells[2].innerText.startsWith('auth.login'))"
+        "() => [...document.querySelectorAll('#audit-table tbody tr')].every(r => r.cells[2].innerText.startsWith('auth.login'))"
     )
     assert page.evaluate("window.__sameDocument === true")
     assert {("west_secretary", "auth.login"), ("auditor", "auth.login")} <= set(audit_rows(page))
