@@ -137,6 +137,10 @@ def user_reset_password(*, actor, user: User, password: str) -> User:
     _require(actor, "users.manage", message=_("Only the system administrator resets passwords."))
     _not_own_account(actor, user, "password", _("Change your own password on the “Change password” page."))
     user = User.objects.select_for_update().get(pk=user.pk)
+    if actor is not None and user.role_assignments.filter(role__in=ADMIN_POSTS).exists():
+        # Otherwise the system admin could sign in as the security or audit admin and hold two posts.
+        raise ValidationError({"password": [_("The password of an admin post is reset only by the operator on the "
+                                              "server (manage.py changepassword), never by another admin.")]})
     try:
         _set_password(user, password)
     except ValidationError as exc:

@@ -166,9 +166,19 @@ def test_a_password_reset_by_the_system_admin_must_be_changed(client, cast, user
 
 def test_a_reset_follows_the_policy_of_the_account(cast):
     with pytest.raises(ValidationError) as exc:
-        user_reset_password(actor=cast.sysadmin, user=cast.auditor, password="Short#Pw-26")  # 11 < 12
-    assert "password" in exc.value.message_dict
+        user_reset_password(actor=cast.sysadmin, user=cast.plain_member, password=f"Zw#{cast.me.phone}")
+    assert exc.value.message_dict["password"] == ["密码不得包含您的手机号码、出生日期或公民身份号码。"]
     assert not AuditEntry.objects.get(action="user.password_reset").success
+
+
+@pytest.mark.parametrize("who", ["secadmin", "auditor"])
+def test_the_system_admin_cannot_reset_another_admin_posts_password(cast, who):
+    """Else he could sign in as the security admin (or the audit admin) and hold two posts."""
+    target = getattr(cast, who)
+    with pytest.raises(ValidationError) as exc:
+        user_reset_password(actor=cast.sysadmin, user=target, password="Reset#Pass-2026-long")
+    assert "manage.py changepassword" in exc.value.message_dict["password"][0]
+    assert User.objects.get(pk=target.pk).password == target.password
 
 
 @pytest.mark.parametrize("who", ["secadmin", "auditor", "admin"])
