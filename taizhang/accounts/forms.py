@@ -16,6 +16,8 @@ class LoginForm(AuthenticationForm):
         "locked_now": _("The user name or password is wrong. After %(failures)d failed attempts in a row this "
                         "account is locked for %(minutes)d minutes."),
         "locked": _("Too many failed attempts: this account is locked for %(minutes)d minutes."),
+        "reset_pending": _("This account's password was reset by the system administrator: it works once the "
+                           "security administrator has confirmed the reset."),
     }
 
     def clean(self):
@@ -30,6 +32,8 @@ class LoginForm(AuthenticationForm):
             raise forms.ValidationError(self.error_messages["locked"], code="locked", params=params)
         if outcome is SignIn.LOCKED_NOW:
             raise forms.ValidationError(self.error_messages["locked_now"], code="locked_now", params=params)
+        if outcome is SignIn.RESET_PENDING:
+            raise forms.ValidationError(self.error_messages["reset_pending"], code="reset_pending")
         if outcome is SignIn.WRONG:
             raise self.get_invalid_login_error()
         self.user_cache = user

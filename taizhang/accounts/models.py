@@ -31,6 +31,11 @@ class User(AbstractUser):
         default=False,
         help_text=_("Set for new accounts, passwords reset by an admin and passwords that no longer meet the policy."),
     )
+    password_reset_pending = models.BooleanField(
+        _("password reset awaiting the security admin"),
+        default=False,
+        help_text=_("A password set by the system admin works only after the security admin confirms the reset."),
+    )
     password_fits_admin_post = models.BooleanField(
         _("password long enough for an admin post"),
         default=False,

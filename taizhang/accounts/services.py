@@ -146,8 +146,28 @@ def user_reset_password(*, actor, user: User, password: str) -> User:
     except ValidationError as exc:
         raise _password_error("password", exc) from None
     user.must_change_password = True
-    user.save(update_fields=["password", "must_change_password", "password_fits_admin_post"])
-    audit_log(actor=actor, action="user.password_reset", obj=user, new={"must_change_password": True})
+    user.password_reset_pending = actor is not None
+    user.save(update_fields=["password", "must_change_password", "password_fits_admin_post", "password_reset_pending"])
+    audit_log(actor=actor, action="user.password_reset", obj=user,
+              new={"must_change_password": True, "password_reset_pending": user.password_reset_pending})
+    return user
+
+
+@_refusals_audited("user.password_reset_confirm", obj="user")
+def user_confirm_password_reset(*, actor, user: User) -> User:
+    """The security admin confirms a reset made by the system admin; only then does the new password work.
+
+    Two people for a reset, as for a role: otherwise the system admin could reset the committee secretary's
+    password, sign in as him and read every ID number."""
+    _require(actor, "roles.manage", message=_("Only the security administrator confirms a password reset."))
+    _not_own_account(actor, user, "password", _("Nobody confirms a password reset of their own account."))
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.password_reset_pending:
+        raise ValidationError({"password": [_("No password reset is waiting for confirmation.")]})
+    user.password_reset_pending = False
+    user.save(update_fields=["password_reset_pending"])
+    audit_log(actor=actor, action="user.password_reset_confirm", obj=user, old={"password_reset_pending": True},
+              new={"password_reset_pending": False})
     return user
 
 
@@ -182,6 +202,7 @@ class SignIn(enum.Enum):
     WRONG = "wrong"  # wrong user name or password; not locked (yet)
     LOCKED_NOW = "locked_now"  # wrong, and this failure locked the user name
     LOCKED = "locked"  # the user name was already locked: the password was not even checked
+    RESET_PENDING = "reset_pending"  # right password, set by the system admin, not yet confirmed
 
 
 def sign_in(*, request, username: str, password: str):
@@ -222,6 +243,10 @@ def sign_in(*, request, username: str, password: str):
         if throttle.failures or throttle.locked_until:
             throttle.failures, throttle.locked_until = 0, None
             throttle.save(update_fields=["failures", "locked_until"])
+        if user.password_reset_pending:
+            audit_log(actor=None, username=username, action="auth.login_reset_pending", obj=user, success=False,
+                      ip_address=client_ip(request))
+            return SignIn.RESET_PENDING, None
         _check_password_on_sign_in(user, password)
         return SignIn.OK, user
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("users/", user_views.user_list, name="users"),
     path("users/<int:pk>/", user_views.user_detail, name="user_detail"),
     path("users/<int:pk>/password/", user_views.user_reset_password, name="user_reset_password"),
+    path("users/<int:pk>/password/confirm/", user_views.user_confirm_password_reset, name="user_confirm_password_reset"),
     path("users/<int:pk>/active/", user_views.user_set_active, name="user_set_active"),
     path("users/<int:pk>/unlock/", user_views.user_unlock, name="user_unlock"),
     path("roles/<int:pk>/revoke/", user_views.role_revoke, name="role_revoke"),

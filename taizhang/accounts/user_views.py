@@ -122,10 +122,26 @@ def user_reset_password(request, pk):
         except ValidationError as exc:
             messages.error(request, _("The password was not reset: %(why)s") % {"why": "；".join(exc.messages)})
         else:
-            messages.success(request, _("The password of %(u)s has been reset; it must be changed at the next "
+            messages.success(request, _("The password of %(u)s has been reset. It works once the security "
+                                        "administrator has confirmed the reset, and must be changed at the next "
                                         "sign-in.") % {"u": user.username})
     else:
         messages.error(request, _("The password was not reset: enter the new password."))
+    return redirect("accounts:user_detail", pk=user.pk)
+
+
+@login_required
+@require_POST
+def user_confirm_password_reset(request, pk):
+    committee, user = _managed_user(request, pk)
+    _require(request.user, "roles.manage", _("Only the security administrator confirms a password reset."))
+    try:
+        services.user_confirm_password_reset(actor=request.user, user=user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("The password reset of %(u)s is confirmed: the new password works now.")
+                         % {"u": user.username})
     return redirect("accounts:user_detail", pk=user.pk)
 
 

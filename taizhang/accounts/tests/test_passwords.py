@@ -9,7 +9,13 @@ from django.test import Client
 from django.urls import reverse
 
 from taizhang.accounts.models import User
-from taizhang.accounts.services import role_assign, user_create, user_reset_password, user_set_active
+from taizhang.accounts.services import (
+    role_assign,
+    user_confirm_password_reset,
+    user_create,
+    user_reset_password,
+    user_set_active,
+)
 from taizhang.activities import ics
 from taizhang.core.models import AuditEntry
 from taizhang.members.tests.factories import TEST_PASSWORD, UserFactory
@@ -157,11 +163,43 @@ def test_sign_out_is_allowed_before_the_change(client, cast):
 
 def test_a_password_reset_by_the_system_admin_must_be_changed(client, cast, user):
     user_reset_password(actor=cast.sysadmin, user=user, password="Reset#Pass-2026")
+    user_confirm_password_reset(actor=cast.secadmin, user=user)
     user.refresh_from_db()
     assert user.must_change_password and user.check_password("Reset#Pass-2026")
     assert AuditEntry.objects.get(action="user.password_reset").actor == cast.sysadmin
+    assert AuditEntry.objects.get(action="user.password_reset_confirm").actor == cast.secadmin
     sign_in(client, "lihua", "Reset#Pass-2026")
     assert client.get(reverse("home"))["Location"] == CHANGE
+
+
+def test_a_reset_password_works_only_after_the_security_admin_confirms_it(client, cast):
+    """Else the system admin resets the committee secretary's password, signs in as him and reads every
+    ID number."""
+    user_reset_password(actor=cast.sysadmin, user=cast.admin, password="Reset#Pass-2026")
+    response = sign_in(client, "admin", "Reset#Pass-2026")
+    assert response.status_code == 200 and SESSION_KEY not in client.session
+    assert "需安全管理员确认" in response.content.decode()
+    assert not AuditEntry.objects.get(action="auth.login_reset_pending").success
+    client.force_login(cast.secadmin)
+    page = client.get(reverse("accounts:user_detail", args=[cast.admin.pk]))
+    assert "确认密码重置" in page.content.decode()
+    assert client.post(reverse("accounts:user_confirm_password_reset", args=[cast.admin.pk])).status_code == 302
+    client.logout()
+    assert sign_in(client, "admin", "Reset#Pass-2026").status_code == 302
+
+
+@pytest.mark.parametrize("who", ["sysadmin", "auditor", "admin"])
+def test_only_the_security_admin_confirms_a_reset(cast, user, who):
+    user_reset_password(actor=cast.sysadmin, user=user, password="Reset#Pass-2026")
+    with pytest.raises(PermissionDenied):
+        user_confirm_password_reset(actor=getattr(cast, who), user=user)
+    assert User.objects.get(pk=user.pk).password_reset_pending
+    assert not AuditEntry.objects.get(action="user.password_reset_confirm").success
+
+
+def test_confirming_without_a_pending_reset_is_refused(cast, user):
+    with pytest.raises(ValidationError):
+        user_confirm_password_reset(actor=cast.secadmin, user=user)
 
 
 def test_a_reset_follows_the_policy_of_the_account(cast):
