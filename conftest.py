@@ -14,7 +14,8 @@ browser tests so everyone proves the same matrix against the same people::
     cast.plain_member       "plain_member"   role member; linked to cast.me    -> view/reveal own record only
     cast.outsider           "outsider"       no roles at all                    -> nothing
     cast.auditor            "auditor"        audit_admin                        -> audit log only, no people
-    cast.sysadmin           "sysadmin"       system_admin                       -> users/organisation, no people
+    cast.sysadmin           "sysadmin"       system_admin                       -> accounts/organisation, no people
+    cast.secadmin           "secadmin"       security_admin                     -> roles/security policy, no people
 
     members (registered by admin through member_register on 2018-03-01, all active):
     cast.me                 张伟明, east, the plain member's own record (Member.user = plain_member)
@@ -49,6 +50,7 @@ def cast(db):
     outsider = UserFactory(username="outsider", display_name="外人")
     auditor = UserFactory(username="auditor", display_name="审计管理员")
     sysadmin = UserFactory(username="sysadmin", display_name="系统管理员")
+    secadmin = UserFactory(username="secadmin", display_name="安全管理员")
 
     grant(admin, "committee_admin", committee)
     grant(east_secretary, "branch_secretary", committee, east)
@@ -57,6 +59,7 @@ def cast(db):
     grant(plain_member, "member", committee)
     grant(auditor, "audit_admin", committee)
     grant(sysadmin, "system_admin", committee)
+    grant(secadmin, "security_admin", committee)
 
     def register(branch, name, birth_date=datetime.date(1980, 5, 17), gender="M"):
         return make_member(admin, branch, name=name, birth_date=birth_date, gender=gender)
@@ -91,6 +94,7 @@ def cast(db):
         outsider=outsider,
         auditor=auditor,
         sysadmin=sysadmin,
+        secadmin=secadmin,
         me=me,
         east_members=east_members,
         west_members=west_members,

@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "taizhang.accounts.middleware.SessionTimeoutMiddleware",
+    "taizhang.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -156,12 +157,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-# Security policy (DOMAIN_RULES.md "Security"); settings, not constants.
+# Security policy (DOMAIN_RULES.md "Security"): the defaults of the policy the security admin edits on
+# 安全策略 (taizhang/accounts/policy.py); read through current_policy(), never directly.
 LOCKOUT_FAILURES = env_int("TAIZHANG_LOCKOUT_FAILURES", 5)
 LOCKOUT_MINUTES = env_int("TAIZHANG_LOCKOUT_MINUTES", 30)
 IDLE_TIMEOUT_MINUTES = env_int("TAIZHANG_IDLE_TIMEOUT_MINUTES", 30)
 ADMIN_IDLE_TIMEOUT_MINUTES = env_int("TAIZHANG_ADMIN_IDLE_TIMEOUT_MINUTES", 15)
 SESSION_ABSOLUTE_HOURS = env_int("TAIZHANG_SESSION_ABSOLUTE_HOURS", 12)
+PASSWORD_MIN_LENGTH = env_int("TAIZHANG_PASSWORD_MIN_LENGTH", 8)
+ADMIN_PASSWORD_MIN_LENGTH = env_int("TAIZHANG_ADMIN_PASSWORD_MIN_LENGTH", 12)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
 AUDIT_RETENTION_DAYS = env_int("TAIZHANG_AUDIT_RETENTION_DAYS", 365)

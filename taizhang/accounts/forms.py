@@ -2,28 +2,47 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from taizhang.accounts.services import is_locked_out
-from taizhang.core.audit import audit_log, client_ip
+from taizhang.accounts.policy import FIELDS, current_policy
+from taizhang.accounts.services import SignIn, sign_in
+from taizhang.accounts.validators import PolicyPasswordValidator
 
 
 class LoginForm(AuthenticationForm):
+    """Sign-in through ``services.sign_in``, which counts failures and locks the user name."""
+
     error_messages = {
         "invalid_login": _("The user name or password is wrong."),
         "inactive": _("This account is disabled."),
+        "locked_now": _("The user name or password is wrong. After %(failures)d failed attempts in a row this "
+                        "account is locked for %(minutes)d minutes."),
         "locked": _("Too many failed attempts: this account is locked for %(minutes)d minutes."),
+        "reset_pending": _("This account's password was reset by the system administrator: it works once the "
+                           "security administrator has confirmed the reset."),
     }
 
     def clean(self):
-        from django.conf import settings
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is None or not password:
+            return self.cleaned_data
+        outcome, user = sign_in(request=self.request, username=username, password=password)
+        policy = current_policy()
+        params = {"minutes": policy.lockout_minutes, "failures": policy.lockout_failures}
+        if outcome is SignIn.LOCKED:
+            raise forms.ValidationError(self.error_messages["locked"], code="locked", params=params)
+        if outcome is SignIn.LOCKED_NOW:
+            raise forms.ValidationError(self.error_messages["locked_now"], code="locked_now", params=params)
+        if outcome is SignIn.RESET_PENDING:
+            raise forms.ValidationError(self.error_messages["reset_pending"], code="reset_pending")
+        if outcome is SignIn.WRONG:
+            raise self.get_invalid_login_error()
+        self.user_cache = user
+        self.confirm_login_allowed(user)
+        return self.cleaned_data
 
-        username = self.cleaned_data.get("username", "")
-        if username and is_locked_out(username):
-            audit_log(actor=None, username=username, action="auth.login_locked", object_type="accounts.user",
-                      object_repr=username, success=False, ip_address=client_ip(self.request))
-            raise forms.ValidationError(
-                self.error_messages["locked"], code="locked", params={"minutes": settings.LOCKOUT_MINUTES}
-            )
-        return super().clean()
+
+def _password_help():
+    return PolicyPasswordValidator().get_help_text()
 
 
 class UserCreateForm(forms.Form):
@@ -32,7 +51,32 @@ class UserCreateForm(forms.Form):
         error_messages={"invalid": _("Use letters, digits and . _ @ + - only.")},
     )
     display_name = forms.CharField(label=_("display name"), max_length=50, required=False)
-    password = forms.CharField(label=_("initial password"), widget=forms.PasswordInput(render_value=False))
+    password = forms.CharField(label=_("initial password"), widget=forms.PasswordInput(render_value=False),
+                               help_text=_("The user must change it at the first sign-in."))
+
+
+class PasswordResetForm(forms.Form):
+    password = forms.CharField(label=_("new password"), widget=forms.PasswordInput(render_value=False),
+                               help_text=_("The user must change it at the next sign-in."))
+
+
+class PasswordChangeForm(forms.Form):
+    current_password = forms.CharField(label=_("current password"), strip=False,
+                                       widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new_password = forms.CharField(label=_("new password"), strip=False,
+                                   widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password2 = forms.CharField(label=_("new password again"), strip=False,
+                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password"].help_text = _password_help()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("new_password") and data.get("new_password2") and data["new_password"] != data["new_password2"]:
+            self.add_error("new_password2", _("The two new passwords differ."))
+        return data
 
 
 class RoleAssignForm(forms.Form):
@@ -50,4 +94,21 @@ class RoleAssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = Role.choices
         self.fields["branch"].queryset = Branch.objects.filter(committee=committee)
-        self.fields["member"].queryset = Member.objects.filter(committee=committee, user__isnull=True)
+        # Only the name and branch: all the security admin needs to pick the person's record.
+        self.fields["member"].queryset = (Member.objects.filter(committee=committee, user__isnull=True)
+                                          .select_related("branch").only("pk", "name", "branch__name")
+                                          .order_by("branch__sort_order", "name"))
+        self.fields["member"].label_from_instance = lambda m: f"{m.name} · {m.branch.name}"
+
+
+class SecurityPolicyForm(forms.Form):
+    """One whole-number field per policy number; the service checks the ranges."""
+
+    def __init__(self, *args, policy, **kwargs):
+        super().__init__(*args, **kwargs)
+        for f in FIELDS:
+            model_field = policy._meta.get_field(f.name)
+            self.fields[f.name] = forms.IntegerField(
+                label=model_field.verbose_name, initial=getattr(policy, f.name),
+                help_text=_("From %(min)d to %(max)d.") % {"min": f.minimum, "max": f.maximum},
+            )

@@ -17,6 +17,7 @@ class Role(models.TextChoices):
 
 
 ADMIN_POSTS = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
+BUSINESS_ROLES = {Role.COMMITTEE_ADMIN, Role.BRANCH_SECRETARY, Role.STUDY_MEMBER, Role.MEMBER}
 # Roles whose scope is a branch (or the whole committee when no branch is given).
 BRANCH_SCOPED_ROLES = {Role.BRANCH_SECRETARY, Role.STUDY_MEMBER}
 
@@ -25,6 +26,21 @@ class User(AbstractUser):
     """A login. Members who log in are linked from their ledger record (``Member.user``)."""
 
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    must_change_password = models.BooleanField(
+        _("must change the password"),
+        default=False,
+        help_text=_("Set for new accounts, passwords reset by an admin and passwords that no longer meet the policy."),
+    )
+    password_reset_pending = models.BooleanField(
+        _("password reset awaiting the security admin"),
+        default=False,
+        help_text=_("A password set by the system admin works only after the security admin confirms the reset."),
+    )
+    password_fits_admin_post = models.BooleanField(
+        _("password long enough for an admin post"),
+        default=False,
+        help_text=_("Whether the current password met the admin-post minimum length when it was set."),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -75,3 +91,47 @@ class RoleAssignment(models.Model):
     def __str__(self):
         scope = self.branch.name if self.branch_id else self.committee.name
         return f"{self.user} · {self.get_role_display()} · {scope}"
+
+
+class SecurityPolicy(models.Model):
+    """The security policy, one row for the installation, edited by the security admin.
+
+    The environment settings (``LOCKOUT_FAILURES`` …) are the defaults while no row exists; read it only
+    through ``taizhang.accounts.policy.current_policy()``.
+    """
+
+    lockout_failures = models.PositiveSmallIntegerField(_("failed sign-ins before the account is locked"))
+    lockout_minutes = models.PositiveIntegerField(_("lock duration (minutes)"))
+    idle_timeout_minutes = models.PositiveIntegerField(_("idle timeout (minutes)"))
+    admin_idle_timeout_minutes = models.PositiveIntegerField(_("idle timeout of the admin posts (minutes)"))
+    session_absolute_hours = models.PositiveIntegerField(_("longest session (hours)"))
+    password_min_length = models.PositiveSmallIntegerField(_("minimum password length"))
+    admin_password_min_length = models.PositiveSmallIntegerField(_("minimum password length of the admin posts"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("security policy")
+        verbose_name_plural = _("security policy")
+
+    def __str__(self):
+        return str(_("security policy"))
+
+
+class LoginThrottle(models.Model):
+    """Consecutive failed sign-ins of one user name (known or not) and the lock they caused.
+
+    One row per user name, locked with ``select_for_update`` while a sign-in is checked, so parallel
+    attempts are counted one after the other.
+    """
+
+    username = models.CharField(_("user name"), max_length=150, unique=True)
+    failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    last_failure_at = models.DateTimeField(_("last failure"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in lock")
+        verbose_name_plural = _("sign-in locks")
+
+    def __str__(self):
+        return self.username

@@ -1,22 +1,49 @@
-"""Password policy (DOMAIN_RULES.md "Security")."""
+"""Password policy (DOMAIN_RULES.md "Security"); the lengths come from the security policy."""
 
 import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from taizhang.accounts.policy import current_policy
+
 ADMIN_ROLES = {"system_admin", "security_admin", "audit_admin"}
 
 
+def holds_admin_post(user) -> bool:
+    return bool(user is not None and getattr(user, "pk", None)
+                and user.role_assignments.filter(role__in=ADMIN_ROLES).exists())
+
+
+def minimum_length(user=None, *, admin_post: bool | None = None) -> int:
+    """The minimum password length for ``user`` (or for an admin post when ``admin_post``)."""
+    policy = current_policy()
+    if admin_post is None:
+        admin_post = holds_admin_post(user)
+    return policy.admin_password_min_length if admin_post else policy.password_min_length
+
+
+def personal_values(user) -> list[str]:
+    """The member's phone, birth date and ID number, when ``user`` is linked to a ledger record."""
+    if user is None or not getattr(user, "pk", None):
+        return []
+    from taizhang.members.models import Member
+
+    member = Member.objects.filter(user_id=user.pk).first()
+    if member is None:
+        return []
+    values = [member.phone, member.id_number]
+    if member.birth_date:
+        values += [member.birth_date.strftime("%Y%m%d"), member.birth_date.strftime("%Y-%m-%d")]
+    return [v.lower() for v in values if v]
+
+
 class PolicyPasswordValidator:
-    """At least 8 characters (12 for admin posts), 3 of 4 character classes, not the user name,
-    phone, birth date or ID number."""
+    """At least the policy's length (longer for admin posts), 3 of 4 character classes, not the user
+    name, phone, birth date or ID number."""
 
     def validate(self, password, user=None):
-        is_admin = False
-        if user is not None and getattr(user, "pk", None):
-            is_admin = user.role_assignments.filter(role__in=ADMIN_ROLES).exists()
-        minimum = 12 if is_admin else 8
+        minimum = minimum_length(user)
         if len(password) < minimum:
             raise ValidationError(
                 _("The password must have at least %(n)d characters.") % {"n": minimum}, code="too_short"
@@ -35,13 +62,14 @@ class PolicyPasswordValidator:
         username = (getattr(user, "username", "") or "").lower()
         if username and username in lowered:
             raise ValidationError(_("The password must not contain the user name."), code="username")
-        member = getattr(user, "member", None) if getattr(user, "pk", None) else None
-        if member is not None:
-            secrets = [member.phone, member.id_number, member.birth_date.strftime("%Y%m%d")]
-            if any(s and s.lower() in lowered for s in secrets):
-                raise ValidationError(
-                    _("The password must not contain your phone number, birth date or ID number."), code="personal"
-                )
+        if any(value in lowered for value in personal_values(user)):
+            raise ValidationError(
+                _("The password must not contain your phone number, birth date or ID number."), code="personal"
+            )
 
     def get_help_text(self):
-        return _("At least 8 characters (12 for admin posts), mixing three of: lower-case, upper-case, digits, symbols.")
+        policy = current_policy()
+        return _(
+            "At least %(n)d characters (%(admin)d for admin posts), mixing three of: lower-case, upper-case, "
+            "digits, symbols; not your user name, phone number, birth date or ID number."
+        ) % {"n": policy.password_min_length, "admin": policy.admin_password_min_length}

@@ -30,7 +30,10 @@ _SELF_PURPOSES = {"member": {VIEW, REVEAL}}
 # Capabilities that are not about a person's record.
 _CAPABILITIES = {
     "audit.view": {"audit_admin"},
+    # 三员分立: the system admin manages accounts (create, deactivate, unlock, reset passwords), the
+    # security admin gives and removes roles and sets the security policy, the audit admin reads the log.
     "users.manage": {"system_admin"},
+    "roles.manage": {"security_admin"},
     "organisation.manage": {"system_admin", "committee_admin"},
     "committee.create": {"system_admin"},
     "security.manage": {"security_admin"},

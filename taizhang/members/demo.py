@@ -3,7 +3,7 @@
 Every person, company and address here is invented; the names of the real people in the source
 story are never used. The data is deterministic (``random.Random(DEMO_SEED)``) and goes through the
 real services (``committee_create``, ``user_create``/``role_assign``, ``member_register``,
-``flow_record_event``, ``member_update``, ``note_add``; ``role_assign`` links the member login) so validation and the audit log stay true.
+``flow_record_event``, ``member_update``, ``note_add``; ``role_assign`` links the member login; accounts by the system admin, roles by the security admin) so validation and the audit log stay true.
 
 Flow histories run from the committee's founding (2017-09-01) to the end of October 2026 (or the day
 before today, if earlier); nothing is dated before the founding or in the future.
@@ -832,15 +832,16 @@ def _load(people: list) -> DemoSummary:
     branches = {b.code: b for b in committee.branches.all()}
     districts = {d.name: d for d in District.objects.filter(committee=committee).select_related("branch")}
 
-    # Logins: the system administrator first, who then creates the others.
+    # Logins (三员分立): the operator (actor None) creates the system admin and the security admin and gives
+    # them their posts; then the system admin creates every other account and the security admin gives
+    # the roles. The demo logins keep their published password (no change forced at the first sign-in).
     users = {}
-    for username in ["xitong", *(u for u in STAFF if u != "xitong")]:
+    for username in ["xitong", "anquan", *(u for u in STAFF if u not in ("xitong", "anquan"))]:
         display_name, role, branch_code = STAFF[username]
-        creator = users.get("xitong")
-        users[username] = user_create(actor=creator, username=username, password=DEMO_PASSWORD,
-                                      display_name=display_name, validate=False)
-        role_assign(actor=creator, user=users[username], role=role, committee=committee,
-                    branch=branches[branch_code] if branch_code else None)
+        users[username] = user_create(actor=users.get("xitong"), username=username, password=DEMO_PASSWORD,
+                                      display_name=display_name, must_change_password=False)
+        role_assign(actor=None if username in ("xitong", "anquan") else users["anquan"], user=users[username],
+                    role=role, committee=committee, branch=branches[branch_code] if branch_code else None)
     shuji = users["shuji"]
     secretaries = {"east": users["dongbu"], "central": users["zhongbu"], "west": users["xibu"]}
     by_branch_id = {branches[code].pk: user for code, user in secretaries.items()}
@@ -926,8 +927,8 @@ def _load(people: list) -> DemoSummary:
 
     # The plain member login, linked to its ledger record.
     dangyuan = user_create(actor=users["xitong"], username="dangyuan", password=DEMO_PASSWORD,
-                           display_name=login_member.name, validate=False)
-    role_assign(actor=users["xitong"], user=dangyuan, role=Role.MEMBER, committee=committee, member=login_member)
+                           display_name=login_member.name, must_change_password=False)
+    role_assign(actor=users["anquan"], user=dangyuan, role=Role.MEMBER, committee=committee, member=login_member)
     users["dangyuan"] = dangyuan
 
     members = Member.objects.filter(committee=committee)

@@ -1,4 +1,5 @@
-"""The system admin's users-and-roles pages (三员: only the system admin manages logins and roles)."""
+"""The accounts pages (三员分立): the system admin manages accounts, the security admin gives and removes
+roles; neither can do the other's part, and nobody else sees the pages."""
 
 import pytest
 from django.urls import reverse
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("who", ["admin", "east_secretary", "auditor", "plain_member", "outsider"])
-def test_only_the_system_admin_manages_users(client, cast, who):
+def test_only_the_system_and_security_admins_open_the_accounts_pages(client, cast, who):
     client.force_login(getattr(cast, who))
     assert client.get(reverse("accounts:users")).status_code == 403
     assert client.get(reverse("accounts:user_detail", args=[cast.admin.pk])).status_code == 403
@@ -25,12 +26,21 @@ def test_create_user_enforces_the_password_policy(client, cast):
     ok = client.post(reverse("accounts:users"), {"username": "lisi", "display_name": "李四", "password": "Beijing-Study-2026"})
     assert ok.status_code == 302
     user = User.objects.get(username="lisi")
-    assert user.password.startswith("argon2")
+    assert user.password.startswith("argon2") and user.must_change_password
     assert AuditEntry.objects.filter(action="user.create", object_id=str(user.pk), actor_username="sysadmin").exists()
 
 
-def test_give_and_remove_a_branch_secretary_role(client, cast):
-    client.force_login(cast.sysadmin)
+def test_the_security_admin_cannot_create_accounts(client, cast):
+    client.force_login(cast.secadmin)
+    page = client.get(reverse("accounts:users"))
+    assert page.status_code == 200 and page.context["form"] is None
+    response = client.post(reverse("accounts:users"), {"username": "lisi", "password": "Beijing-Study-2026"})
+    assert response.status_code == 403
+    assert not User.objects.filter(username="lisi").exists()
+
+
+def test_the_security_admin_gives_and_removes_a_branch_secretary_role(client, cast):
+    client.force_login(cast.secadmin)
     user = User.objects.create_user("wangwu", password="x")
     url = reverse("accounts:user_detail", args=[user.pk])
     assert client.post(url, {"role": "branch_secretary", "branch": str(cast.west.pk)}).status_code == 302
@@ -42,15 +52,47 @@ def test_give_and_remove_a_branch_secretary_role(client, cast):
     assert actions.count("role.assign") == 1 and actions.count("role.revoke") == 1
 
 
-def test_one_person_cannot_hold_two_admin_posts(client, cast):
+def test_the_system_admin_cannot_give_or_remove_roles(client, cast):
     client.force_login(cast.sysadmin)
-    response = client.post(reverse("accounts:user_detail", args=[cast.auditor.pk]), {"role": "security_admin"})
+    page = client.get(reverse("accounts:user_detail", args=[cast.sysadmin.pk]))
+    assert page.status_code == 200 and page.context["form"] is None
+    response = client.post(reverse("accounts:user_detail", args=[cast.sysadmin.pk]), {"role": "committee_admin"})
+    assert response.status_code == 403
+    assert set(cast.sysadmin.role_assignments.values_list("role", flat=True)) == {"system_admin"}
+    assignment = RoleAssignment.objects.get(user=cast.east_secretary)
+    assert client.post(reverse("accounts:role_revoke", args=[assignment.pk])).status_code == 403
+    assert RoleAssignment.objects.filter(pk=assignment.pk).exists()
+
+
+def test_the_security_admin_cannot_give_himself_a_role(client, cast):
+    client.force_login(cast.secadmin)
+    url = reverse("accounts:user_detail", args=[cast.secadmin.pk])
+    assert "不能在自己的账号上" in client.get(url).content.decode()
+    response = client.post(url, {"role": "committee_admin"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["role"] == ["任何人都不能在自己的账号上授予或撤销角色。"]
+    assert set(cast.secadmin.role_assignments.values_list("role", flat=True)) == {"security_admin"}
+    entry = AuditEntry.objects.get(action="role.assign")
+    assert not entry.success and entry.actor == cast.secadmin
+
+
+def test_one_person_cannot_hold_two_admin_posts(client, cast):
+    client.force_login(cast.secadmin)
+    response = client.post(reverse("accounts:user_detail", args=[cast.auditor.pk]), {"role": "system_admin"})
     assert response.status_code == 200 and "role" in response.context["form"].errors
     assert set(cast.auditor.role_assignments.values_list("role", flat=True)) == {"audit_admin"}
 
 
+def test_an_admin_post_is_refused_to_a_business_account_on_the_page(client, cast):
+    client.force_login(cast.secadmin)
+    response = client.post(reverse("accounts:user_detail", args=[cast.admin.pk]), {"role": "audit_admin"})
+    assert response.status_code == 200
+    assert "三员岗位不能与业务角色或党员台账记录兼任" in response.context["form"].errors["role"][0]
+    assert not AuditEntry.objects.get(action="role.assign").success
+
+
 def test_member_role_links_the_ledger_record(client, cast):
-    client.force_login(cast.sysadmin)
+    client.force_login(cast.secadmin)
     user = User.objects.create_user("liuyang", password="x")
     member = cast.central_members[0]
     url = reverse("accounts:user_detail", args=[user.pk])
@@ -58,6 +100,15 @@ def test_member_role_links_the_ledger_record(client, cast):
     assert "member" in missing.context["form"].errors
     assert client.post(url, {"role": "member", "member": str(member.pk)}).status_code == 302
     assert Member.objects.get(pk=member.pk).user == user
+
+
+def test_the_member_choice_shows_only_name_and_branch(client, cast):
+    client.force_login(cast.secadmin)
+    user = User.objects.create_user("liuyang", password="x")
+    text = client.get(reverse("accounts:user_detail", args=[user.pk])).content.decode()
+    member = cast.central_members[0]
+    assert f"{member.name} · {member.branch.name}" in text
+    assert member.id_number_masked not in text and member.phone_masked not in text
 
 
 def test_district_mapping_can_be_changed_by_the_committee_admin(client, cast):

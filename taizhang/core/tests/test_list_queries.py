@@ -32,8 +32,8 @@ def test_users_page(client, cast):
     client.force_login(cast.sysadmin)
     before = queries_for(client, reverse("accounts:users"))
     for i in range(15):
-        user = user_create(actor=cast.sysadmin, username=f"new{i}", password="x", validate=False)
-        role_assign(actor=cast.sysadmin, user=user, role="branch_secretary", committee=cast.committee, branch=cast.east)
+        user = user_create(actor=cast.sysadmin, username=f"new{i}", password=f"Qz8#vlmt-{i}")
+        role_assign(actor=cast.secadmin, user=user, role="branch_secretary", committee=cast.committee, branch=cast.east)
     assert queries_for(client, reverse("accounts:users")) == before
 
 

@@ -223,7 +223,7 @@ def test_anonymous_is_sent_to_login(client, cast, name):
 
 
 @pytest.mark.parametrize("name", ["export_xlsx", "export_csv", "roster_print"])
-@pytest.mark.parametrize("who", ["outsider", "plain_member", "auditor", "sysadmin"])
+@pytest.mark.parametrize("who", ["outsider", "plain_member", "auditor", "sysadmin", "secadmin"])
 def test_roles_without_the_ledger_get_403(client, cast, name, who):
     login(client, getattr(cast, who))
     response = client.get(reverse(f"members:{name}"))

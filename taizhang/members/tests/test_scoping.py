@@ -23,7 +23,7 @@ from taizhang.members.tests.factories import REGISTERED_ON, member_data, update_
 
 pytestmark = pytest.mark.django_db
 
-CAST = ["admin", "east_secretary", "west_secretary", "study", "plain_member", "outsider", "auditor", "sysadmin"]
+CAST = ["admin", "east_secretary", "west_secretary", "study", "plain_member", "outsider", "auditor", "sysadmin", "secadmin"]
 
 # who -> purpose -> which members (by group name in the cast)
 EXPECTED = {
@@ -35,6 +35,7 @@ EXPECTED = {
     "outsider": {VIEW: "none", EDIT: "none", REVEAL: "none"},
     "auditor": {VIEW: "none", EDIT: "none", REVEAL: "none"},
     "sysadmin": {VIEW: "none", EDIT: "none", REVEAL: "none"},
+    "secadmin": {VIEW: "none", EDIT: "none", REVEAL: "none"},
 }
 
 
@@ -185,7 +186,7 @@ def test_west_secretary_cannot_register_a_member_in_east(cast):
     assert Member.objects.count() == count
 
 
-@pytest.mark.parametrize("who", ["study", "plain_member", "outsider", "auditor", "sysadmin"])
+@pytest.mark.parametrize("who", ["study", "plain_member", "outsider", "auditor", "sysadmin", "secadmin"])
 def test_people_without_edit_rights_cannot_register_or_change_anyone(cast, who):
     user = getattr(cast, who)
     with pytest.raises(PermissionDenied):

@@ -56,7 +56,7 @@ def test_plain_member_is_taken_to_their_own_record(client, cast):
     assert client.get(reverse("members:detail", args=[other.pk])).status_code == 404
 
 
-@pytest.mark.parametrize("who", ["outsider", "auditor", "sysadmin"])
+@pytest.mark.parametrize("who", ["outsider", "auditor", "sysadmin", "secadmin"])
 def test_roles_without_ledger_access_get_403(client, cast, who):
     login(client, getattr(cast, who))
     assert client.get(reverse("members:list")).status_code == 403

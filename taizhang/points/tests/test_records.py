@@ -97,7 +97,7 @@ def test_other_branch_secretary_study_member_and_member_cannot_approve(cast):
 
 
 def test_a_member_who_is_also_secretary_elsewhere_cannot_approve_own(cast):
-    role_assign(actor=cast.sysadmin, user=cast.plain_member, role="branch_secretary", committee=cast.committee,
+    role_assign(actor=cast.secadmin, user=cast.plain_member, role="branch_secretary", committee=cast.committee,
                 branch=cast.east)
     from taizhang.core.permissions import forget_roles
 
