@@ -183,6 +183,17 @@ def member_snapshot(member: Member) -> dict:
     return values
 
 
+def _check_household(actor, household, committee_id, current_id=None) -> None:
+    """A household can only be chosen from those the actor may see (households are named after people).
+    A household nobody lives in yet (just started from the form) names nobody else's record."""
+    if household is None or household.pk == current_id or not household.members.exists():
+        return
+    from taizhang.members.selectors import household_queryset
+
+    if not household_queryset(actor, EDIT).filter(pk=household.pk, committee_id=committee_id).exists():
+        raise ValidationError({"household": [_("Choose one of the households offered in the list.")]})
+
+
 def _check_duplicate(id_number: str, exclude_pk=None) -> None:
     qs = Member.objects.filter(id_number_hash=crypto.blind_index(id_number))
     if exclude_pk:
@@ -198,6 +209,7 @@ def member_register(*, actor, data: dict, registered_on: datetime.date, reported
     if not can_in_branch(actor, branch, EDIT):
         raise PermissionDenied(_("You may not add members to this branch."))
     cleaned = validate_member_data(data)
+    _check_household(actor, cleaned.get("household"), branch.committee_id)
     validate_event_date(registered_on, last=None, committee=branch.committee)
     _check_duplicate(cleaned["id_number"])
     member = Member(committee_id=branch.committee_id)
@@ -240,6 +252,7 @@ def member_update(*, actor, member: Member, expected_version: int, data: dict) -
         raise ValidationError({"branch": [_("Use “move branch” to change the branch, so the move is in the flow history.")]})
     data = {**data, "branch": member.branch}
     cleaned = validate_member_data(data)
+    _check_household(actor, cleaned.get("household"), member.committee_id, current_id=member.household_id)
     _check_duplicate(cleaned["id_number"], exclude_pk=member.pk)
     old = member_snapshot(member) | {"tags": sorted(t.name for t in member.tags.all())}
     for name in PLAIN_FIELDS:

@@ -98,6 +98,7 @@ def member_detail(request, pk):
     timeline = selectors.member_timeline(member)
     standing = selectors.party_standing(timeline)
     latest = next((e for e in timeline), None)
+    household_label, housemates = selectors.member_household(request.user, member)
     context = {
         "member": member,
         "status_label": Status(member.status).label if member.status else _("Not registered"),
@@ -110,7 +111,8 @@ def member_detail(request, pk):
         "notes": member.notes.select_related("author"),
         "tags": member.tags.all(),
         "note_form": NoteForm() if can_edit else None,
-        "household_members": member.household.members.exclude(pk=member.pk) if member.household_id else [],
+        "household_label": household_label,
+        "household_members": housemates,
         "panels": member_panels(member=member, user=request.user),
     }
     return render(request, "members/member_detail.html", context)
