@@ -154,6 +154,12 @@ MIN_JOIN_AGE = 18
 COMMITTEE_FOUNDED = env("TAIZHANG_COMMITTEE_FOUNDED", "2017-09-01")
 CHECKIN_BEFORE_MINUTES = env_int("TAIZHANG_CHECKIN_BEFORE_MINUTES", 20)
 CHECKIN_AFTER_MINUTES = env_int("TAIZHANG_CHECKIN_AFTER_MINUTES", 20)
+# The QR code on the check-in screen changes; a scanned (or forwarded) code works for this long.
+CHECKIN_TOKEN_MINUTES = env_int("TAIZHANG_CHECKIN_TOKEN_MINUTES", 3)
+# Bulk reveal: more than REVEAL_LIMIT full numbers shown to one user within REVEAL_WINDOW_MINUTES are
+# refused and raise a security alert.
+REVEAL_LIMIT = env_int("TAIZHANG_REVEAL_LIMIT", 20)
+REVEAL_WINDOW_MINUTES = env_int("TAIZHANG_REVEAL_WINDOW_MINUTES", 10)
 STUDY_DAY_OF_MONTH = env_int("TAIZHANG_STUDY_DAY_OF_MONTH", 12)
 STUDY_DAY_SKIP_HOLIDAYS = env_bool("TAIZHANG_STUDY_DAY_SKIP_HOLIDAYS", False)
 # "next_monday": a study day on Saturday or Sunday moves to the following Monday; "none": it stays.

@@ -272,7 +272,12 @@ def note_add(request, pk):
 @login_required
 @require_POST
 def reveal(request, pk, field):
-    value = services.member_reveal(actor=request.user, member_id=pk, field=field, ip_address=client_ip(request))
+    try:
+        value = services.member_reveal(actor=request.user, member_id=pk, field=field, ip_address=client_ip(request))
+    except services.RevealThrottled as exc:
+        # Swapped in where the number would appear (htmx does not swap error statuses), so the refusal is seen.
+        return HttpResponse(format_html('<span class="text-danger small reveal-refused" role="alert">{}</span>', exc),
+                            status=200 if request.htmx else 429)
     return HttpResponse(format_html('<span class="font-monospace revealed">{}</span>', value))
 
 
