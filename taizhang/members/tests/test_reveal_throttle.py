@@ -92,8 +92,8 @@ def test_default_policy_is_20_in_10_minutes(settings):
 
 
 def test_security_and_audit_admins_see_the_alert_with_an_unread_count(client, cast, policy, security_admin):
-    for member in cast.members[:LIMIT]:
-        services.member_reveal(actor=cast.east_secretary, member_id=cast.me.pk, field="id_number")
+    for member in cast.east_members[:LIMIT]:
+        services.member_reveal(actor=cast.east_secretary, member_id=member.pk, field="id_number")
     with pytest.raises(services.RevealThrottled):
         services.member_reveal(actor=cast.east_secretary, member_id=cast.me.pk, field="id_number")
 
