@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.core.signing import BadSignature, SignatureExpired
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -532,9 +533,11 @@ def qr(request, pk):
 
 
 @never_cache
-@login_required
 def qr_code(request, pk):
-    """The QR code alone, freshly signed (what the check-in screen polls)."""
+    """The QR code alone, freshly signed (what the check-in screen polls). Signed out: 401 rather than a
+    redirect, so htmx keeps the old code (with its expiry time) instead of swapping a login page in."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=401)
     _require_manage(request.user)
     activity = selectors.activity_get(request.user, pk, EDIT)
     return render(request, "activities/partials/qr_code.html", _qr_context(request, activity))

@@ -168,6 +168,8 @@ def test_the_qr_page_fetches_a_fresh_code_itself_without_inline_script(client, c
     assert "no-store" in fragment["Cache-Control"] and "<svg" in body(fragment) and "<html" not in body(fragment)
     token = re.search(r'data-checkin-url="[^"]+/checkin/([^/"]+)/"', body(fragment)).group(1)
     assert verify_checkin_token(open_activity.pk, token) == open_activity.pk
+    client.logout()  # signed out (idle timeout): no login page swapped into the screen
+    assert client.get(poll.group(1), HTTP_HX_REQUEST="true").status_code == 401
 
 
 def test_tokens_change_and_expire(open_activity):
