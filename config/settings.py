@@ -178,6 +178,12 @@ CHECKIN_AFTER_MINUTES = env_int("TAIZHANG_CHECKIN_AFTER_MINUTES", 20)
 # baseline, so a member who took part in nothing all year (and keeps just the baseline) is below it.
 POINTS_ANNUAL_BASELINE = env_int("TAIZHANG_POINTS_ANNUAL_BASELINE", 60)
 POINTS_THRESHOLD = env_int("TAIZHANG_POINTS_THRESHOLD", 65)
+# The QR code on the check-in screen changes; a scanned (or forwarded) code works for this long.
+CHECKIN_TOKEN_MINUTES = env_int("TAIZHANG_CHECKIN_TOKEN_MINUTES", 3)
+# Bulk reveal: more than REVEAL_LIMIT full numbers shown to one user within REVEAL_WINDOW_MINUTES are
+# refused and raise a security alert.
+REVEAL_LIMIT = env_int("TAIZHANG_REVEAL_LIMIT", 20)
+REVEAL_WINDOW_MINUTES = env_int("TAIZHANG_REVEAL_WINDOW_MINUTES", 10)
 STUDY_DAY_OF_MONTH = env_int("TAIZHANG_STUDY_DAY_OF_MONTH", 12)
 STUDY_DAY_SKIP_HOLIDAYS = env_bool("TAIZHANG_STUDY_DAY_SKIP_HOLIDAYS", False)
 # "next_monday": a study day on Saturday or Sunday moves to the following Monday; "none": it stays.

@@ -1,3 +1,4 @@
+from taizhang.core.alerts import unread_count
 from taizhang.core.permissions import has_capability, roles_of, user_scope
 
 
@@ -5,8 +6,10 @@ def roles(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    alerts = has_capability(user, "security.alerts")
     return {
         "user_roles": roles_of(user),
+        "security_alerts_unread": unread_count(user) if alerts else 0,
         "can": {
             "ledger": has_capability(user, "ledger.use"),
             "create_member": has_capability(user, "member.create"),
@@ -20,5 +23,6 @@ def roles(request):
             "points_manage": has_capability(user, "points.manage"),
             "points_approve": has_capability(user, "points.approve"),
             "self_member": user_scope(user).self_member,
+            "security_alerts": alerts,
         },
     }

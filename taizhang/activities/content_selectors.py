@@ -3,7 +3,9 @@
 Who sees which notes (心得体会 / 讨论记录) of an activity:
 * staff (committee or branch roles) who can see the activity: its discussion notes, and the
   reflections of the members they may see (a branch secretary: their branch's members);
-* a member: their own reflections, and the discussion notes of activities they attended.
+* a member: their own reflections, and the discussion notes of activities they attended as part of
+  the audience (a walk-in from outside it, ``Attendance.walk_in``, sees none: a forwarded check-in
+  link must not open the discussion notes).
 Withdrawn notes and removed attachments are seen by nobody (the audit log keeps them).
 
 Study items: a member sees the items whose audience includes them (not withdrawn); staff with
@@ -60,7 +62,8 @@ def note_scope_q(user) -> Q:
         people = scope_q(user, VIEW, committee="member__committee", branch="member__branch", member="member")
         q |= Q(activity_id__in=visible) & (Q(kind=NoteKind.DISCUSSION) | (Q(kind=NoteKind.REFLECTION) & people))
     if scope.self_member:
-        attended = Attendance.objects.filter(member__user=user, status=AttendanceStatus.PRESENT).values("activity_id")
+        attended = Attendance.objects.filter(member__user=user, status=AttendanceStatus.PRESENT,
+                                             walk_in=False).values("activity_id")
         q |= Q(kind=NoteKind.REFLECTION, member__user=user)
         q |= Q(kind=NoteKind.DISCUSSION, activity_id__in=attended)
     return q

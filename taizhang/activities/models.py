@@ -249,7 +249,9 @@ class Attendance(models.Model):
     """What happened to one member at one activity: present, absent (with a reason) or on leave (请假).
 
     One row per (activity, member). ``checked_in_at`` is the live check-in time; attendance entered
-    after the activity from a paper sheet has none.
+    after the activity from a paper sheet has none. ``walk_in``: the member was not in the activity's
+    audience on its date when the attendance was recorded (非应到人员); a walk-in gains no access to the
+    activity's discussion notes or their attachments.
     """
 
     activity = models.ForeignKey(
@@ -265,6 +267,7 @@ class Attendance(models.Model):
     note = models.CharField(_("remark"), max_length=200, blank=True)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     method = models.CharField(_("recorded through"), max_length=10, choices=CheckInMethod.choices)
+    walk_in = models.BooleanField(_("walk-in (not in the audience)"), default=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
     )

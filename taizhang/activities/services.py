@@ -565,6 +565,7 @@ def _attendance_snapshot(attendance: Attendance) -> dict:
         "note": attendance.note,
         "checked_in_at": attendance.checked_in_at,
         "method": attendance.method,
+        "walk_in": attendance.walk_in,
     }
 
 
@@ -612,6 +613,13 @@ def _require_edit(actor, members: list) -> None:
         raise PermissionDenied(
             _("You may not record attendance for members outside your branch: %(names)s.") % {"names": "、".join(outside)}
         )
+
+
+def _walk_ins(activity: Activity, members: list) -> set:
+    """The pks of ``members`` who are not in the activity's audience on its date (非应到人员)."""
+    ids = {m.pk for m in members}
+    expected = set(selectors.audience_members(activity, activity.date).filter(pk__in=ids).values_list("pk", flat=True))
+    return ids - expected
 
 
 def _touch_last_contact(member_ids, day: datetime.date) -> None:
@@ -690,6 +698,7 @@ def attendance_record_many(*, actor, activity: Activity, entries, now: datetime.
 
     existing = {a.member_id: a for a in Attendance.objects.select_for_update().filter(
         activity=activity, member_id__in=[m.pk for m in members])}
+    walk_ins = _walk_ins(activity, [m for m in members if m.pk not in existing])
     new_rows = []
     for entry in entries:
         row = existing.get(entry.member.pk)
@@ -704,6 +713,7 @@ def attendance_record_many(*, actor, activity: Activity, entries, now: datetime.
         new_rows.append(Attendance(
             activity=activity, member=entry.member, status=entry.status, absence_reason=entry.absence_reason,
             note=entry.note, checked_in_at=now if live else None, method=CheckInMethod.STAFF, recorded_by=actor,
+            walk_in=entry.member.pk in walk_ins,
         ))
     if errors:
         raise ValidationError(errors)
@@ -768,7 +778,7 @@ def attendance_check_in(*, actor, activity: Activity, member: Member, method: st
             with transaction.atomic():
                 row = Attendance.objects.create(
                     activity=activity, member=member, status=AttendanceStatus.PRESENT, checked_in_at=now,
-                    method=method, recorded_by=actor,
+                    method=method, recorded_by=actor, walk_in=bool(_walk_ins(activity, [member])),
                 )
         except IntegrityError:  # a simultaneous second check-in of the same member
             row = Attendance.objects.get(activity=activity, member=member)

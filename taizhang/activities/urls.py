@@ -20,5 +20,6 @@ urlpatterns = [
     path("<int:pk>/attendance/records/<int:attendance_pk>/correct/", views.attendance_correct,
          name="attendance_correct"),
     path("<int:pk>/qr/", views.qr, name="qr"),
+    path("<int:pk>/qr/code/", views.qr_code, name="qr_code"),
     path("<int:pk>/checkin/<str:token>/", views.checkin, name="checkin"),
 ]

@@ -4,25 +4,29 @@ Thin views (ARCHITECTURE.md rule 5): fetch with permission (``selectors.activity
 ``restrict``) → form → service → redirect or render. The rules live in ``services``.
 """
 
+import datetime
+
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.core.signing import BadSignature
+from django.core.signing import BadSignature, SignatureExpired
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from taizhang.activities import selectors, services
-from taizhang.activities.checkin import checkin_token, verify_checkin_token
+from taizhang.activities.checkin import checkin_token, refresh_seconds, token_lifetime_seconds, verify_checkin_token
 from taizhang.activities.filters import ActivityFilter
 from taizhang.activities.forms import (
     PLACE_SUGGESTIONS,
@@ -595,22 +599,45 @@ def _checkin_url(request, activity) -> str:
     return request.build_absolute_uri(reverse("activities:checkin", args=[activity.pk, checkin_token(activity)]))
 
 
-@login_required
-def qr(request, pk):
-    _require_manage(request.user)
-    activity = selectors.activity_get(request.user, pk, EDIT)
+def _qr_context(request, activity) -> dict:
     url = _checkin_url(request, activity)
     svg = segno.make(url, error="m").svg_inline(scale=10, border=2, omitsize=True)
+    return {
+        "activity": activity, "url": url, "svg": mark_safe(svg),
+        "valid_until": timezone.now() + datetime.timedelta(seconds=token_lifetime_seconds()),
+        "token_minutes": settings.CHECKIN_TOKEN_MINUTES, "refresh_seconds": refresh_seconds(),
+    }
+
+
+@never_cache
+@login_required
+def qr(request, pk):
+    """The check-in screen: a QR code that changes every few minutes (the page fetches the next one itself)."""
+    _require_manage(request.user)
+    activity = selectors.activity_get(request.user, pk, EDIT)
     opens, closes = services.checkin_window(activity)
-    return render(request, "activities/qr.html", {
-        "activity": activity, "url": url, "svg": mark_safe(svg), "opens": opens, "closes": closes,
-    })
+    return render(request, "activities/qr.html", _qr_context(request, activity) | {"opens": opens, "closes": closes})
+
+
+@never_cache
+def qr_code(request, pk):
+    """The QR code alone, freshly signed (what the check-in screen polls). Signed out: 401 rather than a
+    redirect, so htmx keeps the old code (with its expiry time) instead of swapping a login page in."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=401)
+    _require_manage(request.user)
+    activity = selectors.activity_get(request.user, pk, EDIT)
+    return render(request, "activities/partials/qr_code.html", _qr_context(request, activity))
 
 
 @login_required
 def checkin(request, pk, token):
     try:
         verify_checkin_token(pk, token)
+    except SignatureExpired:
+        return render(request, "activities/checkin_invalid.html", {"expired": True,
+                                                                   "minutes": settings.CHECKIN_TOKEN_MINUTES},
+                      status=400)
     except BadSignature:
         return render(request, "activities/checkin_invalid.html", status=400)
     activity = get_object_or_404(Activity.objects.select_related("activity_type", "organiser_branch"), pk=pk)

@@ -1,4 +1,4 @@
-"""Core models: the append-only audit log."""
+"""Core models: the append-only audit log and the security alerts."""
 
 from django.conf import settings
 from django.db import models
@@ -65,3 +65,50 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit entries cannot be deleted")
+
+
+class AlertKind(models.TextChoices):
+    REVEAL_BURST = "reveal_burst", _("Many full numbers revealed")
+
+
+class SecurityAlert(models.Model):
+    """Something the security and audit administrators must look at, e.g. one user revealing more full
+    ID or phone numbers in a window than the policy allows (``TAIZHANG_REVEAL_LIMIT``). Raised by
+    ``core.alerts.security_alert_raise``; each viewer's reading is kept in ``SecurityAlertRead``."""
+
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=AlertKind.choices)
+    committee = models.ForeignKey(
+        "organisation.Committee", verbose_name=_("committee"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_username = models.CharField(_("user name"), max_length=150, blank=True)
+    message = models.CharField(_("message"), max_length=500)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("security alert")
+        verbose_name_plural = _("security alerts")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["kind", "actor", "created_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.actor_username}"
+
+
+class SecurityAlertRead(models.Model):
+    """That one administrator has seen one alert (for the unread count in their menu)."""
+
+    alert = models.ForeignKey(SecurityAlert, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["alert", "user"], name="security_alert_read_once")]
+
+    def __str__(self):
+        return f"{self.alert_id} · {self.user_id}"

@@ -37,6 +37,8 @@ _CAPABILITIES = {
     "organisation.manage": {"system_admin", "committee_admin"},
     "committee.create": {"system_admin"},
     "security.manage": {"security_admin"},
+    # see the security alerts (e.g. a burst of full-number reveals) of their committee
+    "security.alerts": {"security_admin", "audit_admin"},
     "ledger.use": {"committee_admin", "branch_secretary", "study_member"},
     "member.create": {"committee_admin", "branch_secretary"},
     # organisational life: plan activities, take attendance, see participation and reports
@@ -135,6 +137,12 @@ def has_capability(user, capability: str, committee=None) -> bool:
     return any(
         a["role"] in roles and (committee_id is None or a["committee_id"] == committee_id) for a in _assignments(user)
     )
+
+
+def capability_committee_ids(user, capability: str) -> set:
+    """The committees in which the user holds a role granting ``capability``."""
+    roles = _CAPABILITIES.get(capability, set())
+    return {a["committee_id"] for a in _assignments(user) if a["role"] in roles}
 
 
 def forget_roles(user) -> None:

@@ -48,3 +48,28 @@ def audit_log_list(request):
     query.pop("page", None)
     template = "core/partials/audit_table.html" if request.htmx else "core/audit_list.html"
     return render(request, template, {"filter": filterset, "page": page, "query": query.urlencode()})
+
+
+@login_required
+def security_alerts(request):
+    """The security alerts of the viewer's committees (security and audit administrators); opening the page
+    marks the alerts shown as read for this viewer."""
+    from django.conf import settings
+    from django.core.exceptions import PermissionDenied
+    from django.core.paginator import Paginator
+    from django.utils.translation import gettext as _
+
+    from taizhang.core import alerts
+    from taizhang.core.permissions import has_capability
+
+    if not has_capability(request.user, "security.alerts"):
+        raise PermissionDenied(_("Only the security and audit administrators see the security alerts."))
+    queryset = alerts.alert_queryset(request.user)
+    unread = set(queryset.exclude(reads__user=request.user).values_list("pk", flat=True))
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    rows = [{"alert": a, "unread": a.pk in unread} for a in page.object_list]
+    alerts.security_alerts_mark_read(actor=request.user, alerts=page.object_list)
+    return render(request, "core/security_alerts.html", {
+        "page": page, "rows": rows, "can_audit": has_capability(request.user, "audit.view"),
+        "reveal_limit": settings.REVEAL_LIMIT, "reveal_window": settings.REVEAL_WINDOW_MINUTES,
+    })

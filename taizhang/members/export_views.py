@@ -1,6 +1,7 @@
 """Ledger export pages: the filtered list as .xlsx or .csv, and the printable roster (党员名册).
 
-Same filter set (``MemberFilter`` over the same GET parameters) and same scoping
+Same filter set (``MemberFilter`` over the same GET parameters, a remembered search key resolved by
+``searches.filter_data``) and same scoping
 (``selectors.member_queryset``) as the list, so what is exported is exactly what the list shows
 (ARCHITECTURE.md rule 6). Every export is audit-logged (``member.export``) before any data leaves.
 """
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_GET
 from taizhang.core import exporting
 from taizhang.core.audit import client_ip
 from taizhang.core.permissions import VIEW, has_capability, user_scope
-from taizhang.members import exports
+from taizhang.members import exports, searches
 from taizhang.members.filters import MemberFilter
 from taizhang.members.ledger_columns import BY_KEY
 from taizhang.members.models import Status
@@ -33,7 +34,11 @@ def _require_export(user):
 
 def _filtered(request):
     """The list's filter set over the list's queryset, or None (with a message) if the filters are invalid."""
-    filterset = MemberFilter.for_request(request)
+    data, expired = searches.filter_data(request)
+    if expired:
+        messages.error(request, _("That search is no longer remembered, so nothing was exported. Search again."))
+        return None
+    filterset = MemberFilter.for_request(request, data)
     if not filterset.is_valid():
         messages.error(request, _("The filters are not valid, so nothing was exported. Correct them and try again."))
         return None
@@ -47,7 +52,8 @@ def _back_to_list(request):
 
 def filter_params(filterset) -> dict:
     """The filter values in effect (the list's GET parameters, with its defaults), for the audit log."""
-    return {name: filterset.data.get(name) for name in filterset.filters if filterset.data.get(name)}
+    params = {name: filterset.data.get(name) for name in filterset.filters if filterset.data.get(name)}
+    return searches.loggable(params)  # a search by a full number goes to the log masked
 
 
 def _filename(extension: str, as_of=None) -> str:

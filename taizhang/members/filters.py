@@ -115,10 +115,14 @@ class MemberFilter(django_filters.FilterSet):
         return day if day < timezone.localdate() else None
 
     @classmethod
-    def for_request(cls, request):
-        """The ledger's filter set over the members the user may see, as of ``?as_of=`` (today if absent)."""
-        day = cls.day_from(request.GET)
-        return cls(request.GET or {}, queryset=selectors.member_queryset(request.user, day=day), request=request)
+    def for_request(cls, request, data=None):
+        """The ledger's filter set over the members the user may see, as of ``as_of`` (today if absent).
+
+        ``data`` is the filter values (the list's GET parameters, or the posted form / remembered search of
+        ``members.searches``); the request's GET parameters when not given."""
+        data = request.GET if data is None else data
+        day = cls.day_from(data)
+        return cls(data or {}, queryset=selectors.member_queryset(request.user, day=day), request=request)
 
     def filter_as_of(self, queryset, name, value):
         return queryset  # the queryset was annotated for that day when it was built (``for_request``)

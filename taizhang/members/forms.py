@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.permissions import EDIT, user_scope
-from taizhang.members import services
-from taizhang.members.models import EventKind, Household, LostContactCause, Member, Tag
+from taizhang.members import selectors, services
+from taizhang.members.models import EventKind, LostContactCause, Member, Tag
 from taizhang.organisation.models import Branch, District, PartyGroup
 
 
@@ -31,6 +31,13 @@ def editable_branches(user, committee=None):
     scope = user_scope(user, EDIT)
     qs = Branch.objects.filter(committee_id__in=scope.committee_ids) | Branch.objects.filter(pk__in=scope.branch_ids)
     return qs.select_related("committee").order_by("committee_id", "sort_order")
+
+
+class HouseholdChoiceField(forms.ModelChoiceField):
+    """Households by a label that names only people the user may see (``selectors.household_label``)."""
+
+    def label_from_instance(self, obj):
+        return selectors.household_label(obj)
 
 
 class MemberForm(forms.ModelForm):
@@ -77,6 +84,7 @@ class MemberForm(forms.ModelForm):
             "interests",
             "tags",
         ]
+        field_classes = {"household": HouseholdChoiceField}
         widgets = {name: DateInput() for name in DATE_FIELDS} | {
             "tags": forms.CheckboxSelectMultiple,
         }
@@ -93,7 +101,7 @@ class MemberForm(forms.ModelForm):
         self.fields["branch"].help_text = _("Suggested from the district; you can choose another.")
         self.fields["district"].queryset = District.objects.filter(committee=committee).select_related("branch")
         self.fields["party_group"].queryset = PartyGroup.objects.filter(branch__committee=committee).select_related("branch")
-        self.fields["household"].queryset = Household.objects.filter(committee=committee)
+        self.fields["household"].queryset = selectors.household_queryset(user, EDIT, committee=committee)
         self.fields["tags"].queryset = Tag.objects.filter(committee=committee)
         if self.instance.pk:
             self.fields["branch"].disabled = True

@@ -5,7 +5,7 @@ import re
 from collections import Counter
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -15,7 +15,7 @@ from taizhang.core import crypto
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.chinese import to_halfwidth
 from taizhang.core.permissions import VIEW, restrict
-from taizhang.members.models import ROSTER_STATUSES, Category, EventKind, FlowEvent, Member, Status
+from taizhang.members.models import ROSTER_STATUSES, Category, EventKind, FlowEvent, Household, Member, Status
 from taizhang.organisation.models import Branch
 
 
@@ -95,6 +95,46 @@ def member_get(user, pk, purpose: str = VIEW, *, request=None) -> Member:
             )
         raise Http404
     return member
+
+
+def member_household(user, member: Member):
+    """``member``'s household for ``user``: ``(label, housemates)``, both limited to the people ``user`` may
+    see (a household shared with another branch never shows that branch's people); ``(None, [])`` if none."""
+    if not member.household_id:
+        return None, []
+    household = with_visible_members(Household.objects.filter(pk=member.household_id), user).first()
+    return household_label(household), [m for m in household.visible_members if m.pk != member.pk]
+
+
+def household_queryset(user, purpose: str = VIEW, *, committee=None):
+    """The households ``user`` may see (or choose, with EDIT): committee-wide roles every household of their
+    committee; branch roles those with at least one member of their branch (households are named after
+    people, so another branch's households are not offered). Ready for ``household_label``."""
+    qs = Household.objects.all()
+    if committee is not None:
+        qs = qs.filter(committee=committee)
+    qs = restrict(qs, user, purpose, committee="committee", branch="members__branch", member="members")
+    return with_visible_members(Household.objects.filter(pk__in=qs.values("pk")), user)
+
+
+def with_visible_members(households, user):
+    """Annotate ``n_members`` and prefetch ``visible_members`` (those ``user`` may see) for ``household_label``."""
+    visible = restrict(Member.objects.all(), user, VIEW).order_by("name_pinyin", "id").only("pk", "name", "household_id")
+    return households.annotate(n_members=Count("members", distinct=True)).prefetch_related(
+        Prefetch("members", queryset=visible, to_attr="visible_members")
+    )
+
+
+def household_label(household) -> str:
+    """The household's name, unless it also holds people the viewer may not see: its name may name them
+    (李秀英、赵丽华家), so then it is described by the visible members only."""
+    visible = household.visible_members
+    if household.n_members <= len(visible):
+        return household.name
+    names = "、".join(m.name for m in visible)
+    if not names:
+        return _("A household (its members are outside your scope)")
+    return _("Household of %(names)s (with members outside your scope)") % {"names": names}
 
 
 def years_ago(years: int, today: datetime.date | None = None) -> datetime.date:

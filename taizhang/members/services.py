@@ -3,6 +3,7 @@
 import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -10,9 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taizhang.core import crypto
+from taizhang.core.alerts import security_alert_raise
 from taizhang.core.audit import audit_log
 from taizhang.core.chinese import normalise_phone, parse_citizen_id, pinyin_full, pinyin_initials
 from taizhang.core.errors import ConcurrentEditError
+from taizhang.core.models import AlertKind, AuditEntry, SecurityAlert
 from taizhang.core.permissions import EDIT, REVEAL, can_in_branch, restrict
 from taizhang.members import flow
 from taizhang.members.contact import last_contact_day
@@ -183,6 +186,17 @@ def member_snapshot(member: Member) -> dict:
     return values
 
 
+def _check_household(actor, household, committee_id, current_id=None) -> None:
+    """A household can only be chosen from those the actor may see (households are named after people).
+    A household nobody lives in yet (just started from the form) names nobody else's record."""
+    if household is None or household.pk == current_id or not household.members.exists():
+        return
+    from taizhang.members.selectors import household_queryset
+
+    if not household_queryset(actor, EDIT).filter(pk=household.pk, committee_id=committee_id).exists():
+        raise ValidationError({"household": [_("Choose one of the households offered in the list.")]})
+
+
 def _check_duplicate(id_number: str, exclude_pk=None) -> None:
     qs = Member.objects.filter(id_number_hash=crypto.blind_index(id_number))
     if exclude_pk:
@@ -198,6 +212,7 @@ def member_register(*, actor, data: dict, registered_on: datetime.date, reported
     if not can_in_branch(actor, branch, EDIT):
         raise PermissionDenied(_("You may not add members to this branch."))
     cleaned = validate_member_data(data)
+    _check_household(actor, cleaned.get("household"), branch.committee_id)
     validate_event_date(registered_on, last=None, committee=branch.committee)
     _check_duplicate(cleaned["id_number"])
     member = Member(committee_id=branch.committee_id)
@@ -240,6 +255,7 @@ def member_update(*, actor, member: Member, expected_version: int, data: dict) -
         raise ValidationError({"branch": [_("Use “move branch” to change the branch, so the move is in the flow history.")]})
     data = {**data, "branch": member.branch}
     cleaned = validate_member_data(data)
+    _check_household(actor, cleaned.get("household"), member.committee_id, current_id=member.household_id)
     _check_duplicate(cleaned["id_number"], exclude_pk=member.pk)
     old = member_snapshot(member) | {"tags": sorted(t.name for t in member.tags.all())}
     for name in PLAIN_FIELDS:
@@ -481,15 +497,50 @@ def tag_get_or_create(*, actor, committee, name: str) -> Tag:
     return tag
 
 
-def member_reveal(*, actor, member_id: int, field: str, ip_address=None) -> str:
+class RevealThrottled(PermissionDenied):
+    """More full numbers asked for within the window than the policy allows (``REVEAL_LIMIT``)."""
+
+
+def member_reveal(*, actor, member_id: int, field: str, ip_address=None, now: datetime.datetime | None = None) -> str:
     """Return a member's full ID number or phone and log that it was shown (or refused).
 
-    Not wrapped in a transaction on purpose: a refusal must stay in the audit log.
+    A refusal stays in the audit log (it is committed before the exception is raised). Bulk reveal:
+    once ``actor`` has been shown ``REVEAL_LIMIT`` full numbers within the last ``REVEAL_WINDOW_MINUTES``,
+    further reveals are refused (audited as failures) and a security alert is raised for the security
+    and audit administrators (one per burst). Counting and deciding happen under a lock on the actor's
+    row (one transaction at a time on SQLite), so parallel reveals cannot slip past the limit.
     """
     member = restrict(Member.objects.all(), actor, REVEAL).filter(pk=member_id).first()
     if member is None or field not in ("id_number", "phone"):
         audit_log(actor=actor, action="member.reveal", object_type="members.member", object_id=str(member_id),
                   success=False, message=f"denied: {field}", ip_address=ip_address)
         raise PermissionDenied(_("You may not see this member's full personal data."))
-    audit_log(actor=actor, action="member.reveal", obj=member, new={"field": field}, ip_address=ip_address)
+    limit, minutes = settings.REVEAL_LIMIT, settings.REVEAL_WINDOW_MINUTES
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=actor.pk).first()  # one reveal per user at a time
+        now = now or timezone.now()
+        since = now - datetime.timedelta(minutes=minutes)
+        reveals = AuditEntry.objects.filter(action="member.reveal", actor_username=actor.get_username(),
+                                            actor=actor, timestamp__gte=since)
+        shown = reveals.filter(success=True).count()
+        throttled = shown >= limit
+        if not throttled:
+            audit_log(actor=actor, action="member.reveal", obj=member, new={"field": field}, ip_address=ip_address)
+        else:
+            audit_log(actor=actor, action="member.reveal", obj=member, new={"field": field}, success=False,
+                      message=f"throttled: {shown} shown in {minutes} min (limit {limit})", ip_address=ip_address)
+            raised = SecurityAlert.objects.filter(kind=AlertKind.REVEAL_BURST, actor=actor, created_at__gte=since)
+            if not raised.exists():
+                security_alert_raise(
+                    actor=actor, kind=AlertKind.REVEAL_BURST, committee_id=member.committee_id, ip_address=ip_address,
+                    message=_("%(user)s asked for more than %(limit)d full numbers within %(minutes)d minutes; "
+                              "further reveals are refused until the window has passed.")
+                    % {"user": actor.get_username(), "limit": limit, "minutes": minutes},
+                    details={"shown": shown, "limit": limit, "window_minutes": minutes},
+                )
+    if throttled:
+        raise RevealThrottled(
+            _("You have been shown %(limit)d full numbers within %(minutes)d minutes, the most the security policy "
+              "allows. Try again later; the security administrator has been told.") % {"limit": limit, "minutes": minutes}
+        )
     return getattr(member, field)

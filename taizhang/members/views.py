@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from taizhang.accounts.models import RoleAssignment
 from taizhang.core.audit import client_ip
 from taizhang.core.errors import ConcurrentEditError, form_errors_from
 from taizhang.core.permissions import EDIT, REVEAL, VIEW, allows, has_capability, user_scope
-from taizhang.members import flow, selectors, services
+from taizhang.members import flow, searches, selectors, services
 from taizhang.members.filters import MemberFilter
 from taizhang.members.forms import CorrectionForm, FlowEventForm, MemberForm, NoteForm, RegisterForm, editable_branches
 from taizhang.members.models import EventKind, Status
@@ -51,26 +52,45 @@ def _require_ledger(user):
 
 @login_required
 def member_list(request):
+    """The ledger list. The filter form is posted (a full ID or phone number must not appear in a URL,
+    ``members.searches``); the answer links to the list with the filters in the URL and such a search
+    replaced by a session key: a redirect for a plain form, ``HX-Push-Url`` for htmx."""
     _require_ledger(request.user)
     if not has_capability(request.user, "ledger.use"):
         own = selectors.member_queryset(request.user).first()
         if own is None:
             raise PermissionDenied(_("Your login is not linked to a member record."))
         return redirect("members:detail", pk=own.pk)
-    filterset = MemberFilter.for_request(request)
-    if not filterset.is_valid():
+    if request.method == "POST":
+        link = searches.link_query(request, request.POST)
+        link.pop("page", None)
+        url = reverse("members:list") + (f"?{link.urlencode()}" if link else "")
+        if not request.htmx:
+            return redirect(url)
+        data, query = request.POST.copy(), link
+        data.pop("csrfmiddlewaretoken", None)
+    else:
+        if searches.is_sensitive(request.GET.get("q", "")):  # typed into the address bar: out of the history
+            return redirect(reverse("members:list") + "?" + searches.link_query(request, request.GET).urlencode())
+        data, expired = searches.filter_data(request)
+        if expired:
+            messages.warning(request, _("That search is no longer remembered (it is kept only while you stay signed "
+                                        "in); type the number again."))
+        query = request.GET.copy()
+        url = None
+    filterset = MemberFilter.for_request(request, data)
+    if not filterset.is_valid() or (request.method == "GET" and expired):
         queryset = filterset.queryset.none()
         as_of = None
     else:
         queryset = filterset.qs
         as_of = filterset.as_of_day
     try:
-        per_page = int(request.GET.get("per_page", 20))
+        per_page = int(data.get("per_page", 20))
     except ValueError:
         per_page = 20
     per_page = per_page if per_page in PAGE_SIZES else 20
-    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    page = Paginator(queryset, per_page).get_page(data.get("page"))
     query.pop("page", None)
     today_query = query.copy()
     today_query.pop("as_of", None)
@@ -86,7 +106,10 @@ def member_list(request):
         "page_sizes": PAGE_SIZES,
     }
     template = "members/partials/member_table.html" if request.htmx else "members/member_list.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    if url is not None:
+        response["HX-Push-Url"] = url
+    return response
 
 
 @login_required
@@ -104,6 +127,7 @@ def member_detail(request, pk):
     timeline = selectors.member_timeline(member)
     standing = selectors.party_standing(timeline)
     latest = next((e for e in timeline), None)
+    household_label, housemates = selectors.member_household(request.user, member)
     context = {
         "member": member,
         "status_label": Status(member.status).label if member.status else _("Not registered"),
@@ -116,7 +140,8 @@ def member_detail(request, pk):
         "notes": member.notes.select_related("author"),
         "tags": member.tags.all(),
         "note_form": NoteForm() if can_edit else None,
-        "household_members": member.household.members.exclude(pk=member.pk) if member.household_id else [],
+        "household_label": household_label,
+        "household_members": housemates,
         "panels": member_panels(member=member, user=request.user),
     }
     return render(request, "members/member_detail.html", context)
@@ -276,7 +301,12 @@ def note_add(request, pk):
 @login_required
 @require_POST
 def reveal(request, pk, field):
-    value = services.member_reveal(actor=request.user, member_id=pk, field=field, ip_address=client_ip(request))
+    try:
+        value = services.member_reveal(actor=request.user, member_id=pk, field=field, ip_address=client_ip(request))
+    except services.RevealThrottled as exc:
+        # Swapped in where the number would appear (htmx does not swap error statuses), so the refusal is seen.
+        return HttpResponse(format_html('<span class="text-danger small reveal-refused" role="alert">{}</span>', exc),
+                            status=200 if request.htmx else 429)
     return HttpResponse(format_html('<span class="font-monospace revealed">{}</span>', value))
 
 
