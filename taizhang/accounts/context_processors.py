@@ -9,6 +9,7 @@ def roles(request):
         "user_roles": roles_of(user),
         "can": {
             "ledger": has_capability(user, "ledger.use"),
+            "ledger_export": has_capability(user, "ledger.export"),
             "create_member": has_capability(user, "member.create"),
             "audit": has_capability(user, "audit.view"),
             "users": has_capability(user, "users.manage"),

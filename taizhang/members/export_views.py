@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from taizhang.core import exporting
 from taizhang.core.audit import client_ip
-from taizhang.core.permissions import VIEW, has_capability, user_scope
+from taizhang.core.permissions import DETAILS, VIEW, has_capability, user_scope
 from taizhang.members import exports, selectors
 from taizhang.members.filters import MemberFilter
 from taizhang.members.ledger_columns import BY_KEY
@@ -27,13 +27,14 @@ from taizhang.organisation.models import Branch, Committee
 
 
 def _require_export(user):
-    if not has_capability(user, "ledger.use"):
+    if not has_capability(user, "ledger.export"):
         raise PermissionDenied(_("Your role cannot export the member ledger."))
 
 
 def _filtered(request):
     """The list's filter set over the list's queryset, or None (with a message) if the filters are invalid."""
-    filterset = MemberFilter(request.GET or {}, queryset=selectors.member_queryset(request.user), request=request)
+    # An export holds the whole record: only members the user may see in DETAILS (members/visibility.py).
+    filterset = MemberFilter(request.GET or {}, queryset=selectors.member_queryset(request.user, DETAILS), request=request)
     if not filterset.is_valid():
         messages.error(request, _("The filters are not valid, so nothing was exported. Correct them and try again."))
         return None

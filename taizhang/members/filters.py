@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.permissions import VIEW, user_scope
-from taizhang.members import selectors
+from taizhang.members import selectors, visibility
 from taizhang.members.models import Category, Status, Tag
 from taizhang.organisation.models import Branch
 
@@ -63,14 +63,20 @@ class MemberFilter(django_filters.FilterSet):
         if data is not None and not data.get("status"):
             data["status"] = "roster"
         super().__init__(data, queryset, request=request, **kwargs)
+        self.user = request.user
+        for name in visibility.hidden_filters(request.user):  # PIPL: what the columns hide, filters must not reveal
+            del self.filters[name]
+        if visibility.hidden_filters(request.user):
+            self.filters["sort"].extra["choices"] = [c for c in SORT_CHOICES if "last_contact" not in c[0]]
         scope = user_scope(request.user, VIEW)
         branches = Branch.objects.filter(committee_id__in=scope.committee_ids) | Branch.objects.filter(pk__in=scope.branch_ids)
         self.filters["branch"].queryset = branches.order_by("sort_order")
         committees = set(scope.committee_ids) | set(branches.values_list("committee_id", flat=True))
-        self.filters["tag"].queryset = Tag.objects.filter(committee_id__in=committees)
+        if "tag" in self.filters:
+            self.filters["tag"].queryset = Tag.objects.filter(committee_id__in=committees)
 
     def filter_q(self, queryset, name, value):
-        return selectors.search_members(queryset, value)
+        return selectors.search_members(queryset, value, numbers=visibility.may_search_numbers(self.user))
 
     def filter_status(self, queryset, name, value):
         if value == "roster":

@@ -193,6 +193,11 @@ class CorrectionForm(forms.Form):
 class NoteForm(forms.Form):
     noted_on = forms.DateField(label=_("date"), widget=DateInput())
     text = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    shared = forms.BooleanField(
+        label=_("Share this note with the member"),
+        required=False,
+        help_text=_("Left unticked, the note is internal: only staff see it."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

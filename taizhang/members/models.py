@@ -266,13 +266,22 @@ class Member(models.Model):
 
 
 class BehaviourNote(models.Model):
-    """A dated note on a member's behaviour characteristics, with who wrote it."""
+    """A dated note on a member's behaviour characteristics, with who wrote it.
+
+    Internal (``shared`` False, the default) notes are read by the staff who may change the member;
+    a shared note is also shown to the member on their own page (``selectors.visible_notes``).
+    """
 
     member = models.ForeignKey(
         Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="notes"
     )
     noted_on = models.DateField(_("date"))
     text = models.TextField(_("note"))
+    shared = models.BooleanField(
+        _("shared with the member"),
+        default=False,
+        help_text=_("Internal notes are seen by staff only; a shared note is also shown to the member."),
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
     )

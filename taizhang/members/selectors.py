@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from taizhang.core import crypto
 from taizhang.core.audit import audit_log
 from taizhang.core.chinese import to_halfwidth
-from taizhang.core.permissions import VIEW, restrict
-from taizhang.members.models import ROSTER_STATUSES, Category, EventKind, FlowEvent, Member, Status
+from taizhang.core.permissions import EDIT, VIEW, allows, restrict
+from taizhang.members.models import ROSTER_STATUSES, BehaviourNote, Category, EventKind, FlowEvent, Member, Status
 from taizhang.organisation.models import Branch
 
 
@@ -97,8 +97,10 @@ def filter_age_band(queryset, band: str, today: datetime.date | None = None):
     return queryset
 
 
-def search_members(queryset, text: str):
-    """Name, pinyin (full or initials), phone, or the last four characters of the ID number."""
+def search_members(queryset, text: str, *, numbers: bool = True):
+    """Name, pinyin (full or initials), phone, or the last four characters of the ID number.
+
+    ``numbers`` False (a viewer without DETAILS, see members/visibility.py) searches names only."""
     text = re.sub(r"\s+", "", to_halfwidth(text)).lower()
     if not text:
         return queryset
@@ -107,6 +109,8 @@ def search_members(queryset, text: str):
         q = Q(name_pinyin__startswith=text) | Q(name_initials__startswith=text)
     else:
         q = Q(name__icontains=text)
+    if not numbers:
+        return queryset.filter(q)
     digits = text.replace("-", "").removeprefix("+86")
     if re.fullmatch(r"[\dx]{4}", digits):
         q |= Q(id_number_last4=digits.upper()) | Q(phone_last4=digits)
@@ -201,3 +205,18 @@ def member_timeline(member: Member):
     for event in events:
         event.is_voided = event.pk in voided
     return events
+
+
+def visible_notes(user, member: Member):
+    """The behaviour notes ``user`` may read on ``member``'s page.
+
+    Internal notes (the default) are for the staff who may change the member; the member sees only
+    the notes shared with them (and never the internal ones, even when they are staff themselves).
+    """
+    notes = BehaviourNote.objects.filter(member=member).select_related("author")
+    staff = allows(user, EDIT, committee_id=member.committee_id, branch_id=member.branch_id)
+    if staff and member.user_id != getattr(user, "pk", None):
+        return notes
+    if member.user_id is not None and member.user_id == getattr(user, "pk", None):
+        return notes.filter(shared=True)
+    return notes.none()

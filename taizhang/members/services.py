@@ -450,14 +450,16 @@ def flow_correct_latest(*, actor, member: Member, event: FlowEvent, reason: str)
 
 
 @transaction.atomic
-def note_add(*, actor, member: Member, noted_on: datetime.date, text: str) -> BehaviourNote:
+def note_add(*, actor, member: Member, noted_on: datetime.date, text: str, shared: bool = False) -> BehaviourNote:
+    """A behaviour note; internal (staff only) unless ``shared`` with the member."""
     member = _lock_for_edit(actor, member)
     if not text.strip():
         raise ValidationError({"text": [_("Write the note.")]})
     if noted_on > timezone.localdate():
         raise ValidationError({"noted_on": [_("The date cannot be in the future.")]})
-    note = BehaviourNote.objects.create(member=member, noted_on=noted_on, text=text.strip(), author=actor)
-    audit_log(actor=actor, action="member.note_add", obj=member, new={"noted_on": noted_on, "text": note.text})
+    note = BehaviourNote.objects.create(member=member, noted_on=noted_on, text=text.strip(), author=actor, shared=shared)
+    audit_log(actor=actor, action="member.note_add", obj=member,
+              new={"noted_on": noted_on, "text": note.text, "shared": note.shared})
     return note
 
 

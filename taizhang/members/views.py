@@ -17,7 +17,7 @@ from taizhang.accounts.models import RoleAssignment
 from taizhang.core.audit import client_ip
 from taizhang.core.errors import ConcurrentEditError, form_errors_from
 from taizhang.core.permissions import EDIT, REVEAL, VIEW, allows, has_capability, user_scope
-from taizhang.members import flow, selectors, services
+from taizhang.members import flow, selectors, services, visibility
 from taizhang.members.filters import MemberFilter
 from taizhang.members.forms import CorrectionForm, FlowEventForm, MemberForm, NoteForm, RegisterForm, editable_branches
 from taizhang.members.models import EventKind, Status
@@ -68,13 +68,14 @@ def member_list(request):
         per_page = 20
     per_page = per_page if per_page in PAGE_SIZES else 20
     page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    columns = visibility.list_columns(request.user, MEMBER_COLUMNS)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "filter": filterset,
         "page": page,
-        "columns": MEMBER_COLUMNS,
-        "rows": [(m, [(c, c.value(m)) for c in MEMBER_COLUMNS]) for m in page.object_list],
+        "columns": columns,
+        "rows": [(m, visibility.row_cells(request.user, m, columns)) for m in page.object_list],
         "query": query.urlencode(),
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
@@ -95,22 +96,24 @@ def member_detail(request, pk):
         for kind in flow.allowed_kinds(member.status, member.membership_type):
             style, icon = FLOW_ACTIONS[kind]
             actions.append({"kind": kind, "label": EventKind(kind).label, "style": style, "icon": icon})
+    show = visibility.member_sections(request.user, member)
     timeline = selectors.member_timeline(member)
     standing = selectors.party_standing(timeline)
     latest = next((e for e in timeline), None)
     context = {
         "member": member,
+        "show": show,
         "status_label": Status(member.status).label if member.status else _("Not registered"),
         "standing": standing,
         "can_edit": can_edit,
         "can_reveal": can_reveal,
         "actions": actions,
-        "timeline": timeline,
+        "timeline": timeline if show.flow else [],
         "correctable": latest if (can_edit and latest and latest.kind != EventKind.CORRECTION) else None,
-        "notes": member.notes.select_related("author"),
-        "tags": member.tags.all(),
+        "notes": selectors.visible_notes(request.user, member) if show.behaviour else [],
+        "tags": member.tags.all() if show.behaviour else [],
         "note_form": NoteForm() if can_edit else None,
-        "household_members": member.household.members.exclude(pk=member.pk) if member.household_id else [],
+        "household_members": member.household.members.exclude(pk=member.pk) if (show.household and member.household_id) else [],
         "panels": member_panels(member=member, user=request.user),
     }
     return render(request, "members/member_detail.html", context)
@@ -255,7 +258,8 @@ def note_add(request, pk):
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
-            services.note_add(actor=request.user, member=member, noted_on=form.cleaned_data["noted_on"], text=form.cleaned_data["text"])
+            services.note_add(actor=request.user, member=member, noted_on=form.cleaned_data["noted_on"],
+                              text=form.cleaned_data["text"], shared=form.cleaned_data["shared"])
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
