@@ -42,6 +42,8 @@ _CAPABILITIES = {
     "security.manage": {"security_admin"},
     "ledger.use": {"committee_admin", "branch_secretary", "study_member"},
     "member.create": {"committee_admin", "branch_secretary"},
+    # decide on members' requests to correct their own record (of members the user may edit; never their own)
+    "member.corrections": {"committee_admin", "branch_secretary"},
     # download or print the ledger (personal data in bulk): not the study role
     "ledger.export": {"committee_admin", "branch_secretary"},
     # organisational life: plan activities, take attendance, see participation and reports

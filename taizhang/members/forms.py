@@ -202,3 +202,43 @@ class NoteForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("noted_on", timezone.localdate())
+
+
+class ChangeRequestForm(forms.Form):
+    """A member's request to correct their phone, address or work situation (values start as the record's).
+
+    Lengths and values are checked by ``services.change_request_submit`` (messages name the field)."""
+
+    phone = forms.CharField(label=_("mobile phone"), required=False)
+    residence = forms.CharField(label=_("residence address"), required=False)
+    employment_status = forms.CharField(label=_("employment status"), required=False, widget=forms.Select)
+    employer = forms.CharField(label=_("employer"), required=False)
+    industry = forms.CharField(label=_("industry"), required=False)
+    position = forms.CharField(label=_("position"), required=False)
+    note = forms.CharField(
+        label=_("explanation for the branch secretary"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, member, **kwargs):
+        from taizhang.members.models import EmploymentStatus
+
+        initial = {name: getattr(member, name) for name in services.CORRECTABLE_FIELDS[1:]}
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["employment_status"].widget.choices = [("", "---------")] + list(EmploymentStatus.choices)
+        self.fields["phone"].help_text = _("Now %(masked)s. Leave empty to keep it.") % {
+            "masked": member.phone_masked or "—"
+        }
+
+    def service_data(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "note"}
+
+
+class ChangeDecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason for rejecting"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed to reject; the member reads it on their page."),
+    )

@@ -15,7 +15,17 @@ from taizhang.core import crypto
 from taizhang.core.audit import audit_log
 from taizhang.core.chinese import to_halfwidth
 from taizhang.core.permissions import EDIT, VIEW, allows, restrict
-from taizhang.members.models import ROSTER_STATUSES, BehaviourNote, Category, EventKind, FlowEvent, Member, Status
+from taizhang.members.models import (
+    ROSTER_STATUSES,
+    BehaviourNote,
+    Category,
+    ChangeRequest,
+    ChangeRequestStatus,
+    EventKind,
+    FlowEvent,
+    Member,
+    Status,
+)
 from taizhang.organisation.models import Branch
 
 
@@ -220,3 +230,19 @@ def visible_notes(user, member: Member):
     if member.user_id is not None and member.user_id == getattr(user, "pk", None):
         return notes.filter(shared=True)
     return notes.none()
+
+
+def change_requests_to_decide(user, *, status: str | None = ChangeRequestStatus.PENDING):
+    """Correction requests of members ``user`` may change (not their own), newest first; ``status`` None: all."""
+    qs = restrict(ChangeRequest.objects.all(), user, EDIT, committee="member__committee", branch="member__branch",
+                  member="member").exclude(member__user=user)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("member", "member__branch", "requested_by", "decided_by").order_by("-requested_at", "-id")
+
+
+def change_request_get(user, pk) -> ChangeRequest:
+    request = change_requests_to_decide(user, status=None).filter(pk=pk).first()
+    if request is None:
+        raise Http404
+    return request

@@ -18,9 +18,10 @@ from taizhang.core.audit import client_ip
 from taizhang.core.errors import ConcurrentEditError, form_errors_from
 from taizhang.core.permissions import EDIT, REVEAL, VIEW, allows, has_capability, user_scope
 from taizhang.members import flow, selectors, services, visibility
+from taizhang.members.change_views import describe_changes
 from taizhang.members.filters import MemberFilter
 from taizhang.members.forms import CorrectionForm, FlowEventForm, MemberForm, NoteForm, RegisterForm, editable_branches
-from taizhang.members.models import EventKind, Status
+from taizhang.members.models import ChangeRequestStatus, EventKind, Status
 from taizhang.members.panels import home_panels, member_panels
 from taizhang.members.tables import MEMBER_COLUMNS
 
@@ -80,6 +81,8 @@ def member_list(request):
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
     }
+    if not request.htmx and has_capability(request.user, "member.corrections"):
+        context["pending_requests"] = selectors.change_requests_to_decide(request.user).count()
     template = "members/partials/member_table.html" if request.htmx else "members/member_list.html"
     return render(request, template, context)
 
@@ -115,7 +118,13 @@ def member_detail(request, pk):
         "note_form": NoteForm() if can_edit else None,
         "household_members": member.household.members.exclude(pk=member.pk) if (show.household and member.household_id) else [],
         "panels": member_panels(member=member, user=request.user),
+        "own_record": member.user_id is not None and member.user_id == request.user.pk,
     }
+    if context["own_record"]:
+        context["my_requests"] = [(r, describe_changes(r, member)) for r in member.change_requests.select_related("decided_by")[:3]]
+        context["has_pending_request"] = any(r.status == ChangeRequestStatus.PENDING for r, _rows in context["my_requests"])
+    elif can_edit:
+        context["pending_request"] = member.change_requests.filter(status=ChangeRequestStatus.PENDING).first()
     return render(request, "members/member_detail.html", context)
 
 
