@@ -6,6 +6,8 @@ def roles(request):
     if user is None or not user.is_authenticated:
         return {}
     return {
+        # elderly mode (适老化): (option, on, icon) for the navigation bar's buttons
+        "display_options": [("large_text", user.large_text, "fonts"), ("high_contrast", user.high_contrast, "circle-half")],
         "user_roles": roles_of(user),
         "can": {
             "ledger": has_capability(user, "ledger.use"),

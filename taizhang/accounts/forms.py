@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taizhang.accounts.services import is_locked_out
 from taizhang.core.audit import audit_log, client_ip
+from taizhang.core.forms import TzForm
 
 
 class LoginForm(AuthenticationForm):
@@ -26,7 +27,7 @@ class LoginForm(AuthenticationForm):
         return super().clean()
 
 
-class UserCreateForm(forms.Form):
+class UserCreateForm(TzForm):
     username = forms.RegexField(
         label=_("user name"), max_length=150, regex=r"^[A-Za-z0-9_.@+-]+$",
         error_messages={"invalid": _("Use letters, digits and . _ @ + - only.")},
@@ -35,7 +36,7 @@ class UserCreateForm(forms.Form):
     password = forms.CharField(label=_("initial password"), widget=forms.PasswordInput(render_value=False))
 
 
-class RoleAssignForm(forms.Form):
+class RoleAssignForm(TzForm):
     role = forms.ChoiceField(label=_("role"))
     branch = forms.ModelChoiceField(label=_("branch"), queryset=None, required=False,
                                     help_text=_("Empty means the whole committee."))

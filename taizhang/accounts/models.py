@@ -25,6 +25,9 @@ class User(AbstractUser):
     """A login. Members who log in are linked from their ledger record (``Member.user``)."""
 
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    # Elderly mode (适老化): the user's own display choices, so they follow them to any browser.
+    large_text = models.BooleanField(_("large text"), default=False)
+    high_contrast = models.BooleanField(_("high contrast"), default=False)
 
     class Meta:
         verbose_name = _("user")

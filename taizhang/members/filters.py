@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core.forms import TzForm
 from taizhang.core.permissions import VIEW, user_scope
 from taizhang.members import selectors, visibility
 from taizhang.members.models import Category, Status, Tag
@@ -40,12 +41,18 @@ SORT_ORDER = {
 
 
 class MemberFilter(django_filters.FilterSet):
+    class Meta:
+        form = TzForm  # the project's messages, naming the filter
+
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_q",
         widget=forms.TextInput(attrs={"placeholder": _("Name, pinyin, phone, ID last 4"), "type": "search"}),
     )
-    branch = django_filters.ModelChoiceFilter(label=_("branch"), queryset=Branch.objects.none(), empty_label=_("All branches"))
+    branch = django_filters.ModelChoiceFilter(
+        label=_("branch"), queryset=Branch.objects.none(), empty_label=_("All branches"),
+        error_messages={"invalid_choice": _("There is no branch “%(value)s” among the branches you can see.")},
+    )
     category = django_filters.ChoiceFilter(label=_("category"), choices=Category.choices, empty_label=_("All categories"))
     status = django_filters.ChoiceFilter(label=_("status"), choices=STATUS_CHOICES, method="filter_status", empty_label=None)
     age = django_filters.ChoiceFilter(label=_("age"), choices=AGE_CHOICES, method="filter_age", empty_label=_("All ages"))

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core.forms import TzForm, TzModelForm
 from taizhang.core.permissions import EDIT, user_scope
 from taizhang.members import services
 from taizhang.members.models import EventKind, Household, LostContactCause, Member, Tag
@@ -33,7 +34,7 @@ def editable_branches(user, committee=None):
     return qs.select_related("committee").order_by("committee_id", "sort_order")
 
 
-class MemberForm(forms.ModelForm):
+class MemberForm(TzModelForm):
     id_number = forms.CharField(label=_("citizen ID number"), max_length=40)
     phone = forms.CharField(label=_("mobile phone"), max_length=30, required=False)
     new_household = forms.CharField(
@@ -107,10 +108,27 @@ class MemberForm(forms.ModelForm):
             self.fields["phone"].help_text = _("Now %(masked)s. Leave empty to keep it.") % {
                 "masked": self.instance.phone_masked or "—"
             }
-        self.district_branch_map = json.dumps({d.pk: d.branch_id for d in self.fields["district"].queryset})
+        districts = list(self.fields["district"].queryset)
+        self.district_branch_map = json.dumps({d.pk: d.branch_id for d in districts})
+        editable = set(self.fields["branch"].queryset.values_list("pk", flat=True))
+        # Districts of a branch this user may not register in: say whose they are (also in the browser).
+        self.foreign_district_messages = {
+            d.pk: _("%(district)s belongs to %(branch)s; only that branch's staff can register members living "
+                    "there. If the member stays with your branch, choose your branch below.")
+            % {"district": d.name, "branch": d.branch.name}
+            for d in districts
+            if d.branch_id not in editable
+        }
+        self.foreign_districts = json.dumps({k: str(v) for k, v in self.foreign_district_messages.items()},
+                                            ensure_ascii=False)
 
     def clean(self):
         data = super().clean()
+        district = data.get("district")
+        if district is not None and district.pk in self.foreign_district_messages and not data.get("branch"):
+            # the branch is empty because the district's branch is not one this user may register in
+            self.errors.pop("branch", None)
+            self.add_error("district", self.foreign_district_messages[district.pk])
         if self.errors:
             return data
         if data.get("new_household") and data.get("household"):
@@ -127,6 +145,10 @@ class MemberForm(forms.ModelForm):
             return data
         data.update(cleaned)
         return data
+
+    def _get_validation_exclusions(self):
+        # The branch is checked by the form and the services (which say whose district it is), not the model.
+        return super()._get_validation_exclusions() | {"branch"}
 
     def service_data(self) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if k not in ("new_tags", "new_household")}
@@ -157,7 +179,7 @@ class RegisterForm(MemberForm):
     field_order = ["registered_on", "reported"]
 
 
-class FlowEventForm(forms.Form):
+class FlowEventForm(TzForm):
     effective_date = forms.DateField(label=_("effective date"), widget=DateInput())
     reason = forms.CharField(label=_("reason and details"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
     lost_contact_cause = forms.TypedChoiceField(
@@ -183,14 +205,14 @@ class FlowEventForm(forms.Form):
             self.fields["reason"].required = True
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(TzForm):
     reason = forms.CharField(
         label=_("what was wrong"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
     confirm = forms.BooleanField(label=_("I want to void this event with a correction."), required=True)
 
 
-class NoteForm(forms.Form):
+class NoteForm(TzForm):
     noted_on = forms.DateField(label=_("date"), widget=DateInput())
     text = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     shared = forms.BooleanField(
@@ -204,7 +226,7 @@ class NoteForm(forms.Form):
         self.initial.setdefault("noted_on", timezone.localdate())
 
 
-class ChangeRequestForm(forms.Form):
+class ChangeRequestForm(TzForm):
     """A member's request to correct their phone, address or work situation (values start as the record's).
 
     Lengths and values are checked by ``services.change_request_submit`` (messages name the field)."""
@@ -235,7 +257,7 @@ class ChangeRequestForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k != "note"}
 
 
-class ChangeDecisionForm(forms.Form):
+class ChangeDecisionForm(TzForm):
     reason = forms.CharField(
         label=_("reason for rejecting"),
         required=False,

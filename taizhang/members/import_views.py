@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from taizhang.core.audit import audit_log, client_ip
+from taizhang.core.forms import TzForm
 from taizhang.core.permissions import has_capability
 from taizhang.core.spreadsheets import SUPPORTED_EXTENSIONS, file_extension
 from taizhang.members import imports, tasks
@@ -37,7 +38,7 @@ ROW_FILTERS = [
 ]
 
 
-class UploadForm(forms.Form):
+class UploadForm(TzForm):
     file = forms.FileField(
         label=gettext_lazy("Spreadsheet"),
         help_text=gettext_lazy("An Excel workbook (.xlsx) or a CSV file (UTF-8 or GBK), at most 20 MB."),

@@ -201,7 +201,8 @@ def member_register(*, actor, data: dict, registered_on: datetime.date, reported
     if not can_in_branch(actor, branch, EDIT):
         raise PermissionDenied(_("You may not add members to this branch."))
     cleaned = validate_member_data(data)
-    validate_event_date(registered_on, last=None, committee=branch.committee)
+    validate_event_date(registered_on, last=None, committee=branch.committee, field="registered_on",
+                        label=_("registration date"))
     _check_duplicate(cleaned["id_number"])
     member = Member(committee_id=branch.committee_id)
     for name in PLAIN_FIELDS:
@@ -285,19 +286,23 @@ def _latest_event(member: Member, before: FlowEvent | None = None) -> FlowEvent 
     return events.order_by("-effective_date", "-id").first()
 
 
-def validate_event_date(day: datetime.date, last: FlowEvent | None, committee=None) -> None:
+def validate_event_date(day: datetime.date, last: FlowEvent | None, committee=None, *, field: str = "effective_date",
+                        label=None) -> None:
+    """Check an event's date; errors go on ``field`` and name it with ``label`` (default: effective date)."""
+    label = label or _("effective date")
     if day is None:
-        raise ValidationError({"effective_date": [_("Enter the effective date.")]})
+        raise ValidationError({field: [_("Enter the %(field)s.") % {"field": label}]})
     if day > timezone.localdate():
-        raise ValidationError({"effective_date": [_("The effective date cannot be in the future.")]})
+        raise ValidationError({field: [_("The %(field)s cannot be in the future.") % {"field": label}]})
     founded = founding_date(committee)
     if day < founded:
         raise ValidationError(
-            {"effective_date": [_("The effective date cannot be before the committee was founded (%(d)s).") % {"d": founded.isoformat()}]}
+            {field: [_("The %(field)s cannot be before the committee was founded (%(d)s).")
+                     % {"field": label, "d": founded.isoformat()}]}
         )
     if last is not None and day < last.effective_date:
         raise ValidationError(
-            {"effective_date": [_("The effective date cannot be before the member's latest flow event (%(d)s); correct that event first if it is wrong.") % {"d": last.effective_date.isoformat()}]}
+            {field: [_("The %(field)s cannot be before the member's latest flow event (%(d)s); correct that event first if it is wrong.") % {"field": label, "d": last.effective_date.isoformat()}]}
         )
 
 

@@ -238,7 +238,8 @@ def flow_action(request, pk, kind):
     return render(
         request,
         "members/flow_form.html",
-        {"form": form, "member": member, "kind_label": EventKind(kind).label, "refusal": refusal, "before": before, "after": after},
+        {"form": form, "member": member, "kind": kind, "kind_label": EventKind(kind).label, "refusal": refusal,
+         "before": before, "after": after},
     )
 
 

@@ -275,7 +275,7 @@ def test_roster_prints_the_filtered_scope_with_page_numbers(client, cast):
     assert "size: A4 landscape" in page and "@bottom-center" in page
     assert "counter(page)" in page and "counter(pages)" in page
     assert "display: table-header-group" in page and "@media print" in page
-    assert "window.print()" in page
+    assert "data-tz-print" in page and "js/taizhang.js" in page and "onclick" not in page  # no inline script (CSP)
     assert 'class="navbar' not in page  # no navigation chrome
     for header in ("姓名", "性别", "出生日期", "人员类别", "所在党支部", "手机号码", "公民身份号码"):
         assert f"<th>{header}</th>" in page
