@@ -296,7 +296,9 @@ def home(request):
         day = _as_of_day(request)
         context["as_of"] = day
         context["counts"] = selectors.roster_counts(request.user, day)
-        context["recent_events"] = selectors.recent_events(request.user, limit=8)
+        # flow events (with reasons) and contact dates are record details: not for the study role (visibility.py)
+        context["show_details"] = visibility.has_details_anywhere(request.user)
+        context["recent_events"] = selectors.recent_events(request.user, limit=8) if context["show_details"] else []
         context["elderly"] = selectors.filter_age_band(
             selectors.member_queryset(request.user).filter(status__in=selectors.ROSTER_STATUSES), "60plus"
         ).count()

@@ -113,3 +113,18 @@ def test_the_note_form_saves_internal_unless_shared_is_ticked(client, cast):
     client.post(url, {"noted_on": "2024-05-01", "text": "第一条"})
     client.post(url, {"noted_on": "2024-05-02", "text": "第二条", "shared": "on"})
     assert dict(cast.me.notes.values_list("text", "shared")) == {"第一条": False, "第二条": True}
+
+
+def test_study_member_home_has_counts_but_no_flow_events_or_contact_dates(client, cast):
+    from taizhang.members.models import EventKind
+    from taizhang.members.services import flow_record_event
+
+    flow_record_event(actor=cast.west_secretary, member=cast.members_by_name["陈刚"], kind=EventKind.LEFT_BEIJING,
+                      effective_date=datetime.date(2024, 6, 1), reason="回青岛照顾父母")
+    client.force_login(cast.study)
+    response = client.get(reverse("home"))
+    html = response.content.decode()
+    assert response.context["counts"]["total"] == 6
+    assert "回青岛照顾父母" not in html and 'id="contact-overdue"' not in html and list(response.context["recent_events"]) == []
+    client.force_login(cast.west_secretary)
+    assert len(client.get(reverse("home")).context["recent_events"]) > 0
