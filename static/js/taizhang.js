@@ -23,5 +23,31 @@
     document.querySelectorAll("[data-tz-print]").forEach(function (b) {
       b.addEventListener("click", function () { window.print(); });
     });
+    // A select that submits its form when changed (a <noscript> button covers browsers without scripts).
+    document.querySelectorAll("[data-tz-autosubmit]").forEach(function (el) {
+      el.addEventListener("change", function () { el.form && el.form.submit(); });
+    });
+    // A form that asks before it is sent: data-tz-confirm holds the (translated) question.
+    document.querySelectorAll("form[data-tz-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.dataset.tzConfirm)) { event.preventDefault(); }
+      });
+    });
+    document.querySelectorAll("[data-tz-select-on-click]").forEach(function (el) {
+      el.addEventListener("click", function () { el.select(); });
+    });
+    // Copy a value (data-copy) to the clipboard and say so (data-done); data-tz-copy names the field to select.
+    document.querySelectorAll("[data-tz-copy]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var field = document.querySelector(button.dataset.tzCopy);
+        if (field) { field.select(); }
+        if (navigator.clipboard) {
+          navigator.clipboard.writeText(button.dataset.copy).then(function () {
+            var label = button.querySelector("span");
+            if (label) { label.textContent = button.dataset.done; }
+          });
+        }
+      });
+    });
   });
 })();

@@ -45,7 +45,16 @@ def test_display_toggle_refuses_unknown_options_and_foreign_redirects(client, ca
     assert client.get(reverse("accounts:display")).status_code == 405
 
 
-def test_no_inline_script_in_the_base_page(client, cast):
+def test_no_inline_script_on_the_member_pages(client, cast):
+    """A strict CSP is coming: the pages a member uses carry no inline script or event handler."""
+    import re
+
     client.force_login(cast.plain_member)
-    page = client.get(reverse("home")).content.decode()
-    assert "<script>" not in page and "onclick=" not in page and "localStorage" not in page
+    urls = [reverse("home"), reverse("members:detail", args=[cast.me.pk]), reverse("members:change_request", args=[cast.me.pk]),
+            reverse("activities:list"), reverse("content:study_list"), reverse("content:my_notes"), reverse("points:mine"),
+            reverse("activity_reports:calendar")]
+    for url in urls:
+        page = client.get(url).content.decode()
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page), url
+        assert not re.search(r"\son(click|change|submit|load)=", page), url
+        assert "localStorage" not in page
