@@ -107,3 +107,27 @@ def test_the_pending_list_is_paged(client, cast):
     first = client.get(reverse("members:change_requests"))
     assert len(first.context["rows"]) == 20 and first.context["page"].paginator.count == 23
     assert len(client.get(reverse("members:change_requests"), {"page": 2}).context["rows"]) == 3
+
+
+def test_the_list_query_count_does_not_grow_with_the_requests(client, cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from taizhang.members.tests.factories import make_member
+
+    def add(n, offset):
+        for i in range(offset, offset + n):
+            member = make_member(cast.admin, cast.east, name=f"党员{i}")
+            user = type(cast.plain_member).objects.create(username=f"q{i}")
+            Member.objects.filter(pk=member.pk).update(user=user)
+            member.refresh_from_db()
+            change_request_submit(actor=user, member=member, data={"residence": f"地址{i}", "phone": "13800001111"})
+
+    client.force_login(cast.east_secretary)
+    add(2, 0)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("members:change_requests"))
+    add(8, 2)
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(reverse("members:change_requests")).context["rows"]) == 10
+    assert len(many) == len(few)
