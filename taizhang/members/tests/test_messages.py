@@ -117,3 +117,9 @@ def test_pages_show_no_package_names_or_readme(client, cast):
     client.force_login(security)
     home = text(client.get(reverse("home")))
     assert "安全策略" in home and "README" not in home
+
+
+def test_list_filters_say_which_filter_is_wrong(client, cast):
+    client.force_login(cast.admin)
+    page = text(client.get(reverse("activities:list"), {"date_from": "2024-99-99"}))
+    assert "请按“年-月-日”填写" in page and "输入一个有效的日期" not in page
