@@ -51,21 +51,27 @@ document.addEventListener("change", function (event) {
   }
 });
 
-// Large-text toggle for elderly members; remembered on this device.
+// Elderly mode (large text, high contrast) is saved on the user by a plain form in the navigation bar.
+
 (function () {
-  var KEY = "tz-large-text";
-  function apply(on) {
-    document.body.classList.toggle("tz-large", on);
-    document.querySelectorAll("[data-tz-large-text]").forEach(function (b) { b.setAttribute("aria-pressed", on ? "true" : "false"); });
+  // Registration form: suggest the branch from the district (the user can still choose another). A district
+  // of a branch this user may not register in is said so next to the district, and the branch is left alone.
+  function districtBranch(form) {
+    var district = form.querySelector("#id_district"), branch = form.querySelector("#id_branch");
+    if (!district || !branch || branch.disabled) return;
+    var map = JSON.parse(form.dataset.districtBranches || "{}");
+    var foreign = JSON.parse(form.dataset.foreignDistricts || "{}");
+    var note = document.createElement("div");
+    note.className = "form-text text-danger";
+    note.setAttribute("role", "status");
+    district.insertAdjacentElement("afterend", note);
+    district.addEventListener("change", function () {
+      var b = map[district.value];
+      note.textContent = foreign[district.value] || "";
+      if (b && branch.querySelector('option[value="' + b + '"]')) { branch.value = String(b); }
+    });
   }
   document.addEventListener("DOMContentLoaded", function () {
-    apply(localStorage.getItem(KEY) === "1");
-    document.querySelectorAll("[data-tz-large-text]").forEach(function (b) {
-      b.addEventListener("click", function () {
-        var on = !document.body.classList.contains("tz-large");
-        localStorage.setItem(KEY, on ? "1" : "0");
-        apply(on);
-      });
-    });
+    document.querySelectorAll("form[data-district-branches]").forEach(districtBranch);
   });
 })();

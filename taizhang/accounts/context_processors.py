@@ -8,10 +8,13 @@ def roles(request):
         return {}
     alerts = has_capability(user, "security.alerts")
     return {
+        # elderly mode (适老化): (option, on, icon) for the navigation bar's buttons
+        "display_options": [("large_text", user.large_text, "fonts"), ("high_contrast", user.high_contrast, "circle-half")],
         "user_roles": roles_of(user),
         "security_alerts_unread": unread_count(user) if alerts else 0,
         "can": {
             "ledger": has_capability(user, "ledger.use"),
+            "ledger_export": has_capability(user, "ledger.export"),
             "create_member": has_capability(user, "member.create"),
             "audit": has_capability(user, "audit.view"),
             "users": has_capability(user, "users.manage") or has_capability(user, "roles.manage"),

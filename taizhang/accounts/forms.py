@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from taizhang.accounts.policy import FIELDS, current_policy
 from taizhang.accounts.services import SignIn, sign_in
 from taizhang.accounts.validators import PolicyPasswordValidator
+from taizhang.core.forms import TzForm
 
 
 class LoginForm(AuthenticationForm):
@@ -45,7 +46,7 @@ def _password_help():
     return PolicyPasswordValidator().get_help_text()
 
 
-class UserCreateForm(forms.Form):
+class UserCreateForm(TzForm):
     username = forms.RegexField(
         label=_("user name"), max_length=150, regex=r"^[A-Za-z0-9_.@+-]+$",
         error_messages={"invalid": _("Use letters, digits and . _ @ + - only.")},
@@ -55,12 +56,12 @@ class UserCreateForm(forms.Form):
                                help_text=_("The user must change it at the first sign-in."))
 
 
-class PasswordResetForm(forms.Form):
+class PasswordResetForm(TzForm):
     password = forms.CharField(label=_("new password"), widget=forms.PasswordInput(render_value=False),
                                help_text=_("The user must change it at the next sign-in."))
 
 
-class PasswordChangeForm(forms.Form):
+class PasswordChangeForm(TzForm):
     current_password = forms.CharField(label=_("current password"), strip=False,
                                        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
     new_password = forms.CharField(label=_("new password"), strip=False,
@@ -79,7 +80,7 @@ class PasswordChangeForm(forms.Form):
         return data
 
 
-class RoleAssignForm(forms.Form):
+class RoleAssignForm(TzForm):
     role = forms.ChoiceField(label=_("role"))
     branch = forms.ModelChoiceField(label=_("branch"), queryset=None, required=False,
                                     help_text=_("Empty means the whole committee."))
@@ -101,7 +102,7 @@ class RoleAssignForm(forms.Form):
         self.fields["member"].label_from_instance = lambda m: f"{m.name} · {m.branch.name}"
 
 
-class SecurityPolicyForm(forms.Form):
+class SecurityPolicyForm(TzForm):
     """One whole-number field per policy number; the service checks the ranges."""
 
     def __init__(self, *args, policy, **kwargs):

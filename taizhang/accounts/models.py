@@ -41,6 +41,9 @@ class User(AbstractUser):
         default=False,
         help_text=_("Whether the current password met the admin-post minimum length when it was set."),
     )
+    # Elderly mode (适老化): the user's own display choices, so they follow them to any browser.
+    large_text = models.BooleanField(_("large text"), default=False)
+    high_contrast = models.BooleanField(_("high contrast"), default=False)
 
     class Meta:
         verbose_name = _("user")

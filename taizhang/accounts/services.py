@@ -404,3 +404,20 @@ def security_policy_update(*, actor, values: dict) -> SecurityPolicy:
         audit_log(actor=actor, action="security_policy.update", obj=policy,
                   old={k: old[k] for k in changed}, new=changed)
     return policy
+
+
+DISPLAY_OPTIONS = ("large_text", "high_contrast")
+
+
+@transaction.atomic
+def user_set_display(*, actor, option: str, on: bool) -> User:
+    """Turn one elderly-mode display option (large text, high contrast) on or off for the user themselves."""
+    if option not in DISPLAY_OPTIONS:
+        raise ValidationError({"option": [_("Unknown display option.")]})
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    old = getattr(user, option)
+    if old != on:
+        setattr(user, option, on)
+        user.save(update_fields=[option])
+        audit_log(actor=actor, action="user.display", obj=user, old={option: old}, new={option: on})
+    return user

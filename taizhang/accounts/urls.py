@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", user_views.password_change, name="password_change"),
+    path("display/", views.display_toggle, name="display"),
     path("users/", user_views.user_list, name="users"),
     path("users/<int:pk>/", user_views.user_detail, name="user_detail"),
     path("users/<int:pk>/password/", user_views.user_reset_password, name="user_reset_password"),

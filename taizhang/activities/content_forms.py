@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from taizhang.activities import plans, selectors, studyday
 from taizhang.activities.models import AudienceKind, StudyKind
+from taizhang.core.forms import TzForm
 from taizhang.core.permissions import EDIT, user_scope
 from taizhang.organisation.models import Branch, PartyGroup
 
@@ -42,7 +43,7 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
-class NoteForm(forms.Form):
+class NoteForm(TzForm):
     text = forms.CharField(label=_("text"), widget=forms.Textarea(attrs={"rows": 8}),
                            error_messages={"required": _("Write the text of the note.")})
     files = MultipleFileField(label=_("photos and files"))
@@ -65,7 +66,7 @@ class MonthInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m")
 
 
-class StudyItemForm(forms.Form):
+class StudyItemForm(TzForm):
     kind = forms.ChoiceField(label=_("kind"), choices=StudyKind.choices)
     title = forms.CharField(label=pgettext_lazy("study item", "title"), max_length=200)
     month = forms.DateField(label=_("month"), required=False, widget=MonthInput(),
@@ -129,7 +130,7 @@ def organiser_choices(user, committee) -> list:
     return choices
 
 
-class PlanForm(forms.Form):
+class PlanForm(TzForm):
     year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
     rule = forms.ChoiceField(label=_("dates"), widget=forms.RadioSelect, choices=[
         (plans.STUDY_DAY, _("Monthly study day (the rule in the settings)")),
@@ -146,7 +147,7 @@ class PlanForm(forms.Form):
     weekday = forms.TypedChoiceField(label=_("weekday"), choices=WEEKDAYS, coerce=int, required=False)
     skip_holidays = forms.BooleanField(label=_("also skip statutory holidays"), required=False,
                                        help_text=_("A day falling on a statutory holiday moves to the next "
-                                                   "working day (holiday calendar: chinese-calendar)."))
+                                                   "working day (the State Council's holiday calendar)."))
     month_from = forms.TypedChoiceField(label=_("from month"), coerce=int,
                                         choices=[(m, str(m)) for m in range(1, 13)], initial=1)
     month_to = forms.TypedChoiceField(label=_("to month"), coerce=int,
@@ -158,8 +159,8 @@ class PlanForm(forms.Form):
     activity_type = forms.ModelChoiceField(label=_("activity type"), queryset=None,
                                            error_messages={"required": _("Choose the activity type.")})
     title_pattern = forms.CharField(label=_("title"), max_length=200,
-                                    help_text=_("{month} becomes the month's number and {year} the year, "
-                                                "e.g. “{month}月集体学习”."))
+                                    help_text=_("Each activity's title is the month followed by this name, "
+                                                "e.g. 集体学习 gives “5月集体学习”."))
     start_time = forms.TimeField(label=_("start time"), widget=forms.TimeInput(attrs={"type": "time"},
                                                                                format="%H:%M"),
                                  input_formats=["%H:%M", "%H:%M:%S"],
@@ -183,7 +184,7 @@ class PlanForm(forms.Form):
         initial.setdefault("skip_holidays", settings.STUDY_DAY_SKIP_HOLIDAYS)
         initial.setdefault("nth", plans.LAST)
         initial.setdefault("weekday", 4)
-        initial.setdefault("title_pattern", "{month}月集体学习")
+        initial.setdefault("title_pattern", "集体学习")
         initial.setdefault("start_time", datetime.time(9, 30))
         initial.setdefault("minutes", 120)
         initial.setdefault("place", "党员之家·活动室")

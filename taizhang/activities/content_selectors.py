@@ -14,7 +14,7 @@ for their branch and its party groups), withdrawn ones included, with read count
 they may see.
 """
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -280,7 +280,10 @@ def home_panel(*, user):
     if member is None and not (readers or publisher or planner):
         return None
     unread = None
+    published = None
     if member is not None:
-        unread = member_study_items(user, member).filter(is_read=False).count()
-    return {"member": member, "unread": unread, "readers": readers or publisher, "publisher": publisher,
-            "planner": planner}
+        counts = member_study_items(user, member).order_by().aggregate(
+            published=Count("pk"), unread=Count("pk", filter=Q(is_read=False)))
+        published, unread = counts["published"], counts["unread"]
+    return {"member": member, "unread": unread, "published": published, "readers": readers or publisher,
+            "publisher": publisher, "planner": planner}

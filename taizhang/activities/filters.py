@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.activities.models import ActivityType
+from taizhang.core.forms import TzForm
 from taizhang.core.permissions import VIEW, user_scope
 from taizhang.organisation.models import Branch
 
@@ -23,6 +24,9 @@ def _day_start(day: datetime.date) -> datetime.datetime:
 
 
 class ActivityFilter(django_filters.FilterSet):
+    class Meta:
+        form = TzForm  # the project's messages, naming the filter
+
     q = django_filters.CharFilter(
         label=_("Search"), field_name="title", lookup_expr="icontains",
         widget=forms.TextInput(attrs={"placeholder": _("Activity title"), "type": "search"}),

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taizhang.activities import selectors
 from taizhang.activities.models import AbsenceReason, Activity, AttendanceStatus, AudienceKind
+from taizhang.core.forms import TzForm
 from taizhang.core.permissions import EDIT, restrict, user_scope
 from taizhang.members.models import ROSTER_STATUSES, Member
 from taizhang.members.selectors import annotate_status
@@ -47,7 +48,7 @@ class MemberChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.name}（{obj.branch.name}）"
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(TzForm):
     """Plan or edit an activity. When editing, the organiser and audience are fixed (the service
     keeps them), so those fields are left out."""
 
@@ -128,12 +129,12 @@ class ActivityForm(forms.Form):
         return data
 
 
-class CancelForm(forms.Form):
+class CancelForm(TzForm):
     cancel_reason = forms.CharField(label=_("reason for cancelling"), max_length=200,
                                     error_messages={"required": _("Say why the activity is cancelled.")})
 
 
-class MarkForm(forms.Form):
+class MarkForm(TzForm):
     """Leave (请假) or absence (缺席) of one member on the tick list."""
 
     status = forms.ChoiceField(choices=[(AttendanceStatus.LEAVE, AttendanceStatus.LEAVE.label),
@@ -144,7 +145,7 @@ class MarkForm(forms.Form):
     note = forms.CharField(label=_("remark"), max_length=200, required=False)
 
 
-class CorrectForm(forms.Form):
+class CorrectForm(TzForm):
     status = forms.ChoiceField(label=_("attendance"), choices=AttendanceStatus.choices)
     absence_reason = forms.ChoiceField(label=_("reason for absence"), choices=[("", "—")] + list(AbsenceReason.choices),
                                        required=False)
@@ -153,7 +154,7 @@ class CorrectForm(forms.Form):
                              error_messages={"required": _("Say why the attendance record is being corrected.")})
 
 
-class OnBehalfForm(forms.Form):
+class OnBehalfForm(TzForm):
     member = forms.ModelChoiceField(label=_("member"), queryset=Member.objects.none(), empty_label=_("Choose a member"),
                                     error_messages={"required": _("Choose the member to sign up."),
                                                     "invalid_choice": _("Choose a member from the list.")})

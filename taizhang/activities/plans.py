@@ -105,6 +105,9 @@ class PlanPreview:
 
 
 def title_for(pattern: str, year: int, month: int) -> str:
+    """The activity's title: "5月集体学习" from "集体学习" (a name), or a pattern with {year}/{month} as before."""
+    if "{" not in pattern:
+        return f"{month}月{pattern.strip()}"
     return pattern.replace("{year}", str(year)).replace("{month}", str(month))
 
 
@@ -115,7 +118,7 @@ def _check_pattern(pattern: str) -> list[str]:
     if "{" in text or "}" in text:
         return [_("Only {year} and {month} can be used in braces in the title.")]
     if not pattern.strip():
-        return [_("Enter the title pattern, e.g. “{month}月集体学习”.")]
+        return [_("Enter the activity's name, e.g. 集体学习.")]
     if len(title_for(pattern, 2026, 12)) > 200:
         return [_("The text is too long (at most %(n)d characters).") % {"n": 200}]
     return []

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from taizhang.activities import report_exports, reports
 from taizhang.activities.models import AttendanceStatus
 from taizhang.core.audit import audit_log, client_ip
+from taizhang.core.forms import TzForm
 from taizhang.core.permissions import has_capability
 from taizhang.members.selectors import member_get
 
@@ -43,7 +44,7 @@ def require_reports(user):
         raise PermissionDenied(_("Your role does not give access to the activity reports."))
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(TzForm):
     date_from = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}))
 

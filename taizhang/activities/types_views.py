@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from taizhang.accounts.models import RoleAssignment
 from taizhang.activities.models import ActivityType
 from taizhang.activities.services import activity_type_create, activity_type_update
+from taizhang.core.forms import TzForm
 from taizhang.core.permissions import has_capability
 from taizhang.organisation.models import Committee
 
@@ -34,7 +35,7 @@ def _require_manage(user, committee):
         raise PermissionDenied(_("Your role cannot change the activity types of this committee."))
 
 
-class ActivityTypeForm(forms.Form):
+class ActivityTypeForm(TzForm):
     name = forms.CharField(label=gettext_lazy("Type name"), max_length=50,
                            error_messages={"required": gettext_lazy("Enter the name of the activity type.")})
     counts_as_org_life = forms.BooleanField(

@@ -7,7 +7,12 @@ Never write ad-hoc role checks in views.
 Purposes for people's records:
 * ``view``   — see the record (personal numbers masked);
 * ``edit``   — change the record and record flow events;
-* ``reveal`` — see the full citizen ID number and phone (each reveal is audit-logged).
+* ``reveal`` — see the full citizen ID number and phone (each reveal is audit-logged);
+* ``details`` — see the whole record: personal numbers (masked), contact, home address and district,
+  household, work situation, behaviour tags and notes, the flow history's reasons. Without it a viewer
+  (the 学习委员) sees only what their work needs: names, branches and study/points facts (PIPL
+  "minimum necessary"). Which fields and columns belong to which purpose is decided in one place,
+  ``taizhang/members/visibility.py``, which every member page, list, filter and export reads.
 """
 
 from dataclasses import dataclass, field
@@ -17,15 +22,16 @@ from django.db.models import Q
 VIEW = "view"
 EDIT = "edit"
 REVEAL = "reveal"
+DETAILS = "details"
 
 # role -> purposes it grants over the people in its scope
 _ROLE_PURPOSES = {
-    "committee_admin": {VIEW, EDIT, REVEAL},
-    "branch_secretary": {VIEW, EDIT, REVEAL},
-    "study_member": {VIEW},
+    "committee_admin": {VIEW, DETAILS, EDIT, REVEAL},
+    "branch_secretary": {VIEW, DETAILS, EDIT, REVEAL},
+    "study_member": {VIEW},  # names, branches and study/points facts only
 }
 # role -> purposes over the user's own member record
-_SELF_PURPOSES = {"member": {VIEW, REVEAL}}
+_SELF_PURPOSES = {"member": {VIEW, DETAILS, REVEAL}}
 
 # Capabilities that are not about a person's record.
 _CAPABILITIES = {
@@ -41,6 +47,10 @@ _CAPABILITIES = {
     "security.alerts": {"security_admin", "audit_admin"},
     "ledger.use": {"committee_admin", "branch_secretary", "study_member"},
     "member.create": {"committee_admin", "branch_secretary"},
+    # decide on members' requests to correct their own record (of members the user may edit; never their own)
+    "member.corrections": {"committee_admin", "branch_secretary"},
+    # download or print the ledger (personal data in bulk): not the study role
+    "ledger.export": {"committee_admin", "branch_secretary"},
     # organisational life: plan activities, take attendance, see participation and reports
     "activities.manage": {"committee_admin", "branch_secretary"},
     # publish study items (学习委员) and see who has not read them

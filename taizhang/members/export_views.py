@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from taizhang.core import exporting
 from taizhang.core.audit import client_ip
-from taizhang.core.permissions import VIEW, has_capability, user_scope
+from taizhang.core.permissions import DETAILS, VIEW, has_capability, user_scope
 from taizhang.members import exports, searches
 from taizhang.members.filters import MemberFilter
 from taizhang.members.ledger_columns import BY_KEY
@@ -28,7 +28,7 @@ from taizhang.organisation.models import Branch, Committee
 
 
 def _require_export(user):
-    if not has_capability(user, "ledger.use"):
+    if not has_capability(user, "ledger.export"):
         raise PermissionDenied(_("Your role cannot export the member ledger."))
 
 
@@ -38,7 +38,8 @@ def _filtered(request):
     if expired:
         messages.error(request, _("That search is no longer remembered, so nothing was exported. Search again."))
         return None
-    filterset = MemberFilter.for_request(request, data)
+    # An export holds the whole record: only members the user may see in DETAILS (members/visibility.py).
+    filterset = MemberFilter.for_request(request, data, DETAILS)
     if not filterset.is_valid():
         messages.error(request, _("The filters are not valid, so nothing was exported. Correct them and try again."))
         return None

@@ -7,8 +7,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core.forms import TzForm
 from taizhang.core.permissions import VIEW, user_scope
-from taizhang.members import selectors
+from taizhang.members import selectors, visibility
 from taizhang.members.models import Category, Status, Tag
 from taizhang.organisation.models import Branch
 
@@ -42,7 +43,7 @@ SORT_ORDER = {
 }
 
 
-class MemberFilterForm(forms.Form):
+class MemberFilterForm(TzForm):
     """The list's filter form: a past ``as_of`` day only, and not with today's contact filter."""
 
     def clean(self):
@@ -71,6 +72,7 @@ class MemberFilter(django_filters.FilterSet):
     )
     branch = django_filters.ModelChoiceFilter(
         label=_("branch"), queryset=Branch.objects.none(), empty_label=_("All branches"), method="filter_branch",
+        error_messages={"invalid_choice": _("There is no branch “%(value)s” among the branches you can see.")},
     )
     category = django_filters.ChoiceFilter(label=_("category"), choices=Category.choices, empty_label=_("All categories"))
     status = django_filters.ChoiceFilter(label=_("status"), choices=STATUS_CHOICES, method="filter_status", empty_label=None)
@@ -89,12 +91,19 @@ class MemberFilter(django_filters.FilterSet):
         if data is not None and not data.get("status"):
             data["status"] = "roster"
         super().__init__(data, queryset, request=request, **kwargs)
+        self.user = request.user
+        for name in visibility.hidden_filters(request.user):  # PIPL: what the columns hide, filters must not reveal
+            del self.filters[name]
+        if visibility.hidden_filters(request.user):
+            self.filters["sort"].extra["choices"] = [c for c in SORT_CHOICES if "last_contact" not in c[0]]
         scope = user_scope(request.user, VIEW)
         branches = Branch.objects.filter(committee_id__in=scope.committee_ids) | Branch.objects.filter(pk__in=scope.branch_ids)
         self.filters["branch"].queryset = branches.order_by("sort_order")
         committees = set(scope.committee_ids) | set(branches.values_list("committee_id", flat=True))
-        self.filters["tag"].queryset = Tag.objects.filter(committee_id__in=committees)
-        self.form.fields["as_of"].widget.attrs["max"] = timezone.localdate().isoformat()
+        if "tag" in self.filters:
+            self.filters["tag"].queryset = Tag.objects.filter(committee_id__in=committees)
+        if "as_of" in self.form.fields:
+            self.form.fields["as_of"].widget.attrs["max"] = timezone.localdate().isoformat()
 
     @property
     def as_of_day(self) -> datetime.date | None:
@@ -115,14 +124,15 @@ class MemberFilter(django_filters.FilterSet):
         return day if day < timezone.localdate() else None
 
     @classmethod
-    def for_request(cls, request, data=None):
+    def for_request(cls, request, data=None, purpose=VIEW):
         """The ledger's filter set over the members the user may see, as of ``as_of`` (today if absent).
 
         ``data`` is the filter values (the list's GET parameters, or the posted form / remembered search of
-        ``members.searches``); the request's GET parameters when not given."""
+        ``members.searches``); the request's GET parameters when not given. ``purpose`` is the scope
+        (``DETAILS`` for exports, which hold the whole record)."""
         data = request.GET if data is None else data
         day = cls.day_from(data)
-        return cls(data or {}, queryset=selectors.member_queryset(request.user, day=day), request=request)
+        return cls(data or {}, queryset=selectors.member_queryset(request.user, purpose, day=day), request=request)
 
     def filter_as_of(self, queryset, name, value):
         return queryset  # the queryset was annotated for that day when it was built (``for_request``)
@@ -131,7 +141,7 @@ class MemberFilter(django_filters.FilterSet):
         return queryset.filter(branch_on=value) if self.as_of_day else queryset.filter(branch=value)
 
     def filter_q(self, queryset, name, value):
-        return selectors.search_members(queryset, value)
+        return selectors.search_members(queryset, value, numbers=visibility.may_search_numbers(self.user))
 
     def filter_status(self, queryset, name, value):
         if value == "roster":
@@ -150,7 +160,7 @@ class MemberFilter(django_filters.FilterSet):
         return queryset.order_by(*SORT_ORDER.get(value, SORT_ORDER["name"]))
 
     class Meta:
-        form = MemberFilterForm
+        form = MemberFilterForm  # a TzForm: the project's messages, naming the filter
 
     @property
     def qs(self):

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core.forms import TzForm, TzModelForm
 from taizhang.core.permissions import EDIT, user_scope
 from taizhang.members import selectors, services
 from taizhang.members.models import EventKind, LostContactCause, Member, Tag
@@ -40,7 +41,7 @@ class HouseholdChoiceField(forms.ModelChoiceField):
         return selectors.household_label(obj)
 
 
-class MemberForm(forms.ModelForm):
+class MemberForm(TzModelForm):
     id_number = forms.CharField(label=_("citizen ID number"), max_length=40)
     phone = forms.CharField(label=_("mobile phone"), max_length=30, required=False)
     new_household = forms.CharField(
@@ -115,10 +116,27 @@ class MemberForm(forms.ModelForm):
             self.fields["phone"].help_text = _("Now %(masked)s. Leave empty to keep it.") % {
                 "masked": self.instance.phone_masked or "—"
             }
-        self.district_branch_map = json.dumps({d.pk: d.branch_id for d in self.fields["district"].queryset})
+        districts = list(self.fields["district"].queryset)
+        self.district_branch_map = json.dumps({d.pk: d.branch_id for d in districts})
+        editable = set(self.fields["branch"].queryset.values_list("pk", flat=True))
+        # Districts of a branch this user may not register in: say whose they are (also in the browser).
+        self.foreign_district_messages = {
+            d.pk: _("%(district)s belongs to %(branch)s; only that branch's staff can register members living "
+                    "there. If the member stays with your branch, choose your branch below.")
+            % {"district": d.name, "branch": d.branch.name}
+            for d in districts
+            if d.branch_id not in editable
+        }
+        self.foreign_districts = json.dumps({k: str(v) for k, v in self.foreign_district_messages.items()},
+                                            ensure_ascii=False)
 
     def clean(self):
         data = super().clean()
+        district = data.get("district")
+        if district is not None and district.pk in self.foreign_district_messages and not data.get("branch"):
+            # the branch is empty because the district's branch is not one this user may register in
+            self.errors.pop("branch", None)
+            self.add_error("district", self.foreign_district_messages[district.pk])
         if self.errors:
             return data
         if data.get("new_household") and data.get("household"):
@@ -135,6 +153,10 @@ class MemberForm(forms.ModelForm):
             return data
         data.update(cleaned)
         return data
+
+    def _get_validation_exclusions(self):
+        # The branch is checked by the form and the services (which say whose district it is), not the model.
+        return super()._get_validation_exclusions() | {"branch"}
 
     def service_data(self) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if k not in ("new_tags", "new_household")}
@@ -165,7 +187,7 @@ class RegisterForm(MemberForm):
     field_order = ["registered_on", "reported"]
 
 
-class FlowEventForm(forms.Form):
+class FlowEventForm(TzForm):
     effective_date = forms.DateField(label=_("effective date"), widget=DateInput())
     reason = forms.CharField(label=_("reason and details"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
     lost_contact_cause = forms.TypedChoiceField(
@@ -191,17 +213,62 @@ class FlowEventForm(forms.Form):
             self.fields["reason"].required = True
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(TzForm):
     reason = forms.CharField(
         label=_("what was wrong"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
     confirm = forms.BooleanField(label=_("I want to void this event with a correction."), required=True)
 
 
-class NoteForm(forms.Form):
+class NoteForm(TzForm):
     noted_on = forms.DateField(label=_("date"), widget=DateInput())
     text = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    shared = forms.BooleanField(
+        label=_("Share this note with the member"),
+        required=False,
+        help_text=_("Left unticked, the note is internal: only staff see it."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("noted_on", timezone.localdate())
+
+
+class ChangeRequestForm(TzForm):
+    """A member's request to correct their phone, address or work situation (values start as the record's).
+
+    Lengths and values are checked by ``services.change_request_submit`` (messages name the field)."""
+
+    phone = forms.CharField(label=_("mobile phone"), required=False)
+    residence = forms.CharField(label=_("residence address"), required=False)
+    employment_status = forms.CharField(label=_("employment status"), required=False, widget=forms.Select)
+    employer = forms.CharField(label=_("employer"), required=False)
+    industry = forms.CharField(label=_("industry"), required=False)
+    position = forms.CharField(label=_("position"), required=False)
+    note = forms.CharField(
+        label=_("explanation for the branch secretary"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, member, **kwargs):
+        from taizhang.members.models import EmploymentStatus
+
+        initial = {name: getattr(member, name) for name in services.CORRECTABLE_FIELDS[1:]}
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["employment_status"].widget.choices = [("", "---------")] + list(EmploymentStatus.choices)
+        self.fields["phone"].help_text = _("Now %(masked)s. Leave empty to keep it.") % {
+            "masked": member.phone_masked or "—"
+        }
+
+    def service_data(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "note"}
+
+
+class ChangeDecisionForm(TzForm):
+    reason = forms.CharField(
+        label=_("reason for rejecting"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed to reject; the member reads it on their page."),
+    )

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.exporting import xlsx_response, xlsx_tempfile
+from taizhang.core.forms import TzForm
 from taizhang.core.permissions import has_capability
 from taizhang.core.spreadsheets import SUPPORTED_EXTENSIONS, file_extension
 from taizhang.members import imports, tasks
@@ -39,7 +40,7 @@ ROW_FILTERS = [
 ]
 
 
-class UploadForm(forms.Form):
+class UploadForm(TzForm):
     file = forms.FileField(
         label=gettext_lazy("Spreadsheet"),
         help_text=gettext_lazy("An Excel workbook (.xlsx) or a CSV file (UTF-8 or GBK), at most 20 MB."),

@@ -574,7 +574,8 @@ class RowPlanner:
         registered_on = values.get("registered_on") or self.ctx.today
         if branch is not None:
             try:
-                services.validate_event_date(registered_on, None, branch.committee)
+                services.validate_event_date(registered_on, None, branch.committee, field="registered_on",
+                                             label=_("registration date"))
             except ValidationError as exc:
                 for message in exc.messages:
                     self.error(plan, cells, "registered_on", message, value=cell_text(registered_on))

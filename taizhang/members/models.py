@@ -266,13 +266,22 @@ class Member(models.Model):
 
 
 class BehaviourNote(models.Model):
-    """A dated note on a member's behaviour characteristics, with who wrote it."""
+    """A dated note on a member's behaviour characteristics, with who wrote it.
+
+    Internal (``shared`` False, the default) notes are read by the staff who may change the member;
+    a shared note is also shown to the member on their own page (``selectors.visible_notes``).
+    """
 
     member = models.ForeignKey(
         Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="notes"
     )
     noted_on = models.DateField(_("date"))
     text = models.TextField(_("note"))
+    shared = models.BooleanField(
+        _("shared with the member"),
+        default=False,
+        help_text=_("Internal notes are seen by staff only; a shared note is also shown to the member."),
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
     )
@@ -469,3 +478,66 @@ class ImportRun(models.Model):
         if not self.total:
             return 0
         return min(100, self.processed * 100 // self.total)
+
+
+class ChangeRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ChangeRequest(models.Model):
+    """A member's request to correct their own phone, address or work situation.
+
+    ``changes`` holds the new values of the plain fields that differ from the record when asked; a new
+    phone is kept encrypted in ``phone_encrypted`` (like the record's own). The branch secretary (staff
+    who may change the member) approves — the change then goes through ``services.member_update`` —
+    or rejects with a reason (``services.change_request_*``).
+    """
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="change_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    phone_encrypted = models.TextField(blank=True, editable=False)
+    note = models.CharField(_("explanation"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ChangeRequestStatus.choices, default=ChangeRequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("correction request")
+        verbose_name_plural = _("correction requests")
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["status", "requested_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"], condition=models.Q(status="pending"), name="one_pending_change_request"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.requested_at:%Y-%m-%d}"
+
+    @property
+    def new_phone(self) -> str:
+        return crypto.decrypt(self.phone_encrypted) if self.phone_encrypted else ""
+
+    @property
+    def new_phone_masked(self) -> str:
+        phone = self.new_phone
+        return mask_phone(phone[:3], phone[-4:]) if phone else ""

@@ -14,8 +14,19 @@ from django.utils.translation import gettext as _
 from taizhang.core import crypto
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.chinese import to_halfwidth
-from taizhang.core.permissions import VIEW, restrict
-from taizhang.members.models import ROSTER_STATUSES, Category, EventKind, FlowEvent, Household, Member, Status
+from taizhang.core.permissions import EDIT, VIEW, allows, restrict
+from taizhang.members.models import (
+    ROSTER_STATUSES,
+    BehaviourNote,
+    Category,
+    ChangeRequest,
+    ChangeRequestStatus,
+    EventKind,
+    FlowEvent,
+    Household,
+    Member,
+    Status,
+)
 from taizhang.organisation.models import Branch
 
 
@@ -166,8 +177,10 @@ def filter_age_band(queryset, band: str, today: datetime.date | None = None):
     return queryset
 
 
-def search_members(queryset, text: str):
-    """Name, pinyin (full or initials), phone, or the last four characters of the ID number."""
+def search_members(queryset, text: str, *, numbers: bool = True):
+    """Name, pinyin (full or initials), phone, or the last four characters of the ID number.
+
+    ``numbers`` False (a viewer without DETAILS, see members/visibility.py) searches names only."""
     text = re.sub(r"\s+", "", to_halfwidth(text)).lower()
     if not text:
         return queryset
@@ -176,6 +189,8 @@ def search_members(queryset, text: str):
         q = Q(name_pinyin__startswith=text) | Q(name_initials__startswith=text)
     else:
         q = Q(name__icontains=text)
+    if not numbers:
+        return queryset.filter(q)
     digits = text.replace("-", "").removeprefix("+86")
     if re.fullmatch(r"[\dx]{4}", digits):
         q |= Q(id_number_last4=digits.upper()) | Q(phone_last4=digits)
@@ -269,3 +284,34 @@ def member_timeline(member: Member):
     for event in events:
         event.is_voided = event.pk in voided
     return events
+
+
+def visible_notes(user, member: Member):
+    """The behaviour notes ``user`` may read on ``member``'s page.
+
+    Internal notes (the default) are for the staff who may change the member; the member sees only
+    the notes shared with them (and never the internal ones, even when they are staff themselves).
+    """
+    notes = BehaviourNote.objects.filter(member=member).select_related("author")
+    staff = allows(user, EDIT, committee_id=member.committee_id, branch_id=member.branch_id)
+    if staff and member.user_id != getattr(user, "pk", None):
+        return notes
+    if member.user_id is not None and member.user_id == getattr(user, "pk", None):
+        return notes.filter(shared=True)
+    return notes.none()
+
+
+def change_requests_to_decide(user, *, status: str | None = ChangeRequestStatus.PENDING):
+    """Correction requests of members ``user`` may change (not their own), newest first; ``status`` None: all."""
+    qs = restrict(ChangeRequest.objects.all(), user, EDIT, committee="member__committee", branch="member__branch",
+                  member="member").exclude(member__user=user)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("member", "member__branch", "requested_by", "decided_by").order_by("-requested_at", "-id")
+
+
+def change_request_get(user, pk) -> ChangeRequest:
+    request = change_requests_to_decide(user, status=None).filter(pk=pk).first()
+    if request is None:
+        raise Http404
+    return request

@@ -21,6 +21,9 @@ from taizhang.members import flow
 from taizhang.members.contact import last_contact_day
 from taizhang.members.models import (
     BehaviourNote,
+    ChangeRequest,
+    ChangeRequestStatus,
+    EmploymentStatus,
     EventKind,
     FlowEvent,
     Household,
@@ -213,7 +216,8 @@ def member_register(*, actor, data: dict, registered_on: datetime.date, reported
         raise PermissionDenied(_("You may not add members to this branch."))
     cleaned = validate_member_data(data)
     _check_household(actor, cleaned.get("household"), branch.committee_id)
-    validate_event_date(registered_on, last=None, committee=branch.committee)
+    validate_event_date(registered_on, last=None, committee=branch.committee, field="registered_on",
+                        label=_("registration date"))
     _check_duplicate(cleaned["id_number"])
     member = Member(committee_id=branch.committee_id)
     for name in PLAIN_FIELDS:
@@ -298,19 +302,23 @@ def _latest_event(member: Member, before: FlowEvent | None = None) -> FlowEvent 
     return events.order_by("-effective_date", "-id").first()
 
 
-def validate_event_date(day: datetime.date, last: FlowEvent | None, committee=None) -> None:
+def validate_event_date(day: datetime.date, last: FlowEvent | None, committee=None, *, field: str = "effective_date",
+                        label=None) -> None:
+    """Check an event's date; errors go on ``field`` and name it with ``label`` (default: effective date)."""
+    label = label or _("effective date")
     if day is None:
-        raise ValidationError({"effective_date": [_("Enter the effective date.")]})
+        raise ValidationError({field: [_("Enter the %(field)s.") % {"field": label}]})
     if day > timezone.localdate():
-        raise ValidationError({"effective_date": [_("The effective date cannot be in the future.")]})
+        raise ValidationError({field: [_("The %(field)s cannot be in the future.") % {"field": label}]})
     founded = founding_date(committee)
     if day < founded:
         raise ValidationError(
-            {"effective_date": [_("The effective date cannot be before the committee was founded (%(d)s).") % {"d": founded.isoformat()}]}
+            {field: [_("The %(field)s cannot be before the committee was founded (%(d)s).")
+                     % {"field": label, "d": founded.isoformat()}]}
         )
     if last is not None and day < last.effective_date:
         raise ValidationError(
-            {"effective_date": [_("The effective date cannot be before the member's latest flow event (%(d)s); correct that event first if it is wrong.") % {"d": last.effective_date.isoformat()}]}
+            {field: [_("The %(field)s cannot be before the member's latest flow event (%(d)s); correct that event first if it is wrong.") % {"field": label, "d": last.effective_date.isoformat()}]}
         )
 
 
@@ -466,14 +474,16 @@ def flow_correct_latest(*, actor, member: Member, event: FlowEvent, reason: str)
 
 
 @transaction.atomic
-def note_add(*, actor, member: Member, noted_on: datetime.date, text: str) -> BehaviourNote:
+def note_add(*, actor, member: Member, noted_on: datetime.date, text: str, shared: bool = False) -> BehaviourNote:
+    """A behaviour note; internal (staff only) unless ``shared`` with the member."""
     member = _lock_for_edit(actor, member)
     if not text.strip():
         raise ValidationError({"text": [_("Write the note.")]})
     if noted_on > timezone.localdate():
         raise ValidationError({"noted_on": [_("The date cannot be in the future.")]})
-    note = BehaviourNote.objects.create(member=member, noted_on=noted_on, text=text.strip(), author=actor)
-    audit_log(actor=actor, action="member.note_add", obj=member, new={"noted_on": noted_on, "text": note.text})
+    note = BehaviourNote.objects.create(member=member, noted_on=noted_on, text=text.strip(), author=actor, shared=shared)
+    audit_log(actor=actor, action="member.note_add", obj=member,
+              new={"noted_on": noted_on, "text": note.text, "shared": note.shared})
     return note
 
 
@@ -544,3 +554,131 @@ def member_reveal(*, actor, member_id: int, field: str, ip_address=None, now: da
               "allows. Try again later; the security administrator has been told.") % {"limit": limit, "minutes": minutes}
         )
     return getattr(member, field)
+
+
+# --- members' own correction requests (phone, address, work situation) ---------------------------
+
+# Fields a member may ask to correct on their own record; the branch secretary approves.
+CORRECTABLE_FIELDS = ["phone", "residence", "employment_status", "employer", "industry", "position"]
+
+
+def member_current_data(member: Member) -> dict:
+    """The member's current values as ``member_update`` data (personal numbers in full, tags as objects)."""
+    data = {name: getattr(member, name) for name in PLAIN_FIELDS}
+    data.update(id_number=member.id_number, phone=member.phone, tags=list(member.tags.all()))
+    return data
+
+
+def _clean_correction(member: Member, data: dict) -> tuple[dict, str]:
+    """The plain changes and the new phone ("" when unchanged); raises ValidationError by field."""
+    errors: dict[str, list[str]] = {}
+    changes = {}
+    phone = ""
+    raw_phone = (data.get("phone") or "").strip()
+    if raw_phone:
+        try:
+            phone = normalise_phone(raw_phone)
+        except ValidationError as exc:
+            errors["phone"] = [_("Mobile phone: %(problem)s") % {"problem": " ".join(exc.messages)}]
+        else:
+            if phone == member.phone:
+                phone = ""
+    for name in CORRECTABLE_FIELDS[1:]:
+        if name not in data:
+            continue
+        value = (data.get(name) or "").strip()
+        field = Member._meta.get_field(name)
+        if name == "employment_status" and value and value not in EmploymentStatus.values:
+            errors[name] = [_("Choose the employment status from the list.")]
+            continue
+        if len(value) > field.max_length:
+            errors[name] = [_("%(field)s can be at most %(limit)d characters (now %(n)d).")
+                            % {"field": field.verbose_name, "limit": field.max_length, "n": len(value)}]
+            continue
+        if value != (getattr(member, name) or ""):
+            changes[name] = value
+    if errors:
+        raise ValidationError(errors)
+    if not changes and not phone:
+        raise ValidationError(_("Nothing differs from your record: change at least one field before sending."))
+    return changes, phone
+
+
+def _masked(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if phone else ""
+
+
+@transaction.atomic
+def change_request_submit(*, actor, member: Member, data: dict, note: str = "") -> ChangeRequest:
+    """A member asks to correct their own phone, address or work situation (one pending request at a time)."""
+    member = Member.objects.select_for_update().filter(pk=member.pk, user=actor).first() if actor.pk else None
+    if member is None:
+        raise PermissionDenied(_("You can only ask to correct your own record."))
+    if member.change_requests.filter(status=ChangeRequestStatus.PENDING).exists():
+        raise ValidationError(_("You already have a correction request waiting for the branch secretary; "
+                                "wait for the decision before sending another."))
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise ValidationError({"note": [_("The explanation can be at most 500 characters.")]})
+    changes, phone = _clean_correction(member, data)
+    request = ChangeRequest.objects.create(
+        member=member, requested_by=actor, changes=changes, phone_encrypted=crypto.encrypt(phone) if phone else "",
+        note=note,
+    )
+    audit_log(actor=actor, action="member.change_request", obj=request,
+              new=changes | ({"phone": _masked(phone)} if phone else {}) | {"member": member.pk})
+    return request
+
+
+def _lock_request(actor, change_request: ChangeRequest) -> ChangeRequest:
+    locked = (
+        restrict(ChangeRequest.objects.select_for_update(), actor, EDIT, committee="member__committee",
+                 branch="member__branch", member="member")
+        .filter(pk=change_request.pk)
+        .first()
+    )
+    if locked is None:
+        raise PermissionDenied(_("You may not decide on this member's requests."))
+    if locked.requested_by_id == actor.pk or locked.member.user_id == actor.pk:
+        raise PermissionDenied(_("You cannot decide on your own correction request."))
+    if locked.status != ChangeRequestStatus.PENDING:
+        raise ValidationError(_("This request has already been decided (%(status)s).")
+                              % {"status": locked.get_status_display()})
+    return locked
+
+
+@transaction.atomic
+def change_request_approve(*, actor, change_request: ChangeRequest) -> ChangeRequest:
+    """Approve: the change goes through ``member_update`` (validation, version, audit) in the same transaction."""
+    request = _lock_request(actor, change_request)
+    member = _lock_for_edit(actor, request.member)
+    data = member_current_data(member) | request.changes
+    if request.phone_encrypted:
+        data["phone"] = request.new_phone
+    member_update(actor=actor, member=member, expected_version=member.version, data=data)
+    request.status = ChangeRequestStatus.APPROVED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_log(actor=actor, action="member.change_request_approve", obj=request,
+              old={"status": ChangeRequestStatus.PENDING}, new={"status": request.status, "member": member.pk})
+    return request
+
+
+@transaction.atomic
+def change_request_reject(*, actor, change_request: ChangeRequest, reason: str) -> ChangeRequest:
+    """Reject with a reason the member reads on their page; the record is not changed."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the request is rejected; the member will read it.")]})
+    if len(reason) > 500:
+        raise ValidationError({"reason": [_("The reason can be at most 500 characters.")]})
+    request = _lock_request(actor, change_request)
+    request.status = ChangeRequestStatus.REJECTED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_reason = reason
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    audit_log(actor=actor, action="member.change_request_reject", obj=request,
+              old={"status": ChangeRequestStatus.PENDING}, new={"status": request.status, "reason": reason})
+    return request

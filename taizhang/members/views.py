@@ -18,10 +18,11 @@ from taizhang.accounts.models import RoleAssignment
 from taizhang.core.audit import client_ip
 from taizhang.core.errors import ConcurrentEditError, form_errors_from
 from taizhang.core.permissions import EDIT, REVEAL, VIEW, allows, has_capability, user_scope
-from taizhang.members import flow, searches, selectors, services
+from taizhang.members import flow, searches, selectors, services, visibility
+from taizhang.members.change_views import describe_changes
 from taizhang.members.filters import MemberFilter
 from taizhang.members.forms import CorrectionForm, FlowEventForm, MemberForm, NoteForm, RegisterForm, editable_branches
-from taizhang.members.models import EventKind, Status
+from taizhang.members.models import ChangeRequestStatus, EventKind, Status
 from taizhang.members.panels import home_panels, member_panels
 from taizhang.members.tables import MEMBER_COLUMNS
 
@@ -91,6 +92,7 @@ def member_list(request):
         per_page = 20
     per_page = per_page if per_page in PAGE_SIZES else 20
     page = Paginator(queryset, per_page).get_page(data.get("page"))
+    columns = visibility.list_columns(request.user, MEMBER_COLUMNS)
     query.pop("page", None)
     today_query = query.copy()
     today_query.pop("as_of", None)
@@ -99,12 +101,14 @@ def member_list(request):
         "as_of": as_of,
         "today_query": today_query.urlencode(),
         "page": page,
-        "columns": MEMBER_COLUMNS,
-        "rows": [(m, [(c, c.value(m)) for c in MEMBER_COLUMNS]) for m in page.object_list],
+        "columns": columns,
+        "rows": [(m, visibility.row_cells(request.user, m, columns)) for m in page.object_list],
         "query": query.urlencode(),
         "per_page": per_page,
         "page_sizes": PAGE_SIZES,
     }
+    if not request.htmx and has_capability(request.user, "member.corrections"):
+        context["pending_requests"] = selectors.change_requests_to_decide(request.user).count()
     template = "members/partials/member_table.html" if request.htmx else "members/member_list.html"
     response = render(request, template, context)
     if url is not None:
@@ -124,26 +128,34 @@ def member_detail(request, pk):
         for kind in flow.allowed_kinds(member.status, member.membership_type):
             style, icon = FLOW_ACTIONS[kind]
             actions.append({"kind": kind, "label": EventKind(kind).label, "style": style, "icon": icon})
+    show = visibility.member_sections(request.user, member)
     timeline = selectors.member_timeline(member)
     standing = selectors.party_standing(timeline)
     latest = next((e for e in timeline), None)
     household_label, housemates = selectors.member_household(request.user, member)
     context = {
         "member": member,
+        "show": show,
         "status_label": Status(member.status).label if member.status else _("Not registered"),
         "standing": standing,
         "can_edit": can_edit,
         "can_reveal": can_reveal,
         "actions": actions,
-        "timeline": timeline,
+        "timeline": timeline if show.flow else [],
         "correctable": latest if (can_edit and latest and latest.kind != EventKind.CORRECTION) else None,
-        "notes": member.notes.select_related("author"),
-        "tags": member.tags.all(),
+        "notes": selectors.visible_notes(request.user, member) if show.behaviour else [],
+        "tags": member.tags.all() if show.behaviour else [],
         "note_form": NoteForm() if can_edit else None,
-        "household_label": household_label,
-        "household_members": housemates,
+        "household_label": household_label if show.household else "",
+        "household_members": housemates if show.household else [],
         "panels": member_panels(member=member, user=request.user),
+        "own_record": member.user_id is not None and member.user_id == request.user.pk,
     }
+    if context["own_record"]:
+        context["my_requests"] = [(r, describe_changes(r, member)) for r in member.change_requests.select_related("decided_by")[:3]]
+        context["has_pending_request"] = any(r.status == ChangeRequestStatus.PENDING for r, _rows in context["my_requests"])
+    elif can_edit:
+        context["pending_request"] = member.change_requests.filter(status=ChangeRequestStatus.PENDING).first()
     return render(request, "members/member_detail.html", context)
 
 
@@ -257,7 +269,8 @@ def flow_action(request, pk, kind):
     return render(
         request,
         "members/flow_form.html",
-        {"form": form, "member": member, "kind_label": EventKind(kind).label, "refusal": refusal, "before": before, "after": after},
+        {"form": form, "member": member, "kind": kind, "kind_label": EventKind(kind).label, "refusal": refusal,
+         "before": before, "after": after},
     )
 
 
@@ -286,7 +299,8 @@ def note_add(request, pk):
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
-            services.note_add(actor=request.user, member=member, noted_on=form.cleaned_data["noted_on"], text=form.cleaned_data["text"])
+            services.note_add(actor=request.user, member=member, noted_on=form.cleaned_data["noted_on"],
+                              text=form.cleaned_data["text"], shared=form.cleaned_data["shared"])
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
@@ -318,7 +332,9 @@ def home(request):
         day = _as_of_day(request)
         context["as_of"] = day
         context["counts"] = selectors.roster_counts(request.user, day)
-        context["recent_events"] = selectors.recent_events(request.user, limit=8, day=day)
+        # flow events (with reasons) and contact dates are record details: not for the study role (visibility.py)
+        context["show_details"] = visibility.has_details_anywhere(request.user)
+        context["recent_events"] = selectors.recent_events(request.user, limit=8, day=day) if context["show_details"] else []
         context["elderly"] = selectors.filter_age_band(
             selectors.member_queryset(request.user).filter(status__in=selectors.ROSTER_STATUSES), "60plus"
         ).count()

@@ -3,34 +3,54 @@
 import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from taizhang.activities.models import ActivityType
+from taizhang.core.forms import TzForm
 from taizhang.members.forms import DateInput
 from taizhang.members.models import Category
+from taizhang.points import services
 from taizhang.points.models import Platform, PointsSettings, RuleAction, StudyKind
 
 
-class StudyRecordForm(forms.Form):
-    day = forms.DateField(label=_("date"), widget=DateInput(), initial=timezone.localdate)
+class StudyRecordForm(TzForm):
+    """The fields only read the input; ``services.validate_study_record`` checks them all at once, so every
+    problem is shown together (not the unreadable ones first and the rest after the next submit)."""
+
+    day = forms.DateField(label=_("date"), widget=DateInput(), initial=timezone.localdate, required=False,
+                          error_messages={"invalid": _("Enter the date as YYYY-MM-DD.")})
     kind = forms.ChoiceField(label=_("kind"), choices=StudyKind.choices, initial=StudyKind.SELF_STUDY,
-                             widget=forms.RadioSelect)
-    title = forms.CharField(label=pgettext_lazy("study record", "title"), max_length=200,
+                             widget=forms.RadioSelect, required=False,
+                             error_messages={"invalid_choice": _("Choose the kind of record.")})
+    title = forms.CharField(label=pgettext_lazy("study record", "title"), required=False,
                             help_text=_("For example: 学习《中国共产党章程》第一章"))
     content = forms.CharField(label=_("what was studied or done"), required=False,
                               widget=forms.Textarea(attrs={"rows": 4}))
-    hours = forms.DecimalField(label=_("hours"), required=False, min_value=0, max_digits=5, decimal_places=1,
+    hours = forms.DecimalField(label=_("hours"), required=False,
+                               error_messages={"invalid": _("Enter the hours as a number, for example 1.5.")},
                                help_text=_("Needed for volunteer hours."))
 
+    def clean(self):
+        data = super().clean()
+        try:
+            data["title"], data["hours"] = services.validate_study_record(
+                day=data.get("day"), kind=data.get("kind"), title=data.get("title"), hours=data.get("hours"),
+                skip=set(self.errors))
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                self.add_error(field, messages)
+        return data
 
-class DecisionForm(forms.Form):
+
+class DecisionForm(TzForm):
     note = forms.CharField(label=_("reason"), required=False, max_length=300,
                            help_text=_("Needed when rejecting; the member reads it."))
 
 
-class RuleForm(forms.Form):
+class RuleForm(TzForm):
     name = forms.CharField(label=_("name"), max_length=100)
     action = forms.ChoiceField(label=_("action"),
                                choices=[c for c in RuleAction.choices if c[0] != RuleAction.MANUAL])
@@ -63,7 +83,7 @@ class RuleForm(forms.Form):
         return data
 
 
-class SettingsForm(forms.Form):
+class SettingsForm(TzForm):
     threshold = forms.IntegerField(label=_("threshold"), min_value=0, max_value=10000,
                                    help_text=PointsSettings._meta.get_field("threshold").help_text)
     annual_baseline = forms.IntegerField(label=_("annual baseline"), min_value=0, max_value=10000,
@@ -72,18 +92,22 @@ class SettingsForm(forms.Form):
                                          help_text=PointsSettings._meta.get_field("ranking_enabled").help_text)
 
 
-class ImportForm(forms.Form):
+class ImportForm(TzForm):
     file = forms.FileField(label=_("spreadsheet (.xlsx or .csv)"))
 
 
-class ParticipationFilter(forms.Form):
+UNKNOWN_BRANCH = _("There is no branch “%(value)s” among the branches you can see; showing all branches.")
+
+
+class ParticipationFilter(TzForm):
     """The participation filter: a period (from/to, or ``year`` for old links), branch, platform, below only."""
 
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     year = forms.IntegerField(label=_("year"), required=False, min_value=2000, max_value=2100,
                               widget=forms.HiddenInput)
-    branch = forms.TypedChoiceField(label=_("branch"), required=False, coerce=int, empty_value=None)
+    branch = forms.TypedChoiceField(label=_("branch"), required=False, coerce=int, empty_value=None,
+                                    error_messages={"invalid_choice": UNKNOWN_BRANCH})
     platform = forms.ChoiceField(label=_("platform"), required=False, choices=Platform.choices)
     below = forms.BooleanField(label=_("only below the threshold"), required=False)
 
@@ -113,7 +137,7 @@ PERIOD_EARLIEST = datetime.date(2000, 1, 1)
 PERIOD_LATEST = datetime.date(2100, 12, 31)
 
 
-class AdjustmentForm(forms.Form):
+class AdjustmentForm(TzForm):
     points = forms.IntegerField(label=_("points"), min_value=-1000, max_value=1000,
                                 help_text=_("Negative to deduct, for example -2."))
     day = forms.DateField(label=_("date"), widget=DateInput(), initial=timezone.localdate)
@@ -121,7 +145,7 @@ class AdjustmentForm(forms.Form):
                              help_text=_("For example: 表彰：优秀共产党员. The member reads it."))
 
 
-class RuleCloseForm(forms.Form):
+class RuleCloseForm(TzForm):
     effective_to = forms.DateField(label=_("last day in force"), widget=DateInput(),
                                    help_text=_("The rule gives no points for anything after this day. Entries "
                                                "already made stay."))

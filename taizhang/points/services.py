@@ -517,24 +517,26 @@ def approval_refusal(actor, record: StudyRecord) -> str | None:
 
 
 @transaction.atomic
-def study_record_submit(*, actor, member: Member, day: datetime.date, kind: str, title: str, content: str = "",
-                        hours=None) -> StudyRecord:
-    """A member submits their own study or volunteer hours (staff may submit on a member's behalf)."""
-    if not may_submit_for(actor, member):
-        raise PermissionDenied(_("You can only submit study records for yourself or members you look after."))
+def validate_study_record(*, day, kind, title, hours, skip=()):
+    """Check a study record's fields all at once; return (title, hours) normalised. ``skip``: fields the form
+    already found unreadable (not checked again). Raises one ValidationError with every field's problem."""
     errors = {}
     title = (title or "").strip()
-    if not title:
+    if "title" in skip:
+        pass
+    elif not title:
         errors["title"] = [_("Enter what you studied or did.")]
     elif len(title) > 200:
         errors["title"] = [_("The title is too long (at most 200 characters).")]
-    if day is None:
+    if "day" in skip:
+        pass
+    elif day is None:
         errors["day"] = [_("Enter the date.")]
     elif day > timezone.localdate():
         errors["day"] = [_("The date cannot be in the future.")]
-    if kind not in StudyKind.values:
+    if "kind" not in skip and kind not in StudyKind.values:
         errors["kind"] = [_("Choose the kind of record.")]
-    if hours is not None:
+    if hours is not None and "hours" not in skip:
         try:
             hours = decimal.Decimal(str(hours)).quantize(decimal.Decimal("0.1"))
         except decimal.InvalidOperation:
@@ -543,10 +545,19 @@ def study_record_submit(*, actor, member: Member, day: datetime.date, kind: str,
         else:
             if not (decimal.Decimal("0") < hours <= decimal.Decimal("24")):
                 errors["hours"] = [_("The hours must be more than 0 and at most 24 a day.")]
-    if kind == StudyKind.VOLUNTEER and hours is None and "hours" not in errors:
+    if kind == StudyKind.VOLUNTEER and hours is None and "hours" not in errors and "hours" not in skip:
         errors["hours"] = [_("Enter how many hours of volunteer service.")]
     if errors:
         raise ValidationError(errors)
+    return title, hours
+
+
+def study_record_submit(*, actor, member: Member, day: datetime.date, kind: str, title: str, content: str = "",
+                        hours=None) -> StudyRecord:
+    """A member submits their own study or volunteer hours (staff may submit on a member's behalf)."""
+    if not may_submit_for(actor, member):
+        raise PermissionDenied(_("You can only submit study records for yourself or members you look after."))
+    title, hours = validate_study_record(day=day, kind=kind, title=title, hours=hours)
     record = StudyRecord.objects.create(member=member, day=day, kind=kind, title=title,
                                         content=(content or "").strip(), hours=hours, requested_by=actor)
     audit_log(actor=actor, action="points.study_record_submit", obj=record,

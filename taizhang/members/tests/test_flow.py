@@ -231,13 +231,15 @@ def test_event_before_the_committee_was_founded_is_refused(cast):
 def test_registration_before_the_committee_was_founded_is_refused(cast):
     with pytest.raises(ValidationError) as exc:
         make_member(cast.admin, cast.east, registered_on=datetime.date(2017, 8, 31))
-    assert list(exc.value.message_dict) == ["effective_date"]
+    assert list(exc.value.message_dict) == ["registered_on"]  # the registration form's own field
+    assert "登记日期" in exc.value.message_dict["registered_on"][0]
     make_member(cast.admin, cast.east, registered_on=datetime.date(2017, 9, 1))
 
 
 def test_registration_in_the_future_is_refused(cast):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         make_member(cast.admin, cast.east, registered_on=today() + datetime.timedelta(days=1))
+    assert exc.value.message_dict == {"registered_on": ["登记日期不能晚于今天。"]}
 
 
 def test_founding_date_is_the_committees_own(db):
@@ -246,7 +248,7 @@ def test_founding_date_is_the_committees_own(db):
     grant(admin, "committee_admin", committee)
     with pytest.raises(ValidationError) as exc:
         make_member(admin, committee.east, registered_on=datetime.date(2018, 5, 31))
-    assert list(exc.value.message_dict) == ["effective_date"]
+    assert list(exc.value.message_dict) == ["registered_on"]
     member = make_member(admin, committee.east, registered_on=datetime.date(2018, 6, 1))
     assert current_status(member) == S.ACTIVE
 

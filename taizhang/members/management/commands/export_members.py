@@ -27,7 +27,7 @@ from django.utils.translation import ngettext
 
 from taizhang.core import exporting
 from taizhang.core.crypto import DecryptionError
-from taizhang.core.permissions import has_capability
+from taizhang.core.permissions import DETAILS, has_capability
 from taizhang.members import exports, selectors
 from taizhang.members.filters import SORT_ORDER
 from taizhang.members.models import Member
@@ -64,7 +64,7 @@ class Command(BaseCommand):
         if user is None:
             queryset = selectors.annotate_status(Member.objects.all())
         else:
-            queryset = selectors.member_queryset(user)
+            queryset = selectors.member_queryset(user, DETAILS)  # an export holds the whole record
         prepared = exports.prepare(queryset.order_by(*SORT_ORDER["name"]), user)
         rows = self._write(path, fmt, prepared)
         unmasked = user is None or exports.summary(prepared)["unmasked"]
@@ -114,7 +114,7 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(_("There is no active user named “%(name)s”.") % {"name": username})
-        if not has_capability(user, "ledger.use"):
+        if not has_capability(user, "ledger.export"):
             raise CommandError(_("“%(name)s” may not export the member ledger.") % {"name": username})
         return user
 
