@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taizhang.accounts.models import User
+from taizhang.activities import hooks
 from taizhang.activities.models import (
     AbsenceReason,
     Activity,
@@ -476,7 +477,8 @@ class _Loader:
         if activity.ends_at > self.now:
             return  # not over yet: sign-ups only
         present = [m for m in willing if rng.random() < 0.92]  # a few who meant to come do not
-        self._attendance(activity, plan, actor, audience, able, present)
+        with hooks.attendance_batch():  # points hear once per activity and recorder, not once per sheet
+            self._attendance(activity, plan, actor, audience, able, present)
 
     def _signups(self, activity: Activity, plan: _Plan, able: list, willing: list) -> list:
         """Sign the willing up (a few more sign up and cancel again); return who holds a place at the start.
