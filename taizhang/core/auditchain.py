@@ -122,7 +122,12 @@ def _table() -> str:
 def reserve(count: int) -> tuple[int, str]:
     """Lock the chain head and reserve ``count`` positions. Returns (first seq, hash before it).
 
-    Must run inside the transaction that writes the entries (``audit_log_many`` opens one)."""
+    Must run inside the transaction that writes the entries (``audit_log_many`` opens one).
+
+    The hash to chain to is kept in the locked row itself (``head_hash``, moved by ``set_head``): on
+    PostgreSQL a waiting UPDATE re-reads the row's committed version, whereas a sub-query for the newest
+    entry would still read the statement's old snapshot and fork the chain
+    (test_parallel_writers_never_fork_the_chain)."""
     from taizhang.core.models import AuditChain
 
     if not connection.in_atomic_block:
