@@ -53,6 +53,7 @@ from taizhang.activities.services import (
     signup_create,
 )
 from taizhang.activities.studyday import study_day
+from taizhang.core.audit import audit_buffered
 from taizhang.members.demo import COMMITTEE_NAME, DemoError
 from taizhang.members.models import FlowEvent, Member, Status
 from taizhang.organisation.models import Committee, PartyGroup
@@ -386,7 +387,8 @@ def load_demo_activities(*, now: datetime.datetime | None = None) -> ActivitiesD
             raise DemoError(_("Load the demo members first (manage.py load_demo)."))
         if demo_activities_loaded(committee):
             return None
-        return _Loader(committee, now).load()
+        with audit_buffered():  # the audit entries in a few chained bulk inserts, not one by one
+            return _Loader(committee, now).load()
 
 
 class _Loader:

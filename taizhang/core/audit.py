@@ -7,8 +7,11 @@ only ways to write one. Bulk writers (imports, the demo loads) build unsaved ent
 
 import datetime
 import decimal
+import threading
+from contextlib import contextmanager
 
 from django.db import transaction
+from django.utils import timezone
 
 from taizhang.core import auditchain
 from taizhang.core.models import AuditEntry
@@ -75,6 +78,17 @@ def audit_log_many(entries, *, insert=None) -> list[AuditEntry]:
     entries = list(entries)
     if not entries:
         return entries
+    pending = getattr(_buffer, "entries", None)
+    if pending is not None:  # inside audit_buffered(): keep them in order with the others
+        if insert is None:
+            now = timezone.now()
+            for entry in entries:
+                entry.timestamp = now
+            pending.extend(entries)
+            if len(pending) >= BUFFER_LIMIT:
+                _flush(pending)
+            return entries
+        _flush(pending)
     with transaction.atomic(savepoint=False):
         auditchain.chain(entries)
         if insert is not None:
@@ -84,10 +98,52 @@ def audit_log_many(entries, *, insert=None) -> list[AuditEntry]:
     return entries
 
 
+_buffer = threading.local()
+BUFFER_LIMIT = 5000
+
+
 def audit_log(**kwargs) -> AuditEntry:
     """Append one entry. ``action`` is a dotted name such as ``member.update`` (see ``actions.py``);
-    the keyword arguments are those of ``audit_entry``."""
-    return audit_log_many([audit_entry(**kwargs)])[0]
+    the keyword arguments are those of ``audit_entry``. Inside ``audit_buffered()`` the entry is kept
+    (with its time) and written with the others at the end of the block."""
+    entry = audit_entry(**kwargs)
+    pending = getattr(_buffer, "entries", None)
+    if pending is not None:
+        entry.timestamp = timezone.now()
+        pending.append(entry)
+        if len(pending) >= BUFFER_LIMIT:
+            _flush(pending)
+        return entry
+    return audit_log_many([entry])[0]
+
+
+def _flush(pending) -> None:
+    entries = list(pending)
+    pending.clear()
+    if entries:
+        with transaction.atomic(savepoint=False):
+            auditchain.chain(entries, keep_time=True)
+            AuditEntry.objects.bulk_create(entries, batch_size=500)
+
+
+@contextmanager
+def audit_buffered():
+    """Bulk path for loaders that call many services in one transaction (the demo loads): every
+    ``audit_log`` inside the block is written in a few chained bulk inserts instead of one by one.
+    Use it only inside the caller's transaction (the entries are written before it commits; an
+    exception discards them with everything else), only where nothing reads the log back meanwhile,
+    and only where no savepoint inside the block is rolled back after logging (its entries would stay)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_buffered() is used inside a transaction only")
+    if getattr(_buffer, "entries", None) is not None:  # nested: the outer block writes
+        yield
+        return
+    _buffer.entries = []
+    try:
+        yield
+        _flush(_buffer.entries)
+    finally:
+        _buffer.entries = None
 
 
 def client_ip(request) -> str | None:

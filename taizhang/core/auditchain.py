@@ -163,7 +163,7 @@ def set_base(base_seq: int, base_hash: str) -> None:
                        [base_seq, base_hash, CHAIN_ID])
 
 
-def chain(entries) -> None:
+def chain(entries, *, keep_time: bool = False) -> None:
     """Give unsaved entries their time, position and hashes, in order, under the head's lock; move the
     head past them. The caller inserts them in the same transaction."""
     from django.utils import timezone
@@ -172,7 +172,8 @@ def chain(entries) -> None:
     key = chain_key()
     now = timezone.now()
     for offset, entry in enumerate(entries):
-        entry.timestamp = now
+        if not keep_time:  # buffered entries (audit_buffered) keep the time they were made
+            entry.timestamp = now
         entry.seq = first + offset
         entry.prev_hash = prev
         entry.entry_hash = prev = hash_of(entry, prev, key)

@@ -228,3 +228,27 @@ def test_the_migration_chains_the_rows_written_before_it():
                                 "head_hash": AuditEntry.objects.get(seq=4).entry_hash}
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:  # triggers are back
         cursor.execute("UPDATE core_auditentry SET action = 'x'")
+
+
+@pytest.mark.django_db
+def test_buffered_entries_are_written_in_order_at_the_end_of_the_block_and_chained():
+    from taizhang.core.audit import audit_buffered
+
+    before = AuditEntry.objects.count()
+    with transaction.atomic(), audit_buffered():
+        write(3, "test.buffered")
+        audit_log_many([audit_entry(actor=None, username="b", action="test.buffered.bulk")])
+        with audit_buffered():  # nested: the outer block writes
+            write(1, "test.inner")
+        assert AuditEntry.objects.count() == before  # nothing written yet: one bulk write at the end
+    actions = list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))[before:]
+    assert actions == ["test.buffered.0", "test.buffered.1", "test.buffered.2", "test.buffered.bulk", "test.inner.0"]
+    assert verify_json()[0]["ok"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_buffering_outside_a_transaction_is_refused():
+    from taizhang.core.audit import audit_buffered
+
+    with pytest.raises(RuntimeError), audit_buffered():
+        pass
