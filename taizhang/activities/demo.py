@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taizhang.accounts.models import User
+from taizhang.activities import hooks
 from taizhang.activities.models import (
     AbsenceReason,
     Activity,
@@ -52,6 +53,7 @@ from taizhang.activities.services import (
     signup_create,
 )
 from taizhang.activities.studyday import study_day
+from taizhang.core.audit import audit_buffered
 from taizhang.members.demo import COMMITTEE_NAME, DemoError
 from taizhang.members.models import FlowEvent, Member, Status
 from taizhang.organisation.models import Committee, PartyGroup
@@ -385,7 +387,8 @@ def load_demo_activities(*, now: datetime.datetime | None = None) -> ActivitiesD
             raise DemoError(_("Load the demo members first (manage.py load_demo)."))
         if demo_activities_loaded(committee):
             return None
-        return _Loader(committee, now).load()
+        with audit_buffered():  # the audit entries in a few chained bulk inserts, not one by one
+            return _Loader(committee, now).load()
 
 
 class _Loader:
@@ -476,7 +479,8 @@ class _Loader:
         if activity.ends_at > self.now:
             return  # not over yet: sign-ups only
         present = [m for m in willing if rng.random() < 0.92]  # a few who meant to come do not
-        self._attendance(activity, plan, actor, audience, able, present)
+        with hooks.attendance_batch():  # points hear once per activity and recorder, not once per sheet
+            self._attendance(activity, plan, actor, audience, able, present)
 
     def _signups(self, activity: Activity, plan: _Plan, able: list, willing: list) -> list:
         """Sign the willing up (a few more sign up and cancel again); return who holds a place at the start.

@@ -1,11 +1,21 @@
-"""Writing the audit log. Call ``audit_log`` inside the same transaction as the change it records."""
+"""Writing the audit log. Call ``audit_log`` inside the same transaction as the change it records.
+
+Entries are hash-chained (taizhang/core/auditchain.py): ``audit_log`` and ``audit_log_many`` are the
+only ways to write one. Bulk writers (imports, the demo loads) build unsaved entries with
+``audit_entry`` and append them with one ``audit_log_many`` call.
+"""
 
 import datetime
 import decimal
 import ipaddress
+import threading
+from contextlib import contextmanager
 
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
+from taizhang.core import auditchain
 from taizhang.core.models import AuditEntry
 
 
@@ -25,7 +35,7 @@ def jsonable(value):
     return str(value)
 
 
-def audit_log(
+def audit_entry(
     *,
     actor,
     action: str,
@@ -40,13 +50,13 @@ def audit_log(
     ip_address: str | None = None,
     username: str = "",
 ) -> AuditEntry:
-    """Append one entry. ``action`` is a dotted name such as ``member.update``."""
+    """An unsaved entry, exactly as ``audit_log`` writes it (append it with ``audit_log_many``)."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
     real_actor = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=real_actor,
         actor_username=(real_actor.get_username() if real_actor else username)[:150],
         action=action,
@@ -57,8 +67,85 @@ def audit_log(
         new_values=jsonable(new or {}),
         success=success,
         message=str(message)[:500],
-        ip_address=ip_address,
+        ip_address=ip_address or None,
     )
+
+
+def audit_log_many(entries, *, insert=None) -> list[AuditEntry]:
+    """Append unsaved entries, in order, to the chain in one step (one lock, one bulk insert).
+
+    ``insert`` (optional) writes the prepared objects, e.g. a COPY-based fast path; by default
+    ``bulk_create``. Joins the caller's transaction, or opens one.
+    """
+    entries = list(entries)
+    if not entries:
+        return entries
+    pending = getattr(_buffer, "entries", None)
+    if pending is not None:  # inside audit_buffered(): keep them in order with the others
+        if insert is None:
+            now = timezone.now()
+            for entry in entries:
+                entry.timestamp = now
+            pending.extend(entries)
+            if len(pending) >= BUFFER_LIMIT:
+                _flush(pending)
+            return entries
+        _flush(pending)
+    with transaction.atomic(savepoint=False):
+        auditchain.chain(entries)
+        if insert is not None:
+            insert(entries)
+        else:
+            AuditEntry.objects.bulk_create(entries, batch_size=500)
+    return entries
+
+
+_buffer = threading.local()
+BUFFER_LIMIT = 5000
+
+
+def audit_log(**kwargs) -> AuditEntry:
+    """Append one entry. ``action`` is a dotted name such as ``member.update`` (see ``actions.py``);
+    the keyword arguments are those of ``audit_entry``. Inside ``audit_buffered()`` the entry is kept
+    (with its time) and written with the others at the end of the block."""
+    entry = audit_entry(**kwargs)
+    pending = getattr(_buffer, "entries", None)
+    if pending is not None:
+        entry.timestamp = timezone.now()
+        pending.append(entry)
+        if len(pending) >= BUFFER_LIMIT:
+            _flush(pending)
+        return entry
+    return audit_log_many([entry])[0]
+
+
+def _flush(pending) -> None:
+    entries = list(pending)
+    pending.clear()
+    if entries:
+        with transaction.atomic(savepoint=False):
+            auditchain.chain(entries, keep_time=True)
+            AuditEntry.objects.bulk_create(entries, batch_size=500)
+
+
+@contextmanager
+def audit_buffered():
+    """Bulk path for loaders that call many services in one transaction (the demo loads): every
+    ``audit_log`` inside the block is written in a few chained bulk inserts instead of one by one.
+    Use it only inside the caller's transaction (the entries are written before it commits; an
+    exception discards them with everything else), only where nothing reads the log back meanwhile,
+    and only where no savepoint inside the block is rolled back after logging (its entries would stay)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_buffered() is used inside a transaction only")
+    if getattr(_buffer, "entries", None) is not None:  # nested: the outer block writes
+        yield
+        return
+    _buffer.entries = []
+    try:
+        yield
+        _flush(_buffer.entries)
+    finally:
+        _buffer.entries = None
 
 
 def client_ip(request) -> str | None:

@@ -1,22 +1,160 @@
-"""Argument parsing shared by the management commands (Chinese messages, never a stack trace)."""
+"""What every project management command shares: Chinese messages for bad arguments, never a stack trace.
+
+* ``ProjectCommand`` — the base class of every ``manage.py`` command of the project. Argument errors
+  found by argparse (a missing option, an unknown option, a value outside the choices, a missing value)
+  come out in Chinese naming the option, with exit status 2; a ``CommandError`` prints as
+  ``错误：<message>`` with its exit status (1 unless said otherwise); a ``ValidationError`` or
+  ``PermissionDenied`` raised by a service becomes such an error too.
+* ``parse_day`` — a YYYY-MM-DD option, optionally refusing a day after today.
+* ``active_user`` / ``committee_named`` — look-ups by the names an operator types.
+"""
 
 import datetime
 import re
+import sys
 
-from django.core.management.base import CommandError
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    SystemCheckError,
+    handle_default_options,
+)
+from django.db import connections
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 
-def parse_day(value: str) -> datetime.date:
+def _argparse_message(message: str) -> str:
+    """argparse's English error messages, said in Chinese (the option names stay as typed)."""
+    def quoted(text):
+        return text.strip().strip("'\"")
+
+    patterns = [
+        (r"the following arguments are required: (.+)",
+         lambda m: _("Missing required argument: %(names)s.") % {"names": m[1]}),
+        (r"unrecognized arguments: (.+)",
+         lambda m: _("Unknown argument: %(names)s.") % {"names": m[1]}),
+        (r"argument (.+?): invalid choice: (.+) \(choose from (.+)\)",
+         lambda m: _("%(option)s: “%(value)s” is not allowed; choose one of %(choices)s.")
+         % {"option": m[1], "value": quoted(m[2]), "choices": "、".join(quoted(c) for c in m[3].split(","))}),
+        (r"argument (.+?): expected one argument",
+         lambda m: _("%(option)s needs a value.") % {"option": m[1]}),
+        (r"argument (.+?): expected at least one argument",
+         lambda m: _("%(option)s needs a value.") % {"option": m[1]}),
+        (r"argument (.+?): expected at most one argument",
+         lambda m: _("%(option)s takes at most one value.") % {"option": m[1]}),
+        (r"argument (.+?): ignored explicit argument (.+)",
+         lambda m: _("%(option)s takes no value (“%(value)s” was given).") % {"option": m[1], "value": quoted(m[2])}),
+        (r"argument (.+?): invalid (\w+) value: (.+)",
+         lambda m: _("%(option)s: “%(value)s” is not a valid value.") % {"option": m[1], "value": quoted(m[3])}),
+        (r"argument (.+?): not allowed with argument (.+)",
+         lambda m: _("%(option)s cannot be used together with %(other)s.") % {"option": m[1], "other": m[2]}),
+        (r"one of the arguments (.+) is required",
+         lambda m: _("One of %(names)s is required.") % {"names": m[1]}),
+        (r"ambiguous option: (\S+) could match (.+)",
+         lambda m: _("%(option)s is ambiguous: it could be %(matches)s.") % {"option": m[1], "matches": m[2]}),
+    ]
+    for pattern, say in patterns:
+        match = re.fullmatch(pattern, message.strip())
+        if match:
+            return say(match)
+    return _("The arguments are not valid: %(message)s") % {"message": message}
+
+
+class ChineseCommandParser(CommandParser):
+    """A CommandParser whose errors are Chinese: printed with exit status 2 on the command line, raised
+    as CommandError (returncode 2) from ``call_command``."""
+
+    def error(self, message):
+        translation.activate(settings.LANGUAGE_CODE)
+        text = _argparse_message(message)
+        if self.called_from_command_line:
+            self.exit(2, _("Error: %(message)s") % {"message": text} + "\n"
+                      + _("See “%(prog)s --help” for the arguments.") % {"prog": self.prog} + "\n")
+        raise CommandError(text, returncode=2)
+
+
+class ProjectCommand(BaseCommand):
+    """Base class of the project's management commands (see the module docstring)."""
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        translation.activate(settings.LANGUAGE_CODE)
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.__class__ = ChineseCommandParser  # CommandParser offers no parser_class hook
+        return parser
+
+    def execute(self, *args, **options):
+        translation.activate(settings.LANGUAGE_CODE)
+        try:
+            return super().execute(*args, **options)
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from exc
+        except PermissionDenied as exc:
+            raise CommandError(str(exc) or _("This is not allowed.")) from exc
+
+    def run_from_argv(self, argv):
+        """BaseCommand.run_from_argv, printing a CommandError as ``错误：…`` instead of ``CommandError: …``."""
+        self._called_from_command_line = True
+        parser = self.create_parser(argv[0], argv[1])
+        options = parser.parse_args(argv[2:])
+        cmd_options = vars(options)
+        args = cmd_options.pop("args", ())
+        handle_default_options(options)
+        try:
+            self.execute(*args, **cmd_options)
+        except CommandError as exc:
+            if options.traceback:
+                raise
+            if isinstance(exc, SystemCheckError):
+                self.stderr.write(str(exc), lambda x: x)
+            else:
+                self.stderr.write(_("Error: %(message)s") % {"message": exc})
+            sys.exit(exc.returncode)
+        finally:
+            try:
+                connections.close_all()
+            except ImproperlyConfigured:
+                pass
+
+
+def parse_day(value: str, *, option: str = "", not_after_today: bool = False) -> datetime.date:
+    """A day written YYYY-MM-DD. ``option`` names the argument in the message; ``not_after_today``
+    refuses a day after today (e.g. a roster "as of" a day that has not come yet)."""
     value = (value or "").strip()
+    prefix = f"{option}：" if option else ""
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise CommandError(
-            _("The date must be written as YYYY-MM-DD (for example 2026-11-24), not “%(value)s”.") % {"value": value}
-        )
+        raise CommandError(prefix + _(
+            "The date must be written as YYYY-MM-DD (for example 2026-11-24), not “%(value)s”.") % {"value": value})
     try:
-        return datetime.date.fromisoformat(value)
+        day = datetime.date.fromisoformat(value)
     except ValueError as exc:
-        raise CommandError(_("“%(value)s” is not a date in the calendar.") % {"value": value}) from exc
+        raise CommandError(prefix + _("“%(value)s” is not a date in the calendar.") % {"value": value}) from exc
+    today = timezone.localdate()
+    if not_after_today and day > today:
+        raise CommandError(prefix + _("%(day)s is after today (%(today)s); give today or an earlier day.")
+                           % {"day": day.isoformat(), "today": today.isoformat()})
+    return day
+
+
+def active_user(username: str, *, option: str = "--as"):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=(username or "").strip(), is_active=True).first()
+    if user is None:
+        raise CommandError(f"{option}：" + _("There is no active user named “%(name)s”.") % {"name": username})
+    return user
+
+
+def committee_named(name: str, *, option: str = "--committee"):
+    from taizhang.organisation.models import Committee
+
+    committee = Committee.objects.filter(name=(name or "").strip()).first()
+    if committee is None:
+        raise CommandError(f"{option}：" + _("There is no committee named “%(name)s”.") % {"name": name})
+    return committee
 
 
 def run_demo_loader(loader, *, known_errors=()):
@@ -24,9 +162,6 @@ def run_demo_loader(loader, *, known_errors=()):
     CommandError instead of a stack trace. Returns ``(summary, seconds)``; summary is None when the
     demo data was already there."""
     import time
-
-    from django.conf import settings
-    from django.core.exceptions import ValidationError
 
     if settings.PRODUCTION:
         raise CommandError(_("The demo data is never loaded in production (TAIZHANG_ENV=production)."))

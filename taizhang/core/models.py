@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,9 +25,15 @@ class AuditEntry(models.Model):
 
     Append-only: the application can only insert. The queryset and the model refuse update and
     delete, and database triggers (migration 0002) refuse them even for raw SQL.
+
+    Hash-chained (taizhang/core/auditchain.py): ``seq`` is the entry's position in the one global
+    chain, ``prev_hash`` the hash of the entry before it and ``entry_hash`` the keyed hash of
+    ``prev_hash`` and this entry's content, so a deleted or altered row breaks the chain even when
+    the triggers are bypassed. Write entries only through ``taizhang.core.audit`` (``audit_log``,
+    ``audit_log_many``): they set the time, the position and the hashes under the chain's lock.
     """
 
-    timestamp = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    timestamp = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),
@@ -46,6 +53,9 @@ class AuditEntry(models.Model):
     success = models.BooleanField(_("success"), default=True)
     message = models.CharField(_("message"), max_length=500, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    seq = models.BigIntegerField(_("chain position"), unique=True, editable=False)
+    prev_hash = models.CharField(_("hash of the previous entry"), max_length=64, editable=False)
+    entry_hash = models.CharField(_("hash of this entry"), max_length=64, editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -112,3 +122,25 @@ class SecurityAlertRead(models.Model):
 
     def __str__(self):
         return f"{self.alert_id} · {self.user_id}"
+
+
+class AuditChain(models.Model):
+    """The head of the audit log's hash chain: one row (id 1), locked by every writer of the log.
+
+    ``seq``/``head_hash``: position and hash of the newest entry. ``base_seq``/``base_hash``: where
+    the chain starts after a retention purge (0 and "" until the first purge); every purge also
+    records its cut in its own, chained, ``audit.purge`` entry, which ``verify_audit_log`` checks.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    seq = models.BigIntegerField(default=0)
+    head_hash = models.CharField(max_length=64, blank=True, default="")
+    base_seq = models.BigIntegerField(default=0)
+    base_hash = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain head")
+
+    def __str__(self):
+        return f"audit chain at {self.seq}"

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from taizhang.accounts.models import Role
 from taizhang.accounts.services import role_assign, user_create
+from taizhang.core.audit import audit_buffered
 from taizhang.core.chinese import parse_citizen_id
 from taizhang.members import flow
 from taizhang.members.models import (
@@ -824,7 +825,8 @@ def load_demo(*, today: datetime.date | None = None) -> DemoSummary | None:
     with transaction.atomic():
         if Committee.objects.select_for_update().filter(name=COMMITTEE_NAME).exists():
             return None
-        return _load(people)
+        with audit_buffered():  # thousands of audit entries in a few chained bulk inserts
+            return _load(people)
 
 
 def _load(people: list) -> DemoSummary:

@@ -60,6 +60,7 @@ Mapping decisions
 import contextlib
 import dataclasses
 import datetime
+import functools
 import hashlib
 import logging
 import operator
@@ -77,7 +78,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taizhang.core import crypto
-from taizhang.core.audit import audit_log, jsonable
+from taizhang.core.audit import audit_log, audit_log_many, jsonable
 from taizhang.core.chinese import pinyin_full, pinyin_initials
 from taizhang.core.errors import ConcurrentEditError
 from taizhang.core.exporting import neutralise
@@ -1049,7 +1050,7 @@ def _write_creates(plans, actor, ctx, batch_size: int = 1000):
                 audits.append(_event_audit(actor, event, Status.ACTIVE))
         for note in notes:
             audits.append(_audit_entry(actor, "member.note_add", note.member, new={"noted_on": note.noted_on, "text": note.text}))
-        _insert_rows(AuditEntry, audits)
+        audit_log_many(audits, insert=functools.partial(_insert_rows, AuditEntry))  # hash-chained
 
 
 def _write_update(plan, actor, ctx):

@@ -310,3 +310,54 @@ def test_walk_ins_from_outside_the_audience_are_recorded(cast):
                       now=east_meeting.ends_at)
     ledger = attendance_ledger(east_meeting)
     assert (ledger.expected, ledger.present, ledger.present_not_expected) == (3, 0, 1)
+
+
+# --- bulk paths (the demo load) -------------------------------------------------------------------
+
+
+def test_a_sheet_writes_one_audit_entry_per_row_in_one_chained_write(cast, study):
+    from taizhang.core.auditchain import verify
+
+    sheet = [AttendanceEntry(m, PRESENT) for m in cast.east_members]
+    attendance_record_many(actor=cast.east_secretary, activity=study, entries=sheet, now=study.ends_at)
+    entries = list(AuditEntry.objects.filter(action="attendance.record").order_by("seq"))
+    assert sorted(e.object_repr.split(" · ")[0] for e in entries) == sorted(m.name for m in cast.east_members)
+    assert [e.seq for e in entries] == list(range(entries[0].seq, entries[0].seq + 3))  # one reservation
+    assert verify().ok
+    # The audit part no longer grows with the sheet: 3 rows and 6 rows cost the same number of queries.
+    more = make_activity(cast.admin, cast.committee, type_name="每月一学", title="第二次")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        attendance_record_many(actor=cast.admin, activity=more, entries=sheet, now=more.ends_at)
+    other = make_activity(cast.admin, cast.committee, type_name="每月一学", title="第三次")
+    with CaptureQueriesContext(connection) as large:
+        attendance_record_many(actor=cast.admin, activity=other,
+                               entries=[AttendanceEntry(m, PRESENT) for m in cast.members], now=other.ends_at)
+    assert len(large) == len(small)
+
+
+def test_inside_an_attendance_batch_listeners_hear_once_per_activity_and_actor(cast, study):
+    from taizhang.activities import hooks
+
+    heard = []
+
+    def listener(*, activity, member_ids, actor):
+        heard.append((activity.pk, tuple(member_ids), actor.pk))
+
+    hooks.register_attendance_listener(listener)
+    try:
+        members = cast.east_members
+        with hooks.attendance_batch():
+            attendance_record_many(actor=cast.east_secretary, activity=study, now=study.starts_at - minutes(60),
+                                   entries=[AttendanceEntry(members[0], LEAVE, AbsenceReason.WORK)])
+            attendance_record_many(actor=cast.east_secretary, activity=study, now=study.ends_at,
+                                   entries=[AttendanceEntry(m, PRESENT) for m in members[1:]])
+            assert heard == []  # not yet
+        assert heard == [(study.pk, tuple(sorted(m.pk for m in members)), cast.east_secretary.pk)]
+        attendance_record_many(actor=cast.admin, activity=study, now=study.ends_at,
+                               entries=[AttendanceEntry(cast.west_members[0], PRESENT)])
+        assert heard[-1] == (study.pk, (cast.west_members[0].pk,), cast.admin.pk)  # outside: at once
+    finally:
+        hooks._attendance_listeners.remove(listener)

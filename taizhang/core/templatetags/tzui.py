@@ -62,31 +62,30 @@ def status_badge(status):
 
 
 @register.filter
-def audit_values(values):
-    """An audit entry's old/new values as (label, text) pairs a person can read.
+def audit_values(values, object_type=""):
+    """An audit entry's old/new values as (label, text) pairs a person can read (core/actions.py)."""
+    from taizhang.core.actions import describe_values
 
-    Keys that are member fields get the field's (translated) name; booleans and empty values are
-    spelled out.
-    """
-    from django.apps import apps
-    from django.utils.translation import gettext as _
+    return describe_values(values, object_type)
 
-    if not isinstance(values, dict):
-        return [("", str(values))]
-    member = apps.get_model("members", "Member")
-    labels = {f.name: f.verbose_name for f in member._meta.get_fields() if hasattr(f, "verbose_name")}
-    labels.update({"id_number": _("citizen ID number"), "phone": _("mobile phone"), "status": _("status")})
-    pairs = []
-    for key, value in values.items():
-        if value is True:
-            text = _("yes")
-        elif value is False:
-            text = _("no")
-        elif value in (None, "", [], {}):
-            text = "—"
-        elif isinstance(value, list):
-            text = "、".join(str(v) for v in value)
-        else:
-            text = str(value)
-        pairs.append((labels.get(key, key), text))
-    return pairs
+
+@register.filter
+def audit_action(entry):
+    """The Chinese name of an entry's action (the code stays in the entry)."""
+    from taizhang.core.actions import action_label
+
+    return action_label(entry.action, entry.new_values)
+
+
+@register.filter
+def audit_object_type(code):
+    from taizhang.core.actions import object_type_label
+
+    return object_type_label(code)
+
+
+@register.filter
+def audit_message(message):
+    from taizhang.core.actions import message_label
+
+    return message_label(message)

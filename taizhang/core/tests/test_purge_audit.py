@@ -2,12 +2,14 @@
 
 import datetime
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from taizhang.core.audit import audit_log
 from taizhang.core.maintenance import maintenance_mode
 from taizhang.core.models import AuditEntry
 
@@ -15,14 +17,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _entry(action, days_ago):
-    """An entry written ``days_ago`` (raw insert: the model stamps the current time, and UPDATE is refused)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO core_auditentry (timestamp, actor_username, action, object_type, object_id, object_repr,"
-            " old_values, new_values, success, message) VALUES (%s, 'x', %s, '', '', '', '{}', '{}', %s, '')",
-            [timezone.now() - datetime.timedelta(days=days_ago), action, True],
-        )
-    return AuditEntry.objects.get(action=action)
+    """An entry written ``days_ago`` (through the chain, with the clock set back)."""
+    with mock.patch("django.utils.timezone.now", return_value=timezone.now() - datetime.timedelta(days=days_ago)):
+        return audit_log(actor=None, username="x", action=action)
 
 
 def test_purge_deletes_only_entries_past_the_retention_and_logs_itself(settings):

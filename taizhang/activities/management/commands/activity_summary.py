@@ -8,16 +8,16 @@ and the number of present attendances at them. JSON:
 import json
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from taizhang.activities.selectors import activity_summary
-from taizhang.core.commands import parse_day
+from taizhang.core.commands import ProjectCommand, parse_day
 from taizhang.organisation.models import Committee
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = "Count the activities of a period by type, and the attendances at them."
 
     def add_arguments(self, parser):
@@ -29,8 +29,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         translation.activate(settings.LANGUAGE_CODE)
-        date_from = parse_day(options["date_from"])
-        date_to = parse_day(options["date_to"])
+        # activities *held* in the period: a period that starts after today has none
+        date_from = parse_day(options["date_from"], option="--from", not_after_today=True)
+        date_to = parse_day(options["date_to"], option="--to")
         if date_to < date_from:
             raise CommandError(_("The end date %(to)s is before the start date %(from)s.")
                                % {"to": date_to.isoformat(), "from": date_from.isoformat()})

@@ -5,16 +5,15 @@ already has activities) and refused in production.
 """
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from taizhang.activities import demo
-from taizhang.core.commands import run_demo_loader
+from taizhang.core.commands import ProjectCommand, run_demo_loader
 from taizhang.members.demo import COMMITTEE_NAME, DemoError
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = "Load the demo committee's activities, sign-ups and attendance (never in production)."
 
     def handle(self, *args, **options):

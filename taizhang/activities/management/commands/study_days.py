@@ -10,15 +10,16 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
 from taizhang.activities.studyday import HolidayDataUnavailable, study_days
+from taizhang.core.commands import ProjectCommand
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = "Print the monthly study days of a year (the 12th; a weekend moves to the following Monday)."
 
     def add_arguments(self, parser):

@@ -6,10 +6,11 @@
 from django.utils import translation
 from django_tasks_db.management.commands import db_worker
 
+from taizhang.core.commands import ProjectCommand
 from taizhang.members import imports
 
 
-class Command(db_worker.Command):
+class Command(ProjectCommand, db_worker.Command):
     help = "Run the background worker (long imports); first mark imports whose worker died as interrupted."
 
     def handle(self, *args, **options):

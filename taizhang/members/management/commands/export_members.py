@@ -19,13 +19,13 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from taizhang.core import exporting
+from taizhang.core.commands import ProjectCommand, active_user
 from taizhang.core.crypto import DecryptionError
 from taizhang.core.permissions import DETAILS, has_capability
 from taizhang.members import exports, selectors
@@ -42,7 +42,7 @@ def _operator_name() -> str:
         return "manage.py"
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = "Export the member ledger to an .xlsx or .csv file (the columns the import reads)."
 
     def add_arguments(self, parser):
@@ -111,9 +111,7 @@ class Command(BaseCommand):
     def _user(self, username):
         if not username:
             return None
-        user = get_user_model().objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(_("There is no active user named “%(name)s”.") % {"name": username})
+        user = active_user(username)
         if not has_capability(user, "ledger.export"):
             raise CommandError(_("“%(name)s” may not export the member ledger.") % {"name": username})
         return user

@@ -9,16 +9,16 @@ import json
 import os
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from taizhang.core.commands import ProjectCommand, active_user
 from taizhang.core.permissions import EDIT, user_scope
 from taizhang.members import imports
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = "Check (dry run) or import (--commit) members from an .xlsx or .csv ledger file."
 
     def add_arguments(self, parser):
@@ -33,9 +33,7 @@ class Command(BaseCommand):
         path = options["path"]
         user = None
         if options["as_user"]:
-            user = get_user_model().objects.filter(username=options["as_user"], is_active=True).first()
-            if user is None:
-                raise CommandError(_("There is no active user named “%(name)s”.") % {"name": options["as_user"]})
+            user = active_user(options["as_user"])
             if user_scope(user, EDIT).empty:
                 raise CommandError(_("Your role cannot add or change members, so it cannot import them."))
         elif options["commit"]:

@@ -4,15 +4,14 @@ Idempotent (does nothing when the demo committee exists) and refused in producti
 """
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from taizhang.core.commands import run_demo_loader
+from taizhang.core.commands import ProjectCommand, run_demo_loader
 from taizhang.members import demo
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = "Load the demo committee, members and logins (never in production)."
 
     def handle(self, *args, **options):

@@ -9,14 +9,15 @@ imports never confirmed, files whose run was never saved. Each deletion is in th
 import datetime
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from taizhang.core.commands import ProjectCommand
 from taizhang.members import imports
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = "Delete uploaded import files older than IMPORT_FILE_RETENTION_DAYS (default 7)."
 
     def add_arguments(self, parser):

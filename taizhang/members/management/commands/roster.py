@@ -9,12 +9,10 @@ import json
 import unicodedata
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from taizhang.core.commands import parse_day
+from taizhang.core.commands import ProjectCommand, active_user, parse_day
 from taizhang.members.models import Status
 from taizhang.members.selectors import branch_name_on, roster_counts, roster_on
 
@@ -66,7 +64,7 @@ def format_members_text(members: list[dict]) -> str:
     return "\n".join(lines)
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = "Print roster counts (total, by branch, category and status) as of a day, from the flow history."
 
     def add_arguments(self, parser):
@@ -83,12 +81,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         translation.activate(settings.LANGUAGE_CODE)
-        day = parse_day(options["as_of"]) if options["as_of"] is not None else timezone.localdate()
+        day = (parse_day(options["as_of"], option="--as-of", not_after_today=True) if options["as_of"] is not None
+               else timezone.localdate())  # the flow history knows nothing about days to come
         user = None
         if options["as_user"]:
-            user = get_user_model().objects.filter(username=options["as_user"], is_active=True).first()
-            if user is None:
-                raise CommandError(_("There is no active user named “%(name)s”.") % {"name": options["as_user"]})
+            user = active_user(options["as_user"])
         counts = roster_counts(user, day)
         members = roster_members(user, day) if options["list"] else None
         if options["format"] == "json":

@@ -139,8 +139,8 @@ def test_reveal_the_full_id_number(page, live_cast, sign_in):
 
 def audit_rows(page):
     """(user name, action) of each entry in the audit table."""
-    rows = page.locator("#audit-table tbody tr:has(td.font-monospace)").evaluate_all(
-        "rows => rows.map(r => [r.cells[1].innerText.trim(), r.cells[2].innerText.trim()])"
+    rows = page.locator("#audit-table tbody tr:has(td.tz-action)").evaluate_all(
+        "rows => rows.map(r => [r.cells[1].innerText.trim(), r.cells[2].dataset.action])"
     )
     return [tuple(row) for row in rows]
 
@@ -164,7 +164,7 @@ def test_auditor_finds_the_reveal_in_the_audit_log(new_page, live_cast, sign_in)
     page.fill("#id_action", "auth.login")
     page.locator("#id_action").dispatch_event("change")
     page.wait_for_function(
-        "() => [...document.querySelectorAll('#audit-table tbody tr')].every(r => r.cells[2].innerText.startsWith('auth.login'))"
+        "() => [...document.querySelectorAll('#audit-table tbody tr')].every(r => r.cells[2].dataset.action.startsWith('auth.login'))"
     )
     assert page.evaluate("window.__sameDocument === true")
     assert {("west_secretary", "auth.login"), ("auditor", "auth.login")} <= set(audit_rows(page))

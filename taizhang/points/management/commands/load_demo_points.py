@@ -3,16 +3,15 @@ external scores. Needs ``load_demo`` (and ``load_demo_activities`` for attendanc
 refused in production."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from taizhang.core.commands import run_demo_loader
+from taizhang.core.commands import ProjectCommand, run_demo_loader
 from taizhang.members.demo import DemoError
 from taizhang.points.demo import load_demo_points
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = "Load the demo committee's points (never in production)."
 
     def handle(self, *args, **options):

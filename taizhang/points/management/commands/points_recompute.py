@@ -2,16 +2,16 @@
 attendance entries in line with the attendance ledger (correcting entries, never edits). Idempotent."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from taizhang.core.commands import parse_day
+from taizhang.core.commands import ProjectCommand, parse_day
 from taizhang.organisation.models import Committee
 from taizhang.points.services import points_recompute
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = "Recompute the points entries from attendance (idempotent)."
 
     def add_arguments(self, parser):
@@ -21,8 +21,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         translation.activate(settings.LANGUAGE_CODE)
-        date_from = parse_day(options["date_from"]) if options["date_from"] else None
-        date_to = parse_day(options["date_to"]) if options["date_to"] else None
+        # attendance exists only for days that have come: a period starting after today is a mistake
+        date_from = (parse_day(options["date_from"], option="--from", not_after_today=True)
+                     if options["date_from"] is not None else None)
+        date_to = parse_day(options["date_to"], option="--to") if options["date_to"] is not None else None
         if date_from and date_to and date_to < date_from:
             raise CommandError(_("The end date is before the start date."))
         committees = Committee.objects.all()
