@@ -49,6 +49,7 @@ from taizhang.activities.tables import ACTIVITY_COLUMNS
 from taizhang.core.audit import audit_log
 from taizhang.core.errors import form_errors_from
 from taizhang.core.permissions import EDIT, VIEW, has_capability, restrict, user_scope
+from taizhang.members import searches
 from taizhang.members.models import Member
 from taizhang.members.selectors import search_members
 from taizhang.organisation.models import Branch, Committee
@@ -453,6 +454,9 @@ def attendance(request, pk):
     members = list(_tick_queryset(request, activity))
     records = {a.member_id: a for a in Attendance.objects.filter(activity=activity, member__in=[m.pk for m in members])}
     q = request.GET.get("q", "").strip()
+    if searches.is_sensitive(q) and not request.htmx:  # a full number must not stay in the address bar
+        messages.info(request, _("Find members on the tick list by name, pinyin or initials."))
+        return redirect("activities:attendance", pk=activity.pk)
     shown = members
     if q:
         found = set(search_members(_tick_queryset(request, activity), q).values_list("pk", flat=True))

@@ -54,6 +54,19 @@ def test_the_tick_list_search_is_the_ledgers_pinyin_search(client, cast, soon, q
     assert full.context["counts"]["expected"] == 5
 
 
+def test_a_full_number_never_stays_in_the_tick_lists_address(client, cast, soon):
+    """The phone's search goes by htmx without touching the URL; a full number typed into the address bar
+    (or sent without scripts) is taken out of it (issue 8: full numbers never in a URL)."""
+    client.force_login(cast.east_secretary)
+    url = reverse("activities:attendance", args=[soon.pk])
+    page = client.get(url)
+    assert 'hx-push-url="true"' not in body(page).split('id="tick-search"')[0].rsplit("<form", 1)[-1]
+    response = client.get(url, {"q": "13812345678"})
+    assert response.status_code == 302 and response["Location"] == url
+    assert "13812345678" not in response["Location"]
+    assert client.get(url, {"q": "5678"}).status_code == 200  # the last four are fine
+
+
 def test_a_search_that_finds_nobody_says_so(client, cast, soon):
     client.force_login(cast.east_secretary)
     response = client.get(reverse("activities:attendance", args=[soon.pk]), {"q": "xyz"})

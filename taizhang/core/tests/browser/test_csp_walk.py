@@ -105,15 +105,16 @@ def test_main_pages_have_no_csp_violation_and_still_work(watched, live_cast, sig
     page.check("input[name=audience_kind][value=branch]")
     assert branch_fields.is_visible()
 
-    # The tick list: the search (static/js/tick-list.js) and an htmx POST, which needs the CSRF header that
+    # The tick list: the search (an htmx GET, the ledger's pinyin search on the server) and an htmx POST, which needs the CSRF header that
     # static/js/taizhang.js takes from the meta tag.
     visit(page, reverse("activities:attendance", args=[activity.pk]), seen)
     rows = page.locator("#tick-list .tz-tick-row")
     total = rows.count()
     assert total >= 2
     page.fill("#tick-search", "张伟明")
-    assert page.locator("#tick-list .tz-tick-row:not(.d-none)").count() == 1
+    page.wait_for_function("() => document.querySelectorAll('#tick-list .tz-tick-row').length === 1")
     page.fill("#tick-search", "")
+    page.wait_for_function(f"() => document.querySelectorAll('#tick-list .tz-tick-row').length === {total}")
     row = page.locator(f"#att-row-{cast.me.pk}")
     row.locator("button[hx-post]").first.click()
     page.wait_for_selector(f"#att-row-{cast.me.pk} [data-state=present]")

@@ -14,8 +14,8 @@ def test_full_number_search_keeps_the_number_out_of_the_address_bar(page, live_c
     assert page.locator("#member-rows tbody tr").count() == 3
     page.evaluate("window.__sameDocument = true")
     page.locator("#id_q").press_sequentially(me.phone, delay=20)
-    page.wait_for_function("document.querySelectorAll('#member-rows tbody tr').length === 1")
-    page.wait_for_function("location.search.indexOf('s=') >= 0")
+    page.wait_for_function("() => document.querySelectorAll('#member-rows tbody tr').length === 1")
+    page.wait_for_function("() => location.search.indexOf('s=') >= 0")
     assert page.evaluate("window.__sameDocument === true")
     assert me.phone not in page.url and me.phone[:7] not in page.url
     assert "张伟明" in page.locator("#member-rows tbody tr").inner_text()
@@ -26,5 +26,5 @@ def test_full_number_search_keeps_the_number_out_of_the_address_bar(page, live_c
     assert page.locator("#member-rows tbody tr").count() == 1
     page.locator("#id_q").fill("")
     page.locator("#id_q").press_sequentially("lxy", delay=30)
-    page.wait_for_function("location.search.indexOf('q=lxy') >= 0")
+    page.wait_for_function("() => location.search.indexOf('q=lxy') >= 0")
     assert "李秀英" in page.locator("#member-rows tbody tr").inner_text()
