@@ -344,15 +344,6 @@ def _activity_days(activities) -> tuple[str, tuple]:
     return _sql(acts)
 
 
-def _picked_sql(alias_t: str, alias_a: str) -> str:
-    from django.db import connection
-
-    q = connection.ops.quote_name
-    through = Activity.picked_members.through._meta.db_table
-    return (f"EXISTS (SELECT 1 FROM {q(through)} p WHERE p.{q('activity_id')} = {alias_a}.aid"
-            f" AND p.{q('member_id')} = {alias_t}.mid)")
-
-
 def _fetch(sql: str, params) -> list:
     from django.db import connection
 
@@ -464,6 +455,7 @@ def _roster_changes(activities, members):
     from django.db import connection
 
     q = connection.ops.quote_name
+    through = Activity.picked_members.through._meta.db_table
     group_ids = sorted({a.audience_group_id for a in activities if a.audience_kind == AudienceKind.PARTY_GROUP})
     picked = [a for a in activities if a.audience_kind == AudienceKind.PICKED]
     try:
@@ -491,9 +483,11 @@ def _roster_changes(activities, members):
             params += (*group_ids, until)
     if picked:
         sql += (
-            f" UNION ALL SELECT 2, a.aid, MIN(t.br), MIN(a.day), COUNT(*) FROM t INNER JOIN ({acts}) a"
-            " ON t.cid = a.acid AND t.d0 <= a.day AND t.d1 > a.day"
-            f" WHERE {_picked_sql('t', 'a')} GROUP BY a.aid"
+            # the picks first (a few per activity), then each pick's spell on the day
+            f" UNION ALL SELECT 2, a.aid, MIN(t.br), MIN(a.day), COUNT(*) FROM ({acts}) a"
+            f" INNER JOIN {q(through)} p ON p.{q('activity_id')} = a.aid"
+            f" INNER JOIN t ON t.mid = p.{q('member_id')} AND t.cid = a.acid AND t.d0 <= a.day AND t.d1 > a.day"
+            " GROUP BY a.aid"
         )
         params += acts_params
     return _fetch(sql, params)

@@ -34,7 +34,10 @@ def annotate_status(queryset, day: datetime.date | None = None):
         )
     return queryset.annotate(
         spell_on=FilteredRelation(
-            "roster_spells", condition=Q(roster_spells__valid_from__lte=day, roster_spells__valid_to__gt=day)
+            "roster_spells",
+            # the committee too, so the committee's index on the spells serves any number of committees
+            condition=Q(roster_spells__committee_id=F("committee_id"), roster_spells__valid_from__lte=day,
+                        roster_spells__valid_to__gt=day),
         ),
         status=Coalesce(F("spell_on__status"), Value("")),
         branch_on=F("spell_on__branch"),
