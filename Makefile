@@ -32,7 +32,7 @@ NPM_STAMP := node_modules/.stamp-npm-$(NPM_LOCK_HASH)
 # whatever the caller's shell exports; test-pg then sets DATABASE_URL explicitly.
 TEST_ENV := env -u DATABASE_URL -u REDIS_URL -u TAIZHANG_ENV -u DJANGO_DEBUG -u DJANGO_SETTINGS_MODULE
 
-.PHONY: help install assets messages translations migrate demo run test test-pg test-browser lint check clean
+.PHONY: help install assets messages translations migrate demo run test test-pg test-browser bench lint check clean
 
 help:
 	@echo "Taizhang 台账"
@@ -40,6 +40,7 @@ help:
 	@echo "  make test          run the test suite on SQLite (no browser tests) + makemigrations --check"
 	@echo "  make test-pg       run the test suite on PostgreSQL (PG_TEST_URL=$(PG_TEST_URL))"
 	@echo "  make test-browser  run the browser tests (pytest -m browser) in Debian's $(CHROMIUM)"
+	@echo "  make bench         by hand: build BENCH_MEMBERS=$(BENCH_MEMBERS) members in BENCH_URL, time pages, EXPLAIN"
 	@echo "  make lint          ruff check"
 	@echo "  make check         manage.py check + makemigrations --check"
 	@echo "  make translations  extract new msgids into locale/zh_Hans/LC_MESSAGES/django.po (then translate them there)"
@@ -127,6 +128,16 @@ test-pg: install assets messages | staticfiles
 test-browser: install assets messages | staticfiles
 	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) is missing: apt-get install -y chromium fonts-noto-cjk" >&2; exit 1; }
 	$(TEST_ENV) CHROMIUM_PATH=$(CHROMIUM) $(PYTEST) -m browser -p no:xdist
+
+# By hand, not in CI: builds BENCH_MEMBERS members with activities in BENCH_URL (wiped first), times the pages
+# and prints the EXPLAIN of the roster projection's queries. The database must exist (createdb).
+BENCH_URL ?= postgres://postgres@127.0.0.1:5432/taizhang_bench
+BENCH_MEMBERS ?= 20000
+bench: install messages
+	$(TEST_ENV) DATABASE_URL=$(BENCH_URL) $(MANAGE) migrate --noinput -v0
+	$(TEST_ENV) DATABASE_URL=$(BENCH_URL) $(PY) benchmarks/ledger_scale.py --members $(BENCH_MEMBERS)
+	$(TEST_ENV) DATABASE_URL=$(BENCH_URL) $(PY) benchmarks/activities_scale.py --reuse
+	$(TEST_ENV) DATABASE_URL=$(BENCH_URL) $(PY) benchmarks/projection_explain.py --reuse
 
 ## Static checks ------------------------------------------------------------------------------------
 lint: install

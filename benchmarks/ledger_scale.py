@@ -102,6 +102,14 @@ def _flush(batch, admin, rng):
                 events.append(FlowEvent(member_id=m.pk, kind="returned", effective_date=day2 + datetime.timedelta(days=90),
                                         recorded_by=admin, status_after="active", branch_after_id=m.branch_id))
     FlowEvent.objects.bulk_create(events)
+    # The roster projection, as the services would write it (bulk: the benchmark's own fast path).
+    from taizhang.members import projection
+
+    projection.insert_spells(projection.spells_from_events(
+        [projection.EventRow(e.member_id, e.pk, e.kind, e.effective_date, e.status_after, e.branch_after_id, None)
+         for e in events],
+        {m.pk: m.committee_id for m in created},
+    ))
     latest = {}
     for e in events:  # appended in date order per member
         latest[e.member_id] = e.pk

@@ -3,10 +3,10 @@
 Who was expected (应到) at an activity is never stored (see ``models``): it is the audience's members
 on the roster on the activity's day. Asking the database that once per activity and member would
 cost a query each; instead ``participation`` reads, in a fixed number of queries, the period's
-activities, the picked members, the members in scope, their effective flow events and their
-attendance rows, and then walks each member's history alongside the activities in Python (the
-same rule as ``selectors.audience_members``). 186 members × 700 activities is about 130 000 cheap
-steps, whatever the number of rows the database holds.
+activities, the picked members, the members in scope, their roster spells (the projection of the flow
+history, ``members.models.RosterSpell``) and their attendance rows, and matches each spell with the
+activities on the days it covers (the same rule as ``selectors.audience_members``), so the work grows
+with the spells and the records, not with members × activities.
 
 Everything is limited to what the viewer may see: activities through ``selectors.activity_scope_q``
 and members through ``restrict``. Only activities that have started count (a planned activity has no
@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from taizhang.activities.models import Activity, ActivityType, Attendance, AttendanceStatus, AudienceKind
 from taizhang.activities.selectors import activities_between, expected_pairs, expected_rows
 from taizhang.core.permissions import VIEW, restrict, user_scope
-from taizhang.members.models import FlowEvent, Member
+from taizhang.members.models import Member, RosterSpell
 from taizhang.organisation.models import Branch, Committee
 
 FIRST_FOUR_YEARS = (datetime.date(2017, 9, 1), datetime.date(2021, 8, 31))
@@ -259,20 +259,20 @@ def compute_participation(activities, members, *, last_attended_until=None) -> t
         and member_id in rows and committee_of[member_id] == by_pk[activity_id]["committee_id"]
     ]
     if walk_ins:
-        history = defaultdict(list)  # member -> [(date, branch)] in order: the branch on a walk-in's day
-        events = FlowEvent.objects.effective().filter(member_id__in={m for _a, m in walk_ins})
-        for member_id, day, branch_id in events.order_by("member_id", "effective_date", "id").values_list(
-                "member_id", "effective_date", "branch_after_id"):
-            history[member_id].append((day, branch_id))
+        spells = defaultdict(list)  # member -> [(from, until, branch)] in order: the branch on a walk-in's day
+        for member_id, start, end, branch_id in RosterSpell.objects.filter(
+                member_id__in={m for _a, m in walk_ins}).order_by("member_id", "valid_from").values_list(
+                "member_id", "valid_from", "valid_to", "branch_id"):
+            spells[member_id].append((start, end, branch_id))
         for activity_id, member_id in walk_ins:
             activity, row = by_pk[activity_id], rows[member_id]
             row.extra += 1
             row.types[activity["activity_type__name"]] += 1
             attended[member_id].append(activity["day"])
-            events = history.get(member_id, [])
-            index = bisect.bisect_right([e[0] for e in events], activity["day"]) - 1
-            if index >= 0:
-                branches[events[index][1]].extra += 1
+            own = spells.get(member_id, [])
+            index = bisect.bisect_right([start for start, _end, _b in own], activity["day"]) - 1
+            if index >= 0 and activity["day"] < own[index][1]:
+                branches[own[index][2]].extra += 1
     if last_attended_until is None:
         for member_id, days in attended.items():
             rows[member_id].last_attended = max(days)

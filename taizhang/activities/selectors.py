@@ -291,15 +291,13 @@ def expected_pairs(activities, members):
 
 # How 应到 is read for many activities at once (one implementation, SQLite and PostgreSQL).
 #
-# A member is expected at an activity if the latest event of their effective flow history on or before
-# the activity's local date put them on the roster (``ROSTER_STATUSES``) and the audience includes them:
-# the whole committee; the branch they belonged to on that day; a party group (their current group,
-# with the group's branch on that day); or the picked members — the rule of ``audience_members``.
-#
-# In the database each effective event becomes an interval: its state holds from its date (d0) until
-# the date of the member's next effective event (d1, ``LEAD`` over the history; open when none). Two
-# events on one day give an empty interval, so the later one counts. The member is on the roster on day
-# D with that state if d0 <= D < d1.
+# A member is expected at an activity if on the activity's local date they were on the roster
+# (``ROSTER_STATUSES``) and the audience includes them: the whole committee; the branch they belonged to
+# on that day; a party group (their current group, with the group's branch on that day); or the picked
+# members — the rule of ``audience_members``. Who was on the roster when, and in which branch, is the
+# roster projection (``members.models.RosterSpell``, kept in step with the flow events): a spell's state
+# holds from d0 (valid_from) until the day before d1 (valid_to, ``OPEN_END`` while it lasts), so the
+# member is on the roster on day D with that state if d0 <= D < d1.
 
 
 def _sql(queryset) -> tuple[str, tuple]:
@@ -307,59 +305,26 @@ def _sql(queryset) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
-def _effective_events(members, until: datetime.date, committee_ids, *, extra: Q | None = None):
-    """The effective flow events on or before ``until`` of the members of ``committee_ids`` (limited to
-    ``members``, a Member queryset, unless None; and to ``extra``)."""
-    from django.db.models import Exists, OuterRef
+def _roster_spells(members, since: datetime.date, until: datetime.date, committee_ids, *,
+                   group: bool = False) -> tuple[str, tuple]:
+    """SQL for the roster spells (on the roster) that overlap [since, until] of the members of
+    ``committee_ids`` (limited to ``members``, a Member queryset, unless None): columns mid, st, br, d0,
+    d1, cid (and gid, the member's current party group, with ``group``). Served by the index on
+    (committee, valid_from, valid_to)."""
+    from django.db.models import F
 
-    from taizhang.members.models import EventKind, FlowEvent
+    from taizhang.members.models import RosterSpell
 
-    # The effective history (``FlowEventQuerySet.effective``), with the voided events excluded by
-    # NOT EXISTS over the few corrections, which the PostgreSQL planner estimates well (an anti-join
-    # with a small hash) at any size. The committee is the one of the event's branch, which is always
-    # the member's committee.
-    events = (
-        FlowEvent.objects.exclude(kind=EventKind.CORRECTION)
-        .filter(~Exists(FlowEvent.objects.filter(corrects__isnull=False, corrects=OuterRef("pk"))))
-        .filter(effective_date__lte=until, branch_after__committee_id__in=sorted(committee_ids))
+    spells = RosterSpell.objects.filter(
+        committee_id__in=sorted(committee_ids), status__in=ROSTER_STATUSES, valid_from__lte=until, valid_to__gt=since,
     )
     if members is not None:
-        events = events.filter(member__in=members.order_by().values("pk"))
-    if extra is not None:
-        events = events.filter(extra)
-    return events.order_by()
-
-
-def _roster_intervals(members, until: datetime.date, committee_ids, *, extra: Q | None = None,
-                      group: bool = False) -> tuple[str, tuple]:
-    """SQL for the roster intervals of ``_effective_events``: columns mid, st, br, d0, d1, cid (and gid,
-    the member's current party group, with ``group``)."""
-    from django.db.models import F, Window
-    from django.db.models.functions import Lead
-
-    columns = {
-        "mid": F("member_id"), "st": F("status_after"), "br": F("branch_after_id"), "d0": F("effective_date"),
-        "cid": F("branch_after__committee_id"),
-        "d1": Window(Lead("effective_date"), partition_by=[F("member_id")],
-                     order_by=[F("effective_date").asc(), F("id").asc()]),
-    }
+        spells = spells.filter(member_id__in=members.order_by().values("pk"))
+    columns = {"mid": F("member_id"), "st": F("status"), "br": F("branch_id"), "d0": F("valid_from"),
+               "d1": F("valid_to"), "cid": F("committee_id")}
     if group:
         columns["gid"] = F("member__party_group_id")
-    sql, params = _sql(_effective_events(members, until, committee_ids, extra=extra).values(**columns))
-    roster = tuple(str(s) for s in ROSTER_STATUSES)
-    return (
-        f"SELECT * FROM ({sql}) w WHERE w.st IN ({', '.join(['%s'] * len(roster))})",
-        params + roster,
-    )
-
-
-def _in_group_sql(alias_t: str, group: str) -> str:
-    """SQL: the member of the interval ``alias_t`` is (now) in the party group ``group`` (SQL)."""
-    from django.db import connection
-
-    q = connection.ops.quote_name
-    return (f"{alias_t}.mid IN (SELECT g.{q('id')} FROM {q(Member._meta.db_table)} g"
-            f" WHERE g.{q('party_group_id')} = {group})")
+    return _sql(spells.order_by().values(**columns))
 
 
 def _activity_days(activities) -> tuple[str, tuple]:
@@ -377,15 +342,6 @@ def _activity_days(activities) -> tuple[str, tuple]:
         )
     )
     return _sql(acts)
-
-
-def _picked_sql(alias_t: str, alias_a: str) -> str:
-    from django.db import connection
-
-    q = connection.ops.quote_name
-    through = Activity.picked_members.through._meta.db_table
-    return (f"EXISTS (SELECT 1 FROM {q(through)} p WHERE p.{q('activity_id')} = {alias_a}.aid"
-            f" AND p.{q('member_id')} = {alias_t}.mid)")
 
 
 def _fetch(sql: str, params) -> list:
@@ -422,8 +378,8 @@ def expected_rows(activities, members, *, group_by: str | None = None, recorded:
     if not activities:
         return empty
     try:
-        intervals, params = _roster_intervals(members, activities[-1].date, {a.committee_id for a in activities},
-                                              group=True)
+        intervals, params = _roster_spells(members, activities[0].date, activities[-1].date,
+                                           {a.committee_id for a in activities}, group=True)
     except EmptyResultSet:  # nobody in scope
         return empty
     groups = {a.audience_group_id for a in activities if a.audience_kind == AudienceKind.PARTY_GROUP}
@@ -464,7 +420,7 @@ def expected_rows(activities, members, *, group_by: str | None = None, recorded:
             if not dates:
                 continue
             first = bisect_left(dates, start)
-            last = bisect_left(dates, end) if end is not None else len(dates)
+            last = bisect_left(dates, end)
             if first >= last:
                 continue
             if group_by == "member":
@@ -472,8 +428,7 @@ def expected_rows(activities, members, *, group_by: str | None = None, recorded:
             elif group_by == "member_branch":
                 counts[(member_id, branch_id)] += last - first
                 for activity_id in (recorded or {}).get(member_id, ()):
-                    if activity_id in members_of[key] and start <= by_pk[activity_id].date and (
-                            end is None or by_pk[activity_id].date < end):
+                    if activity_id in members_of[key] and start <= by_pk[activity_id].date < end:
                         expected_recorded[(activity_id, member_id)] = branch_id
             else:
                 for activity in audiences[key][first:last]:
@@ -500,36 +455,48 @@ def _roster_changes(activities, members):
     from django.db import connection
 
     q = connection.ops.quote_name
+    through = Activity.picked_members.through._meta.db_table
     group_ids = sorted({a.audience_group_id for a in activities if a.audience_kind == AudienceKind.PARTY_GROUP})
     picked = [a for a in activities if a.audience_kind == AudienceKind.PICKED]
     try:
-        intervals, params = _roster_intervals(members, max(a.date for a in activities),
-                                              {a.committee_id for a in activities})
+        until = max(a.date for a in activities)
+        intervals, params = _roster_spells(members, min(a.date for a in activities), until,
+                                           {a.committee_id for a in activities})
         acts, acts_params = _activity_days(picked) if picked else ("", ())
     except EmptyResultSet:  # nobody in scope
         return []
-    sql = (
-        f"WITH t AS ({intervals})"
+    sql = f"WITH t AS ({intervals})"
+    if picked:
+        # The picks of the activities first (a few per activity), kept apart (MATERIALIZED on PostgreSQL)
+        # so the planner hashes them and scans the spells once, instead of pairing every spell with
+        # every picked activity and probing the picks for each pair.
+        materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+        sql += (
+            f", pk AS {materialized}(SELECT a.aid, a.acid, a.day, p.{q('member_id')} AS mid FROM ({acts}) a"
+            f" INNER JOIN {q(through)} p ON p.{q('activity_id')} = a.aid)"
+        )
+        params += acts_params
+    sql += (
         " SELECT 0, t.cid, t.br, t.d0, COUNT(*) FROM t GROUP BY t.cid, t.br, t.d0"
-        " UNION ALL SELECT 1, t.cid, t.br, t.d1, COUNT(*) FROM t WHERE t.d1 IS NOT NULL GROUP BY t.cid, t.br, t.d1"
+        " UNION ALL SELECT 1, t.cid, t.br, t.d1, COUNT(*) FROM t WHERE t.d1 <= %s GROUP BY t.cid, t.br, t.d1"
     )
+    params += (until,)
     if group_ids:
         members_table, in_groups = q(Member._meta.db_table), ", ".join(["%s"] * len(group_ids))
         for part, day in ((3, "t.d0"), (4, "t.d1")):
             sql += (
                 f" UNION ALL SELECT {part}, g.{q('party_group_id')}, t.br, {day}, COUNT(*) FROM t"
                 f" INNER JOIN {members_table} g ON g.{q('id')} = t.mid"
-                f" WHERE g.{q('party_group_id')} IN ({in_groups}) AND {day} IS NOT NULL"
+                f" WHERE g.{q('party_group_id')} IN ({in_groups}) AND {day} <= %s"
                 f" GROUP BY g.{q('party_group_id')}, t.br, {day}"
             )
-            params += tuple(group_ids)
+            params += (*group_ids, until)
     if picked:
         sql += (
-            f" UNION ALL SELECT 2, a.aid, MIN(t.br), MIN(a.day), COUNT(*) FROM t INNER JOIN ({acts}) a"
-            " ON t.cid = a.acid AND t.d0 <= a.day AND (t.d1 IS NULL OR t.d1 > a.day)"
-            f" WHERE {_picked_sql('t', 'a')} GROUP BY a.aid"
+            " UNION ALL SELECT 2, pk.aid, MIN(t.br), MIN(pk.day), COUNT(*) FROM pk"
+            " INNER JOIN t ON t.mid = pk.mid AND t.cid = pk.acid AND t.d0 <= pk.day AND t.d1 > pk.day"
+            " GROUP BY pk.aid"
         )
-        params += acts_params
     return _fetch(sql, params)
 
 

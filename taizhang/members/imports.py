@@ -99,7 +99,7 @@ from taizhang.core.spreadsheets import (
     parse_date,
     printable,
 )
-from taizhang.members import flow, services
+from taizhang.members import flow, projection, services
 from taizhang.members.forms import split_tags
 from taizhang.members.ledger_columns import (
     BY_KEY,
@@ -1038,6 +1038,12 @@ def _write_creates(plans, actor, ctx, batch_size: int = 1000):
             member_id__in=[m.pk for m in members]).values_list("pk", "member_id", "kind")}
         for event in events:
             event.pk = event_pks[(event.member_id, event.kind)]
+        # The new members' roster spells, from the same events, in the same transaction (projection).
+        projection.insert_spells(projection.spells_from_events(
+            [projection.EventRow(e.member_id, e.pk, e.kind, e.effective_date, e.status_after, e.branch_after_id, None)
+             for e in events],
+            {m.pk: m.committee_id for m in members},
+        ))
         BehaviourNote.objects.bulk_create(notes)
         _set_current_events(events)
         # One member.create entry per member, with the registration in it (member_register writes it as a

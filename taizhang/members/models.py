@@ -541,3 +541,58 @@ class ChangeRequest(models.Model):
     def new_phone_masked(self) -> str:
         phone = self.new_phone
         return mask_phone(phone[:3], phone[-4:]) if phone else ""
+
+
+# The valid_to of a member's open (current) spell. A far date rather than NULL: "the spell covers day D" is
+# then two plain range comparisons (valid_from <= D < valid_to) that a B-tree index serves on SQLite and
+# PostgreSQL alike, with no "OR valid_to IS NULL" branch, and the current spell is valid_to = OPEN_END.
+OPEN_END = datetime.date(9999, 12, 31)
+
+
+class RosterSpell(models.Model):
+    """A projection of the flow history (ARCHITECTURE rule 13): one spell of a member's state.
+
+    From ``valid_from`` (inclusive) to ``valid_to`` (exclusive; ``OPEN_END`` while it lasts) the member
+    had ``status`` in ``branch``: the state of the latest effective flow event on or before each of those
+    days. A member's spells never overlap and follow each other without gaps from the first effective
+    event on; neighbouring events that leave status and branch unchanged (a recorded contact, probation
+    completed) share one spell, and two events on one day give the later one's state. Every status has
+    spells (transferred out and deceased too): "on the roster" is ``status`` in ``ROSTER_STATUSES``.
+
+    Derived data, never edited by hand: the flow services rewrite a member's spells in the same
+    transaction as the event (``taizhang.members.projection``), and ``manage.py rebuild_projections``
+    recomputes them from the events. Party groups have no history (no event records a change of group),
+    so the spells carry none: a party-group audience joins the member's current group.
+    """
+
+    # No single-column indexes on member and committee: the unique constraint and the index below lead with them.
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="roster_spells", db_index=False
+    )
+    committee = models.ForeignKey(
+        "organisation.Committee", verbose_name=_("committee"), on_delete=models.PROTECT, related_name="+",
+        db_index=False,
+    )
+    branch = models.ForeignKey(
+        "organisation.Branch", verbose_name=_("branch"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    valid_from = models.DateField(_("from"))
+    valid_to = models.DateField(_("until"), default=OPEN_END)
+
+    class Meta:
+        verbose_name = _("roster spell")
+        verbose_name_plural = _("roster spells")
+        ordering = ["member", "valid_from"]
+        constraints = [
+            # Also the index of "the member's spell on day D" (annotate_status joins on it).
+            models.UniqueConstraint(fields=["member", "valid_from"], name="roster_spell_member_from_unique"),
+            models.CheckConstraint(condition=models.Q(valid_from__lt=models.F("valid_to")), name="roster_spell_not_empty"),
+        ]
+        indexes = [
+            # The roster of a committee on a day, by branch (应到, as-of counts).
+            models.Index(fields=["committee", "valid_from", "valid_to"], name="roster_spell_committee_days"),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} {self.status} {self.valid_from}–{self.valid_to}"

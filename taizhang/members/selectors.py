@@ -5,7 +5,7 @@ import re
 from collections import Counter
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, F, FilteredRelation, Prefetch, Q, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -30,18 +30,13 @@ from taizhang.members.models import (
 from taizhang.organisation.models import Branch
 
 
-def _latest_event(day: datetime.date | None):
-    events = FlowEvent.objects.effective().filter(member=OuterRef("pk"))
-    if day is not None:
-        events = events.filter(effective_date__lte=day)
-    return events.order_by("-effective_date", "-id")
-
-
 def annotate_status(queryset, day: datetime.date | None = None):
-    """Add ``status`` (and ``branch_on``) as of ``day`` from the events.
+    """Add ``status`` (and ``branch_on``) as of ``day`` from the flow history ("" and None before the
+    member's first event).
 
-    Today's state (``day`` None) is read through ``Member.current_event`` (a join); a past date
-    finds the latest event on or before it (a correlated subquery), and also adds
+    Today's state (``day`` None) is read through ``Member.current_event`` (a join); a past date joins
+    the member's roster spell covering that day (``RosterSpell``, the projection of the events: at most
+    one spell covers a day), so counts and lists on any day are one plain join, not a subquery per row. It also adds
     ``branch_on_name``, the name of the branch the member belonged to that day (see ``branch_name_on``).
     """
     if day is None:
@@ -49,11 +44,16 @@ def annotate_status(queryset, day: datetime.date | None = None):
             status=Coalesce(F("current_event__status_after"), Value("")),
             branch_on=F("current_event__branch_after"),
         )
-    latest = _latest_event(day)
     return queryset.annotate(
-        status=Coalesce(Subquery(latest.values("status_after")[:1]), Value("")),
-        branch_on=Subquery(latest.values("branch_after")[:1]),
-        branch_on_name=Subquery(latest.values("branch_after__name")[:1]),
+        spell_on=FilteredRelation(
+            "roster_spells",
+            # the committee too, so the committee's index on the spells serves any number of committees
+            condition=Q(roster_spells__committee_id=F("committee_id"), roster_spells__valid_from__lte=day,
+                        roster_spells__valid_to__gt=day),
+        ),
+        status=Coalesce(F("spell_on__status"), Value("")),
+        branch_on=F("spell_on__branch"),
+        branch_on_name=F("spell_on__branch__name"),
     )
 
 

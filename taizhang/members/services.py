@@ -17,7 +17,7 @@ from taizhang.core.chinese import normalise_phone, parse_citizen_id, pinyin_full
 from taizhang.core.errors import ConcurrentEditError
 from taizhang.core.models import AlertKind, AuditEntry, SecurityAlert
 from taizhang.core.permissions import EDIT, REVEAL, can_in_branch, restrict
-from taizhang.members import flow
+from taizhang.members import flow, projection
 from taizhang.members.contact import last_contact_day
 from taizhang.members.models import (
     BehaviourNote,
@@ -348,6 +348,8 @@ def _record(*, actor, member, kind, effective_date, reason="", details=None, sta
     )
     if kind != EventKind.CORRECTION:
         Member.objects.filter(pk=member.pk).update(current_event=event)
+    # The roster projection follows every event and correction in this same transaction (rule 13).
+    projection.project_members([member.pk])
     audit_log(
         actor=actor,
         action=f"flow.{kind}",
