@@ -138,7 +138,7 @@ class MemberFilter(django_filters.FilterSet):
         return queryset  # the queryset was annotated for that day when it was built (``for_request``)
 
     def filter_branch(self, queryset, name, value):
-        return queryset.filter(branch_on=value) if self.as_of_day else queryset.filter(branch=value)
+        return queryset.filter(branch_on=value.pk) if self.as_of_day else queryset.filter(branch=value)
 
     def filter_q(self, queryset, name, value):
         return selectors.search_members(queryset, value, numbers=visibility.may_search_numbers(self.user))

@@ -101,6 +101,8 @@ CASES = [
     (["purge_import_files", "--days", "abc"], ["--days", "abc"]),
     (["purge_import_files", "--days", "0"], ["1"]),
     (["db_worker", "--interval", "often"], ["--interval", "often"]),
+    (["rebuild_projections", "--committee", "abc"], ["abc"]),
+    (["rebuild_projections", "--format", "xml"], ["xml"]),
     (["verify_audit_log", "--format", "xml"], ["--format", "xml"]),
     (["backup"], ["PATH"]),
     (["backup", "{tmp}/no/such/folder/b.tar.gz"], ["folder"]),

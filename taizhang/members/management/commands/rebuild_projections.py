@@ -9,17 +9,18 @@ on a consistent database changes nothing.
 import json
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from taizhang.core.commands import ProjectCommand
 from taizhang.members import projection
 from taizhang.organisation.models import Committee
 
 FORMATS = ("text", "json")
 
 
-class Command(BaseCommand):
+class Command(ProjectCommand):
     help = "Recompute the roster spells (the projection of the flow history) from the flow events."
 
     def add_arguments(self, parser):
