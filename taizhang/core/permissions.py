@@ -158,3 +158,79 @@ def capability_committee_ids(user, capability: str) -> set:
 def forget_roles(user) -> None:
     """Drop the roles cached on this user object (call after changing its role assignments)."""
     user.__dict__.pop("_taizhang_roles", None)
+    user.__dict__.pop("_taizhang_own_member", None)
+
+
+# --- the scope questions other modules ask (issue 9: answered here, never worked out again elsewhere) -----
+#
+# Domain models are looked up lazily by name: core imports no domain app.
+
+
+def _model(label: str):
+    from django.apps import apps
+
+    return apps.get_model(label)
+
+
+def committee_ids_for(user, purpose: str = VIEW, *, include_self: bool = False) -> set:
+    """The ids of the committees in which the user holds a role granting ``purpose`` over people — a
+    committee-wide role or a branch role (a branch secretary works in their branch's committee).
+    ``include_self`` adds the committee of the user's own member record (the 党员 role)."""
+    ids = set()
+    for a in _assignments(user):
+        if purpose in _ROLE_PURPOSES.get(a["role"], ()):
+            ids.add(a["committee_id"])
+        elif include_self and purpose in _SELF_PURPOSES.get(a["role"], ()):
+            ids.add(a["committee_id"])
+    return ids
+
+
+def committees_for(user, purpose: str = VIEW, *, include_self: bool = False):
+    """The committees (a queryset, by id) the user's scope for ``purpose`` reaches; see ``committee_ids_for``."""
+    return _model("organisation.Committee").objects.filter(
+        pk__in=committee_ids_for(user, purpose, include_self=include_self)).order_by("id")
+
+
+def branches_for(user, purpose: str = VIEW):
+    """The branches whose people the user may see (or change) for ``purpose``: every branch of a committee
+    where the user holds a committee-wide role, and the branches of their branch roles (a queryset)."""
+    scope = user_scope(user, purpose)
+    return _model("organisation.Branch").objects.filter(
+        Q(committee_id__in=scope.committee_ids) | Q(pk__in=scope.branch_ids))
+
+
+def committee_wide(user, committee, purpose: str = VIEW) -> bool:
+    """Does the user's scope for ``purpose`` cover the whole of ``committee`` (not only some branches)?"""
+    return getattr(committee, "pk", committee) in user_scope(user, purpose).committee_ids
+
+
+def is_staff(user) -> bool:
+    """Does the user see other people's records (any committee-wide or branch role)?"""
+    scope = user_scope(user, VIEW)
+    return bool(scope.committee_ids or scope.branch_ids)
+
+
+def own_member(user, committee=None):
+    """The member record linked to this login (in ``committee`` when given), or None. Only a user with
+    the 党员 role (a member link) has one; the result is cached on the user object."""
+    if not getattr(user, "is_authenticated", False) or not user_scope(user, VIEW).self_member:
+        return None
+    cache = user.__dict__.setdefault("_taizhang_own_member", {})
+    key = getattr(committee, "pk", committee)
+    if key not in cache:
+        qs = _model("members.Member").objects.filter(user=user).select_related("branch", "committee")
+        if key is not None:
+            qs = qs.filter(committee_id=key)
+        cache[key] = qs.order_by("id").first()
+    return cache[key]
+
+
+def home_committee(user):
+    """The committee the user works in: the first committee of their staff roles (committee-wide or
+    branch), else of any other role they hold (an admin post, the study role), else their own member
+    record's committee; None for a user with no role."""
+    ids = committee_ids_for(user, VIEW) or {a["committee_id"] for a in _assignments(user)}
+    if ids:
+        return _model("organisation.Committee").objects.filter(pk__in=ids).order_by("id").first()
+    member = own_member(user)
+    return member.committee if member else None

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from taizhang.core import crypto
+from taizhang.core import crypto, permissions
 from taizhang.core.masking import mask_id_number, mask_phone
 
 
@@ -102,6 +102,13 @@ class Tag(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class MemberQuerySet(models.QuerySet):
+    def visible_to(self, user, purpose=None):
+        """The members ``user`` may see (or change) for ``purpose`` (default: view) — the scope decided in
+        ``taizhang/core/permissions.py``."""
+        return permissions.restrict(self, user, purpose or permissions.VIEW)
 
 
 class Member(models.Model):
@@ -211,6 +218,9 @@ class Member(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+
+    objects = MemberQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("member")
