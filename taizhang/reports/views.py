@@ -92,6 +92,9 @@ def overview(request):
         raise PermissionDenied(_("Your role does not give access to the superior organisation's overview."))
     form = OverviewForm(request.GET or None)
     day, date_from, date_to = _dates(form)
+    if not form.is_bound or form.is_valid():  # show the dates the numbers are for, defaults filled in
+        form = OverviewForm({"day": day.isoformat(), "date_from": date_from.isoformat(), "date_to": date_to.isoformat()})
+        form.is_valid()
     data = ov.committee_overview(committees, day=day, date_from=date_from, date_to=date_to)
     if request.GET.get("format") == "xlsx":
         return _export(request, data)

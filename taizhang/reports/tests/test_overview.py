@@ -172,3 +172,10 @@ def test_setting_the_superior_is_audited_and_refused_to_others(client, cast):
     assert response.status_code == 403
     cast.committee.refresh_from_db()
     assert cast.committee.superior is not None
+
+
+def test_home_leads_the_superior_viewer_to_the_overview(client, cast, viewer):
+    client.force_login(viewer)
+    text = client.get(reverse("home")).content.decode()
+    assert reverse("reports:overview") in text
+    assert "尚未分配角色" not in text
