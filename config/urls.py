@@ -12,6 +12,7 @@ urlpatterns = [
     path("study/", include("taizhang.activities.content_urls")),
     path("reports/activities/", include("taizhang.activities.report_urls")),
     path("points/", include("taizhang.points.urls")),
+    path("reports/", include("taizhang.reports.urls")),
 ]
 
 handler403 = "taizhang.core.views.permission_denied"

@@ -79,6 +79,7 @@ FALLBACK = [
     ("xitong", "系统管理员"),
     ("anquan", "安全管理员"),
     ("shenji", "审计管理员"),
+    ("shangji", "上级党组织（只看汇总）"),
 ]
 password = "Taizhang@2026"
 try:

@@ -27,5 +27,6 @@ def roles(request):
             "points_approve": has_capability(user, "points.approve"),
             "self_member": user_scope(user).self_member,
             "security_alerts": alerts,
+            "superior_overview": has_capability(user, "superior.overview"),
         },
     }

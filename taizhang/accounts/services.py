@@ -330,6 +330,10 @@ def role_assign(*, actor, user: User, role: str, committee, branch=None, member=
         raise ValidationError({"role": [
             _("This account holds the admin post %(post)s, which is never combined with a business role or a "
               "ledger record. Use a separate account.") % {"post": _role_names(held & ADMIN_POSTS)}]})
+    if role == Role.SUPERIOR_VIEWER and branch is not None:
+        raise ValidationError({"branch": [_("The superior organisation sees the totals of the whole committee: leave the branch empty.")]})
+    if role == Role.SUPERIOR_VIEWER and not type(committee).objects.filter(pk=committee.pk, superior__isnull=False).exists():
+        raise ValidationError({"role": [_("This committee has no superior organisation yet: the system administrator sets it on the organisation page.")]})
     if role == Role.BRANCH_SECRETARY and branch is None:
         raise ValidationError({"branch": [_("A branch secretary needs a branch.")]})
     if branch is not None and branch.committee_id != committee.pk:

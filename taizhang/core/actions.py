@@ -37,6 +37,7 @@ ACTION_LABELS = {
     "branch.create": _("Create branch"),
     "district.create": _("Add district"),
     "district.set_branch": _("Assign district to branch"),
+    "committee.set_superior": _("Set superior organisation"),
     "party_group.create": _("Create party group"),
     # the member ledger
     "member.create": _("Register member"),
@@ -128,6 +129,7 @@ REVEAL_LABELS = {
 OBJECT_TYPE_LABELS = {
     "url": _("page"),
     "members.import": _("import file"),
+    "reports.overview": _("superior organisation overview"),
 }
 
 # Codes some services write in the message column.

@@ -61,6 +61,9 @@ _CAPABILITIES = {
     "points.manage": {"committee_admin"},
     # approve members' study records (of members the user may edit; never their own)
     "points.approve": {"committee_admin", "branch_secretary"},
+    # the superior organisation's overview: the totals of each committee that gave the user this role
+    # (counts only; no member, name or number of anyone)
+    "superior.overview": {"superior_viewer"},
 }
 
 

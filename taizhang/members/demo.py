@@ -47,7 +47,7 @@ from taizhang.members.services import (
 )
 from taizhang.organisation.models import DEFAULT_BRANCHES, Committee, District
 from taizhang.organisation.selectors import suggest_branch
-from taizhang.organisation.services import committee_create, party_group_create
+from taizhang.organisation.services import committee_create, committee_set_superior, party_group_create
 
 COMMITTEE_NAME = "青岛市南区在京流动党员党委"
 FOUNDED_ON = datetime.date(2017, 9, 1)
@@ -70,6 +70,7 @@ DEMO_LOGINS = [
     ("xitong", "系统管理员"),
     ("anquan", "安全管理员"),
     ("shenji", "审计管理员"),
+    ("shangji", "上级党组织（只看汇总）"),
 ]
 
 # Invented display names of the staff logins (dangyuan takes the name of its member record).
@@ -82,7 +83,10 @@ STAFF = {
     "xitong": ("王浩宇", Role.SYSTEM_ADMIN, None),
     "anquan": ("林静怡", Role.SECURITY_ADMIN, None),
     "shenji": ("栾德明", Role.AUDIT_ADMIN, None),
+    "shangji": ("薛明远", Role.SUPERIOR_VIEWER, None),
 }
+# The home organisation above the committee (上级党组织): its people see the committee's totals only.
+SUPERIOR_NAME = "中共青岛市市南区委组织部"
 
 # Names that must never appear: the real people of the source story and the staff logins above.
 _FORBIDDEN_NAMES = {"陈献东", "梁帅", "韦正根", "蓝天翼", "张艳"} | {v[0] for v in STAFF.values()}
@@ -831,6 +835,7 @@ def load_demo(*, today: datetime.date | None = None) -> DemoSummary | None:
 
 def _load(people: list) -> DemoSummary:
     committee = committee_create(actor=None, name=COMMITTEE_NAME, founded_on=FOUNDED_ON)
+    committee = committee_set_superior(actor=None, committee=committee, name=SUPERIOR_NAME)
     branches = {b.code: b for b in committee.branches.all()}
     districts = {d.name: d for d in District.objects.filter(committee=committee).select_related("branch")}
 

@@ -5,11 +5,31 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 
+class Superior(models.Model):
+    """A superior party organisation (上级党组织, e.g. a district's organisation department) above several
+    committees. Its people see the committees' totals (``reports.overview``), never their members, unless
+    a committee also gives them a role of its own."""
+
+    name = models.CharField(pgettext_lazy("organisation", "name"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("superior organisation")
+        verbose_name_plural = _("superior organisations")
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
 class Committee(models.Model):
     """A mobile party members committee (流动党员党委)."""
 
     name = models.CharField(pgettext_lazy("organisation", "name"), max_length=100, unique=True)
     founded_on = models.DateField(_("founded on"))
+    superior = models.ForeignKey(
+        Superior, verbose_name=_("superior organisation"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="committees",
+    )
 
     class Meta:
         verbose_name = _("committee")

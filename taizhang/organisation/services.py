@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from taizhang.core.audit import audit_log
 from taizhang.core.permissions import has_capability
-from taizhang.organisation.models import DEFAULT_BRANCHES, Branch, Committee, District, PartyGroup
+from taizhang.organisation.models import DEFAULT_BRANCHES, Branch, Committee, District, PartyGroup, Superior
 
 # Set-up steps later apps add for every new committee (activities seeds its standard activity types,
 # points its default rules). Registered in their AppConfig.ready() so organisation never imports them.
@@ -99,6 +99,28 @@ def district_set_branch(*, actor, district: District, branch: Branch) -> Distric
     audit_log(actor=actor, action="district.set_branch", obj=district,
               old={"branch": old_branch_id}, new={"branch": branch.pk})
     return district
+
+
+@transaction.atomic
+def committee_set_superior(*, actor, committee: Committee, name: str) -> Committee:
+    """Put ``committee`` under the superior organisation called ``name`` (created if new); an empty name
+    takes it out. The superior's people see the committee's totals only where the committee's security
+    admin also gives them the role ``superior_viewer``."""
+    committee = Committee.objects.select_for_update().select_related("superior").get(pk=committee.pk)
+    _check_manage(actor, committee)
+    name = " ".join((name or "").split())
+    if len(name) > Superior._meta.get_field("name").max_length:
+        raise ValidationError({"superior": [_("The name of the superior organisation is at most %(n)s characters.")
+                                            % {"n": Superior._meta.get_field("name").max_length}]})
+    old = committee.superior.name if committee.superior_id else ""
+    if name == old:
+        return committee
+    superior = Superior.objects.get_or_create(name=name)[0] if name else None
+    Committee.objects.filter(pk=committee.pk).update(superior=superior)
+    committee.superior = superior
+    audit_log(actor=actor, action="committee.set_superior", obj=committee, old={"superior": old or None},
+              new={"superior": name or None})
+    return committee
 
 
 @transaction.atomic

@@ -25,7 +25,7 @@ def _committees(user):
 
 @login_required
 def organisation(request):
-    committees = list(_committees(request.user))
+    committees = list(_committees(request.user).select_related("superior"))
     if not committees:
         raise PermissionDenied(_("Your role does not give access to the organisation."))
     can_manage = has_capability(request.user, "organisation.manage")
@@ -59,4 +59,23 @@ def district_update(request, pk):
         messages.error(request, "；".join(exc.messages))
     else:
         messages.success(request, _("District %(d)s now maps to %(b)s.") % {"d": district.name, "b": branch.name})
+    return redirect("organisation:index")
+
+
+@login_required
+@require_POST
+def committee_superior(request, pk):
+    if not has_capability(request.user, "organisation.manage", pk):
+        raise PermissionDenied(_("Your role cannot change the organisation of this committee."))
+    committee = get_object_or_404(_committees(request.user), pk=pk)
+    try:
+        committee = services.committee_set_superior(actor=request.user, committee=committee,
+                                                    name=request.POST.get("superior", ""))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        if committee.superior_id:
+            messages.success(request, _("%(c)s is now under %(s)s.") % {"c": committee.name, "s": committee.superior.name})
+        else:
+            messages.success(request, _("%(c)s has no superior organisation now.") % {"c": committee.name})
     return redirect("organisation:index")

@@ -49,6 +49,7 @@ EXPECTED_ROLES = {
     "xitong": {(Role.SYSTEM_ADMIN, None)},
     "anquan": {(Role.SECURITY_ADMIN, None)},
     "shenji": {(Role.AUDIT_ADMIN, None)},
+    "shangji": {(Role.SUPERIOR_VIEWER, None)},
 }
 
 
