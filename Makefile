@@ -105,6 +105,7 @@ demo: migrate
 	$(MANAGE) load_demo
 	$(MANAGE) load_demo_activities
 	$(MANAGE) load_demo_points
+	$(MANAGE) load_demo_finance
 
 ## Serve: migrate, demo data if the database is empty, collectstatic, gunicorn -----------------------------
 run: install assets messages

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "taizhang.members",
     "taizhang.activities",
     "taizhang.points",
+    "taizhang.finance",
     "taizhang.reports",  # reads every app; nothing reads it
     "django_tasks_db",  # after the project's apps: taizhang.members overrides its db_worker command
 ]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("reports/activities/", include("taizhang.activities.report_urls")),
     path("points/", include("taizhang.points.urls")),
     path("reports/", include("taizhang.reports.urls")),
+    path("finance/", include("taizhang.finance.urls")),
 ]
 
 handler403 = "taizhang.core.views.permission_denied"

@@ -28,5 +28,6 @@ def roles(request):
             "self_member": user_scope(user).self_member,
             "security_alerts": alerts,
             "superior_overview": has_capability(user, "superior.overview"),
+            "finance": has_capability(user, "finance.view"),
         },
     }

@@ -16,10 +16,12 @@ class Role(models.TextChoices):
     AUDIT_ADMIN = "audit_admin", _("Audit administrator")
     # 上级党组织: the committee's totals on the overview of its superior organisation, no personal data
     SUPERIOR_VIEWER = "superior_viewer", _("Superior organisation (totals only)")
+    # 财务: records donation campaigns, gifts and hand-overs (and, later, expenses); sees members' names only
+    TREASURER = "treasurer", _("Treasurer")
 
 
 ADMIN_POSTS = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
-BUSINESS_ROLES = {Role.COMMITTEE_ADMIN, Role.BRANCH_SECRETARY, Role.STUDY_MEMBER, Role.MEMBER, Role.SUPERIOR_VIEWER}
+BUSINESS_ROLES = {Role.COMMITTEE_ADMIN, Role.BRANCH_SECRETARY, Role.STUDY_MEMBER, Role.MEMBER, Role.SUPERIOR_VIEWER, Role.TREASURER}
 # Roles whose scope is a branch (or the whole committee when no branch is given).
 BRANCH_SCOPED_ROLES = {Role.BRANCH_SECRETARY, Role.STUDY_MEMBER}
 

@@ -113,6 +113,12 @@ ACTION_LABELS = {
     "points.adjustment_reverse": _("Reverse points adjustment"),
     "points.external_scores_import": _("Import external scores"),
     "points.import_file_delete": _("Delete uploaded scores file"),
+    # money
+    "finance.campaign_create": _("Open donation campaign"),
+    "finance.gift_record": _("Record gift"),
+    "finance.gift_reverse": _("Reverse gift"),
+    "finance.handover_record": _("Record hand-over of donations"),
+    "finance.gifts_export": _("Export gifts"),
     # the operator's commands
     "audit.purge": _("Purge old audit entries"),
     "system.backup": _("Back up"),

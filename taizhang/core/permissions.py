@@ -29,6 +29,7 @@ _ROLE_PURPOSES = {
     "committee_admin": {VIEW, DETAILS, EDIT, REVEAL},
     "branch_secretary": {VIEW, DETAILS, EDIT, REVEAL},
     "study_member": {VIEW},  # names, branches and study/points facts only
+    "treasurer": {VIEW},  # names and branches, to name the giver of a gift
 }
 # role -> purposes over the user's own member record
 _SELF_PURPOSES = {"member": {VIEW, DETAILS, REVEAL}}
@@ -64,6 +65,10 @@ _CAPABILITIES = {
     # the superior organisation's overview: the totals of each committee that gave the user this role
     # (counts only; no member, name or number of anyone)
     "superior.overview": {"superior_viewer"},
+    # money: record donation campaigns, gifts and hand-overs (财务, or the committee admin)
+    "finance.manage": {"committee_admin", "treasurer"},
+    # see donation campaigns and the gifts of the members in one's scope (branch secretaries: their branch)
+    "finance.view": {"committee_admin", "treasurer", "branch_secretary"},
 }
 
 

@@ -298,3 +298,19 @@ def test_party_group_create_refuses_duplicates_and_outsiders(committee):
         party_group_create(actor=None, branch=east, name=" 望京党小组 ")
     with pytest.raises(PermissionDenied):  # the audit admin does not manage the organisation
         party_group_create(actor=User.objects.get(username="shenji"), branch=east, name="新党小组")
+
+
+def test_the_demo_donation_campaign_tells_the_seed(committee):
+    """1.6万余元 by the deadline, and one member's 3000 元 after it (issue 12 demo)."""
+    from taizhang.finance.models import Campaign
+    from taizhang.finance.selectors import campaign_totals
+
+    out = StringIO()
+    call_command("load_demo_finance", stdout=out)
+    campaign = Campaign.objects.get(committee=committee)
+    totals = campaign_totals(campaign)
+    assert totals.late == 1 and totals.late_fen == 300_000
+    assert 1_600_000 < totals.total_fen - totals.late_fen < 1_700_000
+    assert totals.handed_fen == totals.total_fen
+    call_command("load_demo_finance", stdout=out)  # idempotent
+    assert Campaign.objects.filter(committee=committee).count() == 1
