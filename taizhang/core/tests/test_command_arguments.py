@@ -113,6 +113,11 @@ CASES = [
     (["load_demo", "extra"], ["extra"]),
     (["load_demo_activities", "extra"], ["extra"]),
     (["load_demo_points", "extra"], ["extra"]),
+    (["load_demo_finance", "extra"], ["extra"]),
+    (["donation_summary"], ["campaign_id"]),
+    (["donation_summary", "abc"], ["abc"]),
+    (["donation_summary", "999"], ["999"]),
+    (["donation_summary", "1", "--format", "xml"], ["--format", "xml"]),
     (["flush", "--database", "nowhere", "--noinput"], ["nowhere"]),
 ]
 
