@@ -81,6 +81,7 @@ FALLBACK = [
     ("anquan", "安全管理员"),
     ("shenji", "审计管理员"),
     ("shangji", "上级党组织（只看汇总）"),
+    ("caiwu", "财务（经费、捐款）"),
 ]
 password = "Taizhang@2026"
 try:

@@ -29,5 +29,6 @@ def roles(request):
             "security_alerts": alerts,
             "superior_overview": has_capability(user, "superior.overview"),
             "finance": has_capability(user, "finance.view"),
+            "finance_manage": has_capability(user, "finance.manage"),
         },
     }

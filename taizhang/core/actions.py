@@ -119,6 +119,12 @@ ACTION_LABELS = {
     "finance.gift_reverse": _("Reverse gift"),
     "finance.handover_record": _("Record hand-over of donations"),
     "finance.gifts_export": _("Export gifts"),
+    "finance.budget_create": _("Open year's budget"),
+    "finance.budget_line_set": _("Change budget line"),
+    "finance.budget_export": _("Export budget"),
+    "finance.expense_record": _("Record expense"),
+    "finance.expense_approve": _("Approve expense"),
+    "finance.expense_reverse": _("Reverse expense"),
     # the operator's commands
     "audit.purge": _("Purge old audit entries"),
     "system.backup": _("Back up"),

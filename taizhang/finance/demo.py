@@ -27,6 +27,7 @@ class FinanceDemoSummary:
     gifts: int
     total_fen: int
     late_fen: int
+    expenses: int = 0
 
 
 @transaction.atomic
@@ -71,4 +72,47 @@ def load_demo_finance() -> FinanceDemoSummary | None:
     services.handover_record(actor=shuji, campaign=campaign, amount_fen=ON_TIME_FEN + LATE_FEN,
                              handed_on=DEADLINE + datetime.timedelta(days=8), recipient="青岛市市南区慈善总会",
                              receipt_no="SNCS-2020-0217")
-    return FinanceDemoSummary(gifts=len(givers) + 1, total_fen=ON_TIME_FEN + LATE_FEN, late_fen=LATE_FEN)
+    expenses = load_demo_budget()
+    return FinanceDemoSummary(gifts=len(givers) + 1, total_fen=ON_TIME_FEN + LATE_FEN, late_fen=LATE_FEN,
+                              expenses=expenses)
+
+
+# The year's budget (the seed: "每年都安排专门预算，用于党员活动的开展"): plan per allowed use, and expenses
+# recorded by the treasurer and approved by the secretary (four eyes).
+BUDGET_PLAN = {"training": 600_000, "newspapers": 400_000, "commendation": 200_000, "care": 800_000, "relief": 200_000}
+EXPENSES = [  # (month, day, use, fen, payee, description, decision)
+    (1, 10, "newspapers", 374_400, "中国邮政北京分公司", "为60岁以上党员家庭订阅《人民日报》52份", "2025年12月支委会"),
+    (1, 20, "care", 156_000, "北京稻香村", "春节走访慰问老党员慰问品", "2026年1月支委会"),
+    (3, 15, "training", 48_000, "首都电影院", "电影党课《长津湖》包场", "2026年3月支委会"),
+    (6, 28, "commendation", 86_000, "北京文化用品公司", "“七一”表彰优秀党员证书和奖品", "2026年6月党委会"),
+    (9, 30, "care", 132_500, "北京稻香村", "中秋、重阳走访慰问老党员慰问品", "2026年9月支委会"),
+    (10, 18, "training", 95_000, "北京某出版社", "学习资料《习近平新时代中国特色社会主义思想学习纲要》", "2026年10月支委会"),
+]
+
+
+@transaction.atomic
+def load_demo_budget(year: int = 2026) -> int:
+    from taizhang.finance import budget as svc
+    from taizhang.finance.models import Budget, Expense
+
+    committee = Committee.objects.filter(name=COMMITTEE_NAME).first()
+    if committee is None:
+        raise DemoError(_("The demo committee “%(name)s” does not exist; run manage.py load_demo first.")
+                        % {"name": COMMITTEE_NAME})
+    if Budget.objects.filter(committee=committee, year=year).exists():
+        return 0
+    shuji, caiwu = User.objects.get(username="shuji"), User.objects.get(username="caiwu")
+    budget = svc.budget_get_or_create(actor=caiwu, committee=committee, year=year)
+    lines = {line.use.code: line for line in budget.lines.select_related("use")}
+    for code, fen in BUDGET_PLAN.items():
+        svc.budget_line_set(actor=caiwu, line=lines[code], planned_fen=fen, reason=f"{year - 1}年12月党委会通过年度预算")
+    made = 0
+    for month, day, code, fen, payee, description, decision in EXPENSES:
+        spent_on = datetime.date(year, month, day)
+        expense = svc.expense_record(actor=caiwu, line=lines[code], spent_on=spent_on, amount_fen=fen, payee=payee,
+                                     description=description, decision=decision,
+                                     decided_on=spent_on - datetime.timedelta(days=7), receipt_no=f"FP{year}{made + 1:04d}")
+        if month < 10:  # the newest stays awaiting approval
+            svc.expense_approve(actor=shuji, expense=expense)
+        made += 1
+    return Expense.objects.filter(line__budget=budget).count()

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.forms import TzForm
@@ -44,3 +45,36 @@ class HandoverForm(TzForm):
     recipient = forms.CharField(label=_("recipient"), max_length=100)
     receipt_no = forms.CharField(label=_("receipt number"), max_length=50, required=False)
     note = forms.CharField(label=_("remark"), max_length=200, required=False)
+
+
+class BudgetLineForm(TzForm):
+    planned_fen = MoneyField(label=_("planned"), allow_zero=True)
+    reason = forms.CharField(label=_("reason"), max_length=200)
+
+
+class PeriodForm(TzForm):
+    date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
+    date_to = forms.DateField(label=_("To"), required=False, widget=DATE)
+
+
+class ExpenseForm(TzForm):
+    line = forms.ModelChoiceField(label=_("budget line"), queryset=None)
+    spent_on = forms.DateField(label=_("date"), widget=DATE)
+    amount_fen = MoneyField(label=_("amount"))
+    payee = forms.CharField(label=_("payee"), max_length=100)
+    description = forms.CharField(label=_("description"), max_length=300)
+    receipt_no = forms.CharField(label=_("receipt or invoice number"), max_length=50, required=False)
+    decision_activity = forms.ModelChoiceField(label=_("decided at meeting"), queryset=None, required=False,
+                                               help_text=_("A meeting recorded under organisational life, e.g. a 支委会."))
+    decision = forms.CharField(label=_("or the decision entered by hand"), max_length=200, required=False,
+                               help_text=_("The meeting that decided it, when it is not recorded as an activity."))
+    decided_on = forms.DateField(label=_("decided on"), widget=DATE)
+    confirm_over_budget = forms.BooleanField(label=_("I know this takes the line over its plan"), required=False)
+
+    def __init__(self, *args, lines, meetings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].queryset = lines
+        self.fields["line"].label_from_instance = lambda line: line.use.name
+        self.fields["decision_activity"].queryset = meetings
+        self.fields["decision_activity"].label_from_instance = (
+            lambda a: f"{timezone.localdate(a.starts_at).isoformat()} {a.title}")

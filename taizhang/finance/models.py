@@ -117,3 +117,147 @@ class Handover(models.Model):
     @property
     def amount(self) -> str:
         return yuan(self.amount_fen)
+
+
+# --- the annual budget and its expenses ------------------------------------------------------------------
+
+# DOMAIN_RULES "Money": the allowed uses of the organisation's funds. Seeded for every committee; the list
+# is data (a committee may add, rename or retire uses).
+DEFAULT_USES = [
+    ("training", "教育培训"),
+    ("newspapers", "报刊和学习资料"),
+    ("commendation", "表彰奖励"),
+    ("care", "困难党员帮扶和老党员慰问"),
+    ("relief", "抗灾救灾"),
+]
+
+
+class BudgetUse(models.Model):
+    """An allowed use of the committee's funds (a budget line's kind)."""
+
+    committee = models.ForeignKey("organisation.Committee", verbose_name=_("committee"), on_delete=models.PROTECT,
+                                  related_name="+")
+    code = models.SlugField(_("code"), max_length=30)
+    name = models.CharField(_("use"), max_length=50)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("allowed use of funds")
+        verbose_name_plural = _("allowed uses of funds")
+        ordering = ["committee_id", "sort_order", "id"]
+        constraints = [models.UniqueConstraint(fields=["committee", "code"], name="budget_use_code_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class Budget(models.Model):
+    """A committee's budget for one year."""
+
+    committee = models.ForeignKey("organisation.Committee", verbose_name=_("committee"), on_delete=models.PROTECT,
+                                  related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
+        ordering = ["-year"]
+        constraints = [models.UniqueConstraint(fields=["committee", "year"], name="budget_year_unique")]
+
+    def __str__(self):
+        return f"{self.year}"
+
+
+class BudgetLine(models.Model):
+    """The planned amount of one use in one year's budget; every change is a ``BudgetRevision``."""
+
+    budget = models.ForeignKey(Budget, verbose_name=_("budget"), on_delete=models.PROTECT, related_name="lines")
+    use = models.ForeignKey(BudgetUse, verbose_name=_("use"), on_delete=models.PROTECT, related_name="lines")
+    planned_fen = models.BigIntegerField(_("planned"))
+
+    class Meta:
+        verbose_name = _("budget line")
+        verbose_name_plural = _("budget lines")
+        ordering = ["budget_id", "use__sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["budget", "use"], name="budget_line_use_unique"),
+            models.CheckConstraint(condition=Q(planned_fen__gte=0), name="budget_line_planned_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.budget.year} {self.use.name}"
+
+
+class BudgetRevision(models.Model):
+    """A change of a line's planned amount: who, when, why (the first one sets it)."""
+
+    line = models.ForeignKey(BudgetLine, verbose_name=_("budget line"), on_delete=models.PROTECT,
+                             related_name="revisions")
+    old_fen = models.BigIntegerField(_("before"), null=True, blank=True)
+    new_fen = models.BigIntegerField(_("after"))
+    reason = models.CharField(_("reason"), max_length=200)
+    revised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("revised by"), on_delete=models.PROTECT,
+                                   related_name="+")
+    revised_at = models.DateTimeField(_("revised at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("budget revision")
+        verbose_name_plural = _("budget revisions")
+        ordering = ["line_id", "revised_at", "id"]
+
+    def __str__(self):
+        return f"{self.line} {yuan(self.old_fen)} → {yuan(self.new_fen)}"
+
+
+class ExpenseStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+
+
+class Expense(models.Model):
+    """An expense against a budget line, resting on a collective decision (a recorded meeting or one
+    entered by hand), recorded by one person and approved by another. Never edited or deleted: a
+    correction is a reversing expense (negative amount) pointing at the one it corrects."""
+
+    line = models.ForeignKey(BudgetLine, verbose_name=_("budget line"), on_delete=models.PROTECT,
+                             related_name="expenses")
+    spent_on = models.DateField(_("date"))
+    amount_fen = models.BigIntegerField(_("amount"))
+    payee = models.CharField(_("payee"), max_length=100)
+    description = models.CharField(_("description"), max_length=300)
+    receipt_no = models.CharField(_("receipt or invoice number"), max_length=50, blank=True)
+    decision_activity = models.ForeignKey("activities.Activity", verbose_name=_("decided at meeting"), null=True,
+                                          blank=True, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(_("decision"), max_length=200, blank=True,
+                                help_text=_("The meeting that decided it and its date, when it is not recorded as an activity."))
+    decided_on = models.DateField(_("decided on"))
+    over_budget = models.BooleanField(_("over its line when recorded"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=ExpenseStatus.choices, default=ExpenseStatus.PENDING)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    reverses = models.OneToOneField("self", verbose_name=_("reverses"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="reversed_by")
+
+    class Meta:
+        verbose_name = _("expense")
+        verbose_name_plural = _("expenses")
+        ordering = ["-spent_on", "-id"]
+        indexes = [models.Index(fields=["line", "status"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(reverses__isnull=True, amount_fen__gt=0)
+                                   | Q(reverses__isnull=False, amount_fen__lt=0), name="expense_amount_sign"),
+            # four eyes: the approver is never the recorder
+            models.CheckConstraint(condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("recorded_by")),
+                                   name="expense_four_eyes"),
+        ]
+
+    def __str__(self):
+        return f"{self.spent_on} {self.payee} {yuan(self.amount_fen)}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from taizhang.finance import views
+from taizhang.finance import budget_views, views
 
 app_name = "finance"
 urlpatterns = [
@@ -13,4 +13,10 @@ urlpatterns = [
     path("donations/<int:pk>/export/", views.campaign_export, name="campaign_export"),
     path("donations/gifts/<int:pk>/reverse/", views.gift_reverse, name="gift_reverse"),
     path("my-gifts/", views.my_gifts, name="my_gifts"),
+    path("budget/", budget_views.budget_current, name="budget_current"),
+    path("budget/<int:year>/", budget_views.budget_page, name="budget"),
+    path("budget/<int:year>/expenses/new/", budget_views.expense_create, name="expense_create"),
+    path("budget/lines/<int:pk>/", budget_views.line_set, name="line_set"),
+    path("expenses/<int:pk>/approve/", budget_views.expense_approve, name="expense_approve"),
+    path("expenses/<int:pk>/reverse/", budget_views.expense_reverse, name="expense_reverse"),
 ]

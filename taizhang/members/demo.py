@@ -71,6 +71,7 @@ DEMO_LOGINS = [
     ("anquan", "安全管理员"),
     ("shenji", "审计管理员"),
     ("shangji", "上级党组织（只看汇总）"),
+    ("caiwu", "财务（经费、捐款）"),
 ]
 
 # Invented display names of the staff logins (dangyuan takes the name of its member record).
@@ -84,6 +85,7 @@ STAFF = {
     "anquan": ("林静怡", Role.SECURITY_ADMIN, None),
     "shenji": ("栾德明", Role.AUDIT_ADMIN, None),
     "shangji": ("薛明远", Role.SUPERIOR_VIEWER, None),
+    "caiwu": ("冷秀娟", Role.TREASURER, None),
 }
 # The home organisation above the committee (上级党组织): its people see the committee's totals only.
 SUPERIOR_NAME = "中共青岛市市南区委组织部"

@@ -50,6 +50,7 @@ EXPECTED_ROLES = {
     "anquan": {(Role.SECURITY_ADMIN, None)},
     "shenji": {(Role.AUDIT_ADMIN, None)},
     "shangji": {(Role.SUPERIOR_VIEWER, None)},
+    "caiwu": {(Role.TREASURER, None)},
 }
 
 

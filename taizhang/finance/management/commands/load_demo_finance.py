@@ -21,6 +21,6 @@ class Command(ProjectCommand):
             self.stdout.write(_("The demo money is already loaded."))
             return
         self.stdout.write(_("Demo money loaded (%(seconds).1f s): %(gifts)d gifts, %(total)s yuan in all, "
-                            "%(late)s yuan of it after the deadline.")
+                            "%(late)s yuan of it after the deadline; %(expenses)d expenses in this year's budget.")
                           % {"seconds": seconds, "gifts": summary.gifts, "total": yuan(summary.total_fen),
-                             "late": yuan(summary.late_fen)})
+                             "late": yuan(summary.late_fen), "expenses": summary.expenses})

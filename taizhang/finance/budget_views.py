@@ -1,0 +1,176 @@
+"""Budget pages (经费预算): actual against plan per line for a year or any period in it, the lines'
+planned amounts with their history, expenses recorded, approved by someone else, reversed; .xlsx export
+and a printable A4 page. Only the committee's money staff (committee admin, 财务)."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from taizhang.activities.models import Activity
+from taizhang.core.audit import audit_log, client_ip
+from taizhang.core.errors import form_errors_from
+from taizhang.core.exporting import xlsx_response, xlsx_tempfile
+from taizhang.core.money import yuan, yuan_grouped
+from taizhang.core.permissions import has_capability, home_committee
+from taizhang.finance import budget as svc
+from taizhang.finance.forms import BudgetLineForm, ExpenseForm, PeriodForm, ReverseForm
+from taizhang.finance.models import BudgetLine, BudgetRevision, Expense
+
+PAGE_SIZE = 50
+
+
+def _committee(request):
+    committee = home_committee(request.user)
+    if committee is None or not has_capability(request.user, "finance.manage", committee):
+        raise PermissionDenied(_("Only the committee's money staff (committee admin, treasurer) see the budget."))
+    return committee
+
+
+def _budget(request, year):
+    committee = _committee(request)
+    try:
+        return svc.budget_get_or_create(actor=request.user, committee=committee, year=year)
+    except ValidationError as exc:
+        raise PermissionDenied("；".join(exc.messages)) from exc
+
+
+@login_required
+@require_GET
+def budget_current(request):
+    _committee(request)
+    return redirect("finance:budget", year=timezone.localdate().year)
+
+
+def _period(request, budget):
+    form = PeriodForm(request.GET or None)
+    start, end = datetime.date(budget.year, 1, 1), datetime.date(budget.year, 12, 31)
+    if form.is_bound and form.is_valid():
+        start = form.cleaned_data["date_from"] or start
+        end = form.cleaned_data["date_to"] or end
+        if start > end or start.year != budget.year or end.year != budget.year:
+            form.add_error("date_to", _("Choose a period within %(year)s, the end not before the start.")
+                           % {"year": budget.year})
+            start, end = datetime.date(budget.year, 1, 1), datetime.date(budget.year, 12, 31)
+    if not form.is_bound or not form.errors:
+        form = PeriodForm({"date_from": start.isoformat(), "date_to": end.isoformat()})
+        form.is_valid()
+    return form, start, end
+
+
+@login_required
+@require_GET
+def budget_page(request, year):
+    budget = _budget(request, year)
+    form, start, end = _period(request, budget)
+    rows, total = svc.budget_report(budget, date_from=start, date_to=end)
+    if request.GET.get("format") == "xlsx":
+        return _export(request, budget, rows, total, start, end)
+    expenses = (Expense.objects.filter(line__budget=budget, spent_on__gte=start, spent_on__lte=end)
+                .select_related("line__use", "recorded_by", "approved_by", "decision_activity", "reversed_by")
+                .order_by("-spent_on", "-id"))
+    page = Paginator(expenses, PAGE_SIZE).get_page(request.GET.get("page"))
+    revisions = (BudgetRevision.objects.filter(line__budget=budget).select_related("line__use", "revised_by")
+                 .order_by("-revised_at", "-id")[:20])
+    return render(request, "finance/budget.html", {
+        "budget": budget, "rows": rows, "total": total, "form": form, "page": page, "revisions": revisions,
+        "reverse_form": ReverseForm(), "years": range(timezone.localdate().year + 1, budget.year - 3, -1),
+        "query": f"date_from={start.isoformat()}&date_to={end.isoformat()}",
+    })
+
+
+def _export(request, budget, rows, total, start, end):
+    header = [_("use"), _("planned"), _("spent"), _("awaiting approval"), _("rest"), _("over budget")]
+    data = [[r.use, yuan(r.planned_fen), yuan(r.spent_fen), yuan(r.pending_fen), yuan(r.rest_fen),
+             _("yes") if r.over else ""] for r in [*rows, total]]
+    f, count = xlsx_tempfile(header, data, sheet_name=str(budget.year))
+    audit_log(actor=request.user, action="finance.budget_export", obj=budget, ip_address=client_ip(request),
+              new={"rows": count, "from": start, "to": end, "format": "xlsx"})
+    return xlsx_response(f, f"{_('Budget')}-{budget.year}.xlsx")
+
+
+@login_required
+@require_POST
+def line_set(request, pk):
+    line = get_object_or_404(BudgetLine.objects.select_related("budget"), pk=pk)
+    budget = _budget(request, line.budget.year)
+    if budget.pk != line.budget_id:
+        raise PermissionDenied(_("Only the committee's money staff (committee admin, treasurer) see the budget."))
+    form = BudgetLineForm(request.POST, prefix=f"l{line.pk}")
+    if form.is_valid():
+        try:
+            svc.budget_line_set(actor=request.user, line=line, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("The plan of %(use)s is now %(amount)s yuan.")
+                             % {"use": line.use.name, "amount": yuan_grouped(form.cleaned_data["planned_fen"])})
+    else:
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+    return redirect("finance:budget", year=line.budget.year)
+
+
+@login_required
+def expense_create(request, year):
+    budget = _budget(request, year)
+    lines = budget.lines.select_related("use").order_by("use__sort_order", "id")
+    meetings = (Activity.objects.filter(committee_id=budget.committee_id, cancelled=False,
+                                        starts_at__year__in=[budget.year - 1, budget.year])
+                .only("pk", "title", "starts_at").order_by("-starts_at"))
+    form = ExpenseForm(request.POST or None, lines=lines, meetings=meetings,
+                       initial={"spent_on": min(timezone.localdate(), datetime.date(year, 12, 31))})
+    if request.method == "POST" and form.is_valid():
+        try:
+            expense = svc.expense_record(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, _("The expense of %(amount)s yuan is recorded; someone else approves it.")
+                             % {"amount": yuan_grouped(expense.amount_fen)})
+            return redirect("finance:budget", year=year)
+    rows, _total = svc.budget_report(budget)
+    return render(request, "finance/expense_form.html", {"form": form, "budget": budget, "rows": rows})
+
+
+def _expense(request, pk):
+    expense = get_object_or_404(Expense.objects.select_related("line__budget"), pk=pk)
+    _budget(request, expense.line.budget.year)
+    if not has_capability(request.user, "finance.manage", expense.line.budget.committee_id):
+        raise PermissionDenied(_("Only the committee's money staff (committee admin, treasurer) see the budget."))
+    return expense
+
+
+@login_required
+@require_POST
+def expense_approve(request, pk):
+    expense = _expense(request, pk)
+    try:
+        svc.expense_approve(actor=request.user, expense=expense)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("The expense is approved."))
+    return redirect("finance:budget", year=expense.line.budget.year)
+
+
+@login_required
+@require_POST
+def expense_reverse(request, pk):
+    expense = _expense(request, pk)
+    form = ReverseForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError({"reason": [_("Say why the expense is reversed.")]})
+        svc.expense_reverse(actor=request.user, expense=expense, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, _("The expense is reversed."))
+    return redirect("finance:budget", year=expense.line.budget.year)
+
