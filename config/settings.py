@@ -180,6 +180,8 @@ CHECKIN_AFTER_MINUTES = env_int("TAIZHANG_CHECKIN_AFTER_MINUTES", 20)
 # baseline, so a member who took part in nothing all year (and keeps just the baseline) is below it.
 POINTS_ANNUAL_BASELINE = env_int("TAIZHANG_POINTS_ANNUAL_BASELINE", 60)
 POINTS_THRESHOLD = env_int("TAIZHANG_POINTS_THRESHOLD", 65)
+# Party dues: warn when a member has this many consecutive months unpaid (six count as leaving the party).
+DUES_WARNING_MONTHS = env_int("TAIZHANG_DUES_WARNING_MONTHS", 5)
 # The QR code on the check-in screen changes; a scanned (or forwarded) code works for this long.
 CHECKIN_TOKEN_MINUTES = env_int("TAIZHANG_CHECKIN_TOKEN_MINUTES", 3)
 # Bulk reveal: more than REVEAL_LIMIT full numbers shown to one user within REVEAL_WINDOW_MINUTES are

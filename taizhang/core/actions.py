@@ -125,6 +125,10 @@ ACTION_LABELS = {
     "finance.expense_record": _("Record expense"),
     "finance.expense_approve": _("Approve expense"),
     "finance.expense_reverse": _("Reverse expense"),
+    "finance.dues_settings": _("Switch dues collection"),
+    "finance.dues_base_set": _("Record dues base"),
+    "finance.dues_pay": _("Record dues payment"),
+    "finance.dues_export": _("Export dues ledger"),
     # the operator's commands
     "audit.purge": _("Purge old audit entries"),
     "system.backup": _("Back up"),

@@ -73,6 +73,7 @@ def load_demo_finance() -> FinanceDemoSummary | None:
                              handed_on=DEADLINE + datetime.timedelta(days=8), recipient="青岛市市南区慈善总会",
                              receipt_no="SNCS-2020-0217")
     expenses = load_demo_budget()
+    load_demo_dues()
     return FinanceDemoSummary(gifts=len(givers) + 1, total_fen=ON_TIME_FEN + LATE_FEN, late_fen=LATE_FEN,
                               expenses=expenses)
 
@@ -116,3 +117,41 @@ def load_demo_budget(year: int = 2026) -> int:
             svc.expense_approve(actor=shuji, expense=expense)
         made += 1
     return Expense.objects.filter(line__budget=budget).count()
+
+
+@transaction.atomic
+def load_demo_dues(year: int = 2026) -> int:
+    """The demo committee collects dues from its members working in Beijing: a base for each (pay after
+    tax, pension, or the fixed amount), payments month by month this year, some members behind."""
+    from taizhang.finance import dues as svc
+    from taizhang.finance.models import DuesBase, DuesKind, DuesSettings
+    from taizhang.members.models import Category
+
+    committee = Committee.objects.filter(name=COMMITTEE_NAME).first()
+    if committee is None or DuesBase.objects.filter(member__committee=committee).exists():
+        return 0
+    DuesSettings.objects.update_or_create(committee=committee, defaults={"collects_dues": True})
+    caiwu = User.objects.get(username="caiwu")
+    rng = random.Random(SEED + 1)
+    members = list(Member.objects.filter(committee=committee, current_event__status_after="active",
+                                         category=Category.WORKING).order_by("id")[:40])
+    start = datetime.date(year, 1, 1)
+    months_now = datetime.date(year, 11, 1)
+    paid = 0
+    for i, member in enumerate(members):
+        if i % 10 == 9:
+            base = svc.dues_base_set(actor=caiwu, member=member, kind=DuesKind.FLAT, applies_from=start)
+        else:
+            income = rng.choice([2_800_00, 4_500_00, 6_000_00, 8_500_00, 12_000_00])
+            kind = DuesKind.RETIRED if member.age_on(start) >= 60 else DuesKind.EMPLOYED
+            base = svc.dues_base_set(actor=caiwu, member=member, kind=kind, income_fen=income, applies_from=start)
+        behind = {3: 6, 7: 2}.get(i % 12, 0)  # a few members are months behind
+        months = (months_now.month - behind)
+        if months <= 0:
+            continue
+        monthly = svc.monthly_fen(base, start)
+        svc.dues_pay(actor=caiwu, member=member, period_from=start, months=months, amount_fen=monthly * months,
+                     paid_on=datetime.date(year, months, 25), method=GiftMethod.WECHAT,
+                     paid_by="家属代缴" if i % 8 == 2 else "")
+        paid += 1
+    return paid

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.forms import TzForm
 from taizhang.core.money import MoneyField
-from taizhang.finance.models import GiftMethod
+from taizhang.finance.models import DuesKind, GiftMethod
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -78,3 +78,23 @@ class ExpenseForm(TzForm):
         self.fields["decision_activity"].queryset = meetings
         self.fields["decision_activity"].label_from_instance = (
             lambda a: f"{timezone.localdate(a.starts_at).isoformat()} {a.title}")
+
+
+class DuesBaseForm(TzForm):
+    kind = forms.ChoiceField(label=_("kind of base"), choices=DuesKind.choices)
+    income_fen = MoneyField(label=_("monthly income after tax or pension"), required=False, allow_zero=True)
+    flat_fen = MoneyField(label=_("fixed monthly amount (farmers: 0.20 to 1.00)"), required=False)
+    applies_from = forms.DateField(label=_("applies from"), widget=DATE)
+
+
+class DuesPaymentForm(TzForm):
+    period_from = forms.DateField(label=_("first month"), widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+                                  input_formats=["%Y-%m", "%Y-%m-%d"])
+    months = forms.IntegerField(label=_("months"), min_value=1, max_value=24, initial=1)
+    amount_fen = MoneyField(label=_("amount"))
+    paid_on = forms.DateField(label=_("date paid"), widget=DATE)
+    method = forms.ChoiceField(label=_("method"), choices=GiftMethod.choices, initial=GiftMethod.CASH)
+    paid_by = forms.CharField(label=_("paid on behalf by"), max_length=50, required=False,
+                              help_text=_("When someone else pays for the member (代缴)."))
+    voluntary = forms.BooleanField(label=_("voluntary payment to the central organisation (above 1000 yuan)"),
+                                   required=False)

@@ -261,3 +261,107 @@ class Expense(models.Model):
 
     def __str__(self):
         return f"{self.spent_on} {self.payee} {yuan(self.amount_fen)}"
+
+
+# --- party dues (党费) ---------------------------------------------------------------------------------
+
+
+class DuesKind(models.TextChoices):
+    EMPLOYED = "employed", _("Monthly pay after tax")
+    RETIRED = "retired", _("Pension")
+    FLAT = "flat", _("Student, unemployed or on relief (fixed amount)")
+    FARMER = "farmer", _("Farmer (fixed amount)")
+
+
+class DuesBracket(models.Model):
+    """One band of the dues table (DOMAIN_RULES "Dues"): for ``kind`` a monthly base up to ``up_to_fen``
+    (inclusive; empty = no upper bound) pays ``rate_bp`` basis points (50 = 0.5 %). A table is the set
+    of bands with one ``effective_from``; the newest table on or before a month applies to it."""
+
+    effective_from = models.DateField(_("effective from"))
+    kind = models.CharField(_("kind of base"), max_length=10, choices=DuesKind.choices)
+    up_to_fen = models.BigIntegerField(_("up to"), null=True, blank=True)
+    rate_bp = models.PositiveIntegerField(_("rate (basis points)"))
+
+    class Meta:
+        verbose_name = _("dues bracket")
+        verbose_name_plural = _("dues brackets")
+        ordering = ["-effective_from", "kind", models.F("up_to_fen").asc(nulls_last=True)]
+        constraints = [models.UniqueConstraint(fields=["effective_from", "kind", "up_to_fen"],
+                                               name="dues_bracket_unique")]
+
+    def __str__(self):
+        return f"{self.effective_from} {self.kind} ≤{yuan(self.up_to_fen)} {self.rate_bp}bp"
+
+
+class DuesSettings(models.Model):
+    """Whether the committee collects dues at all (many mobile members pay at home): off hides the pages."""
+
+    committee = models.OneToOneField("organisation.Committee", verbose_name=_("committee"), on_delete=models.PROTECT,
+                                     related_name="+")
+    collects_dues = models.BooleanField(_("the committee collects party dues"), default=False)
+    flat_fen = models.PositiveIntegerField(_("fixed monthly amount"), default=20)
+
+    class Meta:
+        verbose_name = _("dues settings")
+        verbose_name_plural = _("dues settings")
+
+    def __str__(self):
+        return str(self.committee_id)
+
+
+class DuesBase(models.Model):
+    """A member's dues base from a date on (history: the newest on or before a month applies)."""
+
+    member = models.ForeignKey("members.Member", verbose_name=_("member"), on_delete=models.PROTECT,
+                               related_name="dues_bases")
+    kind = models.CharField(_("kind of base"), max_length=10, choices=DuesKind.choices)
+    income_fen = models.BigIntegerField(_("monthly income"), null=True, blank=True)
+    flat_fen = models.PositiveIntegerField(_("fixed monthly amount"), null=True, blank=True)
+    applies_from = models.DateField(_("applies from"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dues base")
+        verbose_name_plural = _("dues bases")
+        ordering = ["member_id", "-applies_from", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["employed", "retired"], income_fen__gte=0)
+                                   | Q(kind__in=["flat", "farmer"], flat_fen__gt=0), name="dues_base_amount"),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} {self.kind} {self.applies_from}"
+
+
+class DuesPayment(models.Model):
+    """Dues paid for ``months`` months from ``period_from`` (the 1st of a month), possibly by someone else
+    (代缴). A voluntary one-off payment above 1000 元 goes wholly to the central organisation."""
+
+    member = models.ForeignKey("members.Member", verbose_name=_("member"), on_delete=models.PROTECT,
+                               related_name="dues_payments")
+    period_from = models.DateField(_("first month"))
+    months = models.PositiveSmallIntegerField(_("months"))
+    amount_fen = models.BigIntegerField(_("amount"))
+    paid_on = models.DateField(_("date paid"))
+    method = models.CharField(_("method"), max_length=10, choices=GiftMethod.choices)
+    paid_by = models.CharField(_("paid on behalf by"), max_length=50, blank=True)
+    voluntary = models.BooleanField(_("voluntary payment to the central organisation"), default=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dues payment")
+        verbose_name_plural = _("dues payments")
+        ordering = ["member_id", "period_from", "id"]
+        indexes = [models.Index(fields=["member", "period_from"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="dues_payment_positive"),
+            models.CheckConstraint(condition=Q(months__gte=1, months__lte=24), name="dues_payment_months"),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} {self.period_from} ×{self.months}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from taizhang.finance import budget_views, views
+from taizhang.finance import budget_views, dues_views, views
 
 app_name = "finance"
 urlpatterns = [
@@ -13,6 +13,10 @@ urlpatterns = [
     path("donations/<int:pk>/export/", views.campaign_export, name="campaign_export"),
     path("donations/gifts/<int:pk>/reverse/", views.gift_reverse, name="gift_reverse"),
     path("my-gifts/", views.my_gifts, name="my_gifts"),
+    path("dues/", dues_views.dues_ledger, name="dues"),
+    path("dues/switch/", dues_views.dues_switch, name="dues_switch"),
+    path("dues/members/<int:pk>/", dues_views.dues_member, name="dues_member"),
+    path("my-dues/", dues_views.my_dues, name="my_dues"),
     path("budget/", budget_views.budget_current, name="budget_current"),
     path("budget/<int:year>/", budget_views.budget_page, name="budget"),
     path("budget/<int:year>/expenses/new/", budget_views.expense_create, name="expense_create"),
