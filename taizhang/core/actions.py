@@ -129,6 +129,7 @@ ACTION_LABELS = {
     "finance.dues_base_set": _("Record dues base"),
     "finance.dues_pay": _("Record dues payment"),
     "finance.dues_export": _("Export dues ledger"),
+    "finance.scan_download": _("Download receipt scan"),
     # the operator's commands
     "audit.purge": _("Purge old audit entries"),
     "system.backup": _("Back up"),

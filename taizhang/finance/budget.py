@@ -20,6 +20,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from taizhang.activities.content_services import _StoredFiles as StoredFiles
+from taizhang.activities.content_services import clean_files
 from taizhang.core.audit import audit_log
 from taizhang.core.money import yuan
 from taizhang.core.permissions import has_capability
@@ -30,6 +32,7 @@ from taizhang.finance.models import (
     BudgetRevision,
     BudgetUse,
     Expense,
+    ExpenseScan,
     ExpenseStatus,
 )
 
@@ -97,8 +100,9 @@ def _committed_fen(line) -> int:
 @transaction.atomic
 def expense_record(*, actor, line: BudgetLine, spent_on: datetime.date, amount_fen: int, payee: str,
                    description: str, decided_on: datetime.date, decision_activity=None, decision: str = "",
-                   receipt_no: str = "", confirm_over_budget: bool = False) -> Expense:
-    """Record an expense (awaiting approval by someone else)."""
+                   receipt_no: str = "", confirm_over_budget: bool = False, scans=()) -> Expense:
+    """Record an expense (awaiting approval by someone else), with scans of its receipt or invoice
+    (checked like every attachment; a refused file names itself and nothing is written)."""
     line = BudgetLine.objects.select_for_update().select_related("budget", "use").get(pk=line.pk)
     committee_id = line.budget.committee_id
     _require(actor, committee_id)
@@ -126,6 +130,11 @@ def expense_record(*, actor, line: BudgetLine, spent_on: datetime.date, amount_f
         errors["decided_on"] = [_("Enter the date of the decision.")]
     elif spent_on is not None and decided_on > spent_on:
         errors["decided_on"] = [_("The decision must come before the money is spent.")]
+    cleaned_scans = []
+    try:
+        cleaned_scans = clean_files(scans)
+    except ValidationError as exc:
+        errors["scans"] = exc.message_dict.get("files", exc.messages)
     over = False
     if not errors:
         rest = line.planned_fen - _committed_fen(line)
@@ -140,9 +149,17 @@ def expense_record(*, actor, line: BudgetLine, spent_on: datetime.date, amount_f
         line=line, spent_on=spent_on, amount_fen=amount_fen, payee=payee[:100], description=description[:300],
         receipt_no=receipt_no[:50], decision_activity=decision_activity, decision=decision[:200],
         decided_on=decided_on, over_budget=over, recorded_by=actor)
-    audit_log(actor=actor, action="finance.expense_record", obj=expense,
-              new={"line": line.use.name, "year": line.budget.year, "amount": yuan(amount_fen), "payee": payee,
-                   "spent_on": spent_on, "decided_on": decided_on, "over_budget": over})
+    with StoredFiles() as stored:
+        for f in cleaned_scans:
+            scan = ExpenseScan(expense=expense, original_name=f.name, size=f.size, content_type=f.content_type,
+                               sha256=f.sha256, uploaded_by=actor)
+            scan.file.save(f.name, f.upload, save=False)
+            stored.names.append(scan.file.name)
+            scan.save()
+        audit_log(actor=actor, action="finance.expense_record", obj=expense,
+                  new={"line": line.use.name, "year": line.budget.year, "amount": yuan(amount_fen), "payee": payee,
+                       "spent_on": spent_on, "decided_on": decided_on, "over_budget": over,
+                       "scans": [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in cleaned_scans]})
     return expense
 
 

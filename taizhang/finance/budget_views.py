@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from taizhang.core.money import yuan, yuan_grouped
 from taizhang.core.permissions import has_capability, home_committee
 from taizhang.finance import budget as svc
 from taizhang.finance.forms import BudgetLineForm, ExpenseForm, PeriodForm, ReverseForm
-from taizhang.finance.models import BudgetLine, BudgetRevision, Expense
+from taizhang.finance.models import BudgetLine, BudgetRevision, Expense, ExpenseScan
 
 PAGE_SIZE = 50
 
@@ -74,6 +75,7 @@ def budget_page(request, year):
         return _export(request, budget, rows, total, start, end)
     expenses = (Expense.objects.filter(line__budget=budget, spent_on__gte=start, spent_on__lte=end)
                 .select_related("line__use", "recorded_by", "approved_by", "decision_activity", "reversed_by")
+                .prefetch_related("scans")
                 .order_by("-spent_on", "-id"))
     page = Paginator(expenses, PAGE_SIZE).get_page(request.GET.get("page"))
     revisions = (BudgetRevision.objects.filter(line__budget=budget).select_related("line__use", "revised_by")
@@ -123,7 +125,7 @@ def expense_create(request, year):
     meetings = (Activity.objects.filter(committee_id=budget.committee_id, cancelled=False,
                                         starts_at__year__in=[budget.year - 1, budget.year])
                 .only("pk", "title", "starts_at").order_by("-starts_at"))
-    form = ExpenseForm(request.POST or None, lines=lines, meetings=meetings,
+    form = ExpenseForm(request.POST or None, request.FILES or None, lines=lines, meetings=meetings,
                        initial={"spent_on": min(timezone.localdate(), datetime.date(year, 12, 31))})
     if request.method == "POST" and form.is_valid():
         try:
@@ -174,3 +176,20 @@ def expense_reverse(request, pk):
         messages.success(request, _("The expense is reversed."))
     return redirect("finance:budget", year=expense.line.budget.year)
 
+
+
+@login_required
+@require_GET
+def scan_download(request, pk):
+    scan = get_object_or_404(ExpenseScan.objects.select_related("expense__line__budget"), pk=pk)
+    _expense(request, scan.expense_id)
+    try:
+        handle = scan.file.open("rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404(_("The file is missing from the storage.")) from exc
+    audit_log(actor=request.user, action="finance.scan_download", obj=scan.expense, ip_address=client_ip(request),
+              new={"file": scan.original_name, "sha256": scan.sha256})
+    response = FileResponse(handle, as_attachment=True, filename=scan.original_name, content_type=scan.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

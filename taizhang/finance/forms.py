@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.activities.content_forms import MultipleFileField
 from taizhang.core.forms import TzForm
 from taizhang.core.money import MoneyField
 from taizhang.finance.models import DuesKind, GiftMethod
@@ -69,6 +70,7 @@ class ExpenseForm(TzForm):
     decision = forms.CharField(label=_("or the decision entered by hand"), max_length=200, required=False,
                                help_text=_("The meeting that decided it, when it is not recorded as an activity."))
     decided_on = forms.DateField(label=_("decided on"), widget=DATE)
+    scans = MultipleFileField(label=_("scans of the receipt or invoice"), required=False)
     confirm_over_budget = forms.BooleanField(label=_("I know this takes the line over its plan"), required=False)
 
     def __init__(self, *args, lines, meetings, **kwargs):

@@ -365,3 +365,35 @@ class DuesPayment(models.Model):
 
     def __str__(self):
         return f"{self.member_id} {self.period_from} ×{self.months}"
+
+
+def expense_scan_path(instance, filename: str) -> str:
+    """``expense_scans/<year>/<random>.<ext>``: the original name is kept in the row."""
+    import os
+    import uuid
+
+    ext = os.path.splitext(filename)[1].lower()[:10]
+    return f"expense_scans/{instance.expense.spent_on.year}/{uuid.uuid4().hex[:16]}{ext}"
+
+
+class ExpenseScan(models.Model):
+    """A scan or photo of an expense's receipt or invoice (checked like every attachment: type, size,
+    content matching the name), downloaded only by the committee's money staff, each download audited."""
+
+    expense = models.ForeignKey(Expense, verbose_name=_("expense"), on_delete=models.PROTECT, related_name="scans")
+    file = models.FileField(_("file"), upload_to=expense_scan_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("receipt scan")
+        verbose_name_plural = _("receipt scans")
+        ordering = ["expense_id", "id"]
+
+    def __str__(self):
+        return self.original_name

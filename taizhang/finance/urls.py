@@ -23,4 +23,5 @@ urlpatterns = [
     path("budget/lines/<int:pk>/", budget_views.line_set, name="line_set"),
     path("expenses/<int:pk>/approve/", budget_views.expense_approve, name="expense_approve"),
     path("expenses/<int:pk>/reverse/", budget_views.expense_reverse, name="expense_reverse"),
+    path("expenses/scans/<int:pk>/", budget_views.scan_download, name="scan_download"),
 ]

@@ -174,3 +174,23 @@ def test_the_budget_page_costs_the_same_with_more_expenses(client, cast, budget,
                                                             confirm_over_budget=True))
     with django_assert_max_num_queries(len(few)):
         client.get(url)
+
+
+def test_receipt_scans_are_checked_stored_and_downloaded_with_audit(client, cast, budget, treasurer, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    fake = SimpleUploadedFile("发票.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    with pytest.raises(ValidationError) as exc:
+        spend(treasurer, budget, 1000, scans=[fake])
+    assert "发票.pdf" in " ".join(exc.value.message_dict["scans"]) and not Expense.objects.exists()
+    real = SimpleUploadedFile("发票.pdf", b"%PDF-1.4\n%fake but well-formed head\n", content_type="application/pdf")
+    expense = spend(treasurer, budget, 1000, scans=[real])
+    [scan] = expense.scans.all()
+    client.force_login(cast.admin)
+    assert "发票.pdf" in client.get(reverse("finance:budget", args=[YEAR])).content.decode()
+    response = client.get(reverse("finance:scan_download", args=[scan.pk]))
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
+    assert AuditEntry.objects.filter(action="finance.scan_download").count() == 1
+    client.force_login(cast.east_secretary)
+    assert client.get(reverse("finance:scan_download", args=[scan.pk])).status_code == 403

@@ -33,3 +33,39 @@ def test_a_late_gift_recorded_on_a_phone(new_page, live_cast, sign_in, screensho
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     page.screenshot(path=screenshot_dir / "finance-late-gift-phone.png", full_page=True)
     assert Gift.objects.filter(late=True).count() == 1
+
+
+@pytest.mark.browser
+def test_an_expense_against_a_line_and_actual_against_budget(new_page, live_cast, sign_in, screenshot_dir):
+    from taizhang.finance import budget as svc
+    from taizhang.finance.models import Expense
+    from taizhang.members.tests.factories import UserFactory, grant
+
+    cast = live_cast
+    treasurer = UserFactory(username="caiwu")
+    grant(treasurer, "treasurer", cast.committee)
+    budget = svc.budget_get_or_create(actor=treasurer, committee=cast.committee, year=2026)
+    line = budget.lines.get(use__code="newspapers")
+    svc.budget_line_set(actor=treasurer, line=line, planned_fen=400_000, reason="党委会通过年度预算")
+    page = new_page("desktop")
+    sign_in(page, treasurer)
+    page.goto(reverse("finance:expense_create", args=[2026]))
+    page.select_option("#id_line", str(line.pk))
+    page.fill("#id_spent_on", "2026-01-10")
+    page.fill("#id_amount_fen", "3744")
+    page.fill("#id_payee", "中国邮政北京分公司")
+    page.fill("#id_description", "为60岁以上党员家庭订阅《人民日报》")
+    page.fill("#id_decision", "2025年12月支委会")
+    page.fill("#id_decided_on", "2025-12-20")
+    with page.expect_navigation():
+        page.click("#expense-form button[type=submit]")
+    expense = Expense.objects.get()
+    admin = new_page("desktop")
+    sign_in(admin, cast.admin)
+    admin.goto(reverse("finance:budget", args=[2026]))
+    with admin.expect_navigation():
+        admin.click(f"[data-expense='{expense.pk}'] [data-action=approve]")
+    row = admin.locator(f"[data-line='{line.pk}']")
+    assert row.locator("[data-spent]").inner_text() == "3,744.00"
+    assert row.locator("[data-rest]").inner_text() == "256.00"
+    admin.screenshot(path=screenshot_dir / "finance-budget.png", full_page=True)
