@@ -1,5 +1,5 @@
 from taizhang.core.alerts import unread_count
-from taizhang.core.permissions import has_capability, roles_of, user_scope
+from taizhang.core.permissions import has_capability, is_member_login, roles_of
 
 
 def roles(request):
@@ -25,7 +25,7 @@ def roles(request):
             "study_readers": has_capability(user, "study.readers"),
             "points_manage": has_capability(user, "points.manage"),
             "points_approve": has_capability(user, "points.approve"),
-            "self_member": user_scope(user).self_member,
+            "self_member": is_member_login(user),
             "security_alerts": alerts,
             "superior_overview": has_capability(user, "superior.overview"),
             "finance": has_capability(user, "finance.view"),

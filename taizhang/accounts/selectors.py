@@ -1,7 +1,8 @@
 from django.db.models import Q
 from django.utils import timezone
 
-from taizhang.accounts.models import LoginThrottle, RoleAssignment, User
+from taizhang.accounts.models import LoginThrottle, User
+from taizhang.core.permissions import capability_committee_ids
 
 ACCOUNT_POSTS = ("system_admin", "security_admin")
 
@@ -10,8 +11,18 @@ def managed_committees(user):
     """Committees whose accounts ``user`` administers: as system admin (accounts) or security admin (roles)."""
     from taizhang.organisation.models import Committee
 
-    ids = RoleAssignment.objects.filter(user=user, role__in=ACCOUNT_POSTS).values_list("committee_id", flat=True)
+    ids = {cid for post in ACCOUNT_POSTS for cid in capability_committee_ids(user, _POST_CAPABILITY[post])}
     return Committee.objects.filter(pk__in=ids)
+
+
+_POST_CAPABILITY = {"system_admin": "users.manage", "security_admin": "roles.manage"}
+
+
+def role_labels(user) -> str:
+    """The user's roles as people read them: "党委书记/委员 · 北京市流动党员党委；…"."""
+    labels = [f"{a.get_role_display()} · {a.branch.name if a.branch_id else a.committee.name}"
+              for a in user.role_assignments.select_related("committee", "branch").order_by("id")]
+    return "；".join(labels)
 
 
 def users_of(committees):

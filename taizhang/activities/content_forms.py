@@ -11,7 +11,7 @@ from django.utils.translation import pgettext_lazy
 from taizhang.activities import plans, selectors, studyday
 from taizhang.activities.models import AudienceKind, StudyKind
 from taizhang.core.forms import TzForm
-from taizhang.core.permissions import EDIT, user_scope
+from taizhang.core.permissions import EDIT, committee_wide
 from taizhang.organisation.models import Branch, PartyGroup
 
 
@@ -123,7 +123,7 @@ NTH_CHOICES = [(1, _("first")), (2, _("second")), (3, _("third")), (4, _("fourth
 def organiser_choices(user, committee) -> list:
     """"" (the committee) when the user may organise for the whole committee, then their branches."""
     choices = []
-    if committee.pk in user_scope(user, EDIT).committee_ids:
+    if committee_wide(user, committee, EDIT):
         choices.append(("", _("The committee")))
     ids = selectors.manageable_branch_ids(user)
     choices += [(str(b.pk), b.name) for b in Branch.objects.filter(committee=committee, pk__in=ids)]

@@ -30,38 +30,32 @@ from taizhang.activities.models import (
     StudyRead,
 )
 from taizhang.activities.selectors import activity_queryset, activity_scope_q, is_invited
-from taizhang.core.permissions import EDIT, VIEW, has_capability, restrict, scope_q, user_scope
+from taizhang.core.permissions import (
+    EDIT,
+    VIEW,
+    committee_ids_for,
+    has_capability,
+    is_member_login,
+    is_staff,
+    own_member,
+    restrict,
+    scope_q,
+    user_scope,
+)
 from taizhang.members.models import ROSTER_STATUSES, Member
 from taizhang.members.selectors import annotate_status
-from taizhang.organisation.models import Branch, Committee
-
-
-def own_member(user, committee_id=None) -> Member | None:
-    """The member record linked to ``user`` (in ``committee_id`` when given), if any."""
-    if not getattr(user, "is_authenticated", False) or not user_scope(user, VIEW).self_member:
-        return None
-    qs = Member.objects.filter(user=user)
-    if committee_id is not None:
-        qs = qs.filter(committee_id=committee_id)
-    return qs.select_related("branch").first()
-
-
-def is_staff(user) -> bool:
-    scope = user_scope(user, VIEW)
-    return bool(scope.committee_ids or scope.branch_ids)
-
+from taizhang.organisation.models import Committee
 
 # --- notes ------------------------------------------------------------------------------------------------
 
 
 def note_scope_q(user) -> Q:
-    scope = user_scope(user, VIEW)
     q = Q(pk__in=[])
-    if scope.committee_ids or scope.branch_ids:
+    if is_staff(user):
         visible = Activity.objects.filter(activity_scope_q(user, VIEW)).values("pk")
         people = scope_q(user, VIEW, committee="member__committee", branch="member__branch", member="member")
         q |= Q(activity_id__in=visible) & (Q(kind=NoteKind.DISCUSSION) | (Q(kind=NoteKind.REFLECTION) & people))
-    if scope.self_member:
+    if is_member_login(user):
         attended = Attendance.objects.filter(member__user=user, status=AttendanceStatus.PRESENT,
                                              walk_in=False).values("activity_id")
         q |= Q(kind=NoteKind.REFLECTION, member__user=user)
@@ -149,8 +143,7 @@ def study_scope_q(user) -> Q:
         if scope.committee_ids:
             q |= Q(committee_id__in=scope.committee_ids)
         if scope.branch_ids:
-            committees = Branch.objects.filter(pk__in=scope.branch_ids).values("committee_id")
-            q |= Q(audience_kind=AudienceKind.COMMITTEE, committee_id__in=committees)
+            q |= Q(audience_kind=AudienceKind.COMMITTEE, committee_id__in=committee_ids_for(user, VIEW))
             q |= Q(audience_branch_id__in=scope.branch_ids) | Q(audience_group__branch_id__in=scope.branch_ids)
     member = own_member(user)
     if member is not None:

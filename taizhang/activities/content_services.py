@@ -39,6 +39,7 @@ from taizhang.activities.models import (
     StudyRead,
 )
 from taizhang.core.audit import audit_log
+from taizhang.core.permissions import own_member
 from taizhang.members.models import Member
 from taizhang.organisation.models import Branch, PartyGroup
 
@@ -508,7 +509,7 @@ def study_item_mark_read(*, actor, item: StudyItem, member: Member | None = None
     """The member (the actor's own record) has read ``item``. Returns (read, created); only the first
     time writes, is audited and tells the points app."""
     if member is None:
-        member = content_selectors.own_member(actor, item.committee_id)
+        member = own_member(actor, item.committee_id)
     if member is None or member.user_id != getattr(actor, "pk", None):
         raise PermissionDenied(_("Only the member themself can mark a study item read."))
     item = StudyItem.objects.select_related("audience_group").get(pk=item.pk)

@@ -23,8 +23,8 @@ from taizhang.activities.content_forms import NoteForm, PlanForm, StudyItemForm
 from taizhang.activities.models import NoteKind
 from taizhang.core.errors import form_errors_from
 from taizhang.core.exporting import XLSX_CONTENT_TYPE, write_xlsx
-from taizhang.core.permissions import EDIT, has_capability, user_scope
-from taizhang.organisation.models import Branch, Committee
+from taizhang.core.permissions import EDIT, committees_for, has_capability, is_member_login, own_member
+from taizhang.organisation.models import Committee
 
 PAGE_SIZE = 20
 
@@ -158,7 +158,7 @@ def my_notes(request):
 
 def _require_study(user):
     if not (has_capability(user, "study.readers") or has_capability(user, "study.publish")
-            or user_scope(user).self_member):
+            or is_member_login(user)):
         raise PermissionDenied(_("Your role does not give access to study content."))
 
 
@@ -176,7 +176,7 @@ def study_list(request):
         context.update(page=page, rows=[{"item": i, "read": counts[i.pk][0], "expected": counts[i.pk][1]}
                                         for i in items])
     else:
-        member = cs.own_member(user)
+        member = own_member(user)
         if member is None:
             raise PermissionDenied(_("Your login is not linked to a member record."))
         page = Paginator(cs.member_study_items(user, member), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -188,7 +188,7 @@ def study_list(request):
 def study_detail(request, pk):
     user = request.user
     item = cs.study_get(user, pk)
-    member = cs.own_member(user, item.committee_id)
+    member = own_member(user, item.committee_id)
     in_audience = member is not None and not item.withdrawn and cs.in_study_audience(item, member)
     read = item.reads.filter(member=member).first() if in_audience else None
     context = {
@@ -324,10 +324,7 @@ def study_readers(request, pk):
 def _plan_committee(user) -> Committee:
     if not has_capability(user, "activities.manage"):
         raise PermissionDenied(_("Your role cannot plan activities."))
-    scope = user_scope(user, EDIT)
-    ids = set(scope.committee_ids) | set(
-        Branch.objects.filter(pk__in=scope.branch_ids).values_list("committee_id", flat=True))
-    committee = Committee.objects.filter(pk__in=ids).order_by("pk").first()
+    committee = committees_for(user, EDIT).first()
     if committee is None or not has_capability(user, "activities.manage", committee):
         raise PermissionDenied(_("Your role cannot plan activities."))
     return committee

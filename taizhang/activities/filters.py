@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taizhang.activities.models import ActivityType
 from taizhang.core.forms import TzForm
-from taizhang.core.permissions import VIEW, user_scope
+from taizhang.core.permissions import VIEW, committee_ids_for
 from taizhang.organisation.models import Branch
 
 WHEN_CHOICES = [("upcoming", _("Upcoming")), ("past", _("Past"))]
@@ -44,10 +44,7 @@ class ActivityFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, *, request, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
-        scope = user_scope(request.user, VIEW)
-        branches = (Branch.objects.filter(committee_id__in=scope.committee_ids)
-                    | Branch.objects.filter(pk__in=scope.branch_ids))
-        committees = set(scope.committee_ids) | set(branches.values_list("committee_id", flat=True))
+        committees = committee_ids_for(request.user, VIEW)
         self.filters["activity_type"].queryset = ActivityType.objects.filter(committee_id__in=committees).order_by(
             "sort_order", "id")
         self.filters["organiser"].extra["choices"] = [("committee", _("The committee"))] + [

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from taizhang.activities import selectors
 from taizhang.activities.models import AbsenceReason, Activity, AttendanceStatus, AudienceKind
 from taizhang.core.forms import TzForm
-from taizhang.core.permissions import EDIT, restrict, user_scope
+from taizhang.core.permissions import EDIT, committee_wide, restrict
 from taizhang.members.models import ROSTER_STATUSES, Member
 from taizhang.members.selectors import annotate_status
 from taizhang.organisation.models import Branch, PartyGroup
@@ -96,7 +96,7 @@ class ActivityForm(TzForm):
         branch_ids = selectors.manageable_branch_ids(user)
         branches = Branch.objects.filter(pk__in=branch_ids, committee=committee).order_by("sort_order", "id")
         choices = []
-        self.committee_wide = committee.pk in user_scope(user, EDIT).committee_ids
+        self.committee_wide = committee_wide(user, committee, EDIT)
         if self.committee_wide:
             choices.append(("", _("The committee")))
         choices += [(str(b.pk), b.name) for b in branches]

@@ -10,14 +10,13 @@ from django.utils import timezone
 
 from taizhang.activities import selectors
 from taizhang.activities.models import SignUp, SignUpStatus
-from taizhang.core.permissions import has_capability, user_scope
-from taizhang.members.models import Member
+from taizhang.core.permissions import has_capability, own_member
 
 HOME_ACTIVITIES = 4
 
 
 def home_panel(*, user):
-    member = Member.objects.filter(user=user).only("pk").first() if user_scope(user).self_member else None
+    member = own_member(user)
     staff = has_capability(user, "activities.manage")
     if member is None and not staff:
         return None

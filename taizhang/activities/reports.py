@@ -19,13 +19,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.activities.models import Activity, ActivityType, Attendance, AttendanceStatus, AudienceKind
 from taizhang.activities.selectors import activities_between, expected_pairs, expected_rows
-from taizhang.core.permissions import VIEW, restrict, user_scope
+from taizhang.core.permissions import VIEW, branches_for, committee_wide, committees_for, restrict
 from taizhang.members.models import Member, RosterSpell
 from taizhang.organisation.models import Branch, Committee
 
@@ -57,21 +57,14 @@ def period_presets(committee: Committee | None, today: datetime.date | None = No
 
 def report_committee(user) -> Committee | None:
     """The committee whose reports ``user`` reads (their committee role's, else their branch's)."""
-    scope = user_scope(user, VIEW)
-    if scope.committee_ids:
-        return Committee.objects.filter(pk__in=scope.committee_ids).order_by("pk").first()
-    if scope.branch_ids:
-        return Committee.objects.filter(branches__pk__in=scope.branch_ids).order_by("pk").first()
-    return None
+    committees = list(committees_for(user, VIEW))
+    wide = [c for c in committees if committee_wide(user, c, VIEW)]
+    return (wide or committees or [None])[0]
 
 
 def report_branches(user) -> list[Branch]:
     """The branches whose rows ``user`` sees in the per-branch table."""
-    scope = user_scope(user, VIEW)
-    return list(
-        Branch.objects.filter(Q(committee_id__in=scope.committee_ids) | Q(pk__in=scope.branch_ids))
-        .order_by("committee_id", "sort_order", "id")
-    )
+    return list(branches_for(user, VIEW).order_by("committee_id", "sort_order", "id"))
 
 
 # --- the activities of a report ------------------------------------------------------------------------
@@ -366,12 +359,12 @@ def expected_vs_done(user, date_from: datetime.date, date_to: datetime.date, *, 
     activities = held_activities(user, start, end, now=now).filter(committee=committee, activity_type__in=types)
     rows = activities.order_by().values_list("organiser_branch_id", "activity_type_id", "audience_kind",
                                              "audience_branch_id").annotate(n=Count("pk"))
-    committee_wide = Counter()
+    wide_held = Counter()
     for organiser, type_id, audience, audience_branch, n in rows:
         held[(organiser, type_id)] += n
         if organiser is None:
             if audience == AudienceKind.COMMITTEE:
-                committee_wide[type_id] += n
+                wide_held[type_id] += n
             elif audience == AudienceKind.BRANCH:
                 held[(("for", audience_branch), type_id)] += n
     committee_types = set(
@@ -379,8 +372,7 @@ def expected_vs_done(user, date_from: datetime.date, date_to: datetime.date, *, 
         .values_list("activity_type_id", flat=True).distinct()
     )
     units = []
-    scope = user_scope(user, VIEW)
-    if committee.pk in scope.committee_ids:
+    if committee_wide(user, committee, VIEW):
         cells = [
             Expectation(t.name, t.expected_per_year, prorated(t.expected_per_year, start, end), held[(None, t.pk)])
             if t.pk in committee_types else None
@@ -393,7 +385,7 @@ def expected_vs_done(user, date_from: datetime.date, date_to: datetime.date, *, 
         cells = [
             Expectation(
                 t.name, t.expected_per_year, prorated(t.expected_per_year, start, end),
-                held[(branch.pk, t.pk)] + committee_wide[t.pk] + held[(("for", branch.pk), t.pk)],
+                held[(branch.pk, t.pk)] + wide_held[t.pk] + held[(("for", branch.pk), t.pk)],
             )
             for t in types
         ]

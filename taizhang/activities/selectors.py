@@ -17,10 +17,18 @@ from taizhang.activities.models import (
     SignUp,
     SignUpStatus,
 )
-from taizhang.core.permissions import EDIT, VIEW, restrict, user_scope
+from taizhang.core.permissions import (
+    EDIT,
+    VIEW,
+    branches_for,
+    committee_ids_for,
+    committee_wide,
+    own_member,
+    restrict,
+    user_scope,
+)
 from taizhang.members.models import ROSTER_STATUSES, Member
 from taizhang.members.selectors import annotate_status
-from taizhang.organisation.models import Branch
 
 # --- activities ---------------------------------------------------------------------------------
 
@@ -47,11 +55,11 @@ def activity_scope_q(user, purpose: str = VIEW) -> Q:
                 | Q(pk__in=picked.values("activity_id"))
                 | Q(
                     audience_kind=AudienceKind.COMMITTEE,
-                    committee_id__in=Branch.objects.filter(pk__in=scope.branch_ids).values("committee_id"),
+                    committee_id__in=committee_ids_for(user, purpose),
                 )
             )
     if scope.self_member and purpose == VIEW:
-        member = Member.objects.filter(user=user).only("pk", "committee_id", "branch_id", "party_group_id").first()
+        member = own_member(user)
         if member is not None:
             q |= Q(committee_id=member.committee_id) & (
                 Q(audience_kind=AudienceKind.COMMITTEE)
@@ -257,11 +265,7 @@ def activity_summary(date_from: datetime.date, date_to: datetime.date, *, commit
 
 def manageable_branch_ids(user) -> set:
     """Branches whose activities ``user`` may organise (committee-wide roles: every branch)."""
-    scope = user_scope(user, EDIT)
-    ids = set(scope.branch_ids)
-    if scope.committee_ids:
-        ids |= set(Branch.objects.filter(committee_id__in=scope.committee_ids).values_list("pk", flat=True))
-    return ids
+    return set(branches_for(user, EDIT).values_list("pk", flat=True))
 
 
 def expected_counts(activities, *, user=None) -> dict:
@@ -272,7 +276,7 @@ def expected_counts(activities, *, user=None) -> dict:
         return {}
     committee_ids = {a.committee_id for a in activities}
     members = None  # every member of the activities' committees
-    if user is not None and not committee_ids <= set(user_scope(user, VIEW).committee_ids):
+    if user is not None and not all(committee_wide(user, c, VIEW) for c in committee_ids):
         members = restrict(Member.objects.filter(committee_id__in=committee_ids), user, VIEW)
     return _counts_from_changes(activities, members)
 

@@ -42,7 +42,7 @@ from taizhang.activities.models import (
     SignUpStatus,
 )
 from taizhang.core.audit import audit_entry, audit_log, audit_log_many
-from taizhang.core.permissions import EDIT, can_in_branch, has_capability, restrict, user_scope
+from taizhang.core.permissions import EDIT, can_in_branch, committee_wide, has_capability, restrict
 from taizhang.members.contact import last_contact_day
 from taizhang.members.models import ROSTER_STATUSES, Member
 from taizhang.members.selectors import annotate_status
@@ -191,7 +191,7 @@ def _may_organise(actor, committee, branch) -> bool:
     if not _is_user(actor):
         return False
     if branch is None:
-        return committee.pk in user_scope(actor, EDIT).committee_ids
+        return committee_wide(actor, committee, EDIT)
     return can_in_branch(actor, branch, EDIT)
 
 

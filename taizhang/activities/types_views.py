@@ -11,19 +11,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from taizhang.accounts.models import RoleAssignment
 from taizhang.activities.models import ActivityType
 from taizhang.activities.services import activity_type_create, activity_type_update
 from taizhang.core.forms import TzForm
-from taizhang.core.permissions import has_capability
+from taizhang.core.permissions import has_capability, role_committee_ids
 from taizhang.organisation.models import Committee
 
 
 def _committee(user):
     """The committee whose types the user reads (a committee where they hold a staff role), or 403."""
-    committees = Committee.objects.filter(
-        pk__in=RoleAssignment.objects.filter(user=user).values("committee_id")
-    ).order_by("pk")
+    committees = Committee.objects.filter(pk__in=role_committee_ids(user)).order_by("pk")
     for committee in committees:
         if has_capability(user, "organisation.manage", committee) or has_capability(user, "ledger.use", committee):
             return committee

@@ -48,11 +48,20 @@ from taizhang.activities.models import (
 from taizhang.activities.tables import ACTIVITY_COLUMNS
 from taizhang.core.audit import audit_log
 from taizhang.core.errors import form_errors_from
-from taizhang.core.permissions import EDIT, VIEW, has_capability, restrict, user_scope
+from taizhang.core.permissions import (
+    EDIT,
+    VIEW,
+    committee_wide,
+    committees_for,
+    has_capability,
+    has_scope,
+    is_member_login,
+    own_member,
+    restrict,
+)
 from taizhang.members import searches
 from taizhang.members.models import Member
 from taizhang.members.selectors import search_members
-from taizhang.organisation.models import Branch, Committee
 
 PAGE_SIZE = 20
 
@@ -67,14 +76,6 @@ def _is_staff(user) -> bool:
 def _require_manage(user):
     if not has_capability(user, "activities.manage"):
         raise PermissionDenied(_("Your role cannot manage activities."))
-
-
-def _own_member(user, committee_id=None):
-    """The member record linked to the user's login (in ``committee_id`` when given)."""
-    qs = Member.objects.filter(user=user).select_related("branch")
-    if committee_id is not None:
-        qs = qs.filter(committee_id=committee_id)
-    return qs.first()
 
 
 def _may_manage(user, activity) -> bool:
@@ -122,11 +123,9 @@ def organiser_label(activity) -> str:
 
 
 def _committee_for(user):
-    scope = user_scope(user, EDIT)
-    if scope.committee_ids:
-        return Committee.objects.filter(pk__in=scope.committee_ids).order_by("pk").first()
-    branch = Branch.objects.filter(pk__in=scope.branch_ids).select_related("committee").order_by("pk").first()
-    return branch.committee if branch else None
+    committees = list(committees_for(user, EDIT))
+    wide = [c for c in committees if committee_wide(user, c, EDIT)]
+    return (wide or committees or [None])[0]
 
 
 def _waiting_positions(signups) -> dict:
@@ -149,7 +148,7 @@ def _waiting_positions(signups) -> dict:
 def activity_list(request):
     if _is_staff(request.user):
         return _staff_list(request)
-    if user_scope(request.user, VIEW).self_member:
+    if is_member_login(request.user):
         return _my_activities(request)
     raise PermissionDenied(_("Your role does not give access to activities."))
 
@@ -193,7 +192,7 @@ def _staff_list(request):
 
 def _my_activities(request):
     user = request.user
-    member = _own_member(user)
+    member = own_member(user)
     if member is None:
         raise PermissionDenied(_("Your login is not linked to a member record."))
     now = timezone.now()
@@ -227,7 +226,7 @@ def activity_detail(request, pk):
     now = timezone.now()
     staff = _is_staff(user)
     can_manage = _may_manage(user, activity)
-    member = _own_member(user, activity.committee_id)
+    member = own_member(user, activity.committee_id)
     context = {
         "activity": activity,
         "organiser": organiser_label(activity),
@@ -257,7 +256,7 @@ def activity_detail(request, pk):
         positions = _waiting_positions(signups)
         context["signups"] = [{"signup": s, "position": positions.get(s.pk), "may_cancel": s.member_id in editable}
                               for s in signups]
-        if not activity.cancelled and not context["started"] and not user_scope(user, EDIT).empty:
+        if not activity.cancelled and not context["started"] and has_scope(user, EDIT):
             candidates = (restrict(selectors.audience_members(activity), user, EDIT)
                           .exclude(pk__in=[s.member_id for s in signups])
                           .select_related("branch").order_by("branch__sort_order", "name_pinyin", "id"))
@@ -297,7 +296,7 @@ def signup(request, pk):
             return redirect(_next_url(request, default))
         member = form.cleaned_data["member"]
     else:
-        member = _own_member(user, activity.committee_id)
+        member = own_member(user, activity.committee_id)
         if member is None:
             messages.error(request, _("Your login is not linked to a member record of this committee."))
             return redirect(_next_url(request, default))
@@ -645,7 +644,7 @@ def checkin(request, pk, token):
     except BadSignature:
         return render(request, "activities/checkin_invalid.html", status=400)
     activity = get_object_or_404(Activity.objects.select_related("activity_type", "organiser_branch"), pk=pk)
-    member = _own_member(request.user, activity.committee_id)
+    member = own_member(request.user, activity.committee_id)
     opens, closes = services.checkin_window(activity)
     context = {"activity": activity, "member": member, "opens": opens, "closes": closes}
     if member is not None:

@@ -193,6 +193,11 @@ def committee_ids_for(user, purpose: str = VIEW, *, include_self: bool = False) 
     return ids
 
 
+def role_committee_ids(user) -> set:
+    """The committees in which the user holds any role at all (admin posts included)."""
+    return {a["committee_id"] for a in _assignments(user)}
+
+
 def committees_for(user, purpose: str = VIEW, *, include_self: bool = False):
     """The committees (a queryset, by id) the user's scope for ``purpose`` reaches; see ``committee_ids_for``."""
     return _model("organisation.Committee").objects.filter(
@@ -212,6 +217,16 @@ def committee_wide(user, committee, purpose: str = VIEW) -> bool:
     return getattr(committee, "pk", committee) in user_scope(user, purpose).committee_ids
 
 
+def is_member_login(user) -> bool:
+    """Does the user hold the 党员 role (their login is linked to their own member record)?"""
+    return user_scope(user, VIEW).self_member
+
+
+def has_scope(user, purpose: str = VIEW) -> bool:
+    """Does the user reach anybody's record (their own included) for ``purpose``?"""
+    return not user_scope(user, purpose).empty
+
+
 def is_staff(user) -> bool:
     """Does the user see other people's records (any committee-wide or branch role)?"""
     scope = user_scope(user, VIEW)
@@ -219,9 +234,9 @@ def is_staff(user) -> bool:
 
 
 def own_member(user, committee=None):
-    """The member record linked to this login (in ``committee`` when given), or None. Only a user with
-    the 党员 role (a member link) has one; the result is cached on the user object."""
-    if not getattr(user, "is_authenticated", False) or not user_scope(user, VIEW).self_member:
+    """The member record linked to this login (in ``committee`` when given), or None; cached on the user
+    object. (What the record lets the user see of it is the 党员 role's: ``is_member_login``.)"""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "pk", None):
         return None
     cache = user.__dict__.setdefault("_taizhang_own_member", {})
     key = getattr(committee, "pk", committee)
@@ -237,7 +252,7 @@ def home_committee(user):
     """The committee the user works in: the first committee of their staff roles (committee-wide or
     branch), else of any other role they hold (an admin post, the study role), else their own member
     record's committee; None for a user with no role."""
-    ids = committee_ids_for(user, VIEW) or {a["committee_id"] for a in _assignments(user)}
+    ids = committee_ids_for(user, VIEW) or role_committee_ids(user)
     if ids:
         return _model("organisation.Committee").objects.filter(pk__in=ids).order_by("id").first()
     member = own_member(user)

@@ -19,12 +19,11 @@ from django.views.decorators.http import require_GET
 
 from taizhang.core import exporting
 from taizhang.core.audit import client_ip
-from taizhang.core.permissions import DETAILS, VIEW, has_capability, user_scope
+from taizhang.core.permissions import DETAILS, VIEW, branches_for, committee_wide, committees_for, has_capability
 from taizhang.members import exports, searches
 from taizhang.members.filters import MemberFilter
 from taizhang.members.ledger_columns import BY_KEY
 from taizhang.members.models import Status
-from taizhang.organisation.models import Branch, Committee
 
 
 def _require_export(user):
@@ -119,9 +118,10 @@ def scope_title(user, filterset) -> str:
     branch = filterset.form.cleaned_data.get("branch")
     if branch is not None:
         return f"{branch.committee.name} · {branch.name}"
-    scope = user_scope(user, VIEW)
-    parts = [c.name for c in Committee.objects.filter(pk__in=scope.committee_ids).order_by("pk")]
-    branches = (Branch.objects.filter(pk__in=scope.branch_ids).exclude(committee_id__in=scope.committee_ids)
+    committees = list(committees_for(user, VIEW))
+    wide = {c.pk for c in committees if committee_wide(user, c, VIEW)}
+    parts = [c.name for c in committees if c.pk in wide]
+    branches = (branches_for(user, VIEW).exclude(committee_id__in=wide)
                 .select_related("committee").order_by("committee_id", "sort_order"))
     parts += [f"{b.committee.name} · {b.name}" for b in branches]
     return "；".join(parts)

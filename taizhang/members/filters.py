@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.forms import TzForm
-from taizhang.core.permissions import VIEW, user_scope
+from taizhang.core.permissions import VIEW, branches_for, committee_ids_for
 from taizhang.members import selectors, visibility
 from taizhang.members.models import Category, Status, Tag
 from taizhang.organisation.models import Branch
@@ -96,10 +96,8 @@ class MemberFilter(django_filters.FilterSet):
             del self.filters[name]
         if visibility.hidden_filters(request.user):
             self.filters["sort"].extra["choices"] = [c for c in SORT_CHOICES if "last_contact" not in c[0]]
-        scope = user_scope(request.user, VIEW)
-        branches = Branch.objects.filter(committee_id__in=scope.committee_ids) | Branch.objects.filter(pk__in=scope.branch_ids)
-        self.filters["branch"].queryset = branches.order_by("sort_order")
-        committees = set(scope.committee_ids) | set(branches.values_list("committee_id", flat=True))
+        self.filters["branch"].queryset = branches_for(request.user, VIEW).order_by("sort_order")
+        committees = committee_ids_for(request.user, VIEW)
         if "tag" in self.filters:
             self.filters["tag"].queryset = Tag.objects.filter(committee_id__in=committees)
         if "as_of" in self.form.fields:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.forms import TzForm, TzModelForm
-from taizhang.core.permissions import EDIT, user_scope
+from taizhang.core.permissions import EDIT, branches_for
 from taizhang.members import selectors, services
 from taizhang.members.models import EventKind, LostContactCause, Member, Tag
 from taizhang.organisation.models import Branch, District, PartyGroup
@@ -29,8 +29,9 @@ DATE_FIELDS = ["birth_date", "join_date", "full_membership_date"]
 
 
 def editable_branches(user, committee=None):
-    scope = user_scope(user, EDIT)
-    qs = Branch.objects.filter(committee_id__in=scope.committee_ids) | Branch.objects.filter(pk__in=scope.branch_ids)
+    qs = branches_for(user, EDIT)
+    if committee is not None:
+        qs = qs.filter(committee=committee)
     return qs.select_related("committee").order_by("committee_id", "sort_order")
 
 

@@ -84,7 +84,7 @@ from taizhang.core.errors import ConcurrentEditError
 from taizhang.core.exporting import neutralise
 from taizhang.core.masking import mask_id_number, mask_phone
 from taizhang.core.models import AuditEntry
-from taizhang.core.permissions import EDIT, can_in_branch, restrict, user_scope
+from taizhang.core.permissions import EDIT, can_in_branch, committee_ids_for, has_scope, restrict
 from taizhang.core.spreadsheets import (
     CellError,
     SpreadsheetError,
@@ -271,12 +271,9 @@ class Context:
         if user is None:
             committee_ids = set(Committee.objects.values_list("pk", flat=True))
         else:
-            scope = user_scope(user, EDIT)
-            if scope.empty:
+            if not has_scope(user, EDIT):
                 raise ImportFileError(_("Your role cannot add or change members, so it cannot import them."))
-            committee_ids = set(scope.committee_ids) | set(
-                Branch.objects.filter(pk__in=scope.branch_ids).values_list("committee_id", flat=True)
-            )
+            committee_ids = committee_ids_for(user, EDIT)
         self.branches = list(Branch.objects.filter(committee_id__in=committee_ids).select_related("committee"))
         self.districts = list(
             District.objects.filter(committee_id__in=committee_ids).select_related("branch", "branch__committee")

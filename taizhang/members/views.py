@@ -14,10 +14,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from taizhang.accounts.models import RoleAssignment
+from taizhang.accounts.selectors import role_labels
 from taizhang.core.audit import client_ip
 from taizhang.core.errors import ConcurrentEditError, form_errors_from
-from taizhang.core.permissions import EDIT, REVEAL, VIEW, allows, has_capability, user_scope
+from taizhang.core.permissions import EDIT, REVEAL, allows, has_capability, is_member_login
 from taizhang.members import flow, searches, selectors, services, visibility
 from taizhang.members.change_views import describe_changes
 from taizhang.members.filters import MemberFilter
@@ -47,7 +47,7 @@ FLOW_ACTIONS = {
 
 
 def _require_ledger(user):
-    if not (has_capability(user, "ledger.use") or user_scope(user, VIEW).self_member):
+    if not (has_capability(user, "ledger.use") or is_member_login(user)):
         raise PermissionDenied(_("Your role does not give access to the member ledger."))
 
 
@@ -343,7 +343,7 @@ def home(request):
         context["overdue_months"] = selectors.CONTACT_WARNING_MONTHS
         context["outflow"] = context["counts"]["status_codes"].get("outflow", 0)
         context["lost"] = context["counts"]["status_codes"].get("lost", 0)
-    elif user_scope(request.user).self_member:
+    elif is_member_login(request.user):
         context["own"] = selectors.member_queryset(request.user).first()
     context["panels"] = home_panels(user=request.user)
     return render(request, "members/home.html", context)
@@ -365,7 +365,4 @@ def _as_of_day(request):
 
 
 def _scope_label(user):
-    labels = []
-    for a in RoleAssignment.objects.filter(user=user).select_related("committee", "branch"):
-        labels.append(f"{a.get_role_display()} · {a.branch.name if a.branch_id else a.committee.name}")
-    return "；".join(labels) or _("No role")
+    return role_labels(user) or _("No role")

@@ -14,7 +14,7 @@ branch secretary) sees the detail columns, blank on the rows of members outside 
 
 from types import SimpleNamespace
 
-from taizhang.core.permissions import DETAILS, VIEW, allows, user_scope
+from taizhang.core.permissions import DETAILS, VIEW, allows, has_scope
 
 # Sections of the member page -> the purpose needed to see them.
 PAGE_SECTIONS = {
@@ -47,7 +47,7 @@ def member_sections(user, member) -> SimpleNamespace:
 
 
 def has_details_anywhere(user) -> bool:
-    return not user_scope(user, DETAILS).empty
+    return has_scope(user, DETAILS)
 
 
 def list_columns(user, columns):
@@ -78,4 +78,4 @@ def hidden_filters(user) -> frozenset:
 
 
 def may_search_numbers(user) -> bool:
-    return not user_scope(user, SEARCH_BY_NUMBERS).empty
+    return has_scope(user, SEARCH_BY_NUMBERS)

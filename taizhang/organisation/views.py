@@ -8,18 +8,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from taizhang.core.permissions import VIEW, has_capability, user_scope
+from taizhang.core.permissions import VIEW, capability_committee_ids, committee_ids_for, has_capability
 from taizhang.organisation import services
 from taizhang.organisation.models import Branch, Committee, District
 
 
 def _committees(user):
-    scope = user_scope(user, VIEW)
-    ids = set(scope.committee_ids) | set(Branch.objects.filter(pk__in=scope.branch_ids).values_list("committee_id", flat=True))
-    if has_capability(user, "organisation.manage"):
-        from taizhang.accounts.models import RoleAssignment
-
-        ids |= set(RoleAssignment.objects.filter(user=user).values_list("committee_id", flat=True))
+    """The committees whose organisation page the user opens: where they see people, and where they
+    manage the organisation (the system admin sees no people but manages the tree)."""
+    ids = committee_ids_for(user, VIEW) | capability_committee_ids(user, "organisation.manage")
     return Committee.objects.filter(pk__in=ids)
 
 

@@ -9,14 +9,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from taizhang.activities.models import Activity, Attendance, AttendanceStatus
 from taizhang.activities.selectors import expected_rows
-from taizhang.core.permissions import EDIT, VIEW, allows, has_capability, restrict, user_scope
+from taizhang.core.permissions import EDIT, VIEW, allows, branches_for, has_capability, own_member, restrict
 from taizhang.members.models import ROSTER_STATUSES, Member
-from taizhang.organisation.models import Branch, Committee
 from taizhang.points.models import (
     ExternalScore,
     ExternalScoreImport,
@@ -36,23 +35,6 @@ def points_settings(committee_id) -> PointsSettings:
         committee_id=committee_id)
 
 
-def own_member(user) -> Member | None:
-    """The member record linked to this login (for "my points")."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return Member.objects.filter(user=user).select_related("branch", "committee").first()
-
-
-def user_committee(user) -> Committee | None:
-    """The committee a staff user works in (their committee-wide or branch roles; else their own record)."""
-    scope = user_scope(user, VIEW)
-    ids = set(scope.committee_ids)
-    if scope.branch_ids:
-        ids |= set(Branch.objects.filter(pk__in=scope.branch_ids).values_list("committee_id", flat=True))
-    if not ids:
-        member = own_member(user)
-        return member.committee if member else None
-    return Committee.objects.filter(pk__in=ids).order_by("id").first()
 
 
 def may_view_staff_pages(user) -> bool:
@@ -314,11 +296,7 @@ def participation(user, committee, year: int | None = None, *, period: Period | 
 
 
 def visible_branches(user, committee):
-    scope = user_scope(user, VIEW)
-    qs = Branch.objects.filter(committee=committee)
-    if committee.pk in scope.committee_ids:
-        return qs
-    return qs.filter(Q(pk__in=scope.branch_ids))
+    return branches_for(user, VIEW).filter(committee=committee)
 
 
 def home_panel(*, user):

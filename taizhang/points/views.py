@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from taizhang.core.errors import form_errors_from
 from taizhang.core.exporting import xlsx_response, xlsx_tempfile
-from taizhang.core.permissions import EDIT, VIEW, has_capability, restrict
+from taizhang.core.permissions import EDIT, VIEW, has_capability, home_committee, own_member, restrict
 from taizhang.core.spreadsheets import SUPPORTED_EXTENSIONS, file_extension
 from taizhang.members.selectors import member_get
 from taizhang.points import imports, periods, selectors, services
@@ -44,7 +44,7 @@ def _render(request, template, context):
     """Render with the points navigation (which tabs this user has)."""
     user = request.user
     context |= {
-        "nav_member": selectors.own_member(user) is not None if "member" not in context else True,
+        "nav_member": own_member(user) is not None if "member" not in context else True,
         "nav_approve": has_capability(user, "points.approve"),
         "nav_staff": selectors.may_view_staff_pages(user),
         "nav_manage": has_capability(user, "points.manage"),
@@ -63,7 +63,7 @@ def _year(request) -> int:
 def _staff_committee(request, capability: str | None = None):
     user = request.user
     allowed = has_capability(user, capability) if capability else selectors.may_view_staff_pages(user)
-    committee = selectors.user_committee(user) if allowed else None
+    committee = home_committee(user) if allowed else None
     if committee is None:
         raise PermissionDenied(_("Your role does not give access to this points page."))
     return committee
@@ -74,7 +74,7 @@ def _staff_committee(request, capability: str | None = None):
 
 @login_required
 def mine(request):
-    member = selectors.own_member(request.user)
+    member = own_member(request.user)
     if member is None:
         raise PermissionDenied(_("Your login is not linked to a member record."))
     year = _year(request)
@@ -91,7 +91,7 @@ def mine(request):
 
 @login_required
 def record_create(request):
-    member = selectors.own_member(request.user)
+    member = own_member(request.user)
     if member is None:
         raise PermissionDenied(_("Your login is not linked to a member record."))
     form = StudyRecordForm(request.POST or None)

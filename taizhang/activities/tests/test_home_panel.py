@@ -69,4 +69,4 @@ def test_card_query_count_does_not_grow(cast, coming):
         soon(cast, cast.admin, f"更多活动{i}", days=4 + i)
     with CaptureQueriesContext(connection) as more:
         home_panel(user=cast.admin)
-    assert len(more) == len(few)
+    assert len(more) <= len(few)  # (the second call may reuse what the user object cached)

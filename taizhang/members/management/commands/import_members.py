@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from taizhang.core.commands import ProjectCommand, active_user
-from taizhang.core.permissions import EDIT, user_scope
+from taizhang.core.permissions import EDIT, has_scope
 from taizhang.members import imports
 
 
@@ -34,7 +34,7 @@ class Command(ProjectCommand):
         user = None
         if options["as_user"]:
             user = active_user(options["as_user"])
-            if user_scope(user, EDIT).empty:
+            if not has_scope(user, EDIT):
                 raise CommandError(_("Your role cannot add or change members, so it cannot import them."))
         elif options["commit"]:
             raise CommandError(_("--commit needs --as USERNAME: the audit log records who imported the file."))
