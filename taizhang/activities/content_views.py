@@ -4,7 +4,6 @@ Thin: fetch with permission (content_selectors) → form → service → redirec
 returns the full page or, for htmx, the fragment.
 """
 
-import tempfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,8 +20,9 @@ from taizhang.activities import content_selectors as cs
 from taizhang.activities import content_services, plans, selectors
 from taizhang.activities.content_forms import NoteForm, PlanForm, StudyItemForm
 from taizhang.activities.models import NoteKind
+from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.errors import form_errors_from
-from taizhang.core.exporting import XLSX_CONTENT_TYPE, write_xlsx
+from taizhang.core.exporting import export_xlsx
 from taizhang.core.permissions import EDIT, committees_for, has_capability, is_member_login, own_member
 from taizhang.organisation.models import Committee
 
@@ -140,6 +140,9 @@ def attachment(request, pk):
     """Download a note's file (only for those who may read the note); images may show inline."""
     item = cs.attachment_get(request.user, pk)
     inline = request.GET.get("inline") == "1" and item.is_image
+    if not inline:  # a photo shown in the note itself is not a download
+        audit_log(actor=request.user, action="activity_note.attachment_download", obj=item.note,
+                  new={"file": item.original_name, "sha256": item.sha256}, ip_address=client_ip(request))
     return _file_response(item.file, item.original_name, item.content_type, inline=inline)
 
 
@@ -226,6 +229,9 @@ def study_file(request, pk):
     if not item.file_name:
         raise Http404
     inline = request.GET.get("inline") == "1" and item.file_content_type.startswith("image/")
+    if not inline:
+        audit_log(actor=request.user, action="study.file_download", obj=item, new={"file": item.file_name},
+                  ip_address=client_ip(request))
     return _file_response(item.file, item.file_name, item.file_content_type, inline=inline)
 
 
@@ -303,11 +309,9 @@ def study_readers(request, pk):
                  _("yes") if r["read_at"] else _("no"),
                  timezone.localtime(r["read_at"]).strftime("%Y-%m-%d %H:%M") if r["read_at"] else ""]
                 for r in rows)
-        handle = tempfile.NamedTemporaryFile(suffix=".xlsx")
-        write_xlsx(handle.name, header, data, sheet_name=_("readers"), widths=[14, 16, 16, 8, 18])
-        handle.seek(0)
-        return FileResponse(handle, as_attachment=True, filename=f"{item.title[:60]}-{_('readers')}.xlsx",
-                            content_type=XLSX_CONTENT_TYPE)
+        return export_xlsx(request, header=header, rows=data, filename=f"{item.title[:60]}-{_('readers')}.xlsx",
+                           action="study.readers_export", obj=item, sheet_name=_("readers"), widths=[14, 16, 16, 8, 18],
+                           details={"read": sum(1 for r in rows if r["read_at"])})
     not_read = [r for r in rows if r["read_at"] is None]
     by_branch: dict = {}
     for r in not_read:

@@ -168,3 +168,35 @@ def xlsx_response(f, filename: str) -> FileResponse:
     response = FileResponse(f, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- the one way a page sends a table as a download (issue 9) ------------------------------------------
+
+
+def export_xlsx(request, *, header: Iterable, rows: Iterable[Iterable], filename: str, action: str,
+                obj=None, object_type: str = "", object_repr: str = "", details: dict | None = None,
+                sheet_name: str = "Sheet1", widths: Iterable[int] | None = None) -> FileResponse:
+    """Write ``rows`` to an .xlsx in constant memory (formulas neutralised), write the audit entry of the
+    download (``action``, the object, the row count and ``details``), and send the file (no-store).
+
+    Every download of personal or organisational data goes through this (or ``export_csv``); a test walks
+    the URL patterns and fails on a download view that sends a file another way.
+    """
+    from taizhang.core.audit import audit_log, client_ip
+
+    f, count = xlsx_tempfile(header, rows, sheet_name=sheet_name, widths=widths)
+    audit_log(actor=request.user, action=action, obj=obj, object_type=object_type,
+              object_repr=object_repr, ip_address=client_ip(request),
+              new={"rows": count, "format": "xlsx", **(details or {})})
+    return xlsx_response(f, filename)
+
+
+def export_csv(request, *, header: Iterable, rows: Iterable[Iterable], filename: str, action: str, obj=None,
+               object_type: str = "", object_repr: str = "", details: dict | None = None) -> StreamingHttpResponse:
+    """The streamed CSV counterpart of ``export_xlsx``: the audit entry is written before the first byte
+    (the row count is not known yet; ``details`` should say what was asked for)."""
+    from taizhang.core.audit import audit_log, client_ip
+
+    audit_log(actor=request.user, action=action, obj=obj, object_type=object_type,
+              object_repr=object_repr, ip_address=client_ip(request), new={"format": "csv", **(details or {})})
+    return csv_response(header, rows, filename)

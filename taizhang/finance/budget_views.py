@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from taizhang.activities.models import Activity
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.errors import form_errors_from
-from taizhang.core.exporting import xlsx_response, xlsx_tempfile
+from taizhang.core.exporting import export_xlsx
 from taizhang.core.money import yuan, yuan_grouped
 from taizhang.core.permissions import has_capability, home_committee
 from taizhang.finance import budget as svc
@@ -91,10 +91,9 @@ def _export(request, budget, rows, total, start, end):
     header = [_("use"), _("planned"), _("spent"), _("awaiting approval"), _("rest"), _("over budget")]
     data = [[r.use, yuan(r.planned_fen), yuan(r.spent_fen), yuan(r.pending_fen), yuan(r.rest_fen),
              _("yes") if r.over else ""] for r in [*rows, total]]
-    f, count = xlsx_tempfile(header, data, sheet_name=str(budget.year))
-    audit_log(actor=request.user, action="finance.budget_export", obj=budget, ip_address=client_ip(request),
-              new={"rows": count, "from": start, "to": end, "format": "xlsx"})
-    return xlsx_response(f, f"{_('Budget')}-{budget.year}.xlsx")
+    return export_xlsx(request, header=header, rows=data, filename=f"{_('Budget')}-{budget.year}.xlsx",
+                       action="finance.budget_export", obj=budget, sheet_name=str(budget.year),
+                       details={"from": start, "to": end})
 
 
 @login_required

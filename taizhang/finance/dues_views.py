@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from taizhang.core.audit import audit_log, client_ip
+from taizhang.core.audit import audit_log
 from taizhang.core.errors import form_errors_from
-from taizhang.core.exporting import xlsx_response, xlsx_tempfile
+from taizhang.core.exporting import export_xlsx
 from taizhang.core.money import yuan
 from taizhang.core.permissions import VIEW, branches_for, has_capability, home_committee, own_member
 from taizhang.finance import dues as svc
@@ -109,10 +109,8 @@ def _export(request, committee, members, year, start, end):
             yield [r.member.name, r.member.branch.name, *cells, yuan(r.due_fen), yuan(r.paid_fen), yuan(r.arrears_fen),
                    yuan(r.voluntary_fen)]
 
-    f, count = xlsx_tempfile(header, rows(), sheet_name=str(year))
-    audit_log(actor=request.user, action="finance.dues_export", obj=committee, ip_address=client_ip(request),
-              new={"rows": count, "year": year, "format": "xlsx"})
-    return xlsx_response(f, f"{_('Party dues')}-{year}.xlsx")
+    return export_xlsx(request, header=header, rows=rows(), filename=f"{_('Party dues')}-{year}.xlsx",
+                       action="finance.dues_export", obj=committee, sheet_name=str(year), details={"year": year})
 
 
 @login_required

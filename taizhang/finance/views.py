@@ -11,9 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.errors import form_errors_from
-from taizhang.core.exporting import xlsx_response, xlsx_tempfile
+from taizhang.core.exporting import export_xlsx
 from taizhang.core.money import yuan, yuan_grouped
 from taizhang.core.permissions import (
     VIEW,
@@ -192,10 +191,9 @@ def campaign_export(request, pk):
                    g.reverses.giver_name + " " + yuan(g.reverses.amount_fen) if g.reverses_id else "", g.note]
         yield [_("Total"), "", yuan(total), "", "", "", "", "", ""]
 
-    f, count = xlsx_tempfile(header, rows(), sheet_name=_("Gifts"))
-    audit_log(actor=request.user, action="finance.gifts_export", obj=campaign, ip_address=client_ip(request),
-              new={"rows": count - 1, "format": "xlsx"})
-    return xlsx_response(f, f"{_('Gifts')}-{campaign.pk}.xlsx")
+    return export_xlsx(request, header=header, rows=rows(), filename=f"{_('Gifts')}-{campaign.pk}.xlsx",
+                       action="finance.gifts_export", obj=campaign, sheet_name=_("Gifts"),
+                       details={"gifts": gifts.count()})
 
 
 @login_required

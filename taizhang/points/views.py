@@ -19,7 +19,7 @@ from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from taizhang.core.errors import form_errors_from
-from taizhang.core.exporting import xlsx_response, xlsx_tempfile
+from taizhang.core.exporting import export_xlsx, xlsx_response, xlsx_tempfile
 from taizhang.core.permissions import EDIT, VIEW, has_capability, home_committee, own_member, restrict
 from taizhang.core.spreadsheets import SUPPORTED_EXTENSIONS, file_extension
 from taizhang.members.selectors import member_get
@@ -336,8 +336,10 @@ def participation(request):
                 yield line
 
         slug = context["period"].slug
-        f, _count = xlsx_tempfile(header, lines(), sheet_name=slug)
-        return xlsx_response(f, f"participation-{slug}.xlsx")
+        return export_xlsx(request, header=header, rows=lines(), filename=f"participation-{slug}.xlsx",
+                           action="points.participation_export", object_type="points.participation",
+                           object_repr=str(context["period"].label) if hasattr(context["period"], "label") else slug,
+                           sheet_name=slug, details={"period": slug, "platform": context.get("platform_label", "")})
     query = request.GET.copy()
     query.pop("format", None)
     query.pop("page", None)

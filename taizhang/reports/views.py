@@ -11,8 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from taizhang.core.audit import audit_log, client_ip
-from taizhang.core.exporting import xlsx_response, xlsx_tempfile
+from taizhang.core.exporting import export_xlsx
 from taizhang.core.forms import TzForm
 from taizhang.members.models import Status
 from taizhang.reports import overview as ov
@@ -113,10 +112,8 @@ def _export(request, data):
         if len(data.groups) > 1:
             rows.append([name or "—", _("Subtotal"), *_cells(subtotal)])
     rows.append([_("Total"), "", *_cells(data.total)])
-    f, count = xlsx_tempfile(header, rows, sheet_name=_("Overview"))
-    audit_log(actor=request.user, action="report.export", object_type="reports.overview",
-              object_repr=_("Superior organisation overview"), ip_address=client_ip(request),
-              new={"report": "superior_overview", "format": "xlsx", "rows": count,
-                   "committees": data.committee_count, "as_of": data.day, "from": data.date_from,
-                   "to": data.date_to})
-    return xlsx_response(f, f"overview-{data.day.isoformat()}.xlsx")
+    return export_xlsx(request, header=header, rows=rows, filename=f"overview-{data.day.isoformat()}.xlsx",
+                       action="report.export", object_type="reports.overview",
+                       object_repr=_("Superior organisation overview"), sheet_name=_("Overview"),
+                       details={"report": "superior_overview", "committees": data.committee_count,
+                                "as_of": data.day, "from": data.date_from, "to": data.date_to})

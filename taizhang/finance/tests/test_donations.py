@@ -176,7 +176,7 @@ def test_the_export_is_audited(client, cast, campaign):
     response = client.get(reverse("finance:campaign_export", args=[campaign.pk]))
     assert response.status_code == 200
     entry = AuditEntry.objects.get(action="finance.gifts_export")
-    assert entry.new_values["rows"] == 1
+    assert entry.new_values["gifts"] == 1 and entry.new_values["rows"] == 2  # the gift and the total line
 
 
 def test_the_thank_you_list_names_those_who_agreed(client, cast, campaign):
