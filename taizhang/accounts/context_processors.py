@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from taizhang.core.alerts import unread_count
 from taizhang.core.permissions import has_capability, is_member_login, roles_of
 
@@ -11,6 +13,8 @@ def roles(request):
         # elderly mode (适老化): (option, on, icon) for the navigation bar's buttons
         "display_options": [("large_text", user.large_text, "fonts"), ("high_contrast", user.high_contrast, "circle-half")],
         "user_roles": roles_of(user),
+        # the rules' numbers pages show (DOMAIN_RULES; settings read in one place)
+        "elderly_age": settings.ELDERLY_AGE,
         "security_alerts_unread": unread_count(user) if alerts else 0,
         "can": {
             "ledger": has_capability(user, "ledger.use"),

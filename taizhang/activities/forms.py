@@ -168,5 +168,5 @@ class OnBehalfForm(TzForm):
 def _member_label(member):
     text = f"{member.name}（{member.branch.name}）"
     if member.age >= settings.ELDERLY_AGE:
-        text += " · " + str(_("%(age)d years old, 60+") % {"age": member.age})
+        text += " · " + str(_("%(age)d years old, %(elderly)d+") % {"age": member.age, "elderly": settings.ELDERLY_AGE})
     return text

@@ -4,6 +4,7 @@ import datetime
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +18,7 @@ AGE_CHOICES = [
     ("under35", _("Under 35")),
     ("35-44", _("35 to 44")),
     ("45-59", _("45 to 59")),
-    ("60plus", _("60 and over")),
+    ("60plus", ""),  # "<ELDERLY_AGE> and over", set in __init__ (the code stays 60plus)
     ("70plus", _("70 and over")),
 ]
 STATUS_CHOICES = [("roster", _("On the roster")), ("all", _("Everyone, incl. transferred out and deceased"))] + list(
@@ -79,7 +80,7 @@ class MemberFilter(django_filters.FilterSet):
     age = django_filters.ChoiceFilter(label=_("age"), choices=AGE_CHOICES, method="filter_age", empty_label=_("All ages"))
     contact = django_filters.ChoiceFilter(
         label=_("contact"),
-        choices=[("overdue", _("No contact for 5+ months"))],
+        choices=[("overdue", "")],  # the label names the setting's number (set in __init__)
         method="filter_contact",
         empty_label=_("Any"),
     )
@@ -97,6 +98,12 @@ class MemberFilter(django_filters.FilterSet):
         if visibility.hidden_filters(request.user):
             self.filters["sort"].extra["choices"] = [c for c in SORT_CHOICES if "last_contact" not in c[0]]
         self.filters["branch"].queryset = branches_for(request.user, VIEW).order_by("sort_order")
+        if "contact" in self.filters:
+            self.filters["contact"].extra["choices"] = [
+                ("overdue", _("No contact for %(n)s+ months") % {"n": selectors.contact_warning_months()})]
+        self.filters["age"].extra["choices"] = [
+            (code, _("%(age)s and over") % {"age": settings.ELDERLY_AGE} if code == "60plus" else label)
+            for code, label in AGE_CHOICES]
         committees = committee_ids_for(request.user, VIEW)
         if "tag" in self.filters:
             self.filters["tag"].queryset = Tag.objects.filter(committee_id__in=committees)

@@ -228,17 +228,21 @@ def roster_counts(user=None, day: datetime.date | None = None, *, committee=None
     }
 
 
-CONTACT_WARNING_MONTHS = 5  # DOMAIN_RULES.md: warn at 5 months without contact, lost at 6
+def contact_warning_months() -> int:
+    """DOMAIN_RULES "Flow": warn after this many months without contact (setting CONTACT_WARNING_MONTHS,
+    default 5; staff record the loss of contact at 6)."""
+    return settings.CONTACT_WARNING_MONTHS
 
 
-def contact_overdue(user, months: int = CONTACT_WARNING_MONTHS, today: datetime.date | None = None):
+def contact_overdue(user, months: int | None = None, today: datetime.date | None = None):
     """Members on the roster (not already lost) with no contact for ``months`` months or more."""
     return filter_contact_overdue(member_queryset(user), months, today)
 
 
-def filter_contact_overdue(queryset, months: int = CONTACT_WARNING_MONTHS, today: datetime.date | None = None):
+def filter_contact_overdue(queryset, months: int | None = None, today: datetime.date | None = None):
     """Narrow a ``member_queryset`` to roster members (not already lost) without contact for ``months``."""
     today = today or timezone.localdate()
+    months = contact_warning_months() if months is None else months
     month = today.month - months
     year = today.year + (month - 1) // 12
     month = (month - 1) % 12 + 1

@@ -340,7 +340,7 @@ def home(request):
         ).count()
         context["scope_label"] = _scope_label(request.user)
         context["contact_overdue"] = selectors.contact_overdue(request.user).count()
-        context["overdue_months"] = selectors.CONTACT_WARNING_MONTHS
+        context["overdue_months"] = selectors.contact_warning_months()
         context["outflow"] = context["counts"]["status_codes"].get("outflow", 0)
         context["lost"] = context["counts"]["status_codes"].get("lost", 0)
     elif is_member_login(request.user):

@@ -300,7 +300,7 @@ def test_staff_signs_up_elderly_member_on_behalf(client, cast, trio):
     elderly = cast.east_members[1]  # 李秀英, born 1958
     login(client, cast.east_secretary)
     text = body(client.get(reverse("activities:detail", args=[east.pk])))
-    assert "李秀英（东部片区支部） · " + _("%(age)d years old, 60+") % {"age": cast.east_members[1].age} in text
+    assert "李秀英（东部片区支部） · " + _("%(age)d years old, %(elderly)d+") % {"age": cast.east_members[1].age, "elderly": 60} in text
     client.post(reverse("activities:signup", args=[east.pk]), {"member": elderly.pk})
     signup = SignUp.objects.get(activity=east, member=elderly)
     assert signup.made_by == "staff" and signup.recorded_by == cast.east_secretary

@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
-from taizhang.activities.studyday import HolidayDataUnavailable, study_days
+from taizhang.activities.studyday import HolidayDataUnavailable, configured_weekend_shift, study_days
 from taizhang.core.commands import ProjectCommand
 
 
@@ -40,10 +40,11 @@ class Command(ProjectCommand):
         note = ""
         try:
             try:
-                days = study_days(year, day_of_month=day_of_month, skip_holidays=skip)
+                days = study_days(year, day_of_month=day_of_month, weekend_shift=configured_weekend_shift(), skip_holidays=skip)
             except HolidayDataUnavailable as exc:
                 note = exc.message
-                days = study_days(year, day_of_month=day_of_month, skip_holidays=False)
+                days = study_days(year, day_of_month=day_of_month, weekend_shift=configured_weekend_shift(),
+                                  skip_holidays=False)
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from exc
 
