@@ -54,7 +54,7 @@ class PasswordChangeRequiredMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.must_change_password and not self._allowed(request):
             target = reverse("accounts:password_change")
-            if request.headers.get("HX-Request"):
+            if getattr(request, "htmx", False):
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = target
                 return response

@@ -120,7 +120,7 @@ def summary(request):
     }
     context["type_total"] = sum(row["activities"] for row in context["by_type"])
     context["attendance_total"] = sum(row["attendances"] for row in context["by_type"])
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return render(request, "activities/reports/partials/member_table.html", context)
     return render(request, "activities/reports/summary.html", context)
 

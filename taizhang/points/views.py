@@ -345,7 +345,7 @@ def participation(request):
     query.pop("page", None)
     context["query"] = query.urlencode()
     context["page"] = Paginator(context["rows"], PARTICIPATION_PAGE_SIZE).get_page(request.GET.get("page"))
-    template = "points/partials/participation_table.html" if request.headers.get("HX-Request") else \
+    template = "points/partials/participation_table.html" if request.htmx else \
         "points/participation.html"
     return _render(request, template, context)
 

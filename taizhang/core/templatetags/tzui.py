@@ -47,6 +47,15 @@ def query_with(query, **kwargs):
 
 
 @register.filter
+def page_numbers(page):
+    """The page numbers a pager shows: the first, the last and two either side of the current one; None
+    stands for the gaps between."""
+    ellipsis = page.paginator.ELLIPSIS
+    return [None if n == ellipsis else n
+            for n in page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)]
+
+
+@register.filter
 def status_badge(status):
     return {
         "active": "success",
