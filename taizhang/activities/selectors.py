@@ -190,26 +190,27 @@ class AttendanceLedger:
 def attendance_ledger(activity: Activity, *, user=None) -> AttendanceLedger:
     """Expected, present, on leave and absent (by reason) for ``activity``; with ``user``, only the
     members that user may see. An expected member without an attendance row counts as absent with
-    no recorded reason. Two queries, whatever the size of the audience."""
-    expected = set(expected_attendees(activity, user=user).values_list("pk", flat=True))
+    no recorded reason. SQL aggregates (three queries), whatever the size of the audience."""
+    expected = expected_attendees(activity, user=user).order_by().values("pk")
     rows = Attendance.objects.filter(activity=activity)
     if user is not None:
         rows = restrict(rows, user, VIEW, committee="member__committee", branch="member__branch", member="member")
-    recorded = {m: (s, r) for m, s, r in rows.values_list("member_id", "status", "absence_reason")}
-    ledger = AttendanceLedger(expected=len(expected))
+    ledger = AttendanceLedger(expected=expected_attendees(activity, user=user).order_by().count())
     reasons = Counter()
-    for member_id in expected:
-        status, reason = recorded.get(member_id, (AttendanceStatus.ABSENT, ""))
+    recorded = 0
+    for status, reason, n in (rows.filter(member_id__in=expected).order_by().values_list("status", "absence_reason")
+                              .annotate(n=Count("pk")).values_list("status", "absence_reason", "n")):
+        recorded += n
         if status == AttendanceStatus.PRESENT:
-            ledger.present += 1
+            ledger.present += n
         elif status == AttendanceStatus.LEAVE:
-            ledger.leave += 1
+            ledger.leave += n
         else:
-            ledger.absent += 1
-            reasons[reason] += 1
-    ledger.present_not_expected = sum(
-        1 for m, (s, _r) in recorded.items() if s == AttendanceStatus.PRESENT and m not in expected
-    )
+            reasons[reason or ""] += n
+    if ledger.expected - recorded:
+        reasons[""] += ledger.expected - recorded  # expected without a record: absent, no reason
+    ledger.absent = ledger.expected - ledger.present - ledger.leave
+    ledger.present_not_expected = rows.filter(status=AttendanceStatus.PRESENT).exclude(member_id__in=expected).count()
     ledger.absent_by_reason = dict(reasons.most_common())
     return ledger
 

@@ -262,19 +262,35 @@ def activity_detail(request, pk):
                           .select_related("branch").order_by("branch__sort_order", "name_pinyin", "id"))
             context["on_behalf_form"] = OnBehalfForm(queryset=candidates)
         context["ledger"] = selectors.attendance_ledger(activity, user=user)
-        context["ledger_rows"] = _ledger_rows(activity, user)
+        context["ledger_page"], context["ledger_rows"], context["walk_ins_more"] = _ledger_rows(
+            activity, user, request.GET.get("page"))
         context["may_tick"] = has_capability(user, "activities.manage") and not activity.cancelled
     return render(request, "activities/activity_detail.html", context)
 
 
-def _ledger_rows(activity, user):
-    """Per member: expected members first (with or without a record), then walk-ins."""
-    expected = list(selectors.expected_attendees(activity, user=user).select_related("branch")
-                    .order_by("branch__sort_order", "name_pinyin", "id"))
-    records = {a.member_id: a for a in selectors.attendance_queryset(user, activity).select_related("member__branch")}
-    rows = [{"member": m, "attendance": records.pop(m.pk, None), "expected": True} for m in expected]
-    rows += [{"member": a.member, "attendance": a, "expected": False} for a in records.values()]
-    return rows
+LEDGER_PAGE_SIZE = 50
+
+
+def _ledger_rows(activity, user, page_number):
+    """One page of the ledger: the expected members of the page (with or without a record), and on the
+    last page the walk-ins (at most a page of them; ``walk_ins_more`` says how many are not shown).
+    Its cost follows the page, not the audience (a committee-wide activity expects every member)."""
+    expected = (selectors.expected_attendees(activity, user=user).select_related("branch")
+                .order_by("branch__sort_order", "name_pinyin", "id"))
+    page = Paginator(expected, LEDGER_PAGE_SIZE).get_page(page_number)
+    members = list(page.object_list)
+    records = {a.member_id: a for a in selectors.attendance_queryset(user, activity)
+               .filter(member_id__in=[m.pk for m in members])}
+    rows = [{"member": m, "attendance": records.get(m.pk), "expected": True} for m in members]
+    more = 0
+    if not page.has_next():
+        walk_ins = (selectors.attendance_queryset(user, activity).select_related("member__branch")
+                    .exclude(member_id__in=expected.order_by().values("pk")).order_by("member__name_pinyin", "id"))
+        shown = list(walk_ins[:LEDGER_PAGE_SIZE])
+        rows += [{"member": a.member, "attendance": a, "expected": False} for a in shown]
+        if len(shown) == LEDGER_PAGE_SIZE:
+            more = walk_ins.count() - LEDGER_PAGE_SIZE
+    return page, rows, more
 
 
 # --- sign-up ------------------------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def budget_get_or_create(*, actor, committee, year: int) -> Budget:
 @transaction.atomic
 def budget_line_set(*, actor, line: BudgetLine, planned_fen: int, reason: str) -> BudgetLine:
     """Change a line's planned amount; the revision keeps the old and the new amount and the reason."""
-    line = BudgetLine.objects.select_for_update().select_related("budget", "use").get(pk=line.pk)
+    line = BudgetLine.objects.select_for_update(of=("self",)).select_related("budget", "use").get(pk=line.pk)
     _require(actor, line.budget.committee_id)
     reason = (reason or "").strip()
     errors = {}
@@ -103,7 +103,7 @@ def expense_record(*, actor, line: BudgetLine, spent_on: datetime.date, amount_f
                    receipt_no: str = "", confirm_over_budget: bool = False, scans=()) -> Expense:
     """Record an expense (awaiting approval by someone else), with scans of its receipt or invoice
     (checked like every attachment; a refused file names itself and nothing is written)."""
-    line = BudgetLine.objects.select_for_update().select_related("budget", "use").get(pk=line.pk)
+    line = BudgetLine.objects.select_for_update(of=("self",)).select_related("budget", "use").get(pk=line.pk)
     committee_id = line.budget.committee_id
     _require(actor, committee_id)
     payee, description = (payee or "").strip(), (description or "").strip()
@@ -166,7 +166,7 @@ def expense_record(*, actor, line: BudgetLine, spent_on: datetime.date, amount_f
 @transaction.atomic
 def expense_approve(*, actor, expense: Expense) -> Expense:
     """Approve an expense: never by the person who recorded it."""
-    expense = Expense.objects.select_for_update().select_related("line__budget").get(pk=expense.pk)
+    expense = Expense.objects.select_for_update(of=("self",)).select_related("line__budget").get(pk=expense.pk)
     _require(actor, expense.line.budget.committee_id)
     if expense.recorded_by_id == actor.pk:
         raise ValidationError({"approved_by": [_("An expense is approved by someone other than the person who "
@@ -184,7 +184,7 @@ def expense_approve(*, actor, expense: Expense) -> Expense:
 def expense_reverse(*, actor, expense: Expense, reason: str) -> Expense:
     """Correct an approved expense by a reversing entry (approved at once by the actor, who must not be the
     one who recorded the original)."""
-    expense = Expense.objects.select_for_update().select_related("line__budget").get(pk=expense.pk)
+    expense = Expense.objects.select_for_update(of=("self",)).select_related("line__budget").get(pk=expense.pk)
     _require(actor, expense.line.budget.committee_id)
     reason = (reason or "").strip()
     if not reason:

@@ -99,7 +99,7 @@ def gift_record(*, actor, campaign: Campaign, amount_fen: int, received_on: date
 @transaction.atomic
 def gift_reverse(*, actor, gift: Gift, reason: str) -> Gift:
     """Cancel a wrong gift by a reversing entry (nothing is edited or deleted); once only."""
-    gift = Gift.objects.select_for_update().select_related("campaign").get(pk=gift.pk)
+    gift = Gift.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=gift.pk)
     _require_manage(actor, gift.campaign.committee_id)
     reason = (reason or "").strip()
     if not reason:

@@ -106,7 +106,7 @@ def committee_set_superior(*, actor, committee: Committee, name: str) -> Committ
     """Put ``committee`` under the superior organisation called ``name`` (created if new); an empty name
     takes it out. The superior's people see the committee's totals only where the committee's security
     admin also gives them the role ``superior_viewer``."""
-    committee = Committee.objects.select_for_update().select_related("superior").get(pk=committee.pk)
+    committee = Committee.objects.select_for_update(of=("self",)).select_related("superior").get(pk=committee.pk)
     _check_manage(actor, committee)
     name = " ".join((name or "").split())
     if len(name) > Superior._meta.get_field("name").max_length:

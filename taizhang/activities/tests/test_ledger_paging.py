@@ -1,0 +1,52 @@
+"""The attendance ledger on the activity page is paged (issue 10): a committee-wide activity expects
+every member, so the page shows one page of them, its totals come from SQL, and its queries do not grow
+with the audience."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from taizhang.activities import views
+from taizhang.activities.services import attendance_record
+from taizhang.activities.tests.factories import make_activity, seed_types
+from taizhang.members.tests.factories import make_member
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(client, activity, page=None):
+    params = {"page": page} if page else {}
+    return client.get(reverse("activities:detail", args=[activity.pk]), params)
+
+
+def test_the_ledger_pages_and_keeps_its_totals(client, cast, monkeypatch):
+    monkeypatch.setattr(views, "LEDGER_PAGE_SIZE", 4)
+    seed_types(cast)
+    activity = make_activity(cast.admin, cast.committee)
+    attendance_record(actor=cast.admin, activity=activity, member=cast.me, status="present")
+    client.force_login(cast.admin)
+    first = _page(client, activity)
+    assert len(first.context["ledger_rows"]) == 4 and first.context["ledger"].expected == 6
+    assert first.context["ledger"].present == 1 and first.context["ledger"].absent == 5
+    second = _page(client, activity, 2)
+    assert len(second.context["ledger_rows"]) == 2
+    names = {r["member"].name for r in first.context["ledger_rows"] + second.context["ledger_rows"]}
+    assert names == {m.name for m in cast.members}
+    assert "page=2" in first.content.decode()
+
+
+def test_the_ledger_costs_the_same_queries_for_a_bigger_audience(client, cast):
+    seed_types(cast)
+    activity = make_activity(cast.admin, cast.committee)
+    client.force_login(cast.admin)
+    _page(client, activity)
+    with CaptureQueriesContext(connection) as few:
+        _page(client, activity)
+    for i in range(60):
+        make_member(cast.admin, cast.west, name=f"新党员{i}")
+    with CaptureQueriesContext(connection) as many:
+        response = _page(client, activity)
+    assert response.context["ledger"].expected == 66
+    assert len(response.context["ledger_rows"]) == views.LEDGER_PAGE_SIZE
+    assert len(many) <= len(few)
