@@ -310,6 +310,7 @@ def role_assign(*, actor, user: User, role: str, committee, branch=None, member=
     account whose password was not checked against the admin-post length must change it at next sign-in.
     """
     from taizhang.members.models import Member
+    from taizhang.members.services import member_link_user
 
     _require(actor, "roles.manage", committee, _("Only the security administrator gives and removes roles."))
     _not_own_account(actor, user, "role", _("Nobody can give or remove a role on their own account."))
@@ -345,8 +346,7 @@ def role_assign(*, actor, user: User, role: str, committee, branch=None, member=
             member = Member.objects.select_for_update().get(pk=member.pk)
             if member.committee_id != committee.pk or member.user_id:
                 raise ValidationError({"member": [_("This ledger record is in another committee or already has a login.")]})
-            Member.objects.filter(pk=member.pk).update(user=user)
-            audit_log(actor=actor, action="member.link_user", obj=member, new={"user": user.username})
+            member_link_user(actor=actor, member=member, user=user)
         branch = None
     assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, committee=committee, branch=branch)
     forget_roles(user)

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -43,10 +42,9 @@ from taizhang.activities.models import (
 )
 from taizhang.core.audit import audit_entry, audit_log, audit_log_many
 from taizhang.core.permissions import EDIT, can_in_branch, committee_wide, has_capability, restrict
-from taizhang.members.contact import last_contact_day
 from taizhang.members.models import ROSTER_STATUSES, Member
 from taizhang.members.selectors import annotate_status
-from taizhang.members.services import founding_date
+from taizhang.members.services import founding_date, member_contact_recompute, member_contact_touch
 from taizhang.organisation.models import Branch, PartyGroup
 
 
@@ -623,15 +621,13 @@ def _walk_ins(activity: Activity, members: list) -> set:
 
 
 def _touch_last_contact(member_ids, day: datetime.date) -> None:
-    """Attending organisational life is contact: move the last-contact date forward, never back."""
-    Member.objects.filter(pk__in=member_ids).filter(
-        Q(last_contact_date__lt=day) | Q(last_contact_date__isnull=True)
-    ).update(last_contact_date=day)
+    """Attending organisational life is contact (members.services.member_contact_touch)."""
+    member_contact_touch(member_ids=member_ids, day=day)
 
 
 def _recompute_last_contact(member: Member) -> None:
     """After attendance was taken away: the latest contact of any kind (members.contact)."""
-    Member.objects.filter(pk=member.pk).update(last_contact_date=last_contact_day(member))
+    member_contact_recompute(member=member)
 
 
 def _entry_errors(activity: Activity, entry: AttendanceEntry, now: datetime.datetime) -> dict:

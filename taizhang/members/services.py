@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -473,6 +473,25 @@ def flow_correct_latest(*, actor, member: Member, event: FlowEvent, reason: str)
 
 
 # --- notes and personal data -----------------------------------------------------------------
+
+
+def member_contact_touch(*, member_ids, day: datetime.date) -> int:
+    """Another app saw these members on ``day`` (attendance, a care visit …): move the last-contact date
+    forward, never back. Returns how many records moved. Runs inside the caller's transaction."""
+    return Member.objects.filter(pk__in=list(member_ids)).filter(
+        Q(last_contact_date__lt=day) | Q(last_contact_date__isnull=True)
+    ).update(last_contact_date=day)
+
+
+def member_contact_recompute(*, member: Member) -> None:
+    """After a contact was taken away (attendance removed, a visit voided): the latest contact of any kind."""
+    Member.objects.filter(pk=member.pk).update(last_contact_date=last_contact_day(member))
+
+
+def member_link_user(*, actor, member: Member, user) -> None:
+    """Give a ledger record its login (the member's own account). The caller holds the row lock."""
+    Member.objects.filter(pk=member.pk).update(user=user)
+    audit_log(actor=actor, action="member.link_user", obj=member, new={"user": user.username})
 
 
 @transaction.atomic
