@@ -620,16 +620,6 @@ def _walk_ins(activity: Activity, members: list) -> set:
     return ids - expected
 
 
-def _touch_last_contact(member_ids, day: datetime.date) -> None:
-    """Attending organisational life is contact (members.services.member_contact_touch)."""
-    member_contact_touch(member_ids=member_ids, day=day)
-
-
-def _recompute_last_contact(member: Member) -> None:
-    """After attendance was taken away: the latest contact of any kind (members.contact)."""
-    member_contact_recompute(member=member)
-
-
 def _entry_errors(activity: Activity, entry: AttendanceEntry, now: datetime.datetime) -> dict:
     """Check one sheet line: status, reason, note and the timing rules."""
     errors: dict[str, list[str]] = {}
@@ -724,7 +714,7 @@ def attendance_record_many(*, actor, activity: Activity, entries, now: datetime.
                    for row in created)
     present = [row.member_id for row in created if row.status == AttendanceStatus.PRESENT]
     if present:
-        _touch_last_contact(present, activity.date)
+        member_contact_touch(member_ids=present, day=activity.date)
     hooks.attendance_changed(activity=activity, member_ids=[row.member_id for row in created], actor=actor)
     by_member = existing | {row.member_id: row for row in created}
     return [by_member[m.pk] for m in members]
@@ -781,7 +771,7 @@ def attendance_check_in(*, actor, activity: Activity, member: Member, method: st
             row = Attendance.objects.get(activity=activity, member=member)
         else:
             audit_log(actor=actor, action="attendance.check_in", obj=row, new=_attendance_snapshot(row))
-            _touch_last_contact([member.pk], activity.date)
+            member_contact_touch(member_ids=[member.pk], day=activity.date)
             hooks.attendance_changed(activity=activity, member_ids=[member.pk], actor=actor)
             return CheckInResult(row, already=False, message=_("Checked in."))
     if row.status == AttendanceStatus.PRESENT:
@@ -792,7 +782,7 @@ def attendance_check_in(*, actor, activity: Activity, member: Member, method: st
     row.recorded_by = actor
     row.save()
     audit_log(actor=actor, action="attendance.check_in", obj=row, old=old, new=_attendance_snapshot(row))
-    _touch_last_contact([member.pk], activity.date)
+    member_contact_touch(member_ids=[member.pk], day=activity.date)
     hooks.attendance_changed(activity=activity, member_ids=[member.pk], actor=actor)
     return CheckInResult(row, already=False, message=_("Checked in."))
 
@@ -834,9 +824,9 @@ def attendance_correct(*, actor, attendance: Attendance, status: str, absence_re
     audit_log(actor=actor, action="attendance.correct", obj=attendance, old={k: old[k] for k in changed},
               new={k: new[k] for k in changed} | {"reason": reason}, message=reason)
     if status == AttendanceStatus.PRESENT:
-        _touch_last_contact([attendance.member_id], attendance.activity.date)
+        member_contact_touch(member_ids=[attendance.member_id], day=attendance.activity.date)
     elif was_present:
-        _recompute_last_contact(attendance.member)
+        member_contact_recompute(member=attendance.member)
     hooks.attendance_changed(activity=attendance.activity, member_ids=[attendance.member_id], actor=actor)
     return attendance
 

@@ -36,7 +36,7 @@ def _messages_for(field: forms.Field) -> dict:
         messages["invalid"] = _("%(field)s: enter a time, e.g. 09:30.")
     elif isinstance(field, forms.IntegerField):
         messages["invalid"] = _("%(field)s: enter a whole number.")
-    elif isinstance(field, (forms.DecimalField, forms.FloatField)):
+    elif isinstance(field, forms.DecimalField):
         messages["invalid"] = _("%(field)s: enter a number, e.g. 1.5.")
     elif isinstance(field, forms.FileField):
         messages.update(
