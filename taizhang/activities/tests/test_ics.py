@@ -137,3 +137,12 @@ def test_feed_query_count_does_not_grow(client, cast, soon):
         make_activity(cast.admin, cast.committee, day=timezone.localdate() + datetime.timedelta(days=10 + i),
                       title=f"新活动{i}")
     assert count() == before
+
+
+def test_feed_token_is_stable_over_time(cast):
+    import time
+    from unittest import mock
+
+    token = ics.feed_token(cast.plain_member)
+    with mock.patch("time.time", return_value=time.time() + 3 * 86400):
+        assert ics.feed_token(cast.plain_member) == token
