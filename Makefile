@@ -106,6 +106,7 @@ demo: migrate
 	$(MANAGE) load_demo_activities
 	$(MANAGE) load_demo_points
 	$(MANAGE) load_demo_finance
+	$(MANAGE) load_demo_care
 
 ## Serve: migrate, demo data if the database is empty, collectstatic, gunicorn -----------------------------
 run: install assets messages

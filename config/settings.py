@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "taizhang.activities",
     "taizhang.points",
     "taizhang.finance",
+    "taizhang.care",
     "taizhang.reports",  # reads every app; nothing reads it
     "django_tasks_db",  # after the project's apps: taizhang.members overrides its db_worker command
 ]
@@ -172,6 +173,9 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
 AUDIT_RETENTION_DAYS = env_int("TAIZHANG_AUDIT_RETENTION_DAYS", 365)
 ELDERLY_AGE = env_int("TAIZHANG_ELDERLY_AGE", 60)
+# Care (issue 11): a year's newspaper list counts the members aged ELDERLY_AGE+ on this day of the year before
+# ("MM-DD", default 1 December); the preview page lets staff choose another day.
+CARE_SUBSCRIPTION_REFERENCE = env("TAIZHANG_CARE_SUBSCRIPTION_REFERENCE", "12-01")
 # Lost contact (DOMAIN_RULES "Flow"): warn after this many months without contact (staff record the loss at 6).
 CONTACT_WARNING_MONTHS = env_int("TAIZHANG_CONTACT_WARNING_MONTHS", 5)
 MIN_JOIN_AGE = 18

@@ -14,6 +14,7 @@ urlpatterns = [
     path("points/", include("taizhang.points.urls")),
     path("reports/", include("taizhang.reports.urls")),
     path("finance/", include("taizhang.finance.urls")),
+    path("care/", include("taizhang.care.urls")),
 ]
 
 handler403 = "taizhang.core.views.permission_denied"

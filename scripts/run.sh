@@ -48,6 +48,7 @@ case "$db_state" in
         "$PY" manage.py load_demo_activities
         "$PY" manage.py load_demo_points
         "$PY" manage.py load_demo_finance
+        "$PY" manage.py load_demo_care
         ;;
     production)
         echo "==> TAIZHANG_ENV=production: demo data is never loaded"

@@ -34,5 +34,6 @@ def roles(request):
             "superior_overview": has_capability(user, "superior.overview"),
             "finance": has_capability(user, "finance.view"),
             "finance_manage": has_capability(user, "finance.manage"),
+            "care": has_capability(user, "care.manage"),
         },
     }

@@ -69,6 +69,13 @@ _CAPABILITIES = {
     "finance.manage": {"committee_admin", "treasurer"},
     # see donation campaigns and the gifts of the members in one's scope (branch secretaries: their branch)
     "finance.view": {"committee_admin", "treasurer", "branch_secretary"},
+    # care of elderly members: the 60+ list and care notes, visit plans and visits, hand-outs from the store
+    # (of the members the user may edit)
+    "care.manage": {"committee_admin", "branch_secretary"},
+    # the committee's newspaper list for a year: preview, confirm, cancel
+    "care.subscriptions": {"committee_admin"},
+    # the store itself: items, stock in, corrections
+    "care.store": {"committee_admin"},
 }
 
 

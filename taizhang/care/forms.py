@@ -1,0 +1,163 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.activities.content_forms import MultipleFileField
+from taizhang.care.models import DEFAULT_PAPER, Mobility, Occasion, VisitMode
+from taizhang.core.forms import TzForm
+from taizhang.core.money import MoneyField, yuan
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+GIFT_ROWS = 3
+
+
+def member_label(member) -> str:
+    return f"{member.name} · {member.branch.name}"
+
+
+class ElderlyFilterForm(TzForm):
+    day = forms.DateField(label=_("Aged 60+ on"), required=False, widget=DATE)
+    branch = forms.ModelChoiceField(label=_("branch"), queryset=None, required=False, empty_label=_("All branches"))
+    q = forms.CharField(label=_("Name or household"), required=False, max_length=50)
+    flag = forms.ChoiceField(label=_("Care flag"), required=False, choices=[
+        ("", _("All")), ("alone", _("lives alone")), ("home_visit", _("needs visits at home")),
+        ("housebound", _("Housebound or bedridden")), ("no_notes", _("No care notes yet"))])
+
+    def __init__(self, *args, branches, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = branches
+
+
+class CareProfileForm(TzForm):
+    lives_alone = forms.BooleanField(label=_("lives alone"), required=False)
+    needs_home_visit = forms.BooleanField(label=_("needs visits at home"), required=False)
+    mobility = forms.ChoiceField(label=_("mobility"), required=False, choices=[("", "—"), *Mobility.choices])
+    living_situation = forms.CharField(label=_("living situation"), max_length=200, required=False,
+                                       help_text=_("e.g. lives with a daughter, in a care home"))
+    health = forms.CharField(label=_("health"), max_length=200, required=False)
+    family_contact = forms.CharField(label=_("family contact"), max_length=100, required=False,
+                                     help_text=_("Name and relation, e.g. 王芳（女儿）"))
+    family_phone = forms.CharField(label=_("family contact's phone"), max_length=20, required=False)
+    notes = forms.CharField(label=_("care notes"), max_length=2000, required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SubscriptionPreviewForm(TzForm):
+    day = forms.DateField(label=_("Aged 60+ on"), required=False, widget=DATE)
+
+
+class SubscriptionConfirmForm(TzForm):
+    day = forms.DateField(widget=forms.HiddenInput, required=False)
+    paper = forms.CharField(label=_("newspaper"), max_length=50, initial=DEFAULT_PAPER)
+    copies = forms.IntegerField(label=_("copies"), min_value=1, max_value=20, initial=1)
+    price_fen = MoneyField(label=_("price per copy for the year"), allow_zero=True)
+
+
+class SubscriptionAddForm(TzForm):
+    member = forms.ModelChoiceField(label=_("recipient"), queryset=None)
+    paper = forms.CharField(label=_("newspaper"), max_length=50, initial=DEFAULT_PAPER)
+    copies = forms.IntegerField(label=_("copies"), min_value=1, max_value=20, initial=1)
+    cost_fen = MoneyField(label=_("cost"), allow_zero=True)
+    address = forms.CharField(label=_("delivery address"), max_length=200, required=False,
+                              help_text=_("Empty: the household's address, else the member's residence."))
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+        self.fields["member"].label_from_instance = member_label
+
+
+class ReasonForm(TzForm):
+    reason = forms.CharField(label=_("reason"), max_length=200)
+
+
+class PlanForm(TzForm):
+    branch = forms.ModelChoiceField(label=_("branch"), queryset=None)
+    occasion = forms.ChoiceField(label=_("occasion"), choices=Occasion.choices, initial=Occasion.DOUBLE_NINTH)
+    year = forms.IntegerField(label=_("year"), min_value=1901, max_value=2099)
+    title = forms.CharField(label=_("title"), max_length=100, required=False,
+                            help_text=_("Empty: e.g. “2026 Double Ninth Festival visits”."))
+    starts_on = forms.DateField(label=_("visits from"), required=False, widget=DATE,
+                                help_text=_("Empty for a festival: the two weeks before it."))
+    ends_on = forms.DateField(label=_("visits until"), required=False, widget=DATE,
+                              help_text=_("Empty for a festival: the festival day."))
+    note = forms.CharField(label=_("remark"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, branches, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = branches
+
+
+class TargetForm(TzForm):
+    visitors = forms.CharField(label=_("visitors"), max_length=200, required=False)
+    planned_on = forms.DateField(label=_("planned for"), required=False, widget=DATE)
+    declined = forms.BooleanField(label=_("declined a visit"), required=False)
+    decline_reason = forms.CharField(label=_("reason"), max_length=200, required=False)
+
+
+class VisitForm(TzForm):
+    members = forms.ModelMultipleChoiceField(label=_("members met"), queryset=None,
+                                             widget=forms.SelectMultiple(attrs={"size": 6}))
+    occasion = forms.ChoiceField(label=_("occasion"), choices=Occasion.choices, required=False)
+    visited_on = forms.DateField(label=_("date of the visit"), widget=DATE)
+    mode = forms.ChoiceField(label=_("how"), choices=VisitMode.choices, widget=forms.RadioSelect)
+    visitors = forms.CharField(label=_("visitors"), max_length=200)
+    talk = forms.CharField(label=_("what was talked about"), max_length=4000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+    needs = forms.CharField(label=_("what they need"), max_length=2000, required=False,
+                            widget=forms.Textarea(attrs={"rows": 2}))
+    photos = MultipleFileField(label=_("photos"), required=False)
+
+    def __init__(self, *args, members, items, plan=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = members
+        self.fields["members"].label_from_instance = member_label
+        if plan is not None:
+            del self.fields["occasion"]
+        for i in range(GIFT_ROWS):
+            self.fields[f"gift_item_{i}"] = forms.ModelChoiceField(
+                label=_("gift"), queryset=items, required=False, empty_label="—")
+            self.fields[f"gift_item_{i}"].label_from_instance = lambda item: f"{item.name}（{item.stock}{item.unit}）"
+            self.fields[f"gift_quantity_{i}"] = forms.IntegerField(label=_("quantity"), required=False, min_value=1,
+                                                                  max_value=10000)
+
+    def gift_rows(self):
+        return [(self[f"gift_item_{i}"], self[f"gift_quantity_{i}"]) for i in range(GIFT_ROWS)]
+
+    def gifts(self):
+        data = self.cleaned_data
+        rows = [(data.get(f"gift_item_{i}"), data.get(f"gift_quantity_{i}")) for i in range(GIFT_ROWS)]
+        return [(item, quantity or 0) for item, quantity in rows if item is not None or quantity]
+
+
+class ItemForm(TzForm):
+    name = forms.CharField(label=_("item"), max_length=50)
+    unit = forms.CharField(label=_("unit"), max_length=10, help_text=_("e.g. 个, 本 or 份"))
+    low_stock = forms.IntegerField(label=_("low-stock warning at"), min_value=0, initial=5)
+
+
+class StockInForm(TzForm):
+    quantity = forms.IntegerField(label=_("quantity"), min_value=1, max_value=1000000)
+    day = forms.DateField(label=_("date"), widget=DATE)
+    supplier = forms.CharField(label=_("supplier"), max_length=100, required=False)
+    unit_price_fen = MoneyField(label=_("unit price"), required=False, allow_zero=True)
+    expense = forms.ModelChoiceField(label=_("expense (optional)"), queryset=None, required=False)
+    note = forms.CharField(label=_("remark"), max_length=200, required=False)
+
+    def __init__(self, *args, expenses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expense"].queryset = expenses
+        self.fields["expense"].label_from_instance = lambda e: f"{e.spent_on} {e.payee} {yuan(e.amount_fen)}"
+
+
+class StockOutForm(TzForm):
+    member = forms.ModelChoiceField(label=_("recipient"), queryset=None, required=False)
+    activity = forms.ModelChoiceField(label=_("activity"), queryset=None, required=False)
+    quantity = forms.IntegerField(label=_("quantity"), min_value=1, max_value=1000000)
+    day = forms.DateField(label=_("date"), widget=DATE)
+    note = forms.CharField(label=_("remark"), max_length=200, required=False)
+
+    def __init__(self, *args, members, activities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+        self.fields["member"].label_from_instance = member_label
+        self.fields["activity"].queryset = activities

@@ -1,0 +1,258 @@
+"""Reads of the care app. Everything about people goes through ``core.permissions`` (EDIT: care notes
+are personal data for those who may change the member); lists are paged and totals are SQL."""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from taizhang.care import festivals
+from taizhang.care.models import (
+    Item,
+    Movement,
+    MovementKind,
+    Occasion,
+    PlanTarget,
+    Subscription,
+    SubscriptionStatus,
+    Visit,
+    VisitPlan,
+)
+from taizhang.care.services import elderly_on, reference_day
+from taizhang.core.permissions import EDIT, allows, capability_committee_ids, has_capability, restrict
+from taizhang.members.models import Status
+
+# A subscription whose recipient is no longer here is flagged for cancellation with the post office.
+GONE_STATUSES = [Status.OUTFLOW, Status.TRANSFERRED, Status.DECEASED, Status.LOST]
+
+
+def care_committee_ids(user) -> set:
+    return capability_committee_ids(user, "care.manage")
+
+
+def may_care(user, committee_id=None) -> bool:
+    return has_capability(user, "care.manage", committee_id)
+
+
+def last_visit_day(member) -> datetime.date | None:
+    """The ledger's contact source: the member's latest care visit."""
+    return Visit.objects.filter(members=member).aggregate(day=Max("visited_on"))["day"]
+
+
+# --- the 60+ list -------------------------------------------------------------------------------------------
+
+
+def elderly_list(user, day: datetime.date, *, committee):
+    """The members aged 60+ on ``day`` the user may edit (care notes are theirs), grouped by household:
+    members of one household follow each other, a member without one stands alone."""
+    qs = restrict(elderly_on(day, committee=committee), user, EDIT)
+    return (qs.select_related("branch", "household", "care_profile")
+            .annotate(home_key=Coalesce(F("household_id"), Value(0), output_field=IntegerField()))
+            .order_by(F("household__name").asc(nulls_last=True), "household_id", "name_pinyin", "id"))
+
+
+def elderly_filter(qs, *, branch=None, text="", flag=""):
+    if branch is not None:
+        qs = qs.filter(branch=branch)
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(name_pinyin__startswith=text.lower())
+                       | Q(household__name__icontains=text))
+    if flag == "alone":
+        qs = qs.filter(care_profile__lives_alone=True)
+    elif flag == "home_visit":
+        qs = qs.filter(care_profile__needs_home_visit=True)
+    elif flag == "housebound":
+        qs = qs.filter(care_profile__mobility="housebound")
+    elif flag == "no_notes":
+        qs = qs.filter(care_profile__isnull=True)
+    return qs
+
+
+# --- subscriptions ------------------------------------------------------------------------------------------
+
+
+def subscriptions_for(user, year: int, *, committee):
+    """The year's subscriptions of the members the user may edit, each with ``flagged`` (the recipient
+    flowed out, left, died or lost contact: cancel it with the post office)."""
+    qs = Subscription.objects.filter(committee=committee, year=year)
+    qs = restrict(qs, user, EDIT, committee="committee", branch="recipient__branch", member="recipient")
+    return (qs.select_related("recipient__branch", "recipient__current_event", "household", "confirmed_by")
+            .annotate(flagged=Q(status=SubscriptionStatus.ACTIVE)
+                      & Q(recipient__current_event__status_after__in=GONE_STATUSES))
+            .order_by("recipient__branch__sort_order", "recipient__name_pinyin", "id"))
+
+
+def subscription_totals(qs) -> dict:
+    active = Q(status=SubscriptionStatus.ACTIVE)
+    return qs.aggregate(households=Count("pk", filter=active), copies=Coalesce(Sum("copies", filter=active), 0),
+                        cost_fen=Coalesce(Sum("cost_fen", filter=active), 0),
+                        cancelled=Count("pk", filter=~active), flagged=Count("pk", filter=Q(flagged=True)))
+
+
+def subscription_year(today: datetime.date | None = None) -> int:
+    """The year whose list is being prepared: next year once its reference day has come, else this year."""
+    today = today or timezone.localdate()
+    return today.year + 1 if today >= reference_day(today.year + 1) else today.year
+
+
+# --- visit plans and visits ---------------------------------------------------------------------------------
+
+
+def _visited(plan_field="plan"):
+    return Exists(Visit.objects.filter(plan=OuterRef(plan_field), members=OuterRef("member")))
+
+
+def plans_for(user):
+    """The visit plans of the branches the user may edit, each with its coverage counts (one query)."""
+    qs = restrict(VisitPlan.objects.all(), user, EDIT, committee="committee", branch="branch")
+    visited = PlanTarget.objects.filter(plan=OuterRef("pk")).annotate(v=_visited()).filter(v=True)
+    return (qs.select_related("branch")
+            .annotate(n_targets=Count("targets", distinct=True),
+                      n_declined=Count("targets", filter=Q(targets__declined=True), distinct=True),
+                      n_visited=Coalesce(_count_subquery(visited), 0))
+            .order_by("-starts_on", "branch__sort_order", "-id"))
+
+
+def _count_subquery(qs):
+    from django.db.models import Subquery
+
+    return Subquery(qs.order_by().values("plan").annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField())
+
+
+def plan_get(user, pk):
+    return plans_for(user).filter(pk=pk).first()
+
+
+def plan_targets(plan):
+    """The plan's members with ``visited`` (a visit of this plan met them), in branch order."""
+    return (PlanTarget.objects.filter(plan=plan).select_related("member__branch", "member__household",
+                                                                "member__care_profile")
+            .annotate(visited=_visited()).order_by("visited", "declined", "member__name_pinyin", "id"))
+
+
+def coverage(plan) -> dict:
+    """planned / visited / not yet / declined of one plan, in SQL."""
+    visited = _visited()
+    row = PlanTarget.objects.filter(plan=plan).aggregate(
+        planned=Count("pk"), visited=Count("pk", filter=Q(visited)),
+        declined=Count("pk", filter=Q(declined=True) & ~Q(visited)))
+    row["not_yet"] = row["planned"] - row["visited"] - row["declined"]
+    return row
+
+
+def visits_for(user):
+    qs = restrict(Visit.objects.all(), user, EDIT, committee="committee", branch="branch")
+    return qs.select_related("branch", "plan", "recorded_by").order_by("-visited_on", "-id")
+
+
+def visit_get(user, pk):
+    return visits_for(user).filter(pk=pk).prefetch_related("members", "photos", "gifts__item").first()
+
+
+# --- the store ----------------------------------------------------------------------------------------------
+
+
+def items_for(user, committee):
+    if not may_care(user, committee.pk):
+        return Item.objects.none()
+    return Item.objects.filter(committee=committee).order_by("name", "id")
+
+
+def item_movements(item):
+    return (Movement.objects.filter(item=item)
+            .select_related("member__branch", "household", "visit", "activity", "recorded_by", "reverses")
+            .annotate(reversed=Exists(Movement.objects.filter(reverses=OuterRef("pk"))))
+            .order_by("-day", "-id"))
+
+
+def received_by(user, committee):
+    """Hand-outs (net of corrections) to the members the user may edit: who received what and when."""
+    qs = Movement.objects.filter(item__committee=committee, member__isnull=False).exclude(kind=MovementKind.IN)
+    qs = restrict(qs, user, EDIT, committee="member__committee", branch="member__branch", member="member")
+    return qs.select_related("item", "member__branch", "visit").order_by("-day", "-id")
+
+
+def yearly_summary(committee, year: int) -> dict:
+    """The store and the visits of a year: per item in, out and corrections; visits by occasion; the
+    newspaper list. All SQL sums."""
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    in_year = Q(movements__day__range=(start, end))
+    items = (Item.objects.filter(committee=committee)
+             .annotate(received=Coalesce(Sum("movements__quantity", filter=in_year & Q(movements__kind=MovementKind.IN)), 0),
+                       handed=Coalesce(-Sum("movements__quantity", filter=in_year & Q(movements__kind=MovementKind.OUT)), 0),
+                       corrected=Coalesce(Sum("movements__quantity",
+                                              filter=in_year & Q(movements__kind=MovementKind.REVERSAL)), 0),
+                       spent_fen=Coalesce(Sum(F("movements__quantity") * F("movements__unit_price_fen"),
+                                              filter=in_year & Q(movements__kind=MovementKind.IN)), 0))
+             .order_by("name"))
+    visits = Visit.objects.filter(committee=committee, visited_on__range=(start, end))
+    by_occasion = {row["occasion"]: row for row in visits.values("occasion").annotate(
+        visits=Count("pk", distinct=True), members=Count("members", distinct=True))}
+    labels = dict(Occasion.choices)
+    occasions = [{"label": labels[code], **by_occasion[code]} for code in Occasion.values if code in by_occasion]
+    subs = Subscription.objects.filter(committee=committee, year=year, status=SubscriptionStatus.ACTIVE).aggregate(
+        households=Count("pk"), copies=Coalesce(Sum("copies"), 0), cost_fen=Coalesce(Sum("cost_fen"), 0))
+    return {"items": list(items), "occasions": occasions, "subscriptions": subs,
+            "visited_members": visits.aggregate(n=Count("members", distinct=True))["n"]}
+
+
+# --- member page and home page ------------------------------------------------------------------------------
+
+PANEL_ROWS = 5
+
+
+def member_panel(*, member, user):
+    """The care panel: for those who may edit the member everything; the member sees their own paper,
+    visits and items (not the staff's care notes). Hidden for everyone else and for members under 60
+    with no care history."""
+    editor = allows(user, EDIT, committee_id=member.committee_id, branch_id=member.branch_id)
+    own = member.user_id is not None and member.user_id == getattr(user, "pk", None)
+    if not (editor or own):
+        return None
+    year = timezone.localdate().year
+    sub = (Subscription.objects.filter(year=year).filter(
+        Q(household_id=member.household_id) if member.household_id else Q(recipient=member, household__isnull=True))
+        .select_related("recipient").first())
+    visits = list(Visit.objects.filter(members=member).order_by("-visited_on", "-id")[:PANEL_ROWS])
+    items = list(Movement.objects.filter(member=member).exclude(kind=MovementKind.IN).select_related("item")
+                 .order_by("-day", "-id")[:PANEL_ROWS])
+    profile = getattr(member, "care_profile", None) if editor else None
+    elderly = member.age >= settings.ELDERLY_AGE
+    if not (elderly or sub or visits or items or profile):
+        return None
+    return {"member": member, "editor": editor, "profile": profile, "subscription": sub, "visits": visits,
+            "items": items, "year": year, "elderly": elderly}
+
+
+def home_panel(*, user):
+    """The care card for staff: the next festival and who is not yet visited for it, the newspaper list
+    to confirm, items low in stock. A fixed number of queries."""
+    ids = care_committee_ids(user)
+    if not ids:
+        return None
+    committee_id = min(ids)
+    today = timezone.localdate()
+    occasion, day = festivals.next_festival(today)
+    plans = restrict(VisitPlan.objects.filter(occasion=occasion, year=day.year), user, EDIT,
+                     committee="committee", branch="branch")
+    counts = PlanTarget.objects.filter(plan__in=plans).aggregate(
+        planned=Count("pk"), not_yet=Count("pk", filter=Q(declined=False) & ~Q(_visited())))
+    from taizhang.organisation.models import Committee
+
+    committee = Committee.objects.get(pk=committee_id)
+    elderly = restrict(elderly_on(day, committee=committee), user, EDIT).count() if not counts["planned"] else None
+    context = {"occasion": Occasion(occasion).label, "occasion_code": occasion, "day": day,
+               "days_to": (day - today).days, "planned": counts["planned"], "not_yet": counts["not_yet"],
+               "elderly_unplanned": elderly, "subscriptions": None,
+               "low_stock": Item.objects.filter(committee_id__in=ids, stock__lte=F("low_stock")).count()}
+    if has_capability(user, "care.subscriptions", committee_id):
+        year = subscription_year(today)
+        subs = Subscription.objects.filter(committee_id=committee_id)
+        context["subscriptions"] = {
+            "year": year, "confirmed": subs.filter(year=year).exists(),
+            "flagged": subs.filter(year=today.year, status=SubscriptionStatus.ACTIVE,
+                                   recipient__current_event__status_after__in=GONE_STATUSES).count()}
+    return context
+

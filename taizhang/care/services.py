@@ -1,0 +1,576 @@
+"""Writes of the care app. Each service checks the actor's right (core.permissions), validates with
+Chinese messages keyed by field, writes in one transaction and leaves an audit entry."""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from taizhang.activities.content_services import _StoredFiles as StoredFiles
+from taizhang.activities.content_services import clean_files
+from taizhang.care import festivals
+from taizhang.care.models import (
+    DEFAULT_PAPER,
+    FESTIVALS,
+    CareProfile,
+    Item,
+    Movement,
+    MovementKind,
+    Occasion,
+    PlanTarget,
+    Subscription,
+    SubscriptionStatus,
+    Visit,
+    VisitMode,
+    VisitPhoto,
+    VisitPlan,
+)
+from taizhang.core import crypto
+from taizhang.core.audit import audit_log
+from taizhang.core.money import yuan
+from taizhang.core.permissions import EDIT, allows, can_in_branch, has_capability
+from taizhang.members.models import Member, Status
+from taizhang.members.selectors import roster_on, years_ago
+from taizhang.members.services import member_contact_touch
+from taizhang.organisation.models import Committee
+
+# Who still gets a paper or a festival visit: on the roster and reachable in Beijing (not away, not lost).
+CARED_STATUSES = [Status.AWAITING, Status.ACTIVE, Status.SUSPENDED]
+
+
+def require(actor, capability: str, committee_id) -> None:
+    if not has_capability(actor, capability, committee_id):
+        raise PermissionDenied(_("Your role cannot do this in the care of elderly members."))
+
+
+def require_member(actor, member) -> None:
+    if not allows(actor, EDIT, committee_id=member.committee_id, branch_id=member.branch_id):
+        raise PermissionDenied(_("%(name)s is outside your scope.") % {"name": member.name})
+
+
+def elderly_on(day: datetime.date, *, committee, user=None):
+    """The members aged ELDERLY_AGE+ on ``day`` who are cared for (``CARED_STATUSES`` that day)."""
+    return (roster_on(user, day, committee=committee).filter(status__in=CARED_STATUSES)
+            .filter(birth_date__lte=years_ago(settings.ELDERLY_AGE, day)))
+
+
+# --- care notes ---------------------------------------------------------------------------------------------
+
+PHONE_RE = re.compile(r"^\+?[\d\- ]{7,20}$")
+
+
+@transaction.atomic
+def care_profile_update(*, actor, member: Member, lives_alone: bool = False, needs_home_visit: bool = False,
+                        mobility: str = "", living_situation: str = "", health: str = "", family_contact: str = "",
+                        family_phone: str = "", notes: str = "") -> CareProfile:
+    """Set a member's care flags and notes (personal data: only those who may edit the member; audited)."""
+    require_member(actor, member)
+    family_phone = re.sub(r"\s+", "", family_phone or "")
+    if family_phone and not PHONE_RE.match(family_phone):
+        raise ValidationError({"family_phone": [_("Enter the family contact's phone as digits, e.g. 13800138000.")]})
+    profile, _created = CareProfile.objects.select_for_update().get_or_create(member=member)
+    watched = ["lives_alone", "needs_home_visit", "mobility", "living_situation", "health", "family_contact", "notes"]
+    old = {name: getattr(profile, name) for name in watched}
+    old["family_phone"] = profile.family_phone_masked
+    values = {"lives_alone": bool(lives_alone), "needs_home_visit": bool(needs_home_visit), "mobility": mobility or "",
+              "living_situation": (living_situation or "").strip()[:200], "health": (health or "").strip()[:200],
+              "family_contact": (family_contact or "").strip()[:100], "notes": (notes or "").strip()[:2000]}
+    for name, value in values.items():
+        setattr(profile, name, value)
+    profile.family_phone_encrypted = crypto.encrypt(family_phone) if family_phone else ""
+    profile.updated_by = actor
+    profile.save()
+    new = dict(values, family_phone=profile.family_phone_masked)
+    changed = {k: v for k, v in new.items() if old.get(k) != v}
+    audit_log(actor=actor, action="care.profile_update", obj=member,
+              old={k: old[k] for k in changed}, new=changed)
+    return profile
+
+
+# --- newspaper subscriptions --------------------------------------------------------------------------------
+
+
+def reference_day(year: int) -> datetime.date:
+    """The day whose age counts for ``year``'s list: CARE_SUBSCRIPTION_REFERENCE ("MM-DD") of the year before."""
+    month, day = (int(part) for part in settings.CARE_SUBSCRIPTION_REFERENCE.split("-"))
+    return datetime.date(year - 1, month, day)
+
+
+@dataclass
+class SubscriptionLine:
+    key: tuple
+    recipient: Member
+    household: object = None
+    members: list = field(default_factory=list)  # the household's elderly members on the day
+    previous: Subscription | None = None
+    current: Subscription | None = None
+    change: str = "new"  # new | continued | stopped
+    reason: str = ""
+
+    @property
+    def address(self) -> str:
+        return (self.household.address if self.household is not None and self.household.address
+                else self.recipient.residence)
+
+
+@dataclass
+class SubscriptionPreview:
+    year: int
+    day: datetime.date
+    lines: list
+
+    def count(self, change: str) -> int:
+        return sum(1 for line in self.lines if line.change == change)
+
+    @property
+    def households(self) -> int:
+        return self.count("new") + self.count("continued")
+
+    @property
+    def to_write(self) -> list:
+        return [line for line in self.lines if line.change != "stopped" and line.current is None]
+
+    def as_dict(self) -> dict:
+        return {"year": self.year, "households": self.households, "new": self.count("new"),
+                "continued": self.count("continued"), "stopped": self.count("stopped")}
+
+
+def _stop_reason(member: Member) -> str:
+    status = getattr(member, "status", "")
+    return {
+        Status.DECEASED: _("passed away"),
+        Status.TRANSFERRED: _("transferred out of the organisation"),
+        Status.OUTFLOW: _("moved away from Beijing"),
+        Status.LOST: _("lost contact"),
+    }.get(status, _("no member aged %(age)s or over in the household any more") % {"age": settings.ELDERLY_AGE})
+
+
+def subscription_preview(*, committee, year: int, day: datetime.date | None = None) -> SubscriptionPreview:
+    """The year's list as it would be: one line per household with a member aged 60+ on ``day`` (default
+    ``reference_day``), marked new or continued against last year's, and last year's that stop (with why).
+    Five queries whatever the size."""
+    day = day or reference_day(year)
+    elderly = list(elderly_on(day, committee=committee).select_related("household").order_by("birth_date", "id"))
+    groups: dict[tuple, SubscriptionLine] = {}
+    group_of: dict[int, tuple] = {}
+    for member in elderly:  # eldest first: the eldest is the recipient unless last year's still qualifies
+        key = ("h", member.household_id) if member.household_id else ("m", member.pk)
+        group_of[member.pk] = key
+        line = groups.setdefault(key, SubscriptionLine(key=key, recipient=member, household=member.household))
+        line.members.append(member)
+
+    def key_of(sub):
+        return ("h", sub.household_id) if sub.household_id else group_of.get(sub.recipient_id, ("m", sub.recipient_id))
+
+    subs = Subscription.objects.filter(committee=committee, year__in=[year - 1, year]).select_related(
+        "recipient", "household")
+    previous, current = {}, {}
+    for sub in subs:
+        if sub.year == year:
+            current[key_of(sub)] = sub
+        elif sub.status == SubscriptionStatus.ACTIVE:
+            previous[key_of(sub)] = sub
+    stopped_ids = [sub.recipient_id for key, sub in previous.items() if key not in groups]
+    states = {m.pk: m for m in roster_on(None, day, committee=committee).filter(pk__in=stopped_ids)}
+    lines = []
+    for key, line in groups.items():
+        line.previous, line.current = previous.get(key), current.get(key)
+        if line.previous is not None:
+            line.change = "continued"
+            keep = next((m for m in line.members if m.pk == line.previous.recipient_id), None)
+            line.recipient = keep or line.recipient
+        lines.append(line)
+    gone = Member.objects.filter(pk__in=stopped_ids).select_related("current_event")
+    status_now = {m.pk: m.current_event.status_after if m.current_event_id else "" for m in gone}
+    for key, sub in previous.items():
+        if key in groups:
+            continue
+        member = states.get(sub.recipient_id) or sub.recipient
+        if not getattr(member, "status", ""):
+            member.status = status_now.get(sub.recipient_id, "")
+        lines.append(SubscriptionLine(key=key, recipient=sub.recipient, household=sub.household, previous=sub,
+                                      current=current.get(key), change="stopped", reason=_stop_reason(member)))
+    order = {"new": 0, "continued": 1, "stopped": 2}
+    lines.sort(key=lambda line: (order[line.change], line.recipient.branch_id, line.recipient.name_pinyin))
+    return SubscriptionPreview(year=year, day=day, lines=lines)
+
+
+def _check_subscription_values(paper: str, copies, cost_fen) -> dict:
+    errors = {}
+    if not (paper or "").strip():
+        errors["paper"] = [_("Name the newspaper.")]
+    if not isinstance(copies, int) or copies < 1:
+        errors["copies"] = [_("At least one copy.")]
+    if not isinstance(cost_fen, int) or cost_fen < 0:
+        errors["cost_fen"] = [_("The cost cannot be negative.")]
+    return errors
+
+
+@transaction.atomic
+def subscriptions_confirm(*, actor, committee, year: int, day: datetime.date | None = None, paper: str = DEFAULT_PAPER,
+                          copies: int = 1, price_fen: int = 0) -> tuple[SubscriptionPreview, list[Subscription]]:
+    """Write the year's list as previewed (the lines without a subscription yet), all or nothing."""
+    if actor is not None:
+        require(actor, "care.subscriptions", committee.pk)
+    errors = _check_subscription_values(paper, copies, price_fen)
+    if not 2000 <= year <= 2100:
+        errors["year"] = [_("Choose a year between 2000 and 2100.")]
+    if errors:
+        raise ValidationError(errors)
+    Committee.objects.select_for_update().filter(pk=committee.pk).first()  # one confirmation at a time
+    preview = subscription_preview(committee=committee, year=year, day=day)
+    made = [Subscription(committee=committee, year=year, household=line.household, recipient=line.recipient,
+                         address=(line.address or "")[:200], paper=paper.strip()[:50], copies=copies,
+                         cost_fen=price_fen * copies, confirmed_by=actor)
+            for line in preview.to_write]
+    Subscription.objects.bulk_create(made)
+    for line, sub in zip(preview.to_write, made, strict=True):
+        line.current = sub
+    audit_log(actor=actor, action="care.subscriptions_confirm", obj=committee,
+              new={**preview.as_dict(), "day": preview.day, "written": len(made), "paper": paper,
+                   "copies": copies, "price": yuan(price_fen)})
+    return preview, made
+
+
+@transaction.atomic
+def subscription_add(*, actor, committee, year: int, member: Member, paper: str = DEFAULT_PAPER, copies: int = 1,
+                     cost_fen: int = 0, address: str = "") -> Subscription:
+    """One subscription by hand: for a household (or a member without one) with a member aged 60+ on the
+    year's reference day, and only one per household and year."""
+    require(actor, "care.subscriptions", committee.pk)
+    errors = _check_subscription_values(paper, copies, cost_fen)
+    if member is None or member.committee_id != committee.pk:
+        errors["member"] = [_("Choose a member of this committee.")]
+    if errors:
+        raise ValidationError(errors)
+    day = reference_day(year)
+    same_home = Member.objects.filter(household_id=member.household_id) if member.household_id else \
+        Member.objects.filter(pk=member.pk)
+    if not elderly_on(day, committee=committee).filter(pk__in=same_home.values("pk")).exists():
+        raise ValidationError({"member": [_("Nobody in %(name)s's household is aged %(age)s or over on %(day)s "
+                                            "(and on the roster): the paper is for households of elderly members.")
+                                          % {"name": member.name, "age": settings.ELDERLY_AGE, "day": day}]})
+    taken = Subscription.objects.filter(year=year, household_id=member.household_id) if member.household_id else \
+        Subscription.objects.filter(year=year, recipient=member, household__isnull=True)
+    if taken.exists():
+        raise ValidationError({"member": [_("%(name)s's household already has a subscription for %(year)s.")
+                                          % {"name": member.name, "year": year}]})
+    address = (address or "").strip() or (member.household.address if member.household_id else "") or member.residence
+    try:
+        with transaction.atomic():
+            sub = Subscription.objects.create(committee=committee, year=year, household_id=member.household_id,
+                                              recipient=member, address=address[:200], paper=paper.strip()[:50],
+                                              copies=copies, cost_fen=cost_fen, confirmed_by=actor)
+    except IntegrityError as exc:  # the same household confirmed at the same moment
+        raise ValidationError({"member": [_("%(name)s's household already has a subscription for %(year)s.")
+                                          % {"name": member.name, "year": year}]}) from exc
+    audit_log(actor=actor, action="care.subscription_add", obj=sub,
+              new={"year": year, "recipient": member.name, "paper": sub.paper, "copies": copies, "cost": yuan(cost_fen)})
+    return sub
+
+
+@transaction.atomic
+def subscription_cancel(*, actor, subscription: Subscription, reason: str) -> Subscription:
+    sub = Subscription.objects.select_for_update(of=("self",)).get(pk=subscription.pk)
+    require(actor, "care.subscriptions", sub.committee_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the subscription is cancelled.")]})
+    if sub.status == SubscriptionStatus.CANCELLED:
+        raise ValidationError({"reason": [_("This subscription is already cancelled.")]})
+    sub.status, sub.cancel_reason = SubscriptionStatus.CANCELLED, reason[:200]
+    sub.save(update_fields=["status", "cancel_reason"])
+    audit_log(actor=actor, action="care.subscription_cancel", obj=sub, new={"reason": sub.cancel_reason})
+    return sub
+
+
+# --- visit plans and visits ---------------------------------------------------------------------------------
+
+
+def plan_defaults(occasion: str, year: int) -> tuple[datetime.date, datetime.date]:
+    """A festival's visiting window: the two weeks before the day, and the day itself."""
+    day = festivals.festival_day(occasion, year)
+    return day - datetime.timedelta(days=14), day
+
+
+@transaction.atomic
+def plan_create(*, actor, branch, occasion: str, year: int, title: str = "", starts_on=None, ends_on=None,
+                note: str = "", members=None) -> VisitPlan:
+    """A visit plan for the branch: by default every elderly member of the branch (aged 60+ on the festival
+    day, or on the first visiting day for another occasion). One plan per festival, year and branch."""
+    require(actor, "care.manage", branch.committee_id)
+    if not can_in_branch(actor, branch, EDIT):
+        raise PermissionDenied(_("%(branch)s is outside your scope.") % {"branch": branch.name})
+    errors = {}
+    if occasion not in Occasion.values:
+        errors["occasion"] = [_("Choose the occasion.")]
+    if not isinstance(year, int) or not festivals.FIRST_YEAR <= year <= festivals.LAST_YEAR:
+        errors["year"] = [_("Choose a year between %(first)s and %(last)s.")
+                          % {"first": festivals.FIRST_YEAR, "last": festivals.LAST_YEAR}]
+    if errors:
+        raise ValidationError(errors)
+    label = Occasion(occasion).label
+    if occasion in FESTIVALS:
+        default_start, default_end = plan_defaults(occasion, year)
+        starts_on, ends_on = starts_on or default_start, ends_on or default_end
+        if VisitPlan.objects.filter(branch=branch, occasion=occasion, year=year).exists():
+            errors["occasion"] = [_("%(branch)s already has a plan for the %(year)s %(occasion)s.")
+                                  % {"branch": branch.name, "year": year, "occasion": label}]
+    if starts_on is None:
+        errors["starts_on"] = [_("Enter the first day of the visits.")]
+    if ends_on is None:
+        errors["ends_on"] = [_("Enter the last day of the visits.")]
+    elif starts_on is not None and ends_on < starts_on:
+        errors["ends_on"] = [_("The last day cannot be before the first.")]
+    if errors:
+        raise ValidationError(errors)
+    day = festivals.festival_day(occasion, year) if occasion in FESTIVALS else starts_on
+    if members is None:
+        members = list(elderly_on(day, committee=branch.committee).filter(branch=branch).order_by("birth_date", "id"))
+    else:
+        members = list(members)
+        outside = [m.name for m in members if m.branch_id != branch.pk]
+        if outside:
+            raise ValidationError({"members": [_("Not members of %(branch)s: %(names)s.")
+                                               % {"branch": branch.name, "names": "、".join(outside)}]})
+    plan = VisitPlan.objects.create(
+        committee_id=branch.committee_id, branch=branch, occasion=occasion, year=year,
+        title=(title or "").strip()[:100] or _("%(year)s %(occasion)s visits") % {"year": year, "occasion": label},
+        starts_on=starts_on, ends_on=ends_on, note=(note or "").strip()[:2000], created_by=actor)
+    PlanTarget.objects.bulk_create([PlanTarget(plan=plan, member=m) for m in members])
+    audit_log(actor=actor, action="care.plan_create", obj=plan,
+              new={"branch": branch.name, "occasion": occasion, "year": year, "members": len(members)})
+    return plan
+
+
+@transaction.atomic
+def plan_target_update(*, actor, target: PlanTarget, visitors: str = "", planned_on=None, declined: bool = False,
+                       decline_reason: str = "") -> PlanTarget:
+    """Who visits a planned member and when, or that they declined a visit (with why)."""
+    target = PlanTarget.objects.select_for_update(of=("self",)).select_related("plan", "member").get(pk=target.pk)
+    require(actor, "care.manage", target.plan.committee_id)
+    require_member(actor, target.member)
+    errors = {}
+    plan = target.plan
+    if planned_on is not None and not plan.starts_on - datetime.timedelta(days=60) <= planned_on <= plan.ends_on \
+            + datetime.timedelta(days=60):
+        errors["planned_on"] = [_("Plan the visit near the plan's days (%(start)s to %(end)s).")
+                                % {"start": plan.starts_on, "end": plan.ends_on}]
+    decline_reason = (decline_reason or "").strip()
+    if declined and not decline_reason:
+        errors["decline_reason"] = [_("Say why the visit was declined.")]
+    if errors:
+        raise ValidationError(errors)
+    target.visitors, target.planned_on = (visitors or "").strip()[:200], planned_on
+    target.declined, target.decline_reason = bool(declined), decline_reason[:200] if declined else ""
+    target.save()
+    audit_log(actor=actor, action="care.plan_target_update", obj=plan,
+              new={"member": target.member.name, "visitors": target.visitors, "planned_on": planned_on,
+                   "declined": target.declined, "reason": target.decline_reason})
+    return target
+
+
+@transaction.atomic
+def visit_record(*, actor, committee, visited_on, mode: str, visitors: str, members, plan: VisitPlan | None = None,
+                 occasion: str = "", talk: str = "", needs: str = "", gifts=(), photos=()) -> Visit:
+    """Record a visit: who met whom, how, what was said and needed; hand out the gifts from the store and
+    keep the photos, all or nothing. The members met count as contacted that day."""
+    require(actor, "care.manage", committee.pk)
+    members = list(members or [])
+    errors = {}
+    if plan is not None:
+        if plan.committee_id != committee.pk:
+            errors["plan"] = [_("The plan belongs to another committee.")]
+        occasion = plan.occasion
+    if occasion not in Occasion.values:
+        errors["occasion"] = [_("Choose the occasion.")]
+    if visited_on is None:
+        errors["visited_on"] = [_("Enter the date of the visit.")]
+    elif visited_on > timezone.localdate():
+        errors["visited_on"] = [_("The date of the visit cannot be in the future.")]
+    if mode not in VisitMode.values:
+        errors["mode"] = [_("Choose how the visit took place.")]
+    visitors = (visitors or "").strip()
+    if not visitors:
+        errors["visitors"] = [_("Name who visited.")]
+    if not members:
+        errors["members"] = [_("Choose the member or members met.")]
+    for member in members:
+        if member.committee_id != committee.pk or not allows(actor, EDIT, committee_id=member.committee_id,
+                                                               branch_id=member.branch_id):
+            errors.setdefault("members", []).append(_("%(name)s is outside your scope.") % {"name": member.name})
+    cleaned_photos = []
+    try:
+        cleaned_photos = clean_files(photos)
+    except ValidationError as exc:
+        errors["photos"] = exc.message_dict.get("files", exc.messages)
+    gifts = [(item, quantity) for item, quantity in gifts if item is not None or quantity]
+    for item, quantity in gifts:
+        if item is None:
+            errors.setdefault("gifts", []).append(_("Choose the item handed out."))
+        elif item.committee_id != committee.pk:
+            errors.setdefault("gifts", []).append(_("%(item)s is not in this committee's store.") % {"item": item.name})
+        elif not isinstance(quantity, int) or quantity <= 0:
+            errors.setdefault("gifts", []).append(_("%(item)s: the quantity must be more than 0.") % {"item": item.name})
+    if errors:
+        raise ValidationError(errors)
+    branch_id = plan.branch_id if plan is not None else members[0].branch_id
+    visit = Visit.objects.create(committee=committee, branch_id=branch_id, plan=plan, occasion=occasion,
+                                 visited_on=visited_on, mode=mode, visitors=visitors[:200], talk=(talk or "").strip(),
+                                 needs=(needs or "").strip(), recorded_by=actor)
+    visit.members.set(members)
+    single = members[0] if len(members) == 1 else None
+    household_id = members[0].household_id if len({m.household_id for m in members}) == 1 else None
+    handed = []
+    for item, quantity in gifts:
+        try:
+            stock_out(actor=actor, item=item, quantity=quantity, day=visited_on, member=single,
+                      household_id=household_id, visit=visit)
+        except ValidationError as exc:
+            raise ValidationError({"gifts": exc.messages}) from exc
+        handed.append({"item": item.name, "quantity": quantity})
+    with StoredFiles() as stored:
+        for f in cleaned_photos:
+            photo = VisitPhoto(visit=visit, original_name=f.name, size=f.size, content_type=f.content_type,
+                               sha256=f.sha256, uploaded_by=actor)
+            photo.file.save(f.name, f.upload, save=False)
+            stored.names.append(photo.file.name)
+            photo.save()
+        member_contact_touch(member_ids=[m.pk for m in members], day=visited_on)
+        audit_log(actor=actor, action="care.visit_record", obj=visit,
+                  new={"visited_on": visited_on, "mode": mode, "occasion": occasion, "visitors": visitors,
+                       "members": [m.name for m in members], "gifts": handed,
+                       "photos": [{"name": f.name, "sha256": f.sha256} for f in cleaned_photos]})
+    return visit
+
+
+# --- the store ----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def item_create(*, actor, committee, name: str, unit: str, low_stock: int = 5) -> Item:
+    require(actor, "care.store", committee.pk)
+    name, unit = (name or "").strip(), (unit or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = [_("Name the item.")]
+    elif Item.objects.filter(committee=committee, name=name).exists():
+        errors["name"] = [_("The store already has an item called %(name)s.") % {"name": name}]
+    if not unit:
+        errors["unit"] = [_("Enter the unit, e.g. 个, 本 or 份.")]
+    if not isinstance(low_stock, int) or low_stock < 0:
+        errors["low_stock"] = [_("The warning level cannot be negative.")]
+    if errors:
+        raise ValidationError(errors)
+    item = Item.objects.create(committee=committee, name=name[:50], unit=unit[:10], low_stock=low_stock)
+    audit_log(actor=actor, action="care.item_create", obj=item, new={"name": item.name, "unit": item.unit})
+    return item
+
+
+def _locked(item: Item) -> Item:
+    return Item.objects.select_for_update().get(pk=item.pk)
+
+
+def _check_day(day, errors):
+    if day is None:
+        errors["day"] = [_("Enter the date.")]
+    elif day > timezone.localdate():
+        errors["day"] = [_("The date cannot be in the future.")]
+
+
+@transaction.atomic
+def stock_in(*, actor, item: Item, quantity: int, day, supplier: str = "", unit_price_fen: int | None = None,
+             expense=None, note: str = "") -> Movement:
+    item = _locked(item)
+    require(actor, "care.store", item.committee_id)
+    errors = {}
+    if not isinstance(quantity, int) or quantity <= 0:
+        errors["quantity"] = [_("The quantity must be more than 0.")]
+    if unit_price_fen is not None and (not isinstance(unit_price_fen, int) or unit_price_fen < 0):
+        errors["unit_price_fen"] = [_("The unit price cannot be negative.")]
+    if expense is not None and expense.line.budget.committee_id != item.committee_id:
+        errors["expense"] = [_("The expense belongs to another committee.")]
+    _check_day(day, errors)
+    if errors:
+        raise ValidationError(errors)
+    movement = Movement.objects.create(item=item, kind=MovementKind.IN, quantity=quantity, day=day,
+                                       supplier=(supplier or "").strip()[:100], unit_price_fen=unit_price_fen,
+                                       expense=expense, note=(note or "").strip()[:200], recorded_by=actor)
+    Item.objects.filter(pk=item.pk).update(stock=F("stock") + quantity)
+    audit_log(actor=actor, action="care.stock_in", obj=item,
+              new={"quantity": quantity, "day": day, "supplier": movement.supplier,
+                   "unit_price": movement.unit_price, "stock": item.stock + quantity})
+    return movement
+
+
+@transaction.atomic
+def stock_out(*, actor, item: Item, quantity: int, day, member=None, household_id=None, visit=None, activity=None,
+              note: str = "") -> Movement:
+    """Hand out ``quantity`` of ``item`` to a member, a household, a visit or an activity. The item's row is
+    locked first, so two hand-outs at once cannot take the stock below zero (the CHECK is the last guard)."""
+    item = _locked(item)
+    require(actor, "care.manage", item.committee_id)
+    errors = {}
+    if not isinstance(quantity, int) or quantity <= 0:
+        errors["quantity"] = [_("The quantity must be more than 0.")]
+    elif quantity > item.stock:
+        errors["quantity"] = [_("Only %(stock)s %(unit)s of %(item)s in stock: %(quantity)s cannot be handed out.")
+                              % {"stock": item.stock, "unit": item.unit, "item": item.name, "quantity": quantity}]
+    if member is None and household_id is None and visit is None and activity is None:
+        errors["member"] = [_("Choose who received it: a member, a visit or an activity.")]
+    if member is not None:
+        if member.committee_id != item.committee_id:
+            errors["member"] = [_("Choose a member of this committee.")]
+        elif not allows(actor, EDIT, committee_id=member.committee_id, branch_id=member.branch_id):
+            errors["member"] = [_("%(name)s is outside your scope.") % {"name": member.name}]
+    if activity is not None and activity.committee_id != item.committee_id:
+        errors["activity"] = [_("The activity belongs to another committee.")]
+    _check_day(day, errors)
+    if errors:
+        raise ValidationError(errors)
+    movement = Movement.objects.create(item=item, kind=MovementKind.OUT, quantity=-quantity, day=day, member=member,
+                                       household_id=household_id, visit=visit, activity=activity,
+                                       note=(note or "").strip()[:200], recorded_by=actor)
+    Item.objects.filter(pk=item.pk).update(stock=F("stock") - quantity)
+    audit_log(actor=actor, action="care.stock_out", obj=item,
+              new={"quantity": quantity, "day": day, "member": member.name if member else "",
+                   "visit": visit.pk if visit else None, "activity": activity.pk if activity else None,
+                   "stock": item.stock - quantity})
+    return movement
+
+
+def _reverse(*, actor, movement: Movement, reason: str) -> Movement:
+    item = _locked(movement.item)
+    if Movement.objects.filter(reverses=movement).exists():
+        raise ValidationError({"reason": [_("This movement is already corrected.")]})
+    if movement.kind == MovementKind.REVERSAL:
+        raise ValidationError({"reason": [_("A correction cannot itself be corrected: record the movement again.")]})
+    if item.stock - movement.quantity < 0:
+        raise ValidationError({"reason": [_("Only %(stock)s %(unit)s of %(item)s are left: taking back this stock-in "
+                                            "would make the stock negative.")
+                                          % {"stock": item.stock, "unit": item.unit, "item": item.name}]})
+    reversal = Movement.objects.create(item=item, kind=MovementKind.REVERSAL, quantity=-movement.quantity,
+                                       day=timezone.localdate(), member=movement.member,
+                                       household_id=movement.household_id, activity=movement.activity,
+                                       reverses=movement, note=reason[:200], recorded_by=actor)
+    Item.objects.filter(pk=item.pk).update(stock=F("stock") - movement.quantity)
+    audit_log(actor=actor, action="care.movement_reverse", obj=item,
+              new={"reverses": movement.pk, "quantity": -movement.quantity, "reason": reason,
+                   "stock": item.stock - movement.quantity})
+    return reversal
+
+
+@transaction.atomic
+def movement_reverse(*, actor, movement: Movement, reason: str) -> Movement:
+    """Correct a wrong movement by its opposite (never an edit); refused if the stock would go negative."""
+    require(actor, "care.store", movement.item.committee_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the movement is corrected.")]})
+    return _reverse(actor=actor, movement=movement, reason=reason)

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from taizhang.care import views
+
+app_name = "care"
+urlpatterns = [
+    path("", views.elderly, name="elderly"),
+    path("members/<int:pk>/", views.profile_edit, name="profile"),
+    path("subscriptions/", views.subscriptions_current, name="subscriptions_current"),
+    path("subscriptions/<int:year>/", views.subscriptions, name="subscriptions"),
+    path("subscriptions/<int:year>/preview/", views.subscriptions_preview, name="subscriptions_preview"),
+    path("subscriptions/<int:year>/export/", views.subscriptions_export, name="subscriptions_export"),
+    path("subscriptions/cancel/<int:pk>/", views.subscription_cancel, name="subscription_cancel"),
+    path("plans/", views.plans, name="plans"),
+    path("plans/<int:pk>/", views.plan_detail, name="plan"),
+    path("plans/targets/<int:pk>/", views.target_update, name="target_update"),
+    path("visits/", views.visits, name="visits"),
+    path("visits/new/", views.visit_create, name="visit_create"),
+    path("visits/<int:pk>/", views.visit_detail, name="visit"),
+    path("visits/photos/<int:pk>/", views.photo_download, name="photo"),
+    path("store/", views.store, name="store"),
+    path("store/<int:pk>/", views.item_detail, name="item"),
+    path("store/movements/<int:pk>/reverse/", views.movement_reverse, name="movement_reverse"),
+    path("store/received/", views.received, name="received"),
+    path("summary/<int:year>/", views.summary, name="summary"),
+]
