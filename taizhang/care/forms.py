@@ -15,7 +15,7 @@ def member_label(member) -> str:
 
 
 class ElderlyFilterForm(TzForm):
-    day = forms.DateField(label=_("Aged 60+ on"), required=False, widget=DATE)
+    day = forms.DateField(label=_("Count ages on"), required=False, widget=DATE)
     branch = forms.ModelChoiceField(label=_("branch"), queryset=None, required=False, empty_label=_("All branches"))
     q = forms.CharField(label=_("Name or household"), required=False, max_length=50)
     flag = forms.ChoiceField(label=_("Care flag"), required=False, choices=[
@@ -42,7 +42,7 @@ class CareProfileForm(TzForm):
 
 
 class SubscriptionPreviewForm(TzForm):
-    day = forms.DateField(label=_("Aged 60+ on"), required=False, widget=DATE)
+    day = forms.DateField(label=_("Count ages on"), required=False, widget=DATE)
 
 
 class SubscriptionConfirmForm(TzForm):

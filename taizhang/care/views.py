@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -137,7 +137,10 @@ def profile_edit(request, pk):
             form_errors_from(exc, form)
         else:
             messages.success(request, _("The care notes of %(name)s are saved.") % {"name": member.name})
-            return redirect(request.POST.get("next") or reverse("members:detail", args=[member.pk]))
+            target = request.POST.get("next", "")
+            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+                target = reverse("members:detail", args=[member.pk])
+            return redirect(target)
     return render(request, "care/profile_form.html", {"form": form, "member": member,
                                                       "next": request.GET.get("next", "")},
                   status=400 if form.errors else 200)
@@ -252,6 +255,8 @@ def subscriptions_export(request, year):
     qs = selectors.subscriptions_for(request.user, year, committee=committee).filter(status="active")
     if request.GET.get("print"):
         rows = list(qs[:PRINT_LIMIT + 1])
+        audit_log(actor=request.user, action="care.subscriptions_print", obj=committee, ip_address=client_ip(request),
+                  new={"year": year, "rows": min(len(rows), PRINT_LIMIT)})  # the full phone numbers, on paper
         return render(request, "care/subscriptions_print.html", {
             "rows": rows[:PRINT_LIMIT], "cut": len(rows) > PRINT_LIMIT, "limit": PRINT_LIMIT, "year": year,
             "totals": selectors.subscription_totals(qs)})

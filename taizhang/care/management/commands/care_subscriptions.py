@@ -44,8 +44,8 @@ class Command(ProjectCommand):
         year = options["year"]
         if not 2000 <= year <= 2100:
             raise CommandError(_("Choose a year between 2000 and 2100."))
-        committee = the_committee(options["committee"])
         day = parse_day(options["day"], option="--day") if options["day"] else None
+        committee = the_committee(options["committee"])
         if options["commit"]:
             if not options["as_user"]:
                 raise CommandError(_("--commit needs --as USER: the committee administrator who confirms the list."))
