@@ -88,7 +88,8 @@ def subscription_totals(qs) -> dict:
     active = Q(status=SubscriptionStatus.ACTIVE)
     return qs.aggregate(households=Count("pk", filter=active), copies=Coalesce(Sum("copies", filter=active), 0),
                         cost_fen=Coalesce(Sum("cost_fen", filter=active), 0),
-                        cancelled=Count("pk", filter=~active), flagged=Count("pk", filter=Q(flagged=True)))
+                        cancelled=Count("pk", filter=~active),
+                        flagged=Count("pk", filter=active & Q(recipient__current_event__status_after__in=GONE_STATUSES)))
 
 
 def subscription_year(today: datetime.date | None = None) -> int:
