@@ -53,7 +53,7 @@ class SubscriptionConfirmForm(TzForm):
 
 
 class SubscriptionAddForm(TzForm):
-    member = forms.ModelChoiceField(label=_("recipient"), queryset=None)
+    member = forms.ModelChoiceField(label=_("newspaper recipient"), queryset=None)
     paper = forms.CharField(label=_("newspaper"), max_length=50, initial=DEFAULT_PAPER)
     copies = forms.IntegerField(label=_("copies"), min_value=1, max_value=20, initial=1)
     cost_fen = MoneyField(label=_("cost"), allow_zero=True)
@@ -150,7 +150,7 @@ class StockInForm(TzForm):
 
 
 class StockOutForm(TzForm):
-    member = forms.ModelChoiceField(label=_("recipient"), queryset=None, required=False)
+    member = forms.ModelChoiceField(label=_("received by"), queryset=None, required=False)
     activity = forms.ModelChoiceField(label=_("activity"), queryset=None, required=False)
     quantity = forms.IntegerField(label=_("quantity"), min_value=1, max_value=1000000)
     day = forms.DateField(label=_("date"), widget=DATE)

@@ -76,7 +76,7 @@ class Subscription(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     household = models.ForeignKey("members.Household", verbose_name=_("household"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="subscriptions")
-    recipient = models.ForeignKey("members.Member", verbose_name=_("recipient"), on_delete=models.PROTECT,
+    recipient = models.ForeignKey("members.Member", verbose_name=_("newspaper recipient"), on_delete=models.PROTECT,
                                   related_name="subscriptions")
     address = models.CharField(_("delivery address"), max_length=200, blank=True)
     paper = models.CharField(_("newspaper"), max_length=50, default=DEFAULT_PAPER)
@@ -288,7 +288,7 @@ class Movement(models.Model):
     unit_price_fen = models.BigIntegerField(_("unit price"), null=True, blank=True)
     expense = models.ForeignKey("finance.Expense", verbose_name=_("expense"), null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="+")
-    member = models.ForeignKey("members.Member", verbose_name=_("recipient"), null=True, blank=True,
+    member = models.ForeignKey("members.Member", verbose_name=_("received by"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="care_items")
     household = models.ForeignKey("members.Household", verbose_name=_("household"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
