@@ -51,5 +51,11 @@ def test_a_branch_secretary_plans_double_ninth_and_records_a_visit_on_a_phone(ne
     assert "李秀英" in page.locator("#movements").inner_text()
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     page.screenshot(path=screenshot_dir / "care-store-phone.png", full_page=True)
+    page.goto(reverse("care:elderly"))
+    assert "李秀英" in page.locator("#elderly").inner_text() and "陈刚" not in page.locator("#elderly").inner_text()
+    page.screenshot(path=screenshot_dir / "care-elderly-phone.png", full_page=True)
+    page.goto(reverse("home"))
+    assert "重阳节" in page.locator("#care-home").inner_text() or "春节" in page.locator("#care-home").inner_text()
+    page.screenshot(path=screenshot_dir / "care-home-phone.png", full_page=True)
     visit = Visit.objects.get()
     assert visit.mode == "home" and list(visit.members.all()) == [li]
