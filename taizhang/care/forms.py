@@ -161,3 +161,13 @@ class StockOutForm(TzForm):
         self.fields["member"].queryset = members
         self.fields["member"].label_from_instance = member_label
         self.fields["activity"].queryset = activities
+
+
+class BookForm(TzForm):
+    spent_on = forms.DateField(label=_("date of the expense"), widget=DATE)
+    payee = forms.CharField(label=_("paid to"), max_length=100, initial="中国邮政")
+    receipt_no = forms.CharField(label=_("receipt number"), max_length=50, required=False)
+    decision = forms.CharField(label=_("decision (meeting)"), max_length=200,
+                               help_text=_("The collective decision, e.g. “2026年12月支委会”."))
+    decided_on = forms.DateField(label=_("date of the decision"), widget=DATE)
+    confirm_over_budget = forms.BooleanField(label=_("record it even if the line goes over its plan"), required=False)

@@ -88,6 +88,8 @@ class Subscription(models.Model):
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("confirmed by"),
                                      on_delete=models.PROTECT, related_name="+")
     confirmed_at = models.DateTimeField(_("confirmed at"), auto_now_add=True)
+    expense = models.ForeignKey("finance.Expense", verbose_name=_("booked as expense"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("newspaper subscription")

@@ -290,6 +290,41 @@ def subscription_cancel(*, actor, subscription: Subscription, reason: str) -> Su
     return sub
 
 
+@transaction.atomic
+def subscriptions_book(*, actor, committee, year: int, spent_on, payee: str, decided_on, decision: str = "",
+                       decision_activity=None, receipt_no: str = "", confirm_over_budget: bool = False):
+    """Book the cost of the year's subscriptions not yet booked as one expense on the budget's newspaper line
+    (报刊和学习资料), awaiting approval by someone else as every expense; the subscriptions point at it."""
+    from taizhang.finance import budget as money
+
+    require(actor, "care.subscriptions", committee.pk)
+    subs = list(Subscription.objects.select_for_update().filter(
+        committee=committee, year=year, status=SubscriptionStatus.ACTIVE, expense__isnull=True))
+    if not subs:
+        raise ValidationError({"year": [_("Every subscription of %(year)s is already booked (or there is none).")
+                                        % {"year": year}]})
+    total = sum(s.cost_fen for s in subs)
+    if total <= 0:
+        raise ValidationError({"year": [_("The subscriptions of %(year)s cost nothing: enter their cost first.")
+                                        % {"year": year}]})
+    budget = money.budget_get_or_create(actor=actor, committee=committee, year=year)
+    line = budget.lines.select_related("use").filter(use__code="newspapers").first()
+    if line is None:
+        raise ValidationError({"year": [_("The %(year)s budget has no line for newspapers and study materials.")
+                                        % {"year": year}]})
+    papers = "、".join(sorted({s.paper for s in subs}))
+    expense = money.expense_record(
+        actor=actor, line=line, spent_on=spent_on, amount_fen=total, payee=payee, receipt_no=receipt_no,
+        description=_("%(year)s newspapers for %(n)d households of elderly members: %(papers)s")
+        % {"year": year, "n": len(subs), "papers": papers},
+        decided_on=decided_on, decision=decision, decision_activity=decision_activity,
+        confirm_over_budget=confirm_over_budget)
+    Subscription.objects.filter(pk__in=[s.pk for s in subs]).update(expense=expense)
+    audit_log(actor=actor, action="care.subscriptions_book", obj=committee,
+              new={"year": year, "subscriptions": len(subs), "amount": yuan(total), "expense": expense.pk})
+    return expense
+
+
 # --- visit plans and visits ---------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("subscriptions/<int:year>/", views.subscriptions, name="subscriptions"),
     path("subscriptions/<int:year>/preview/", views.subscriptions_preview, name="subscriptions_preview"),
     path("subscriptions/<int:year>/export/", views.subscriptions_export, name="subscriptions_export"),
+    path("subscriptions/<int:year>/book/", views.subscriptions_book, name="subscriptions_book"),
     path("subscriptions/cancel/<int:pk>/", views.subscription_cancel, name="subscription_cancel"),
     path("plans/", views.plans, name="plans"),
     path("plans/<int:pk>/", views.plan_detail, name="plan"),

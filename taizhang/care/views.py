@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from taizhang.activities.models import Activity
 from taizhang.care import festivals, selectors, services
 from taizhang.care.forms import (
+    BookForm,
     CareProfileForm,
     ElderlyFilterForm,
     ItemForm,
@@ -162,13 +163,16 @@ def _year(year):
     return year
 
 
-def _subscription_context(request, committee, year, add_form=None):
+def _subscription_context(request, committee, year, add_form=None, book_form=None):
     qs = selectors.subscriptions_for(request.user, year, committee=committee)
     manage = has_capability(request.user, "care.subscriptions", committee.pk)
     members = (restrict(Member.objects.filter(committee=committee), request.user, EDIT)
                .filter(birth_date__lte=years_ago(settings.ELDERLY_AGE, services.reference_day(year)))
                .select_related("branch").order_by("branch__sort_order", "name_pinyin"))
+    book = manage and has_capability(request.user, "finance.manage", committee.pk)
+    unbooked = qs.filter(status="active", expense__isnull=True).exists() if book else False
     return {"year": year, "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
+            "book_form": (book_form or BookForm(initial={"spent_on": timezone.localdate()})) if unbooked else None,
             "totals": selectors.subscription_totals(qs), "manage": manage, "query": _query(request),
             "reference_day": services.reference_day(year), "cancel_form": ReasonForm(),
             "add_form": add_form or (SubscriptionAddForm(members=members) if manage else None),
@@ -228,6 +232,29 @@ def subscriptions_preview(request, year):
     return render(request, "care/subscriptions_preview.html", {
         "year": year, "preview": preview, "day": day, "day_form": day_form, "confirm": confirm,
         "counts": preview.as_dict(), "to_write": len(preview.to_write)}, status=400 if confirm.errors else 200)
+
+
+@login_required
+@require_POST
+def subscriptions_book(request, year):
+    committee = _committee(request)
+    year = _year(year)
+    if not (has_capability(request.user, "care.subscriptions", committee.pk)
+            and has_capability(request.user, "finance.manage", committee.pk)):
+        raise PermissionDenied(_("Your role cannot record money matters of this committee."))
+    form = BookForm(request.POST)
+    if form.is_valid():
+        try:
+            expense = services.subscriptions_book(actor=request.user, committee=committee, year=year,
+                                                  **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_from(exc, form, aliases={"amount_fen": "confirm_over_budget"})
+        else:
+            messages.success(request, _("%(amount)s yuan booked to the %(year)s budget; the expense waits for approval.")
+                             % {"amount": yuan(expense.amount_fen), "year": year})
+            return redirect("care:subscriptions", year=year)
+    return render(request, "care/subscriptions.html", _subscription_context(request, committee, year, book_form=form),
+                  status=400)
 
 
 @login_required

@@ -142,6 +142,7 @@ ACTION_LABELS = {
     "care.subscription_cancel": _("Cancel newspaper subscription"),
     "care.subscriptions_export": _("Export newspaper list"),
     "care.subscriptions_print": _("Print newspaper list"),
+    "care.subscriptions_book": _("Book newspapers to the budget"),
     "care.plan_create": _("Make visit plan"),
     "care.plan_target_update": _("Change planned visit"),
     "care.visit_record": _("Record visit"),

@@ -368,3 +368,23 @@ def test_item_stock_constraint_is_the_last_guard(cast, cup):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Item.objects.filter(pk=cup.pk).update(stock=-1)
+
+
+def test_the_years_subscriptions_are_booked_once_to_the_newspaper_line(client, cast, home):
+    from taizhang.finance.models import Expense
+
+    services.subscriptions_confirm(actor=cast.admin, committee=cast.committee, year=TODAY.year, price_fen=7200,
+                                   day=TODAY)
+    client.force_login(cast.admin)
+    url = reverse("care:subscriptions_book", args=[TODAY.year])
+    data = {"spent_on": TODAY.isoformat(), "payee": "中国邮政", "decision": "支委会", "decided_on": TODAY.isoformat()}
+    response = client.post(url, data)
+    assert response.status_code == 400 and "超出" in response.content.decode()  # the line's plan is 0 yet
+    assert not Expense.objects.exists()
+    response = client.post(url, {**data, "confirm_over_budget": "on"})
+    assert response.status_code == 302
+    expense = Expense.objects.get()
+    assert expense.amount_fen == 7200 and expense.line.use.code == "newspapers" and expense.status == "pending"
+    assert Subscription.objects.get().expense == expense
+    assert client.post(url, {**data, "confirm_over_budget": "on"}).status_code == 400
+    assert Expense.objects.count() == 1
