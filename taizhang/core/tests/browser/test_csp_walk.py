@@ -80,6 +80,13 @@ def test_main_pages_have_no_csp_violation_and_still_work(watched, live_cast, sig
         reverse("points:participation"),
         reverse("points:rules"),
         reverse("organisation:index"),
+        reverse("care:elderly"),
+        reverse("care:elderly") + "?print=1",
+        reverse("care:subscriptions_current"),
+        reverse("care:plans"),
+        reverse("care:visits"),
+        reverse("care:visit_create"),
+        reverse("care:store"),
     ]:
         visit(page, url, seen)
 
