@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.activities.content_forms import MultipleFileField
-from taizhang.care.models import DEFAULT_PAPER, Mobility, Occasion, VisitMode
+from taizhang.care.models import DEFAULT_PAPER, FESTIVALS, Mobility, Occasion, VisitMode
 from taizhang.core.forms import TzForm
 from taizhang.core.money import MoneyField, yuan
 
@@ -72,14 +72,16 @@ class ReasonForm(TzForm):
 
 class PlanForm(TzForm):
     branch = forms.ModelChoiceField(label=_("branch"), queryset=None)
-    occasion = forms.ChoiceField(label=_("occasion"), choices=Occasion.choices, initial=Occasion.DOUBLE_NINTH)
+    # A plan is per festival; other occasions (birthday, illness …) are recorded as visits directly.
+    occasion = forms.ChoiceField(label=_("festival"), initial=Occasion.DOUBLE_NINTH,
+                                 choices=[(o.value, o.label) for o in FESTIVALS])
     year = forms.IntegerField(label=_("year"), min_value=1901, max_value=2099)
     title = forms.CharField(label=_("title"), max_length=100, required=False,
                             help_text=_("Empty: e.g. “2026 Double Ninth Festival visits”."))
     starts_on = forms.DateField(label=_("visits from"), required=False, widget=DATE,
-                                help_text=_("Empty for a festival: the two weeks before it."))
+                                help_text=_("Empty: the two weeks before the festival."))
     ends_on = forms.DateField(label=_("visits until"), required=False, widget=DATE,
-                              help_text=_("Empty for a festival: the festival day."))
+                              help_text=_("Empty: the festival day."))
     note = forms.CharField(label=_("remark"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, branches, **kwargs):

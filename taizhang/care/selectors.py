@@ -4,7 +4,7 @@ are personal data for those who may change the member); lists are paged and tota
 import datetime
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Sum, Value
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -49,7 +49,6 @@ def elderly_list(user, day: datetime.date, *, committee):
     members of one household follow each other, a member without one stands alone."""
     qs = restrict(elderly_on(day, committee=committee), user, EDIT)
     return (qs.select_related("branch", "household", "care_profile")
-            .annotate(home_key=Coalesce(F("household_id"), Value(0), output_field=IntegerField()))
             .order_by(F("household__name").asc(nulls_last=True), "household_id", "name_pinyin", "id"))
 
 
