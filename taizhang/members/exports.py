@@ -137,13 +137,6 @@ def with_tag_names(members) -> Iterator[Member]:
             yield member
 
 
-def member_row(member: Member) -> dict:
-    """One prepared member (see ``prepare``) as ``{header: cell text}`` in column order."""
-    (member,) = with_tag_names([member])
-    cells = cell_functions()
-    return {c.header: cells[c.key](member) for c in COLUMNS}
-
-
 def iter_rows(prepared) -> Iterator[list[str]]:
     """The cells of each member of a ``prepare``d queryset in column order, chunk by chunk."""
     functions = cell_functions()
