@@ -5,22 +5,15 @@ Each service owns its transaction and writes its audit entry (ARCHITECTURE.md ru
 * A member writes a reflection on an activity they checked in to or attended (even before its official
   start), or, once it has started, one they were invited to; staff who may manage the activity write its discussion notes. The author may edit a
   note; the author or the activity's staff may withdraw it (kept, hidden). Nothing is deleted.
-* Attachments: at most ``CONTENT_MAX_FILES_PER_NOTE`` files of at most ``CONTENT_MAX_FILE_MB`` MB,
-  of the types in ``CONTENT_ALLOWED_EXTENSIONS``; the first bytes must match the extension (a renamed
-  program is refused). Stored through Django's storage API; downloads go through a checked view.
+* Attachments: checked by ``core.attachments.clean_files`` (count, size, type, content matching the name),
+  stored through Django's storage API; downloads go through a checked view.
 * Study items are published by users with ``study.publish`` in the committee (学习委员, committee
   administrators); a member marks an item read once, which tells the points app
   (``hooks.study_item_read``) in the same transaction.
 """
 
-import codecs
 import datetime
-import hashlib
-import os
-import zipfile
-from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
@@ -38,152 +31,11 @@ from taizhang.activities.models import (
     StudyKind,
     StudyRead,
 )
+from taizhang.core.attachments import CleanFile, StoredFiles, clean_files
 from taizhang.core.audit import audit_log
 from taizhang.core.permissions import own_member
 from taizhang.members.models import Member
 from taizhang.organisation.models import Branch, PartyGroup
-
-# --- uploaded files -------------------------------------------------------------------------------------
-
-OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Office files (.doc, .xls)
-ZIP = b"PK\x03\x04"  # Office Open XML (.docx, .xlsx, .pptx) are zip files
-CONTENT_TYPES = {
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "gif": "image/gif",
-    "webp": "image/webp",
-    "pdf": "application/pdf",
-    "doc": "application/msword",
-    "xls": "application/vnd.ms-excel",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "txt": "text/plain; charset=utf-8",
-}
-_OOXML_FOLDER = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
-
-
-@dataclass
-class CleanFile:
-    upload: object  # a Django File / UploadedFile
-    name: str
-    ext: str
-    size: int
-    content_type: str
-    sha256: str
-
-
-def _display_name(upload) -> str:
-    name = os.path.basename(str(getattr(upload, "name", "") or "").replace("\\", "/")).strip()
-    return name[-255:] if name else _("file")
-
-
-def _is_text(head: bytes) -> bool:
-    if b"\x00" in head:
-        return False
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
-        except UnicodeDecodeError:
-            continue
-        return True
-    return False
-
-
-def _content_matches(ext: str, upload) -> bool:
-    """Do the file's first bytes (its magic number) fit its extension?"""
-    upload.seek(0)
-    head = upload.read(8192)
-    upload.seek(0)
-    if ext in ("jpg", "jpeg"):
-        return head.startswith(b"\xff\xd8\xff")
-    if ext == "png":
-        return head.startswith(b"\x89PNG\r\n\x1a\n")
-    if ext == "gif":
-        return head.startswith((b"GIF87a", b"GIF89a"))
-    if ext == "webp":
-        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
-    if ext == "pdf":
-        return head.startswith(b"%PDF-")
-    if ext in ("doc", "xls"):
-        return head.startswith(OLE)
-    if ext in _OOXML_FOLDER:
-        if not head.startswith(ZIP):
-            return False
-        try:
-            with zipfile.ZipFile(upload) as archive:
-                names = archive.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return False
-        finally:
-            upload.seek(0)
-        return any(n.startswith(_OOXML_FOLDER[ext]) for n in names)
-    if ext == "txt":
-        return _is_text(head)
-    return False
-
-
-def clean_files(files, *, already: int = 0) -> list[CleanFile]:
-    """Check uploaded files against the limits; every problem names the file. Raises ValidationError
-    on ``files``."""
-    files = [f for f in (files or []) if f]
-    limit = settings.CONTENT_MAX_FILES_PER_NOTE
-    max_mb = settings.CONTENT_MAX_FILE_MB
-    allowed = settings.CONTENT_ALLOWED_EXTENSIONS
-    errors = []
-    if already + len(files) > limit:
-        errors.append(_("At most %(n)d files can be attached to one note.") % {"n": limit})
-    cleaned = []
-    for upload in files:
-        name = _display_name(upload)
-        ext = os.path.splitext(name)[1].lower().lstrip(".")
-        size = upload.size or 0
-        if ext not in allowed or ext not in CONTENT_TYPES:
-            errors.append(_("“%(name)s”: this type of file cannot be attached (allowed: %(types)s).")
-                          % {"name": name, "types": "、".join(allowed)})
-            continue
-        if size == 0:
-            errors.append(_("“%(name)s” is empty.") % {"name": name})
-            continue
-        if size > max_mb * 1024 * 1024:
-            errors.append(_("“%(name)s” is larger than %(mb)d MB.") % {"name": name, "mb": max_mb})
-            continue
-        if not _content_matches(ext, upload):
-            errors.append(_("“%(name)s” is not a real .%(ext)s file (its content does not match its name).")
-                          % {"name": name, "ext": ext})
-            continue
-        digest = hashlib.sha256()
-        upload.seek(0)
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        upload.seek(0)
-        cleaned.append(CleanFile(upload, name, ext, size, CONTENT_TYPES[ext], digest.hexdigest()))
-    if errors:
-        raise ValidationError({"files": errors})
-    return cleaned
-
-
-class _StoredFiles:
-    """Files written to storage during a service: removed again if the service fails."""
-
-    def __init__(self):
-        self.names = []
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None:
-            from django.core.files.storage import default_storage
-
-            for name in self.names:
-                try:
-                    default_storage.delete(name)
-                except OSError:
-                    pass
-        return False
-
 
 # --- notes ------------------------------------------------------------------------------------------------
 
@@ -197,16 +49,8 @@ def _clean_note_text(text) -> str:
     return text
 
 
-def _attach(note: ActivityNote, files: list[CleanFile], actor, stored: _StoredFiles) -> list[NoteAttachment]:
-    attachments = []
-    for f in files:
-        attachment = NoteAttachment(note=note, original_name=f.name, size=f.size, content_type=f.content_type,
-                                    sha256=f.sha256, uploaded_by=actor)
-        attachment.file.save(f.name, f.upload, save=False)
-        stored.names.append(attachment.file.name)
-        attachment.save()
-        attachments.append(attachment)
-    return attachments
+def _attach(note: ActivityNote, files: list[CleanFile], actor, stored: StoredFiles) -> list[NoteAttachment]:
+    return [stored.attach(NoteAttachment(note=note), f, uploaded_by=actor) for f in files]
 
 
 def _files_snapshot(attachments) -> list:
@@ -246,7 +90,7 @@ def activity_note_create(*, actor, activity: Activity, kind: str, text: str, fil
     else:
         raise ValidationError({"kind": [_("Choose a reflection or discussion notes.")]})
     text, cleaned = _clean_note_input(text, files)
-    with _StoredFiles() as stored:
+    with StoredFiles() as stored:
         note = ActivityNote.objects.create(activity=activity, member=member, kind=kind, text=text, written_by=actor)
         attachments = _attach(note, cleaned, actor, stored)
         audit_log(actor=actor, action="activity_note.create", obj=note, new={
@@ -275,7 +119,7 @@ def activity_note_update(*, actor, note: ActivityNote, text: str, add_files=(), 
         raise ValidationError({"remove": [_("An attachment to remove does not belong to this note.")]})
     text, cleaned = _clean_note_input(text, add_files, already=len(current) - len(remove_ids))
     old = {"text": note.text, "files": _files_snapshot(current)}
-    with _StoredFiles() as stored:
+    with StoredFiles() as stored:
         removed = [a for a in current if a.pk in remove_ids]
         NoteAttachment.objects.filter(pk__in=remove_ids).update(removed=True)
         added = _attach(note, cleaned, actor, stored)
@@ -387,7 +231,7 @@ def _clean_study_file(file) -> CleanFile | None:
     return cleaned[0] if cleaned else None
 
 
-def _store_study_file(item: StudyItem, f: CleanFile, stored: _StoredFiles) -> None:
+def _store_study_file(item: StudyItem, f: CleanFile, stored: StoredFiles) -> None:
     item.file.save(f.name, f.upload, save=False)
     stored.names.append(item.file.name)
     item.file_name, item.file_size = f.name, f.size
@@ -442,7 +286,7 @@ def study_item_create(*, actor, committee, kind: str, title: str, body: str = ""
         result["file"] = _clean_study_file(file)
 
     _errors(data, upload)
-    with _StoredFiles() as stored:
+    with StoredFiles() as stored:
         item = StudyItem(committee=committee, published_by=actor, **result["data"])
         if result["file"]:
             _store_study_file(item, result["file"], stored)
@@ -473,7 +317,7 @@ def study_item_update(*, actor, item: StudyItem, data: dict, file=None, remove_f
 
     _errors(fields, upload)
     old = _study_snapshot(item)
-    with _StoredFiles() as stored:
+    with StoredFiles() as stored:
         for name, value in result["data"].items():
             setattr(item, name, value)
         if result["file"]:

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from taizhang.activities import content_selectors as cs
 from taizhang.activities import content_services, plans, selectors
 from taizhang.activities.content_forms import NoteForm, PlanForm, StudyItemForm
 from taizhang.activities.models import NoteKind
+from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.errors import form_errors_from
 from taizhang.core.exporting import export_xlsx
@@ -27,17 +28,6 @@ from taizhang.core.permissions import EDIT, committees_for, has_capability, is_m
 from taizhang.organisation.models import Committee
 
 PAGE_SIZE = 20
-
-
-def _file_response(file, name: str, content_type: str, *, inline: bool):
-    try:
-        handle = file.open("rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, as_attachment=not inline, filename=name, content_type=content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 # --- notes ------------------------------------------------------------------------------------------------
@@ -143,7 +133,7 @@ def attachment(request, pk):
     if not inline:  # a photo shown in the note itself is not a download
         audit_log(actor=request.user, action="activity_note.attachment_download", obj=item.note,
                   new={"file": item.original_name, "sha256": item.sha256}, ip_address=client_ip(request))
-    return _file_response(item.file, item.original_name, item.content_type, inline=inline)
+    return file_response(item.file, item.original_name, item.content_type, inline=inline)
 
 
 @login_required
@@ -232,7 +222,7 @@ def study_file(request, pk):
     if not inline:
         audit_log(actor=request.user, action="study.file_download", obj=item, new={"file": item.file_name},
                   ip_address=client_ip(request))
-    return _file_response(item.file, item.file_name, item.file_content_type, inline=inline)
+    return file_response(item.file, item.file_name, item.file_content_type, inline=inline)
 
 
 def _publish_committee(user) -> Committee:

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from taizhang.core.models import CheckedFile
+
 # The standard activity types a committee starts with (editable data afterwards):
 # (name, counts as organisational life, expected per year per organising unit; 0 = no expectation).
 # Frequencies from DOMAIN_RULES.md "Organisational life and study".
@@ -363,18 +365,11 @@ class ActivityNote(models.Model):
         return f"{self.get_kind_display()} · {self.activity}"
 
 
-class NoteAttachment(models.Model):
+class NoteAttachment(CheckedFile):
     """A photo or file attached to an activity note, stored through Django's storage API."""
 
     note = models.ForeignKey(ActivityNote, verbose_name=_("note"), on_delete=models.PROTECT, related_name="attachments")
     file = models.FileField(_("file"), upload_to=note_attachment_path, max_length=300)
-    original_name = models.CharField(_("file name"), max_length=255)
-    size = models.PositiveBigIntegerField(_("size"))
-    content_type = models.CharField(_("content type"), max_length=100)
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
-    )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
     removed = models.BooleanField(_("removed"), default=False)
 
@@ -383,12 +378,11 @@ class NoteAttachment(models.Model):
         verbose_name_plural = _("attachments")
         ordering = ["note_id", "id"]
 
-    def __str__(self):
-        return self.original_name
 
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
 
 
 class StudyKind(models.TextChoices):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taizhang.core import crypto
 from taizhang.core.masking import mask_phone
+from taizhang.core.models import CheckedFile
 from taizhang.core.money import yuan
 
 
@@ -221,26 +222,17 @@ def visit_photo_path(instance, filename: str) -> str:
     return f"care_photos/{instance.visit.visited_on.year}/{uuid.uuid4().hex[:16]}{ext}"
 
 
-class VisitPhoto(models.Model):
+class VisitPhoto(CheckedFile):
     """A photo of a visit (checked like every attachment: type, size, content matching the name)."""
 
     visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.PROTECT, related_name="photos")
     file = models.FileField(_("file"), upload_to=visit_photo_path, max_length=300)
-    original_name = models.CharField(_("file name"), max_length=255)
-    size = models.PositiveBigIntegerField(_("size"))
-    content_type = models.CharField(_("content type"), max_length=100)
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT,
-                                    related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("visit photo")
         verbose_name_plural = _("visit photos")
         ordering = ["visit_id", "id"]
-
-    def __str__(self):
-        return self.original_name
 
 
 class Item(models.Model):

@@ -12,8 +12,6 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from taizhang.activities.content_services import _StoredFiles as StoredFiles
-from taizhang.activities.content_services import clean_files
 from taizhang.care import festivals
 from taizhang.care.models import (
     DEFAULT_PAPER,
@@ -32,6 +30,7 @@ from taizhang.care.models import (
     VisitPlan,
 )
 from taizhang.core import crypto
+from taizhang.core.attachments import StoredFiles, clean_files
 from taizhang.core.audit import audit_log
 from taizhang.core.money import yuan
 from taizhang.core.permissions import EDIT, allows, can_in_branch, has_capability
@@ -472,11 +471,7 @@ def visit_record(*, actor, committee, visited_on, mode: str, visitors: str, memb
         handed.append({"item": item.name, "quantity": quantity})
     with StoredFiles() as stored:
         for f in cleaned_photos:
-            photo = VisitPhoto(visit=visit, original_name=f.name, size=f.size, content_type=f.content_type,
-                               sha256=f.sha256, uploaded_by=actor)
-            photo.file.save(f.name, f.upload, save=False)
-            stored.names.append(photo.file.name)
-            photo.save()
+            stored.attach(VisitPhoto(visit=visit), f, uploaded_by=actor)
         member_contact_touch(member_ids=[m.pk for m in members], day=visited_on)
         audit_log(actor=actor, action="care.visit_record", obj=visit,
                   new={"visited_on": visited_on, "mode": mode, "occasion": occasion, "visitors": visitors,

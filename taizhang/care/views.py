@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Sum
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -44,6 +44,7 @@ from taizhang.care.models import (
     VisitMode,
     VisitPhoto,
 )
+from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.errors import form_errors_from
 from taizhang.core.exporting import export_xlsx
@@ -432,16 +433,10 @@ def photo_download(request, pk):
     photo = get_object_or_404(VisitPhoto, pk=pk)
     if selectors.visit_get(request.user, photo.visit_id) is None:
         raise Http404
-    try:
-        handle = photo.file.open("rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404(_("The file is missing from the storage.")) from exc
+    response = file_response(photo.file, photo.original_name, photo.content_type,
+                             inline=request.GET.get("inline") == "1")
     audit_log(actor=request.user, action="care.photo_download", obj=photo.visit, ip_address=client_ip(request),
               new={"file": photo.original_name, "sha256": photo.sha256})
-    response = FileResponse(handle, as_attachment=request.GET.get("inline") != "1", filename=photo.original_name,
-                            content_type=photo.content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -6,6 +6,24 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class CheckedFile(models.Model):
+    """The columns of a stored upload that passed ``core.attachments.clean_files`` (filled by
+    ``StoredFiles.attach``); the concrete model adds its ``file`` field and what it belongs to."""
+
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.original_name
+
+
 class AppendOnlyError(Exception):
     """Raised when code tries to change or remove an audit entry."""
 

@@ -20,8 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from taizhang.activities.content_services import _StoredFiles as StoredFiles
-from taizhang.activities.content_services import clean_files
+from taizhang.core.attachments import StoredFiles, clean_files
 from taizhang.core.audit import audit_log
 from taizhang.core.money import yuan
 from taizhang.core.permissions import has_capability
@@ -151,11 +150,7 @@ def expense_record(*, actor, line: BudgetLine, spent_on: datetime.date, amount_f
         decided_on=decided_on, over_budget=over, recorded_by=actor)
     with StoredFiles() as stored:
         for f in cleaned_scans:
-            scan = ExpenseScan(expense=expense, original_name=f.name, size=f.size, content_type=f.content_type,
-                               sha256=f.sha256, uploaded_by=actor)
-            scan.file.save(f.name, f.upload, save=False)
-            stored.names.append(scan.file.name)
-            scan.save()
+            stored.attach(ExpenseScan(expense=expense), f, uploaded_by=actor)
         audit_log(actor=actor, action="finance.expense_record", obj=expense,
                   new={"line": line.use.name, "year": line.budget.year, "amount": yuan(amount_fen), "payee": payee,
                        "spent_on": spent_on, "decided_on": decided_on, "over_budget": over,

@@ -8,13 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from taizhang.activities.models import Activity
+from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.errors import form_errors_from
 from taizhang.core.exporting import export_xlsx
@@ -182,13 +182,7 @@ def expense_reverse(request, pk):
 def scan_download(request, pk):
     scan = get_object_or_404(ExpenseScan.objects.select_related("expense__line__budget"), pk=pk)
     _expense(request, scan.expense_id)
-    try:
-        handle = scan.file.open("rb")
-    except (FileNotFoundError, OSError) as exc:
-        raise Http404(_("The file is missing from the storage.")) from exc
+    response = file_response(scan.file, scan.original_name, scan.content_type)
     audit_log(actor=request.user, action="finance.scan_download", obj=scan.expense, ip_address=client_ip(request),
               new={"file": scan.original_name, "sha256": scan.sha256})
-    response = FileResponse(handle, as_attachment=True, filename=scan.original_name, content_type=scan.content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
     return response

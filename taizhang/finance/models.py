@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core.models import CheckedFile
 from taizhang.core.money import yuan
 
 
@@ -376,24 +377,15 @@ def expense_scan_path(instance, filename: str) -> str:
     return f"expense_scans/{instance.expense.spent_on.year}/{uuid.uuid4().hex[:16]}{ext}"
 
 
-class ExpenseScan(models.Model):
+class ExpenseScan(CheckedFile):
     """A scan or photo of an expense's receipt or invoice (checked like every attachment: type, size,
     content matching the name), downloaded only by the committee's money staff, each download audited."""
 
     expense = models.ForeignKey(Expense, verbose_name=_("expense"), on_delete=models.PROTECT, related_name="scans")
     file = models.FileField(_("file"), upload_to=expense_scan_path, max_length=300)
-    original_name = models.CharField(_("file name"), max_length=255)
-    size = models.PositiveBigIntegerField(_("size"))
-    content_type = models.CharField(_("content type"), max_length=100)
-    sha256 = models.CharField("SHA-256", max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT,
-                                    related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("receipt scan")
         verbose_name_plural = _("receipt scans")
         ordering = ["expense_id", "id"]
-
-    def __str__(self):
-        return self.original_name
