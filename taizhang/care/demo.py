@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taizhang.accounts.models import User
-from taizhang.care import festivals, services
+from taizhang.care import festivals, selectors, services
 from taizhang.care.models import Item, Mobility, Occasion, VisitMode
 from taizhang.members.demo import COMMITTEE_NAME, DemoError
 from taizhang.organisation.models import Branch, Committee
@@ -59,7 +59,7 @@ def load_demo_care() -> CareDemoSummary | None:
                           supplier="北京文化用品公司", unit_price_fen=rng.choice([1500, 2800, 3500, 600]))
         items[name] = item
 
-    elderly = list(services.elderly_on(today, committee=committee).select_related("branch").order_by("id"))
+    elderly = list(selectors.elderly_on(today, committee=committee).select_related("branch").order_by("id"))
     if not elderly:
         raise DemoError(_("The demo committee has no elderly members."))
     for i, member in enumerate(elderly):

@@ -109,10 +109,6 @@ class Subscription(models.Model):
     def __str__(self):
         return f"{self.year} {self.paper} {self.recipient_id}"
 
-    @property
-    def cost(self) -> str:
-        return yuan(self.cost_fen)
-
 
 class Occasion(models.TextChoices):
     SPRING_FESTIVAL = "spring", _("Spring Festival")

@@ -2,11 +2,13 @@
 are personal data for those who may change the member); lists are paged and totals are SQL."""
 
 import datetime
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from taizhang.care import festivals
 from taizhang.care.models import (
@@ -20,16 +22,12 @@ from taizhang.care.models import (
     Visit,
     VisitPlan,
 )
-from taizhang.care.services import elderly_on, reference_day
-from taizhang.core.permissions import EDIT, allows, capability_committee_ids, has_capability, restrict
-from taizhang.members.models import Status
+from taizhang.core.permissions import EDIT, allows, has_capability, home_committee, restrict
+from taizhang.members.models import Member, Status
+from taizhang.members.selectors import annotate_status, roster_on, years_ago
 
 # A subscription whose recipient is no longer here is flagged for cancellation with the post office.
 GONE_STATUSES = [Status.OUTFLOW, Status.TRANSFERRED, Status.DECEASED, Status.LOST]
-
-
-def care_committee_ids(user) -> set:
-    return capability_committee_ids(user, "care.manage")
 
 
 def may_care(user, committee_id=None) -> bool:
@@ -39,6 +37,16 @@ def may_care(user, committee_id=None) -> bool:
 def last_visit_day(member) -> datetime.date | None:
     """The ledger's contact source: the member's latest care visit."""
     return Visit.objects.filter(members=member).aggregate(day=Max("visited_on"))["day"]
+
+
+# Who still gets a paper or a festival visit: on the roster and reachable in Beijing (not away, not lost).
+CARED_STATUSES = [Status.AWAITING, Status.ACTIVE, Status.SUSPENDED]
+
+
+def elderly_on(day: datetime.date, *, committee, user=None):
+    """The members aged ELDERLY_AGE+ on ``day`` who are cared for (``CARED_STATUSES`` that day)."""
+    return (roster_on(user, day, committee=committee).filter(status__in=CARED_STATUSES)
+            .filter(birth_date__lte=years_ago(settings.ELDERLY_AGE, day)))
 
 
 # --- the 60+ list -------------------------------------------------------------------------------------------
@@ -97,6 +105,106 @@ def subscription_year(today: datetime.date | None = None) -> int:
     return today.year + 1 if today >= reference_day(today.year + 1) else today.year
 
 
+def reference_day(year: int) -> datetime.date:
+    """The day whose age counts for ``year``'s list: CARE_SUBSCRIPTION_REFERENCE ("MM-DD") of the year before."""
+    month, day = (int(part) for part in settings.CARE_SUBSCRIPTION_REFERENCE.split("-"))
+    return datetime.date(year - 1, month, day)
+
+
+@dataclass
+class SubscriptionLine:
+    key: tuple
+    recipient: Member
+    household: object = None
+    members: list = field(default_factory=list)  # the household's elderly members on the day
+    previous: Subscription | None = None
+    current: Subscription | None = None
+    change: str = "new"  # new | continued | stopped
+    reason: str = ""
+
+    @property
+    def address(self) -> str:
+        return (self.household.address if self.household is not None and self.household.address
+                else self.recipient.residence)
+
+
+@dataclass
+class SubscriptionPreview:
+    year: int
+    day: datetime.date
+    lines: list
+
+    def count(self, change: str) -> int:
+        return sum(1 for line in self.lines if line.change == change)
+
+    @property
+    def households(self) -> int:
+        return self.count("new") + self.count("continued")
+
+    @property
+    def to_write(self) -> list:
+        return [line for line in self.lines if line.change != "stopped" and line.current is None]
+
+    def as_dict(self) -> dict:
+        return {"year": self.year, "households": self.households, "new": self.count("new"),
+                "continued": self.count("continued"), "stopped": self.count("stopped")}
+
+
+def _stop_reason(status: str) -> str:
+    return {
+        Status.DECEASED: _("passed away"),
+        Status.TRANSFERRED: _("transferred out of the organisation"),
+        Status.OUTFLOW: _("moved away from Beijing"),
+        Status.LOST: _("lost contact"),
+    }.get(status, _("no member aged %(age)s or over in the household any more") % {"age": settings.ELDERLY_AGE})
+
+
+def subscription_preview(*, committee, year: int, day: datetime.date | None = None) -> SubscriptionPreview:
+    """The year's list as it would be: one line per household with a member aged 60+ on ``day`` (default
+    ``reference_day``), marked new or continued against last year's, and last year's that stop (with why).
+    Four queries whatever the size."""
+    day = day or reference_day(year)
+    elderly = list(elderly_on(day, committee=committee).select_related("household").order_by("birth_date", "id"))
+    groups: dict[tuple, SubscriptionLine] = {}
+    group_of: dict[int, tuple] = {}
+    for member in elderly:  # eldest first: the eldest is the recipient unless last year's still qualifies
+        key = ("h", member.household_id) if member.household_id else ("m", member.pk)
+        group_of[member.pk] = key
+        line = groups.setdefault(key, SubscriptionLine(key=key, recipient=member, household=member.household))
+        line.members.append(member)
+
+    def key_of(sub):
+        return ("h", sub.household_id) if sub.household_id else group_of.get(sub.recipient_id, ("m", sub.recipient_id))
+
+    subs = Subscription.objects.filter(committee=committee, year__in=[year - 1, year]).select_related(
+        "recipient", "household")
+    previous, current = {}, {}
+    for sub in subs:
+        if sub.year == year:
+            current[key_of(sub)] = sub
+        elif sub.status == SubscriptionStatus.ACTIVE:
+            previous[key_of(sub)] = sub
+    stopped_ids = [sub.recipient_id for key, sub in previous.items() if key not in groups]
+    status_on_day = dict(annotate_status(Member.objects.filter(pk__in=stopped_ids), day)
+                         .values_list("pk", "status"))
+    lines = []
+    for key, line in groups.items():
+        line.previous, line.current = previous.get(key), current.get(key)
+        if line.previous is not None:
+            line.change = "continued"
+            keep = next((m for m in line.members if m.pk == line.previous.recipient_id), None)
+            line.recipient = keep or line.recipient
+        lines.append(line)
+    for key, sub in previous.items():
+        if key not in groups:
+            lines.append(SubscriptionLine(key=key, recipient=sub.recipient, household=sub.household, previous=sub,
+                                          current=current.get(key), change="stopped",
+                                          reason=_stop_reason(status_on_day.get(sub.recipient_id, ""))))
+    order = {"new": 0, "continued": 1, "stopped": 2}
+    lines.sort(key=lambda line: (order[line.change], line.recipient.branch_id, line.recipient.name_pinyin))
+    return SubscriptionPreview(year=year, day=day, lines=lines)
+
+
 # --- visit plans and visits ---------------------------------------------------------------------------------
 
 
@@ -111,14 +219,9 @@ def plans_for(user):
     return (qs.select_related("branch")
             .annotate(n_targets=Count("targets", distinct=True),
                       n_declined=Count("targets", filter=Q(targets__declined=True), distinct=True),
-                      n_visited=Coalesce(_count_subquery(visited), 0))
+                      n_visited=Coalesce(Subquery(visited.order_by().values("plan").annotate(n=Count("pk"))
+                                                  .values("n")[:1], output_field=IntegerField()), 0))
             .order_by("-starts_on", "branch__sort_order", "-id"))
-
-
-def _count_subquery(qs):
-    from django.db.models import Subquery
-
-    return Subquery(qs.order_by().values("plan").annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField())
 
 
 def plan_get(user, pk):
@@ -229,27 +332,23 @@ def member_panel(*, member, user):
 def home_panel(*, user):
     """The care card for staff: the next festival and who is not yet visited for it, the newspaper list
     to confirm, items low in stock. A fixed number of queries."""
-    ids = care_committee_ids(user)
-    if not ids:
+    committee = home_committee(user)
+    if committee is None or not may_care(user, committee.pk):
         return None
-    committee_id = min(ids)
     today = timezone.localdate()
     occasion, day = festivals.next_festival(today)
     plans = restrict(VisitPlan.objects.filter(occasion=occasion, year=day.year), user, EDIT,
                      committee="committee", branch="branch")
     counts = PlanTarget.objects.filter(plan__in=plans).aggregate(
         planned=Count("pk"), not_yet=Count("pk", filter=Q(declined=False) & ~Q(_visited())))
-    from taizhang.organisation.models import Committee
-
-    committee = Committee.objects.get(pk=committee_id)
     elderly = restrict(elderly_on(day, committee=committee), user, EDIT).count() if not counts["planned"] else None
-    context = {"occasion": Occasion(occasion).label, "occasion_code": occasion, "day": day,
+    context = {"occasion": Occasion(occasion).label, "day": day,
                "days_to": (day - today).days, "planned": counts["planned"], "not_yet": counts["not_yet"],
                "elderly_unplanned": elderly, "subscriptions": None,
-               "low_stock": Item.objects.filter(committee_id__in=ids, stock__lte=F("low_stock")).count()}
-    if has_capability(user, "care.subscriptions", committee_id):
+               "low_stock": Item.objects.filter(committee=committee, stock__lte=F("low_stock")).count()}
+    if has_capability(user, "care.subscriptions", committee.pk):
         year = subscription_year(today)
-        subs = Subscription.objects.filter(committee_id=committee_id)
+        subs = Subscription.objects.filter(committee=committee)
         context["subscriptions"] = {
             "year": year, "confirmed": subs.filter(year=year).exists(),
             "flagged": subs.filter(year=today.year, status=SubscriptionStatus.ACTIVE,

@@ -3,7 +3,6 @@ Chinese messages keyed by field, writes in one transaction and leaves an audit e
 
 import datetime
 import re
-from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,18 +28,15 @@ from taizhang.care.models import (
     VisitPhoto,
     VisitPlan,
 )
+from taizhang.care.selectors import SubscriptionPreview, elderly_on, reference_day, subscription_preview
 from taizhang.core import crypto
 from taizhang.core.attachments import StoredFiles, clean_files
 from taizhang.core.audit import audit_log
 from taizhang.core.money import yuan
 from taizhang.core.permissions import EDIT, allows, can_in_branch, has_capability
-from taizhang.members.models import Member, Status
-from taizhang.members.selectors import roster_on, years_ago
+from taizhang.members.models import Member
 from taizhang.members.services import member_contact_touch
 from taizhang.organisation.models import Committee
-
-# Who still gets a paper or a festival visit: on the roster and reachable in Beijing (not away, not lost).
-CARED_STATUSES = [Status.AWAITING, Status.ACTIVE, Status.SUSPENDED]
 
 
 def require(actor, capability: str, committee_id) -> None:
@@ -51,12 +47,6 @@ def require(actor, capability: str, committee_id) -> None:
 def require_member(actor, member) -> None:
     if not allows(actor, EDIT, committee_id=member.committee_id, branch_id=member.branch_id):
         raise PermissionDenied(_("%(name)s is outside your scope.") % {"name": member.name})
-
-
-def elderly_on(day: datetime.date, *, committee, user=None):
-    """The members aged ELDERLY_AGE+ on ``day`` who are cared for (``CARED_STATUSES`` that day)."""
-    return (roster_on(user, day, committee=committee).filter(status__in=CARED_STATUSES)
-            .filter(birth_date__lte=years_ago(settings.ELDERLY_AGE, day)))
 
 
 # --- care notes ---------------------------------------------------------------------------------------------
@@ -93,111 +83,6 @@ def care_profile_update(*, actor, member: Member, lives_alone: bool = False, nee
 
 
 # --- newspaper subscriptions --------------------------------------------------------------------------------
-
-
-def reference_day(year: int) -> datetime.date:
-    """The day whose age counts for ``year``'s list: CARE_SUBSCRIPTION_REFERENCE ("MM-DD") of the year before."""
-    month, day = (int(part) for part in settings.CARE_SUBSCRIPTION_REFERENCE.split("-"))
-    return datetime.date(year - 1, month, day)
-
-
-@dataclass
-class SubscriptionLine:
-    key: tuple
-    recipient: Member
-    household: object = None
-    members: list = field(default_factory=list)  # the household's elderly members on the day
-    previous: Subscription | None = None
-    current: Subscription | None = None
-    change: str = "new"  # new | continued | stopped
-    reason: str = ""
-
-    @property
-    def address(self) -> str:
-        return (self.household.address if self.household is not None and self.household.address
-                else self.recipient.residence)
-
-
-@dataclass
-class SubscriptionPreview:
-    year: int
-    day: datetime.date
-    lines: list
-
-    def count(self, change: str) -> int:
-        return sum(1 for line in self.lines if line.change == change)
-
-    @property
-    def households(self) -> int:
-        return self.count("new") + self.count("continued")
-
-    @property
-    def to_write(self) -> list:
-        return [line for line in self.lines if line.change != "stopped" and line.current is None]
-
-    def as_dict(self) -> dict:
-        return {"year": self.year, "households": self.households, "new": self.count("new"),
-                "continued": self.count("continued"), "stopped": self.count("stopped")}
-
-
-def _stop_reason(member: Member) -> str:
-    status = getattr(member, "status", "")
-    return {
-        Status.DECEASED: _("passed away"),
-        Status.TRANSFERRED: _("transferred out of the organisation"),
-        Status.OUTFLOW: _("moved away from Beijing"),
-        Status.LOST: _("lost contact"),
-    }.get(status, _("no member aged %(age)s or over in the household any more") % {"age": settings.ELDERLY_AGE})
-
-
-def subscription_preview(*, committee, year: int, day: datetime.date | None = None) -> SubscriptionPreview:
-    """The year's list as it would be: one line per household with a member aged 60+ on ``day`` (default
-    ``reference_day``), marked new or continued against last year's, and last year's that stop (with why).
-    Five queries whatever the size."""
-    day = day or reference_day(year)
-    elderly = list(elderly_on(day, committee=committee).select_related("household").order_by("birth_date", "id"))
-    groups: dict[tuple, SubscriptionLine] = {}
-    group_of: dict[int, tuple] = {}
-    for member in elderly:  # eldest first: the eldest is the recipient unless last year's still qualifies
-        key = ("h", member.household_id) if member.household_id else ("m", member.pk)
-        group_of[member.pk] = key
-        line = groups.setdefault(key, SubscriptionLine(key=key, recipient=member, household=member.household))
-        line.members.append(member)
-
-    def key_of(sub):
-        return ("h", sub.household_id) if sub.household_id else group_of.get(sub.recipient_id, ("m", sub.recipient_id))
-
-    subs = Subscription.objects.filter(committee=committee, year__in=[year - 1, year]).select_related(
-        "recipient", "household")
-    previous, current = {}, {}
-    for sub in subs:
-        if sub.year == year:
-            current[key_of(sub)] = sub
-        elif sub.status == SubscriptionStatus.ACTIVE:
-            previous[key_of(sub)] = sub
-    stopped_ids = [sub.recipient_id for key, sub in previous.items() if key not in groups]
-    states = {m.pk: m for m in roster_on(None, day, committee=committee).filter(pk__in=stopped_ids)}
-    lines = []
-    for key, line in groups.items():
-        line.previous, line.current = previous.get(key), current.get(key)
-        if line.previous is not None:
-            line.change = "continued"
-            keep = next((m for m in line.members if m.pk == line.previous.recipient_id), None)
-            line.recipient = keep or line.recipient
-        lines.append(line)
-    gone = Member.objects.filter(pk__in=stopped_ids).select_related("current_event")
-    status_now = {m.pk: m.current_event.status_after if m.current_event_id else "" for m in gone}
-    for key, sub in previous.items():
-        if key in groups:
-            continue
-        member = states.get(sub.recipient_id) or sub.recipient
-        if not getattr(member, "status", ""):
-            member.status = status_now.get(sub.recipient_id, "")
-        lines.append(SubscriptionLine(key=key, recipient=sub.recipient, household=sub.household, previous=sub,
-                                      current=current.get(key), change="stopped", reason=_stop_reason(member)))
-    order = {"new": 0, "continued": 1, "stopped": 2}
-    lines.sort(key=lambda line: (order[line.change], line.recipient.branch_id, line.recipient.name_pinyin))
-    return SubscriptionPreview(year=year, day=day, lines=lines)
 
 
 def _check_subscription_values(paper: str, copies, cost_fen) -> dict:

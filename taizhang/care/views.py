@@ -3,7 +3,6 @@ Thin: scope (selectors / core.permissions) → form → service → redirect or 
 
 import datetime
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -50,8 +49,8 @@ from taizhang.core.errors import form_errors_from
 from taizhang.core.exporting import export_xlsx
 from taizhang.core.money import yuan
 from taizhang.core.permissions import EDIT, branches_for, has_capability, home_committee, restrict
+from taizhang.finance.models import Expense
 from taizhang.members.models import Member
-from taizhang.members.selectors import years_ago
 
 PAGE_SIZE = 50
 PRINT_LIMIT = 500
@@ -164,19 +163,23 @@ def _year(year):
     return year
 
 
+def _subscription_members(request, committee, year):
+    """Whom a subscription may be added for by hand: the elderly on the year's reference day the user may edit."""
+    return (restrict(selectors.elderly_on(selectors.reference_day(year), committee=committee), request.user, EDIT)
+            .order_by("branch__sort_order", "name_pinyin"))
+
+
 def _subscription_context(request, committee, year, add_form=None, book_form=None):
     qs = selectors.subscriptions_for(request.user, year, committee=committee)
     manage = has_capability(request.user, "care.subscriptions", committee.pk)
-    members = (restrict(Member.objects.filter(committee=committee), request.user, EDIT)
-               .filter(birth_date__lte=years_ago(settings.ELDERLY_AGE, services.reference_day(year)))
-               .select_related("branch").order_by("branch__sort_order", "name_pinyin"))
     book = manage and has_capability(request.user, "finance.manage", committee.pk)
     unbooked = qs.filter(status="active", expense__isnull=True).exists() if book else False
     return {"year": year, "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
             "book_form": (book_form or BookForm(initial={"spent_on": timezone.localdate()})) if unbooked else None,
             "totals": selectors.subscription_totals(qs), "manage": manage, "query": _query(request),
-            "reference_day": services.reference_day(year), "cancel_form": ReasonForm(),
-            "add_form": add_form or (SubscriptionAddForm(members=members) if manage else None),
+            "reference_day": selectors.reference_day(year), "cancel_form": ReasonForm(),
+            "add_form": add_form or (SubscriptionAddForm(members=_subscription_members(request, committee, year))
+                                     if manage else None),
             "years": [year - 1, year, year + 1]}
 
 
@@ -184,12 +187,10 @@ def _subscription_context(request, committee, year, add_form=None, book_form=Non
 def subscriptions(request, year):
     committee = _committee(request)
     year = _year(year)
-    add_form = None
     if request.method == "POST":
         if not has_capability(request.user, "care.subscriptions", committee.pk):
             raise PermissionDenied(_("Only the committee's administrators confirm the newspaper list."))
-        context = _subscription_context(request, committee, year)
-        add_form = SubscriptionAddForm(request.POST, members=context["add_form"].fields["member"].queryset)
+        add_form = SubscriptionAddForm(request.POST, members=_subscription_members(request, committee, year))
         if add_form.is_valid():
             try:
                 sub = services.subscription_add(actor=request.user, committee=committee, year=year,
@@ -212,7 +213,7 @@ def subscriptions_preview(request, year):
     if not has_capability(request.user, "care.subscriptions", committee.pk):
         raise PermissionDenied(_("Only the committee's administrators confirm the newspaper list."))
     day_form = SubscriptionPreviewForm(request.GET or None)
-    day = (day_form.cleaned_data.get("day") if day_form.is_valid() else None) or services.reference_day(year)
+    day = (day_form.cleaned_data.get("day") if day_form.is_valid() else None) or selectors.reference_day(year)
     last = (Subscription.objects.filter(committee=committee, year=year - 1).order_by("-id").first())
     confirm = SubscriptionConfirmForm(request.POST or None, initial={
         "day": day, "paper": last.paper if last else DEFAULT_PAPER,
@@ -229,7 +230,7 @@ def subscriptions_preview(request, year):
             messages.success(request, _("The %(year)s newspaper list is confirmed: %(n)d subscriptions written.")
                              % {"year": year, "n": len(made)})
             return redirect("care:subscriptions", year=year)
-    preview = services.subscription_preview(committee=committee, year=year, day=day)
+    preview = selectors.subscription_preview(committee=committee, year=year, day=day)
     return render(request, "care/subscriptions_preview.html", {
         "year": year, "preview": preview, "day": day, "day_form": day_form, "confirm": confirm,
         "counts": preview.as_dict(), "to_write": len(preview.to_write)}, status=400 if confirm.errors else 200)
@@ -393,7 +394,7 @@ def visit_create(request):
     if plan is not None:
         members = Member.objects.filter(care_plan_targets__plan=plan)
     else:
-        members = services.elderly_on(timezone.localdate(), committee=committee)
+        members = selectors.elderly_on(timezone.localdate(), committee=committee)
     members = restrict(members, request.user, EDIT).select_related("branch").order_by("name_pinyin", "id")
     items = Item.objects.filter(committee=committee, stock__gt=0).order_by("name")
     initial = {"visited_on": timezone.localdate(), "mode": VisitMode.HOME}
@@ -465,23 +466,28 @@ def store(request):
                                                "query": _query(request)}, status=400 if form.errors else 200)
 
 
-def _item_context(request, item, *, in_form=None, out_form=None):
-    committee = item.committee
-    manage = has_capability(request.user, "care.store", committee.pk)
-    from taizhang.finance.models import Expense
-
+def _stock_in_form(committee, data=None):
+    """Stock in may point at one of the committee's 50 latest expenses."""
     expenses = Expense.objects.filter(line__budget__committee=committee, amount_fen__gt=0).order_by("-spent_on")[:50]
-    members = restrict(Member.objects.filter(committee=committee), request.user, EDIT).filter(
-        pk__in=services.elderly_on(timezone.localdate(), committee=committee).values("pk")).select_related(
-        "branch").order_by("name_pinyin")
+    return StockInForm(data, expenses=expenses, initial={"day": timezone.localdate()})
+
+
+def _stock_out_form(request, committee, data=None):
+    """A hand-out goes to an elderly member the user may edit or to an activity of the last 90 days."""
+    members = restrict(selectors.elderly_on(timezone.localdate(), committee=committee), request.user, EDIT)
     since = timezone.now() - datetime.timedelta(days=90)
     activities = Activity.objects.filter(committee=committee, starts_at__gte=since).order_by("-starts_at")[:50]
-    today = timezone.localdate()
+    return StockOutForm(data, members=members.order_by("name_pinyin"), activities=activities,
+                        initial={"day": timezone.localdate()})
+
+
+def _item_context(request, item, *, in_form=None, out_form=None):
+    manage = has_capability(request.user, "care.store", item.committee_id)
     return {
         "item": item, "manage": manage, "query": _query(request),
         "page": Paginator(selectors.item_movements(item), PAGE_SIZE).get_page(request.GET.get("page")),
-        "in_form": in_form or (StockInForm(expenses=expenses, initial={"day": today}) if manage else None),
-        "out_form": out_form or StockOutForm(members=members, activities=activities, initial={"day": today}),
+        "in_form": in_form or (_stock_in_form(item.committee) if manage else None),
+        "out_form": out_form or _stock_out_form(request, item.committee),
         "reverse_form": ReasonForm() if manage else None,
     }
 
@@ -496,11 +502,10 @@ def item_detail(request, pk):
     item = _item_or_404(request, pk)
     if request.method != "POST":
         return render(request, "care/item_detail.html", _item_context(request, item))
-    context = _item_context(request, item)
     if request.POST.get("action") == "in":
-        if not context["manage"]:
+        if not has_capability(request.user, "care.store", item.committee_id):
             raise PermissionDenied(_("Only the committee's administrators keep the store."))
-        form = StockInForm(request.POST, expenses=context["in_form"].fields["expense"].queryset)
+        form = _stock_in_form(item.committee, request.POST)
         if form.is_valid():
             try:
                 services.stock_in(actor=request.user, item=item, **form.cleaned_data)
@@ -511,8 +516,7 @@ def item_detail(request, pk):
                                  % {"n": form.cleaned_data["quantity"], "unit": item.unit, "item": item.name})
                 return redirect("care:item", pk=item.pk)
         return render(request, "care/item_detail.html", _item_context(request, item, in_form=form), status=400)
-    form = StockOutForm(request.POST, members=context["out_form"].fields["member"].queryset,
-                        activities=context["out_form"].fields["activity"].queryset)
+    form = _stock_out_form(request, item.committee, request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -157,6 +157,18 @@ def committee_named(name: str, *, option: str = "--committee"):
     return committee
 
 
+def the_committee(name: str | None, *, option: str = "--committee"):
+    """The committee named by ``option``, or the only one in the database when none is named."""
+    if name:
+        return committee_named(name, option=option)
+    from taizhang.organisation.models import Committee
+
+    committees = list(Committee.objects.order_by("id")[:2])
+    if len(committees) != 1:
+        raise CommandError(_("Name the committee with --committee."))
+    return committees[0]
+
+
 def run_demo_loader(loader, *, known_errors=()):
     """Run a demo loader for a management command: never in production, its errors as a Chinese
     CommandError instead of a stack trace. Returns ``(summary, seconds)``; summary is None when the

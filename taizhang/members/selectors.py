@@ -34,12 +34,12 @@ def annotate_status(queryset, day: datetime.date | None = None):
     """Add ``status`` (and ``branch_on``) as of ``day`` from the flow history ("" and None before the
     member's first event).
 
-    Today's state (``day`` None) is read through ``Member.current_event`` (a join); a past date joins
+    Today's state (``day`` None, today or later) is read through ``Member.current_event`` (a join); a past date joins
     the member's roster spell covering that day (``RosterSpell``, the projection of the events: at most
     one spell covers a day), so counts and lists on any day are one plain join, not a subquery per row. It also adds
     ``branch_on_name``, the name of the branch the member belonged to that day (see ``branch_name_on``).
     """
-    if day is None:
+    if day is None or day >= timezone.localdate():
         return queryset.annotate(
             status=Coalesce(F("current_event__status_after"), Value("")),
             branch_on=F("current_event__branch_after"),
@@ -69,8 +69,7 @@ def member_queryset(user, purpose: str = VIEW, *, day: datetime.date | None = No
     date is given (the members themselves are everyone in scope: filter ``status`` for the roster).
     """
     qs = restrict(Member.objects.all(), user, purpose)
-    today = timezone.localdate()
-    return annotate_status(qs, None if day is None or day >= today else day).select_related("branch", "district")
+    return annotate_status(qs, day).select_related("branch", "district")
 
 
 def roster_on(user=None, day: datetime.date | None = None, *, committee=None):
@@ -85,8 +84,7 @@ def roster_on(user=None, day: datetime.date | None = None, *, committee=None):
         qs = restrict(qs, user)
     if committee is not None:
         qs = qs.filter(committee=committee)
-    today = timezone.localdate()
-    qs = annotate_status(qs, None if day is None or day >= today else day)
+    qs = annotate_status(qs, day)
     return qs.filter(status__in=ROSTER_STATUSES).select_related("branch")
 
 

@@ -72,15 +72,15 @@ def test_care_festivals_command_json(capsys):
 
 
 def test_reference_day_is_first_december_of_the_year_before():
-    assert services.reference_day(2027) == datetime.date(2026, 12, 1)
+    assert selectors.reference_day(2027) == datetime.date(2026, 12, 1)
 
 
 def test_one_line_per_household_and_age_counted_on_the_chosen_day(cast, home):
     # 陈刚 (born 1966-12-24) is 59 on 1 December 2026 and 60 on 1 December 2027
-    preview = services.subscription_preview(committee=cast.committee, year=2027)
+    preview = selectors.subscription_preview(committee=cast.committee, year=2027)
     assert [(line.recipient.name, line.change) for line in preview.lines] == [("李秀英", "new")]
     assert preview.lines[0].address == "朝阳区幸福路1号"
-    later = services.subscription_preview(committee=cast.committee, year=2027, day=datetime.date(2027, 12, 1))
+    later = selectors.subscription_preview(committee=cast.committee, year=2027, day=datetime.date(2027, 12, 1))
     assert sorted(line.recipient.name for line in later.lines) == ["李秀英", "陈刚"]
 
 
@@ -92,11 +92,11 @@ def test_confirm_writes_once_and_next_year_continues_or_stops(cast, home):
     _again, none = services.subscriptions_confirm(actor=cast.admin, committee=cast.committee, year=2027, price_fen=7200)
     assert none == [] and Subscription.objects.filter(year=2027).count() == 1
     day = datetime.date(2027, 12, 1)
-    assert services.subscription_preview(committee=cast.committee, year=2028, day=day).as_dict() == {
+    assert selectors.subscription_preview(committee=cast.committee, year=2028, day=day).as_dict() == {
         "year": 2028, "households": 2, "new": 1, "continued": 1, "stopped": 0}
     flow_record_event(actor=cast.admin, member=member("李秀英"), kind=EventKind.DECEASED, effective_date=YESTERDAY,
                       reason="病故")
-    stopped = [line for line in services.subscription_preview(committee=cast.committee, year=2028, day=day).lines
+    stopped = [line for line in selectors.subscription_preview(committee=cast.committee, year=2028, day=day).lines
                if line.change == "stopped"]
     assert [(line.recipient.name, line.reason) for line in stopped] == [("李秀英", "已去世")]
 

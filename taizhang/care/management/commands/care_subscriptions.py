@@ -11,20 +11,10 @@ from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from taizhang.care import services
+from taizhang.care import selectors, services
 from taizhang.care.models import DEFAULT_PAPER, Subscription
-from taizhang.core.commands import ProjectCommand, active_user, committee_named, parse_day
+from taizhang.core.commands import ProjectCommand, active_user, parse_day, the_committee
 from taizhang.core.money import parse_yuan
-from taizhang.organisation.models import Committee
-
-
-def the_committee(name):
-    if name:
-        return committee_named(name)
-    committees = list(Committee.objects.order_by("id")[:2])
-    if len(committees) != 1:
-        raise CommandError(_("Name the committee with --committee."))
-    return committees[0]
 
 
 class Command(ProjectCommand):
@@ -65,7 +55,7 @@ class Command(ProjectCommand):
                 raise CommandError("；".join(exc.messages)) from exc
             data = {**preview.as_dict(), "written": len(made)}
         else:
-            preview = services.subscription_preview(committee=committee, year=year, day=day)
+            preview = selectors.subscription_preview(committee=committee, year=year, day=day)
             data = preview.as_dict()
         if options["format"] == "json":
             self.stdout.write(json.dumps(data, ensure_ascii=False))

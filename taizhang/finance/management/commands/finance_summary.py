@@ -9,11 +9,10 @@ from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from taizhang.core.commands import ProjectCommand, committee_named
+from taizhang.core.commands import ProjectCommand, the_committee
 from taizhang.core.money import yuan
 from taizhang.finance.budget import budget_report
 from taizhang.finance.models import Budget
-from taizhang.organisation.models import Committee
 
 
 def _line(row) -> dict:
@@ -31,13 +30,7 @@ class Command(ProjectCommand):
 
     def handle(self, *args, **options):
         translation.activate(settings.LANGUAGE_CODE)
-        if options["committee"]:
-            committee = committee_named(options["committee"])
-        else:
-            committees = list(Committee.objects.order_by("id")[:2])
-            if len(committees) != 1:
-                raise CommandError(_("Name the committee with --committee."))
-            committee = committees[0]
+        committee = the_committee(options["committee"])
         budget = Budget.objects.filter(committee=committee, year=options["year"]).first()
         if budget is None:
             raise CommandError(_("%(committee)s has no budget for %(year)s.")
