@@ -30,7 +30,7 @@ NPM_STAMP := node_modules/.stamp-npm-$(NPM_LOCK_HASH)
 
 # The test suite always runs on the settings' local defaults (SQLite, local-memory cache, development),
 # whatever the caller's shell exports; test-pg then sets DATABASE_URL explicitly.
-TEST_ENV := env -u DATABASE_URL -u REDIS_URL -u TAIZHANG_ENV -u DJANGO_DEBUG -u DJANGO_SETTINGS_MODULE
+TEST_ENV := env -u DATABASE_URL -u DATABASE_REPLICA_URL -u REDIS_URL -u TAIZHANG_ENV -u DJANGO_DEBUG -u DJANGO_SETTINGS_MODULE
 
 .PHONY: help install assets messages translations migrate demo run test test-pg test-browser bench lint check clean
 
