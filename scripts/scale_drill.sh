@@ -80,6 +80,7 @@ summary() {
 PIDS=()
 REPLICA_STARTED=0
 HBA_ADDED=0
+DB_CREATED=0
 stop_pid() {  # TERM, wait up to 20 s, then KILL
     local pid=$1 i
     kill -TERM "$pid" 2>/dev/null || return 0
@@ -110,7 +111,8 @@ cleanup() {
         echo "    dropped $DB, removed $WORK"
     else
         rm -rf "$REPLICA_DIR"
-        echo "    logs kept in $WORK (drill.log, logs/); database $DB kept"
+        echo "    logs kept in $WORK (drill.log, logs/)"
+        [ "$DB_CREATED" = 1 ] && echo "    database $DB kept (the next drill drops it)"
         [ "$failed" = 1 ] && { echo "--- last lines of $LOG"; tail -n 25 "$LOG"; }
     fi
     summary
@@ -156,6 +158,7 @@ export DATABASE_URL="$PRIMARY_URL?application_name=$APP"
 begin "create the drill database"
 psql_primary -d postgres -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >>"$LOG" 2>&1
 psql_primary -d postgres -c "CREATE DATABASE \"$DB\"" >>"$LOG" 2>&1
+DB_CREATED=1
 ok "$DB dropped and created on 127.0.0.1:$PRIMARY_PORT"
 
 begin "migrate and load the demo"
