@@ -126,6 +126,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", None)} if env("TEST_DATABASE_NAME", None) else {}
+# A streaming read replica of the primary (PostgreSQL hot standby) for the report pages: with this setting
+# the views marked use_replica() (taizhang/core/routers.py) read from it, everything else stays on default.
+# In tests the alias is a TEST MIRROR of default, so no second server is needed. Unset: nothing changes.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", "")
+DATABASE_ROUTERS = []
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["taizhang.core.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", "")

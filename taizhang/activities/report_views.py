@@ -23,6 +23,7 @@ from taizhang.activities.models import AttendanceStatus
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.forms import TzForm
 from taizhang.core.permissions import has_capability
+from taizhang.core.routers import use_replica
 from taizhang.members.selectors import member_get
 
 PAGE_SIZES = (20, 50, 100)
@@ -91,6 +92,7 @@ def _page_size(request) -> int:
 
 @login_required
 @require_GET
+@use_replica()
 def summary(request):
     require_reports(request.user)
     committee = reports.report_committee(request.user)
@@ -134,6 +136,7 @@ def _activity_url(pk):
 
 @login_required
 @require_GET
+@use_replica()
 def member_report(request, pk):
     """One member's attendance in the period, activity by activity (linked from the member page)."""
     require_reports(request.user)
@@ -174,6 +177,7 @@ def member_report(request, pk):
 
 @login_required
 @require_GET
+@use_replica()
 def export_xlsx(request):
     """The four tables of the summary as one workbook, through the same scoping; audit-logged first."""
     require_reports(request.user)
