@@ -55,6 +55,7 @@ class Export:
     total: int
     filename: str
     action: str
+    obj: object = None  # the object the audit entry is about (e.g. the study item), if any
     object_type: str = ""
     object_repr: str = ""
     details: dict = field(default_factory=dict)
@@ -180,7 +181,7 @@ def export_job_run(job_id: int) -> None:
             status=ExportStatus.DONE, file=name, file_name=export.filename[:255], processed=progress.count,
             total=progress.count, finished_at=timezone.now(), heartbeat_at=timezone.now(), params=_kept_params(job))
         if finished:
-            audit_log(actor=job.created_by, action=export.action, object_type=export.object_type,
+            audit_log(actor=job.created_by, action=export.action, obj=export.obj, object_type=export.object_type,
                       object_repr=export.object_repr, message=export.message, ip_address=job.ip_address,
                       new={"rows": progress.count, "format": job.fmt, **export.details, "background": True,
                            "export_job": job.pk})

@@ -224,3 +224,77 @@ def test_my_exports_query_count_does_not_grow(client, cast):
                                              status=ExportStatus.DONE, file=f"exports/{i}.xlsx", processed=i)
                                    for i in range(30)])
     assert queries() == before
+
+
+# --- the other large exports ---------------------------------------------------------------------------
+
+
+def test_participation_export_runs_in_the_background_above_the_threshold(client, cast):
+    client.force_login(cast.admin)
+    response = client.get(reverse("points:participation"), {"format": "xlsx", "preset": "last_year"})
+    job = ExportJob.objects.get(created_by=cast.admin)
+    assert response.status_code == 302 and job.export == "points.participation"
+    assert "format" not in job.params["query"] and "preset=last_year" in job.params["query"]
+    job.refresh_from_db()
+    assert job.status == ExportStatus.DONE and job.processed == len(cast.members)
+    entry = AuditEntry.objects.get(action="points.participation_export")
+    assert entry.new_values["background"] is True and entry.new_values["rows"] == len(cast.members)
+    content = b"".join(client.get(reverse("core:export_job_download", args=[job.pk])).streaming_content)
+    assert set(xlsx_names(content)) == {m.name for m in cast.members}
+
+
+def test_participation_below_the_threshold_stays_a_direct_download(client, cast, settings):
+    settings.EXPORT_BACKGROUND_ROWS = len(cast.members)
+    client.force_login(cast.admin)
+    response = client.get(reverse("points:participation"), {"format": "xlsx"})
+    assert response.status_code == 200 and not ExportJob.objects.exists()
+
+
+@pytest.fixture
+def study_item(cast):
+    from taizhang.activities.content_services import study_item_create
+
+    return study_item_create(actor=cast.admin, committee=cast.committee, kind="monthly", title="每月一学",
+                             body="学习党章", month=datetime.date(2026, 6, 1))
+
+
+def test_study_readers_export_runs_in_the_background_not_read_first(client, cast, study_item):
+    from taizhang.activities.models import StudyRead
+
+    StudyRead.objects.create(item=study_item, member=cast.members_by_name["刘洋"])
+    client.force_login(cast.admin)
+    response = client.get(reverse("content:study_readers", args=[study_item.pk]), {"format": "xlsx"})
+    job = ExportJob.objects.get(created_by=cast.admin)
+    assert response.status_code == 302 and job.params == {"item": study_item.pk}
+    job.refresh_from_db()
+    assert job.status == ExportStatus.DONE
+    entry = AuditEntry.objects.get(action="study.readers_export")
+    assert entry.object_id == str(study_item.pk) and entry.new_values["background"] is True
+    assert entry.new_values["rows"] == len(cast.members) and entry.new_values["read"] == 1
+    content = b"".join(client.get(reverse("core:export_job_download", args=[job.pk])).streaming_content)
+    names = xlsx_names(content)
+    assert set(names) == {m.name for m in cast.members} and names[-1] == "刘洋"  # who has read comes last
+
+
+def test_a_branch_secretarys_study_readers_export_holds_only_their_branch(client, cast, study_item):
+    job = start_readers(client, cast.east_secretary, study_item)
+    content = b"".join(client.get(reverse("core:export_job_download", args=[job.pk])).streaming_content)
+    assert set(xlsx_names(content)) == EAST
+    client.force_login(cast.west_secretary)
+    assert client.get(reverse("core:export_job_download", args=[job.pk])).status_code == 404
+
+
+def test_the_study_readers_worker_refuses_a_user_who_lost_access(client, cast, study_item):
+    job = ExportJob.objects.create(created_by=cast.admin, export="activities.study_readers",
+                                   params={"item": study_item.pk}, total=6)
+    RoleAssignment.objects.filter(user=cast.admin).delete()  # the admin lost the right after asking
+    export_jobs.export_job_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == ExportStatus.FAILED and CJK.search(job.message) and not job.file
+
+
+def start_readers(client, user, item):
+    client.force_login(user)
+    response = client.get(reverse("content:study_readers", args=[item.pk]), {"format": "xlsx"})
+    assert response.status_code == 302
+    return ExportJob.objects.get(created_by=user)
