@@ -298,3 +298,20 @@ def start_readers(client, user, item):
     response = client.get(reverse("content:study_readers", args=[item.pk]), {"format": "xlsx"})
     assert response.status_code == 302
     return ExportJob.objects.get(created_by=user)
+
+
+def test_the_real_worker_writes_a_queued_export(client, cast, settings, monkeypatch):
+    """``manage.py db_worker --batch`` on the database backend, inside the test's transaction (as the import
+    tests run it): the registry is filled in the worker and the job is built from its id alone."""
+    from django_tasks_db.management.commands import db_worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    monkeypatch.setattr(db_worker.Worker, "configure_signals", lambda self: None)
+    settings.TASKS = QUEUED
+    job = start(client, cast.east_secretary, "csv")
+    assert ExportJob.objects.get(pk=job.pk).status == ExportStatus.QUEUED
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--interval", "0", verbosity=0)
+    job.refresh_from_db()
+    assert job.status == ExportStatus.DONE and job.processed == len(EAST)
+    content = b"".join(client.get(reverse("core:export_job_download", args=[job.pk])).streaming_content)
+    assert all(name.encode() in content for name in EAST) and "赵丽华".encode() not in content
