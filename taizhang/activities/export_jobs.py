@@ -6,15 +6,19 @@ items that user may see), the capability re-checked, the members through ``study
 members that user may see), streamed in chunks.
 """
 
+import datetime
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from taizhang.activities import content_selectors as cs
+from taizhang.activities import report_exports
 from taizhang.core import export_jobs
 from taizhang.core.permissions import has_capability
 
 STUDY_READERS = "activities.study_readers"
+ACTIVITY_REPORT = "activities.report"
 
 
 def readers_export(user, item) -> export_jobs.Export:
@@ -52,3 +56,25 @@ def build(user, params: dict, fmt: str) -> export_jobs.Export:
         raise export_jobs.ExportRefused(_("Your role can no longer see who has read study items. Nothing was "
                                           "exported."))
     return readers_export(user, item)
+
+
+def report_export(user, date_from: datetime.date, date_to: datetime.date) -> export_jobs.Export:
+    """The activity report workbook (four sheets, ``report_exports``) of the period, for ``user``."""
+    tables = report_exports.report_tables(user, date_from, date_to)
+    members = len(tables["members"])
+    return export_jobs.Export(
+        header=[], rows=(), total=members,
+        filename=f"{_('Activity report')}-{date_from:%Y%m%d}-{date_to:%Y%m%d}.xlsx",
+        action="report.export", object_type="activities.report", object_repr=_("Activity report"),
+        details={"report": "activity_summary", "from": date_from.isoformat(), "to": date_to.isoformat(),
+                 "members": members, "branches": len(tables["branches"])},
+        write=lambda path: report_exports.write_workbook(path, tables),
+    )
+
+
+@export_jobs.register(ACTIVITY_REPORT, label=gettext_lazy("Activity report"))
+def build_report(user, params: dict, fmt: str) -> export_jobs.Export:
+    if not has_capability(user, "activities.manage"):
+        raise export_jobs.ExportRefused(_("Your role can no longer see the activity reports. Nothing was exported."))
+    return report_export(user, datetime.date.fromisoformat(params["date_from"]),
+                         datetime.date.fromisoformat(params["date_to"]))

@@ -62,6 +62,9 @@ class Export:
     message: str = ""
     sheet_name: str = "Sheet1"
     widths: list | None = None
+    # A workbook of its own shape (several sheets): ``write(path)`` writes it whole, in constant memory, and
+    # ``total`` is its row count; the progress bar then goes from 0 to done. None: ``header`` + ``rows``.
+    write: Callable[[str], None] | None = None
 
 
 class ExportRefused(Exception):
@@ -194,7 +197,10 @@ def _write_to_storage(job, export: Export, rows) -> str:
     fd, path = tempfile.mkstemp(suffix=f".{job.fmt}", prefix="taizhang-export-")
     os.close(fd)
     try:
-        if job.fmt == "csv":
+        if export.write is not None:
+            export.write(path)
+            rows.count = export.total
+        elif job.fmt == "csv":
             write_csv(path, export.header, rows)
         else:
             write_xlsx(path, export.header, rows, sheet_name=export.sheet_name, widths=export.widths)

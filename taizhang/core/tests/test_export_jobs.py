@@ -315,3 +315,25 @@ def test_the_real_worker_writes_a_queued_export(client, cast, settings, monkeypa
     assert job.status == ExportStatus.DONE and job.processed == len(EAST)
     content = b"".join(client.get(reverse("core:export_job_download", args=[job.pk])).streaming_content)
     assert all(name.encode() in content for name in EAST) and "赵丽华".encode() not in content
+
+
+def test_the_activity_report_workbook_runs_in_the_background_scoped(client, cast, settings):
+    from taizhang.activities.tests.factories import DAY
+    from taizhang.activities.tests.factories_reports import report_world
+
+    report_world(cast)
+    settings.EXPORT_BACKGROUND_ROWS = 1
+    year = {"date_from": f"{DAY.year}-01-01", "date_to": f"{DAY.year}-12-31"}
+    client.force_login(cast.west_secretary)
+    response = client.get(reverse("activity_reports:export_xlsx"), year)
+    job = ExportJob.objects.get(created_by=cast.west_secretary)
+    assert response.status_code == 302 and job.params == year
+    job.refresh_from_db()
+    assert job.status == ExportStatus.DONE and job.file_name.endswith(".xlsx")
+    entry = AuditEntry.objects.get(action="report.export")
+    assert entry.new_values["background"] is True and entry.new_values["members"] == 2
+    content = b"".join(client.get(reverse("core:export_job_download", args=[job.pk])).streaming_content)
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert len(book.worksheets) == 4
+    by_member = [[c.value for c in row] for row in book.worksheets[2].iter_rows()]
+    assert {row[0] for row in by_member[1:] if row[0] and row[1]} == {"赵丽华", "陈刚"}
