@@ -169,7 +169,7 @@ def export_job_run(job_id: int) -> None:
         if entry is None or not job.created_by.is_active:
             raise ExportRefused(_("This export can no longer be made for your account. Nothing was exported."))
         export = entry.build(job.created_by, job.params, job.fmt)
-        ExportJob.objects.filter(pk=job.pk).update(total=export.total)
+        ExportJob.objects.filter(pk=job.pk).update(total=export.total, heartbeat_at=timezone.now())
         progress = _Progress(job, export.rows)
         name = _write_to_storage(job, export, progress)
     except ExportRefused as exc:
@@ -238,7 +238,10 @@ def export_job_file_delete(*, job, reason: str, username: str = "") -> None:
 
 
 def export_files_purge(*, older_than: datetime.datetime, dry_run: bool = False, username: str = "") -> list:
-    """Delete the files of background exports finished before ``older_than``; returns their names."""
+    """Delete the files of background exports finished before ``older_than``, and any file left in the
+    exports folder by a worker that died before recording it; returns the deleted names."""
+    from django.core.files.storage import default_storage
+
     deleted = []
     jobs = (ExportJob.objects.filter(finished_at__lt=older_than).exclude(file="")
             .only("pk", "file", "file_name", "export", "finished_at"))
@@ -246,7 +249,28 @@ def export_files_purge(*, older_than: datetime.datetime, dry_run: bool = False, 
         deleted.append(job.file.name)
         if not dry_run:
             export_job_file_delete(job=job, reason="retention", username=username)
+    kept = set(ExportJob.objects.exclude(file="").values_list("file", flat=True))
+    for name in _storage_files(default_storage, EXPORT_FOLDER):
+        if name in kept or default_storage.get_modified_time(name) >= older_than:
+            continue
+        deleted.append(name)
+        if not dry_run:
+            default_storage.delete(name)
     if not dry_run and deleted:
         audit_log(actor=None, username=username, action="export.files_purge", object_type="core.exportjob",
                   new={"files": len(deleted), "older_than": older_than})
     return deleted
+
+
+EXPORT_FOLDER = "exports"  # where ExportJob files are stored (models._export_upload_to)
+
+
+def _storage_files(storage, folder):
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in files:
+        yield f"{folder}/{name}"
+    for sub in folders:
+        yield from _storage_files(storage, f"{folder}/{sub}")

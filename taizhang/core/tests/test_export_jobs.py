@@ -4,6 +4,7 @@ they may fetch (audited), a Chinese error when it fails, 我的导出, and the f
 
 import datetime
 import io
+import os
 import re
 
 import openpyxl
@@ -190,9 +191,15 @@ def test_the_file_is_deleted_after_the_retention_period(client, cast, settings):
                              finished_at=timezone.now(), file="exports/young.xlsx", file_name="x.xlsx")
     default_storage.save("exports/young.xlsx", io.BytesIO(b"x"))
 
+    orphan = default_storage.save("exports/2026/01/orphan.xlsx", io.BytesIO(b"x"))  # a worker died after writing
+    os.utime(default_storage.path(orphan), (0, 0))
+
     out = io.StringIO()
+    call_command("purge_export_files", "--dry-run", stdout=out)
+    assert default_storage.exists(name) and orphan in out.getvalue()
     call_command("purge_export_files", stdout=out)
     assert not default_storage.exists(name) and default_storage.exists("exports/young.xlsx")
+    assert not default_storage.exists(orphan)
     old.refresh_from_db()
     assert not old.file and old.file_deleted_at is not None
     assert AuditEntry.objects.filter(action="export.file_delete", object_id=str(old.pk)).exists()

@@ -2,7 +2,8 @@
 
 A large export is written by the worker to Django's storage for the user who asked (``core.export_jobs``); it
 holds personal data, so its file is deleted once it is ``EXPORT_FILE_RETENTION_DAYS`` (default 3) old. Run
-it daily from cron, beside ``purge_import_files``. The jobs stay in their users' 我的导出 list, marked
+it daily from cron, beside ``purge_import_files``. Files in the exports folder that no job refers to (a
+worker that died after writing) go too once as old. The jobs stay in their users' 我的导出 list, marked
 deleted; each deletion is in the audit log.
 """
 
