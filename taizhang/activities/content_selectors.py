@@ -14,7 +14,7 @@ for their branch and its party groups), withdrawn ones included, with read count
 they may see.
 """
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -258,6 +258,22 @@ def study_readers(item: StudyItem, user) -> list[dict]:
     rows = [{"member": m, "read_at": read_at.get(m.pk)} for m in members]
     rows.sort(key=lambda r: r["read_at"] is not None)  # stable: keeps branch/name order within each half
     return rows
+
+
+def study_readers_stream(item: StudyItem, user):
+    """``study_readers`` for the export, read in chunks (constant memory at any size): the audience members
+    with ``read_at`` (None: not read), not read first, then by branch and name. One query per chunk."""
+    read_at = StudyRead.objects.filter(item=item, member=OuterRef("pk")).values("read_at")[:1]
+    return (study_audience_members(item, user).select_related("branch", "party_group")
+            .annotate(read_at=Subquery(read_at), has_read=Exists(StudyRead.objects.filter(item=item, member=OuterRef("pk"))))
+            .order_by("has_read", "branch__sort_order", "name_pinyin", "id").iterator(chunk_size=1000))
+
+
+def study_readers_counts(item: StudyItem, user) -> dict:
+    """``{"expected": …, "read": …}`` of the members ``user`` may see, in one query."""
+    return study_audience_members(item, user).order_by().aggregate(
+        expected=Count("pk"), read=Count("pk", filter=Q(Exists(StudyRead.objects.filter(item=item,
+                                                                                      member=OuterRef("pk"))))))
 
 
 # --- the home page card -----------------------------------------------------------------------------------

@@ -12,18 +12,18 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.activities import content_selectors as cs
 from taizhang.activities import content_services, plans, selectors
 from taizhang.activities.content_forms import NoteForm, PlanForm, StudyItemForm
+from taizhang.activities.export_jobs import STUDY_READERS, readers_export
 from taizhang.activities.models import NoteKind
 from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.errors import form_errors_from
-from taizhang.core.exporting import export_xlsx
+from taizhang.core.exporting import export_in_background, export_xlsx
 from taizhang.core.permissions import EDIT, committees_for, has_capability, is_member_login, own_member
 from taizhang.organisation.models import Committee
 
@@ -291,17 +291,16 @@ def study_readers(request, pk):
     item = cs.study_get(request.user, pk)
     if not has_capability(request.user, "study.readers", item.committee_id):
         raise PermissionDenied(_("Your role cannot see who has read study items."))
-    rows = cs.study_readers(item, request.user)
     if request.GET.get("format") == "xlsx":
-        header = [_("name"), _("branch"), _("party group"), _("read"), _("read at")]
-        data = ([r["member"].name, r["member"].branch.name if r["member"].branch_id else "",
-                 r["member"].party_group.name if r["member"].party_group_id else "",
-                 _("yes") if r["read_at"] else _("no"),
-                 timezone.localtime(r["read_at"]).strftime("%Y-%m-%d %H:%M") if r["read_at"] else ""]
-                for r in rows)
-        return export_xlsx(request, header=header, rows=data, filename=f"{item.title[:60]}-{_('readers')}.xlsx",
-                           action="study.readers_export", obj=item, sheet_name=_("readers"), widths=[14, 16, 16, 8, 18],
-                           details={"read": sum(1 for r in rows if r["read_at"])})
+        export = readers_export(request.user, item)
+        background = export_in_background(request, export=STUDY_READERS, params={"item": item.pk},
+                                           total=export.total)
+        if background is not None:
+            return background
+        return export_xlsx(request, header=export.header, rows=export.rows, filename=export.filename,
+                           action=export.action, obj=item, sheet_name=export.sheet_name, widths=export.widths,
+                           details={"read": export.details["read"]})
+    rows = cs.study_readers(item, request.user)
     not_read = [r for r in rows if r["read_at"] is None]
     by_branch: dict = {}
     for r in not_read:

@@ -19,8 +19,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from taizhang.activities import report_exports, reports
+from taizhang.activities.export_jobs import ACTIVITY_REPORT
 from taizhang.activities.models import AttendanceStatus
 from taizhang.core.audit import audit_log, client_ip
+from taizhang.core.exporting import export_in_background
 from taizhang.core.forms import TzForm
 from taizhang.core.permissions import has_capability
 from taizhang.core.routers import use_replica
@@ -183,6 +185,10 @@ def export_xlsx(request):
     require_reports(request.user)
     committee = reports.report_committee(request.user)
     _form, start, end, _preset, _presets = period_from_request(request, committee)
+    background = export_in_background(request, export=ACTIVITY_REPORT, total=reports.report_member_count(request.user),
+                                      params={"date_from": start.isoformat(), "date_to": end.isoformat()})
+    if background is not None:  # a large workbook is written by the worker (export_jobs.report_export)
+        return background
     tables = report_exports.report_tables(request.user, start, end)
     audit_log(
         actor=request.user,
