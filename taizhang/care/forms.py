@@ -173,3 +173,13 @@ class BookForm(TzForm):
                                help_text=_("The collective decision, e.g. “2026年12月支委会”."))
     decided_on = forms.DateField(label=_("date of the decision"), widget=DATE)
     confirm_over_budget = forms.BooleanField(label=_("record it even if the line goes over its plan"), required=False)
+
+
+class StockBookForm(BookForm):
+    """Book a stock-in's cost: who was paid, the receipt and its scans, the decision it rests on."""
+
+    scans = MultipleFileField(label=_("scans of the receipt or invoice"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["payee"].initial = None

@@ -460,6 +460,54 @@ def stock_out(*, actor, item: Item, quantity: int, day, member=None, household_i
     return movement
 
 
+@transaction.atomic
+def stock_in_book(*, actor, movement: Movement, spent_on, payee: str, decided_on, decision: str = "",
+                  decision_activity=None, receipt_no: str = "", confirm_over_budget: bool = False, scans=()):
+    """Book what a stock-in cost (quantity × unit price) as one expense on the budget's line for elderly
+    visits and gifts (困难党员帮扶和老党员慰问), awaiting approval by someone else as every expense; the
+    stock-in points at it. The stock-in's row is locked first, so it is never booked twice, also when two
+    requests come at once."""
+    from taizhang.finance import budget as money
+
+    movement = Movement.objects.select_for_update(of=("self",)).select_related("item").get(pk=movement.pk)
+    item = movement.item
+    require(actor, "care.store", item.committee_id)
+    if movement.kind != MovementKind.IN:
+        raise ValidationError({"movement": [_("Only a stock-in can be booked as an expense.")]})
+    if movement.expense_id is not None:
+        raise ValidationError({"movement": [_("This stock-in is already booked (expense of %(day)s).")
+                                            % {"day": movement.expense.spent_on}]})
+    if Movement.objects.filter(reverses=movement).exists():
+        raise ValidationError({"movement": [_("This stock-in was corrected: it cannot be booked.")]})
+    if not movement.unit_price_fen:
+        raise ValidationError({"movement": [_("This stock-in has no unit price: correct it and record it again "
+                                              "with its price.")]})
+    if spent_on is None:
+        raise ValidationError({"spent_on": [_("Enter the date of the expense.")]})
+    total = movement.unit_price_fen * movement.quantity
+    try:
+        budget = money.budget_get_or_create(actor=actor, committee=item.committee, year=spent_on.year)
+    except ValidationError as exc:
+        raise ValidationError({"spent_on": exc.messages}) from exc
+    line = budget.lines.select_related("use").filter(use__code="care").first()
+    if line is None:
+        raise ValidationError({"spent_on": [_("The %(year)s budget has no line for elderly visits and gifts.")
+                                            % {"year": spent_on.year}]})
+    description = _("%(quantity)d %(unit)s of %(item)s for the store") % {
+        "quantity": movement.quantity, "unit": item.unit, "item": item.name}
+    if movement.supplier:
+        description += f"（{movement.supplier}）"
+    expense = money.expense_record(
+        actor=actor, line=line, spent_on=spent_on, amount_fen=total, payee=payee, receipt_no=receipt_no,
+        description=description, decided_on=decided_on, decision=decision, decision_activity=decision_activity,
+        confirm_over_budget=confirm_over_budget, scans=scans)
+    Movement.objects.filter(pk=movement.pk).update(expense=expense)
+    audit_log(actor=actor, action="care.stock_in_book", obj=item,
+              new={"movement": movement.pk, "quantity": movement.quantity, "unit_price": movement.unit_price,
+                   "amount": yuan(total), "expense": expense.pk})
+    return expense
+
+
 def _reverse(*, actor, movement: Movement, reason: str) -> Movement:
     item = _locked(movement.item)
     if Movement.objects.filter(reverses=movement).exists():

@@ -22,6 +22,7 @@ urlpatterns = [
     path("store/", views.store, name="store"),
     path("store/<int:pk>/", views.item_detail, name="item"),
     path("store/movements/<int:pk>/reverse/", views.movement_reverse, name="movement_reverse"),
+    path("store/movements/<int:pk>/book/", views.stock_in_book, name="stock_in_book"),
     path("store/received/", views.received, name="received"),
     path("summary/<int:year>/", views.summary, name="summary"),
 ]

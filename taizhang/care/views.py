@@ -25,6 +25,7 @@ from taizhang.care.forms import (
     ItemForm,
     PlanForm,
     ReasonForm,
+    StockBookForm,
     StockInForm,
     StockOutForm,
     SubscriptionAddForm,
@@ -489,6 +490,7 @@ def _item_context(request, item, *, in_form=None, out_form=None):
         "in_form": in_form or (_stock_in_form(item.committee) if manage else None),
         "out_form": out_form or _stock_out_form(request, item.committee),
         "reverse_form": ReasonForm() if manage else None,
+        "book": manage and has_capability(request.user, "finance.manage", item.committee_id),
     }
 
 
@@ -546,6 +548,31 @@ def movement_reverse(request, pk):
     else:
         messages.success(request, _("The movement is corrected by a reversing one."))
     return redirect("care:item", pk=movement.item_id)
+
+
+@login_required
+def stock_in_book(request, pk):
+    """Book a stock-in's cost to the budget (the store's keeper who is also money staff)."""
+    committee = _committee(request)
+    movement = get_object_or_404(Movement.objects.select_related("item", "expense"), pk=pk,
+                                 item__committee=committee, kind="in")
+    if not (has_capability(request.user, "care.store", committee.pk)
+            and has_capability(request.user, "finance.manage", committee.pk)):
+        raise PermissionDenied(_("Your role cannot record money matters of this committee."))
+    form = StockBookForm(request.POST or None, request.FILES or None,
+                         initial={"spent_on": movement.day, "payee": movement.supplier})
+    if request.method == "POST" and form.is_valid():
+        try:
+            expense = services.stock_in_book(actor=request.user, movement=movement, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_from(exc, form, aliases={"amount_fen": "confirm_over_budget"})
+        else:
+            messages.success(request, _("%(amount)s yuan booked to the %(year)s budget; the expense waits for approval.")
+                             % {"amount": yuan(expense.amount_fen), "year": expense.spent_on.year})
+            return redirect("care:item", pk=movement.item_id)
+    return render(request, "care/stock_in_book.html", {
+        "form": form, "movement": movement, "item": movement.item,
+        "total_fen": (movement.unit_price_fen or 0) * movement.quantity}, status=400 if form.errors else 200)
 
 
 @login_required

@@ -149,6 +149,7 @@ ACTION_LABELS = {
     "care.photo_download": _("Download visit photo"),
     "care.item_create": _("Add store item"),
     "care.stock_in": _("Stock in"),
+    "care.stock_in_book": _("Book a stock-in to the budget"),
     "care.stock_out": _("Hand out from the store"),
     "care.movement_reverse": _("Correct store movement"),
     # the operator's commands
