@@ -28,14 +28,20 @@ from taizhang.care.models import (
     VisitPhoto,
     VisitPlan,
 )
-from taizhang.care.selectors import SubscriptionPreview, elderly_on, reference_day, subscription_preview
+from taizhang.care.selectors import (
+    SubscriptionPreview,
+    elderly_on,
+    plan_day,
+    reference_day,
+    subscription_preview,
+)
 from taizhang.core import crypto
 from taizhang.core.attachments import StoredFiles, clean_files
 from taizhang.core.audit import audit_log
 from taizhang.core.money import yuan
 from taizhang.core.permissions import EDIT, allows, can_in_branch, has_capability
 from taizhang.members.models import Member
-from taizhang.members.services import member_contact_touch
+from taizhang.members.services import member_contact_recompute, member_contact_touch
 from taizhang.organisation.models import Committee
 
 
@@ -269,6 +275,31 @@ def plan_create(*, actor, branch, occasion: str, year: int, title: str = "", sta
 
 
 @transaction.atomic
+def plan_target_add(*, actor, plan: VisitPlan, member: Member) -> PlanTarget:
+    """Add a member to an existing plan: one of the plan's branch who is aged 60+ (and cared for) on the
+    festival day or today, whichever is later — e.g. who turned 60 or moved in after the plan was made."""
+    plan = VisitPlan.objects.select_for_update().select_related("branch").get(pk=plan.pk)
+    require(actor, "care.manage", plan.committee_id)
+    if not can_in_branch(actor, plan.branch, EDIT):
+        raise PermissionDenied(_("%(branch)s is outside your scope.") % {"branch": plan.branch.name})
+    if member is None:
+        raise ValidationError({"member": [_("Choose the member to add.")]})
+    require_member(actor, member)
+    if member.branch_id != plan.branch_id:
+        raise ValidationError({"member": [_("Not members of %(branch)s: %(names)s.")
+                                          % {"branch": plan.branch.name, "names": member.name}]})
+    day = plan_day(plan)
+    if not elderly_on(day, committee=plan.branch.committee).filter(pk=member.pk).exists():
+        raise ValidationError({"member": [_("%(name)s is not aged %(age)s or over on %(day)s (or not on the roster).")
+                                          % {"name": member.name, "age": settings.ELDERLY_AGE, "day": day}]})
+    if PlanTarget.objects.filter(plan=plan, member=member).exists():
+        raise ValidationError({"member": [_("%(name)s is already in this plan.") % {"name": member.name}]})
+    target = PlanTarget.objects.create(plan=plan, member=member)
+    audit_log(actor=actor, action="care.plan_target_add", obj=plan, new={"member": member.name, "day": day})
+    return target
+
+
+@transaction.atomic
 def plan_target_update(*, actor, target: PlanTarget, visitors: str = "", planned_on=None, declined: bool = False,
                        decline_reason: str = "") -> PlanTarget:
     """Who visits a planned member and when, or that they declined a visit (with why)."""
@@ -362,6 +393,40 @@ def visit_record(*, actor, committee, visited_on, mode: str, visitors: str, memb
                   new={"visited_on": visited_on, "mode": mode, "occasion": occasion, "visitors": visitors,
                        "members": [m.name for m in members], "gifts": handed,
                        "photos": [{"name": f.name, "sha256": f.sha256} for f in cleaned_photos]})
+    return visit
+
+
+@transaction.atomic
+def visit_withdraw(*, actor, visit: Visit, reason: str) -> Visit:
+    """Withdraw a visit recorded by mistake (nothing is deleted): it no longer counts for its plan's coverage
+    or as contact (the members' last contact is recomputed from the ledger's contact sources), and what it
+    handed out goes back to the store by reversing movements, all or nothing."""
+    visit = Visit.objects.select_for_update(of=("self",)).select_related("branch").get(pk=visit.pk)
+    require(actor, "care.manage", visit.committee_id)
+    if not allows(actor, EDIT, committee_id=visit.committee_id, branch_id=visit.branch_id):
+        raise PermissionDenied(_("%(branch)s is outside your scope.") % {"branch": visit.branch.name})
+    members = list(visit.members.all())
+    for member in members:
+        require_member(actor, member)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the visit is withdrawn.")]})
+    if visit.withdrawn_at is not None:
+        raise ValidationError({"reason": [_("This visit is already withdrawn.")]})
+    visit.withdrawn_at, visit.withdrawn_by, visit.withdraw_reason = timezone.now(), actor, reason[:200]
+    visit.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])
+    returned = []
+    handed = (Movement.objects.filter(visit=visit, kind=MovementKind.OUT, reversed_by__isnull=True)
+              .select_related("item", "member").order_by("id"))
+    for movement in handed:
+        _reverse(actor=actor, movement=movement,
+                 reason=_("Visit of %(day)s withdrawn: %(reason)s") % {"day": visit.visited_on, "reason": reason})
+        returned.append({"item": movement.item.name, "quantity": -movement.quantity})
+    for member in members:
+        member_contact_recompute(member=member)
+    audit_log(actor=actor, action="care.visit_withdraw", obj=visit, old={"status": "recorded"},
+              new={"status": "withdrawn", "reason": visit.withdraw_reason, "visited_on": visit.visited_on,
+                   "members": [m.name for m in members], "returned": returned})
     return visit
 
 
