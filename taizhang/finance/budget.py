@@ -137,6 +137,15 @@ def expense_record(*, actor, line: BudgetLine, spent_on: datetime.date, amount_f
         cleaned_scans = clean_files(scans)
     except ValidationError as exc:
         errors["scans"] = exc.message_dict.get("files", exc.messages)
+    if receipt_no and "receipt_no" not in errors:
+        # the classic slip: one invoice booked twice (a double submit, or from two places); the line's lock
+        # above serialises two requests for the same line, so the second one sees the first
+        twin = (Expense.objects.filter(line__budget__committee_id=committee_id, receipt_no=receipt_no[:50],
+                                       reverses__isnull=True, reversed_by__isnull=True).first())
+        if twin is not None:
+            errors["receipt_no"] = [_("The receipt or invoice %(no)s is already booked: %(day)s, %(amount)s yuan to "
+                                      "%(payee)s.") % {"no": receipt_no, "day": twin.spent_on,
+                                                      "amount": yuan(twin.amount_fen), "payee": twin.payee}]
     over = False
     if not errors:
         rest = line.planned_fen - _committed_fen(line)

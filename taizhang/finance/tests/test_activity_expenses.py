@@ -178,3 +178,45 @@ def test_activities_never_import_finance():
     offenders = [p.name for p in root.rglob("*.py") if "tests" not in p.parts
                  and ("taizhang.finance" in p.read_text() or "from taizhang import finance" in p.read_text())]
     assert offenders == []
+
+
+def test_the_same_receipt_is_never_booked_twice(client, cast, activity, treasurer):
+    client.force_login(treasurer)
+    url = reverse("finance:activity_expense_create", args=[activity.pk])
+    assert client.post(url, form_data(training(activity))).status_code == 302
+    again = client.post(url, form_data(training(activity)))  # a double submit
+    assert again.status_code == 400 and "receipt_no" in again.context["form"].errors
+    assert "FP-0612" in again.content.decode() and Expense.objects.count() == 1
+    # once the first is reversed, the corrected one may carry the receipt again
+    expense = Expense.objects.get()
+    svc.expense_approve(actor=cast.admin, expense=expense)
+    svc.expense_reverse(actor=cast.admin, expense=expense, reason="金额录错")
+    assert client.post(url, form_data(training(activity), amount_fen="1100.50")).status_code == 302
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions (PostgreSQL)")
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_with_one_receipt_book_it_once(cast, activity, treasurer):
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(2)
+    results = []
+
+    def book_it():
+        try:
+            barrier.wait()
+            book(treasurer, activity, receipt_no="FP-RACE")
+            results.append("ok")
+        except ValidationError as exc:
+            results.append(next(iter(exc.message_dict)))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=book_it) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["ok", "receipt_no"] and Expense.objects.filter(receipt_no="FP-RACE").count() == 1
