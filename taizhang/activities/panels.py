@@ -35,3 +35,25 @@ def register() -> None:
 
     register_member_panel(key="activity_profile", template="activities/panels/activity_profile.html",
                           context=activity_profile_context, order=10)
+
+
+# --- panels later apps add to the activity page ---------------------------------------------------------
+# Activities never imports the apps that add them (money books an activity's cost and lists its expenses
+# there). An app registers in its ``AppConfig.ready()``: a template and ``context(*, activity, user)`` that
+# returns None to hide the panel from this viewer; each must use a fixed number of queries.
+
+_activity_panels: dict = {}
+
+
+def register_activity_panel(*, key: str, template: str, context, order: int = 100) -> None:
+    _activity_panels[key] = (order, template, context)
+
+
+def activity_panels(*, activity, user) -> list[dict]:
+    """[{"key", "template", "context"}] for the panels this user sees on this activity's page."""
+    shown = []
+    for key, (_order, template, context) in sorted(_activity_panels.items(), key=lambda kv: (kv[1][0], kv[0])):
+        data = context(activity=activity, user=user)
+        if data is not None:
+            shown.append({"key": key, "template": template, "context": data})
+    return shown

@@ -45,6 +45,7 @@ from taizhang.activities.models import (
     SignUp,
     SignUpStatus,
 )
+from taizhang.activities.panels import activity_panels
 from taizhang.activities.tables import ACTIVITY_COLUMNS
 from taizhang.core.audit import audit_log
 from taizhang.core.errors import form_errors_from
@@ -265,6 +266,7 @@ def activity_detail(request, pk):
         context["ledger_page"], context["ledger_rows"], context["walk_ins_more"] = _ledger_rows(
             activity, user, request.GET.get("page"))
         context["may_tick"] = has_capability(user, "activities.manage") and not activity.cancelled
+    context["panels"] = activity_panels(activity=activity, user=user)  # e.g. its costs, for the money staff
     return render(request, "activities/activity_detail.html", context)
 
 

@@ -115,6 +115,8 @@ class VisitForm(TzForm):
         self.fields["members"].label_from_instance = member_label
         if plan is not None:
             del self.fields["occasion"]
+        else:  # every elderly member in scope: the page searches them (care/partials/member_picker.html)
+            self.fields["members"].widget = forms.MultipleHiddenInput()
         for i in range(GIFT_ROWS):
             self.fields[f"gift_item_{i}"] = forms.ModelChoiceField(
                 label=_("gift"), queryset=items, required=False, empty_label="—")
@@ -162,6 +164,7 @@ class StockOutForm(TzForm):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = members
         self.fields["member"].label_from_instance = member_label
+        self.fields["member"].widget = forms.HiddenInput()  # searched, never listed (member_picker.html)
         self.fields["activity"].queryset = activities
 
 
@@ -173,3 +176,24 @@ class BookForm(TzForm):
                                help_text=_("The collective decision, e.g. “2026年12月支委会”."))
     decided_on = forms.DateField(label=_("date of the decision"), widget=DATE)
     confirm_over_budget = forms.BooleanField(label=_("record it even if the line goes over its plan"), required=False)
+
+
+class StockBookForm(BookForm):
+    """Book a stock-in's cost: who was paid, the receipt and its scans, the decision it rests on."""
+
+    scans = MultipleFileField(label=_("scans of the receipt or invoice"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["payee"].initial = None
+
+
+class PlanAddForm(TzForm):
+    member = forms.ModelChoiceField(label=_("Add a member"), queryset=None,
+                                    help_text=_("Elderly members of the branch not in the plan yet, e.g. who "
+                                                "turned 60 after it was made."))
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+        self.fields["member"].label_from_instance = lambda m: m.name

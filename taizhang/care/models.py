@@ -201,6 +201,12 @@ class Visit(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
                                     related_name="+")
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # A visit recorded by mistake is withdrawn, never deleted: it no longer counts for a plan's coverage or
+    # as contact, and what it handed out went back to the store by reversing movements.
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("withdrawn by"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    withdraw_reason = models.CharField(_("reason for withdrawing"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("visit")

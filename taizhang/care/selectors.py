@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from taizhang.care import festivals
 from taizhang.care.models import (
+    FESTIVALS,
     Item,
     Movement,
     MovementKind,
@@ -36,7 +37,7 @@ def may_care(user, committee_id=None) -> bool:
 
 def last_visit_day(member) -> datetime.date | None:
     """The ledger's contact source: the member's latest care visit."""
-    return Visit.objects.filter(members=member).aggregate(day=Max("visited_on"))["day"]
+    return Visit.objects.filter(members=member, withdrawn_at__isnull=True).aggregate(day=Max("visited_on"))["day"]
 
 
 # Who still gets a paper or a festival visit: on the roster and reachable in Beijing (not away, not lost).
@@ -209,7 +210,7 @@ def subscription_preview(*, committee, year: int, day: datetime.date | None = No
 
 
 def _visited(plan_field="plan"):
-    return Exists(Visit.objects.filter(plan=OuterRef(plan_field), members=OuterRef("member")))
+    return Exists(Visit.objects.filter(plan=OuterRef(plan_field), members=OuterRef("member"), withdrawn_at__isnull=True))
 
 
 def plans_for(user):
@@ -235,6 +236,21 @@ def plan_targets(plan):
             .annotate(visited=_visited()).order_by("visited", "declined", "member__name_pinyin", "id"))
 
 
+def plan_day(plan) -> datetime.date:
+    """The day a plan counts ages on when a member is added later: the festival day (or the first
+    visiting day), or today if that is later."""
+    day = festivals.festival_day(plan.occasion, plan.year) if plan.occasion in FESTIVALS else plan.starts_on
+    return max(day, timezone.localdate())
+
+
+def plan_candidates(user, plan):
+    """Who may still be added to a plan: the branch's elderly on ``plan_day`` the user may edit, not in it
+    yet (those who turned 60 or came to the branch after the plan was made)."""
+    qs = elderly_on(plan_day(plan), committee=plan.committee).filter(branch_id=plan.branch_id)
+    return (restrict(qs, user, EDIT).exclude(pk__in=PlanTarget.objects.filter(plan=plan).values("member_id"))
+            .order_by("name_pinyin", "id"))
+
+
 def coverage(plan) -> dict:
     """planned / visited / not yet / declined of one plan, in SQL."""
     visited = _visited()
@@ -247,7 +263,7 @@ def coverage(plan) -> dict:
 
 def visits_for(user):
     qs = restrict(Visit.objects.all(), user, EDIT, committee="committee", branch="branch")
-    return qs.select_related("branch", "plan", "recorded_by").order_by("-visited_on", "-id")
+    return qs.select_related("branch", "plan", "recorded_by", "withdrawn_by").order_by("-visited_on", "-id")
 
 
 def visit_get(user, pk):
@@ -290,7 +306,7 @@ def yearly_summary(committee, year: int) -> dict:
                        spent_fen=Coalesce(Sum(F("movements__quantity") * F("movements__unit_price_fen"),
                                               filter=in_year & Q(movements__kind=MovementKind.IN)), 0))
              .order_by("name"))
-    visits = Visit.objects.filter(committee=committee, visited_on__range=(start, end))
+    visits = Visit.objects.filter(committee=committee, visited_on__range=(start, end), withdrawn_at__isnull=True)
     by_occasion = {row["occasion"]: row for row in visits.values("occasion").annotate(
         visits=Count("pk", distinct=True), members=Count("members", distinct=True))}
     labels = dict(Occasion.choices)
@@ -318,7 +334,8 @@ def member_panel(*, member, user):
     sub = (Subscription.objects.filter(year=year).filter(
         Q(household_id=member.household_id) if member.household_id else Q(recipient=member, household__isnull=True))
         .select_related("recipient").first())
-    visits = list(Visit.objects.filter(members=member).order_by("-visited_on", "-id")[:PANEL_ROWS])
+    visits = list(Visit.objects.filter(members=member, withdrawn_at__isnull=True)
+                  .order_by("-visited_on", "-id")[:PANEL_ROWS])
     items = list(Movement.objects.filter(member=member).exclude(kind=MovementKind.IN).select_related("item")
                  .order_by("-day", "-id")[:PANEL_ROWS])
     profile = getattr(member, "care_profile", None) if editor else None

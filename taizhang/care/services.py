@@ -28,14 +28,20 @@ from taizhang.care.models import (
     VisitPhoto,
     VisitPlan,
 )
-from taizhang.care.selectors import SubscriptionPreview, elderly_on, reference_day, subscription_preview
+from taizhang.care.selectors import (
+    SubscriptionPreview,
+    elderly_on,
+    plan_day,
+    reference_day,
+    subscription_preview,
+)
 from taizhang.core import crypto
 from taizhang.core.attachments import StoredFiles, clean_files
 from taizhang.core.audit import audit_log
 from taizhang.core.money import yuan
 from taizhang.core.permissions import EDIT, allows, can_in_branch, has_capability
 from taizhang.members.models import Member
-from taizhang.members.services import member_contact_touch
+from taizhang.members.services import member_contact_recompute, member_contact_touch
 from taizhang.organisation.models import Committee
 
 
@@ -269,6 +275,31 @@ def plan_create(*, actor, branch, occasion: str, year: int, title: str = "", sta
 
 
 @transaction.atomic
+def plan_target_add(*, actor, plan: VisitPlan, member: Member) -> PlanTarget:
+    """Add a member to an existing plan: one of the plan's branch who is aged 60+ (and cared for) on the
+    festival day or today, whichever is later — e.g. who turned 60 or moved in after the plan was made."""
+    plan = VisitPlan.objects.select_for_update().select_related("branch").get(pk=plan.pk)
+    require(actor, "care.manage", plan.committee_id)
+    if not can_in_branch(actor, plan.branch, EDIT):
+        raise PermissionDenied(_("%(branch)s is outside your scope.") % {"branch": plan.branch.name})
+    if member is None:
+        raise ValidationError({"member": [_("Choose the member to add.")]})
+    require_member(actor, member)
+    if member.branch_id != plan.branch_id:
+        raise ValidationError({"member": [_("Not members of %(branch)s: %(names)s.")
+                                          % {"branch": plan.branch.name, "names": member.name}]})
+    day = plan_day(plan)
+    if not elderly_on(day, committee=plan.branch.committee).filter(pk=member.pk).exists():
+        raise ValidationError({"member": [_("%(name)s is not aged %(age)s or over on %(day)s (or not on the roster).")
+                                          % {"name": member.name, "age": settings.ELDERLY_AGE, "day": day}]})
+    if PlanTarget.objects.filter(plan=plan, member=member).exists():
+        raise ValidationError({"member": [_("%(name)s is already in this plan.") % {"name": member.name}]})
+    target = PlanTarget.objects.create(plan=plan, member=member)
+    audit_log(actor=actor, action="care.plan_target_add", obj=plan, new={"member": member.name, "day": day})
+    return target
+
+
+@transaction.atomic
 def plan_target_update(*, actor, target: PlanTarget, visitors: str = "", planned_on=None, declined: bool = False,
                        decline_reason: str = "") -> PlanTarget:
     """Who visits a planned member and when, or that they declined a visit (with why)."""
@@ -365,6 +396,40 @@ def visit_record(*, actor, committee, visited_on, mode: str, visitors: str, memb
     return visit
 
 
+@transaction.atomic
+def visit_withdraw(*, actor, visit: Visit, reason: str) -> Visit:
+    """Withdraw a visit recorded by mistake (nothing is deleted): it no longer counts for its plan's coverage
+    or as contact (the members' last contact is recomputed from the ledger's contact sources), and what it
+    handed out goes back to the store by reversing movements, all or nothing."""
+    visit = Visit.objects.select_for_update(of=("self",)).select_related("branch").get(pk=visit.pk)
+    require(actor, "care.manage", visit.committee_id)
+    if not allows(actor, EDIT, committee_id=visit.committee_id, branch_id=visit.branch_id):
+        raise PermissionDenied(_("%(branch)s is outside your scope.") % {"branch": visit.branch.name})
+    members = list(visit.members.all())
+    for member in members:
+        require_member(actor, member)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the visit is withdrawn.")]})
+    if visit.withdrawn_at is not None:
+        raise ValidationError({"reason": [_("This visit is already withdrawn.")]})
+    visit.withdrawn_at, visit.withdrawn_by, visit.withdraw_reason = timezone.now(), actor, reason[:200]
+    visit.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])
+    returned = []
+    handed = (Movement.objects.filter(visit=visit, kind=MovementKind.OUT, reversed_by__isnull=True)
+              .select_related("item", "member").order_by("id"))
+    for movement in handed:
+        _reverse(actor=actor, movement=movement,
+                 reason=_("Visit of %(day)s withdrawn: %(reason)s") % {"day": visit.visited_on, "reason": reason})
+        returned.append({"item": movement.item.name, "quantity": -movement.quantity})
+    for member in members:
+        member_contact_recompute(member=member)
+    audit_log(actor=actor, action="care.visit_withdraw", obj=visit, old={"status": "recorded"},
+              new={"status": "withdrawn", "reason": visit.withdraw_reason, "visited_on": visit.visited_on,
+                   "members": [m.name for m in members], "returned": returned})
+    return visit
+
+
 # --- the store ----------------------------------------------------------------------------------------------
 
 
@@ -458,6 +523,54 @@ def stock_out(*, actor, item: Item, quantity: int, day, member=None, household_i
                    "visit": visit.pk if visit else None, "activity": activity.pk if activity else None,
                    "stock": item.stock - quantity})
     return movement
+
+
+@transaction.atomic
+def stock_in_book(*, actor, movement: Movement, spent_on, payee: str, decided_on, decision: str = "",
+                  decision_activity=None, receipt_no: str = "", confirm_over_budget: bool = False, scans=()):
+    """Book what a stock-in cost (quantity × unit price) as one expense on the budget's line for elderly
+    visits and gifts (困难党员帮扶和老党员慰问), awaiting approval by someone else as every expense; the
+    stock-in points at it. The stock-in's row is locked first, so it is never booked twice, also when two
+    requests come at once."""
+    from taizhang.finance import budget as money
+
+    movement = Movement.objects.select_for_update(of=("self",)).select_related("item").get(pk=movement.pk)
+    item = movement.item
+    require(actor, "care.store", item.committee_id)
+    if movement.kind != MovementKind.IN:
+        raise ValidationError({"movement": [_("Only a stock-in can be booked as an expense.")]})
+    if movement.expense_id is not None:
+        raise ValidationError({"movement": [_("This stock-in is already booked (expense of %(day)s).")
+                                            % {"day": movement.expense.spent_on}]})
+    if Movement.objects.filter(reverses=movement).exists():
+        raise ValidationError({"movement": [_("This stock-in was corrected: it cannot be booked.")]})
+    if not movement.unit_price_fen:
+        raise ValidationError({"movement": [_("This stock-in has no unit price: correct it and record it again "
+                                              "with its price.")]})
+    if spent_on is None:
+        raise ValidationError({"spent_on": [_("Enter the date of the expense.")]})
+    total = movement.unit_price_fen * movement.quantity
+    try:
+        budget = money.budget_get_or_create(actor=actor, committee=item.committee, year=spent_on.year)
+    except ValidationError as exc:
+        raise ValidationError({"spent_on": exc.messages}) from exc
+    line = budget.lines.select_related("use").filter(use__code="care").first()
+    if line is None:
+        raise ValidationError({"spent_on": [_("The %(year)s budget has no line for elderly visits and gifts.")
+                                            % {"year": spent_on.year}]})
+    description = _("%(quantity)d %(unit)s of %(item)s for the store") % {
+        "quantity": movement.quantity, "unit": item.unit, "item": item.name}
+    if movement.supplier:
+        description += f"（{movement.supplier}）"
+    expense = money.expense_record(
+        actor=actor, line=line, spent_on=spent_on, amount_fen=total, payee=payee, receipt_no=receipt_no,
+        description=description, decided_on=decided_on, decision=decision, decision_activity=decision_activity,
+        confirm_over_budget=confirm_over_budget, scans=scans)
+    Movement.objects.filter(pk=movement.pk).update(expense=expense)
+    audit_log(actor=actor, action="care.stock_in_book", obj=item,
+              new={"movement": movement.pk, "quantity": movement.quantity, "unit_price": movement.unit_price,
+                   "amount": yuan(total), "expense": expense.pk})
+    return expense
 
 
 def _reverse(*, actor, movement: Movement, reason: str) -> Movement:

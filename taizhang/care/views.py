@@ -23,8 +23,10 @@ from taizhang.care.forms import (
     CareProfileForm,
     ElderlyFilterForm,
     ItemForm,
+    PlanAddForm,
     PlanForm,
     ReasonForm,
+    StockBookForm,
     StockInForm,
     StockOutForm,
     SubscriptionAddForm,
@@ -51,6 +53,7 @@ from taizhang.core.money import yuan
 from taizhang.core.permissions import EDIT, branches_for, has_capability, home_committee, restrict
 from taizhang.finance.models import Expense
 from taizhang.members.models import Member
+from taizhang.members.selectors import search_members
 
 PAGE_SIZE = 50
 PRINT_LIMIT = 500
@@ -351,8 +354,27 @@ def plan_detail(request, pk):
     page = Paginator(targets, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "care/plan_detail.html", {
         "plan": plan, "page": page, "coverage": selectors.coverage(plan), "show": show, "query": _query(request),
-        "gifts": Movement.objects.filter(visit__plan=plan).values("item__name", "item__unit").annotate(
+        "add_form": PlanAddForm(members=selectors.plan_candidates(request.user, plan)),
+        "gifts": Movement.objects.filter(visit__plan=plan, visit__withdrawn_at__isnull=True)
+        .values("item__name", "item__unit").annotate(
             n=-Sum("quantity")).order_by("item__name")})
+
+
+@login_required
+@require_POST
+def target_add(request, pk):
+    _committee(request)
+    plan = _plan_or_404(request, pk)
+    form = PlanAddForm(request.POST, members=selectors.plan_candidates(request.user, plan))
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        target = services.plan_target_add(actor=request.user, plan=plan, member=form.cleaned_data["member"])
+    except ValidationError as exc:
+        _errors_message(request, exc)
+        return redirect("care:plan", pk=plan.pk)
+    messages.success(request, _("%(name)s is added to the plan.") % {"name": target.member.name})
+    return redirect(reverse("care:plan", args=[plan.pk]) + f"#target-{target.pk}")
 
 
 @login_required
@@ -373,6 +395,45 @@ def target_update(request, pk):
     return redirect(reverse("care:plan", args=[plan.pk]) + f"#target-{target.pk}")
 
 
+# --- the member picker (the visit form without a plan, the hand-out form) ----------------------------------
+
+SEARCH_LIMIT = 20
+PICKERS = {"members": True, "member": False}  # field name -> several members?
+
+
+def _elderly_choices(request, committee):
+    """Whom a visit without a plan or a hand-out may name: the elderly members today the user may edit."""
+    return restrict(selectors.elderly_on(timezone.localdate(), committee=committee), request.user, EDIT)
+
+
+def _chosen(field, queryset) -> list:
+    """The members a (re-shown) picker has ticked: the posted or initial values, bounded by what was sent."""
+    values = field.value()
+    values = values if isinstance(values, list | tuple) else [values] if values not in (None, "") else []
+    pks = [int(v) for v in values if str(v).isdigit()][:50]
+    return list(queryset.filter(pk__in=pks).select_related("branch").order_by("name_pinyin", "id")) if pks else []
+
+
+@login_required
+@require_GET
+def member_search(request):
+    """htmx: at most SEARCH_LIMIT elderly members in the user's scope found by the ledger's search (name,
+    pinyin or initials), or with ``pick`` the ticked box of the one chosen."""
+    committee = _committee(request)
+    name = request.GET.get("field", "")
+    if name not in PICKERS:
+        raise Http404
+    qs = _elderly_choices(request, committee).select_related("branch", "household")
+    if request.GET.get("pick", "").isdigit():
+        member = get_object_or_404(qs, pk=int(request.GET["pick"]))
+        return render(request, "care/partials/member_chip.html", {"m": member, "name": name})
+    q = request.GET.get("q", "").strip()[:50]
+    found = list(search_members(qs, q, numbers=False).order_by("name_pinyin", "id")[:SEARCH_LIMIT + 1]) if q else []
+    return render(request, "care/partials/member_results.html", {
+        "found": found[:SEARCH_LIMIT], "more": len(found) > SEARCH_LIMIT, "limit": SEARCH_LIMIT, "q": q,
+        "name": name, "multi": PICKERS[name]})
+
+
 # --- visits -------------------------------------------------------------------------------------------------
 
 
@@ -391,11 +452,11 @@ def visit_create(request):
     plan = None
     if request.GET.get("plan", "").isdigit():
         plan = _plan_or_404(request, int(request.GET["plan"]))
-    if plan is not None:
-        members = Member.objects.filter(care_plan_targets__plan=plan)
-    else:
-        members = selectors.elderly_on(timezone.localdate(), committee=committee)
-    members = restrict(members, request.user, EDIT).select_related("branch").order_by("name_pinyin", "id")
+    if plan is not None:  # the plan's members (a branch's list) in a select
+        members = restrict(Member.objects.filter(care_plan_targets__plan=plan), request.user, EDIT)
+        members = members.select_related("branch").order_by("name_pinyin", "id")
+    else:  # every elderly member in scope: found with the search, never all listed in the page
+        members = _elderly_choices(request, committee)
     items = Item.objects.filter(committee=committee, stock__gt=0).order_by("name")
     initial = {"visited_on": timezone.localdate(), "mode": VisitMode.HOME}
     if request.GET.get("member", "").isdigit():
@@ -414,7 +475,9 @@ def visit_create(request):
         else:
             messages.success(request, _("The visit of %(date)s is recorded.") % {"date": visit.visited_on})
             return redirect("care:plan", pk=plan.pk) if plan else redirect("care:visit", pk=visit.pk)
-    return render(request, "care/visit_form.html", {"form": form, "plan": plan}, status=400 if form.errors else 200)
+    return render(request, "care/visit_form.html", {
+        "form": form, "plan": plan, "chosen": _chosen(form["members"], members) if plan is None else []},
+        status=400 if form.errors else 200)
 
 
 @login_required
@@ -425,6 +488,26 @@ def visit_detail(request, pk):
     if visit is None:
         raise Http404(_("No such visit."))
     return render(request, "care/visit_detail.html", {"visit": visit})
+
+
+@login_required
+@require_POST
+def visit_withdraw(request, pk):
+    _committee(request)
+    visit = selectors.visit_get(request.user, pk)
+    if visit is None:
+        raise Http404(_("No such visit."))
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError({"reason": [_("Say why the visit is withdrawn.")]})
+        services.visit_withdraw(actor=request.user, visit=visit, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        _errors_message(request, exc)
+    else:
+        messages.success(request, _("The visit of %(date)s is withdrawn; what it handed out is back in the store.")
+                         % {"date": visit.visited_on})
+    return redirect("care:visit", pk=visit.pk)
 
 
 @login_required
@@ -474,21 +557,23 @@ def _stock_in_form(committee, data=None):
 
 def _stock_out_form(request, committee, data=None):
     """A hand-out goes to an elderly member the user may edit or to an activity of the last 90 days."""
-    members = restrict(selectors.elderly_on(timezone.localdate(), committee=committee), request.user, EDIT)
     since = timezone.now() - datetime.timedelta(days=90)
     activities = Activity.objects.filter(committee=committee, starts_at__gte=since).order_by("-starts_at")[:50]
-    return StockOutForm(data, members=members.order_by("name_pinyin"), activities=activities,
+    return StockOutForm(data, members=_elderly_choices(request, committee), activities=activities,
                         initial={"day": timezone.localdate()})
 
 
 def _item_context(request, item, *, in_form=None, out_form=None):
     manage = has_capability(request.user, "care.store", item.committee_id)
+    out_form = out_form or _stock_out_form(request, item.committee)
     return {
         "item": item, "manage": manage, "query": _query(request),
         "page": Paginator(selectors.item_movements(item), PAGE_SIZE).get_page(request.GET.get("page")),
         "in_form": in_form or (_stock_in_form(item.committee) if manage else None),
-        "out_form": out_form or _stock_out_form(request, item.committee),
+        "out_form": out_form,
         "reverse_form": ReasonForm() if manage else None,
+        "book": manage and has_capability(request.user, "finance.manage", item.committee_id),
+        "chosen": _chosen(out_form["member"], out_form.fields["member"].queryset),
     }
 
 
@@ -546,6 +631,31 @@ def movement_reverse(request, pk):
     else:
         messages.success(request, _("The movement is corrected by a reversing one."))
     return redirect("care:item", pk=movement.item_id)
+
+
+@login_required
+def stock_in_book(request, pk):
+    """Book a stock-in's cost to the budget (the store's keeper who is also money staff)."""
+    committee = _committee(request)
+    movement = get_object_or_404(Movement.objects.select_related("item", "expense"), pk=pk,
+                                 item__committee=committee, kind="in")
+    if not (has_capability(request.user, "care.store", committee.pk)
+            and has_capability(request.user, "finance.manage", committee.pk)):
+        raise PermissionDenied(_("Your role cannot record money matters of this committee."))
+    form = StockBookForm(request.POST or None, request.FILES or None,
+                         initial={"spent_on": movement.day, "payee": movement.supplier})
+    if request.method == "POST" and form.is_valid():
+        try:
+            expense = services.stock_in_book(actor=request.user, movement=movement, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_from(exc, form, aliases={"amount_fen": "confirm_over_budget"})
+        else:
+            messages.success(request, _("%(amount)s yuan booked to the %(year)s budget; the expense waits for approval.")
+                             % {"amount": yuan(expense.amount_fen), "year": expense.spent_on.year})
+            return redirect("care:item", pk=movement.item_id)
+    return render(request, "care/stock_in_book.html", {
+        "form": form, "movement": movement, "item": movement.item,
+        "total_fen": (movement.unit_price_fen or 0) * movement.quantity}, status=400 if form.errors else 200)
 
 
 @login_required

@@ -148,10 +148,13 @@ ACTION_LABELS = {
     "care.subscriptions_book": _("Book newspapers to the budget"),
     "care.plan_create": _("Make visit plan"),
     "care.plan_target_update": _("Change planned visit"),
+    "care.plan_target_add": _("Add member to visit plan"),
     "care.visit_record": _("Record visit"),
+    "care.visit_withdraw": _("Withdraw visit"),
     "care.photo_download": _("Download visit photo"),
     "care.item_create": _("Add store item"),
     "care.stock_in": _("Stock in"),
+    "care.stock_in_book": _("Book a stock-in to the budget"),
     "care.stock_out": _("Hand out from the store"),
     "care.movement_reverse": _("Correct store movement"),
     # the operator's commands

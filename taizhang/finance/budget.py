@@ -99,9 +99,10 @@ def _committed_fen(line) -> int:
 @transaction.atomic
 def expense_record(*, actor, line: BudgetLine, spent_on: datetime.date, amount_fen: int, payee: str,
                    description: str, decided_on: datetime.date, decision_activity=None, decision: str = "",
-                   receipt_no: str = "", confirm_over_budget: bool = False, scans=()) -> Expense:
+                   receipt_no: str = "", confirm_over_budget: bool = False, scans=(), activity=None) -> Expense:
     """Record an expense (awaiting approval by someone else), with scans of its receipt or invoice
-    (checked like every attachment; a refused file names itself and nothing is written)."""
+    (checked like every attachment; a refused file names itself and nothing is written). ``activity``:
+    the activity whose cost it is (booked from the activity's page), of the same committee."""
     line = BudgetLine.objects.select_for_update(of=("self",)).select_related("budget", "use").get(pk=line.pk)
     committee_id = line.budget.committee_id
     _require(actor, committee_id)
@@ -125,6 +126,8 @@ def expense_record(*, actor, line: BudgetLine, spent_on: datetime.date, amount_f
         errors["decision"] = [_("Name the collective decision: pick the meeting, or enter the meeting and its date.")]
     if decision_activity is not None and decision_activity.committee_id != committee_id:
         errors["decision_activity"] = [_("The meeting belongs to another committee.")]
+    if activity is not None and activity.committee_id != committee_id:
+        errors["activity"] = [_("The activity belongs to another committee.")]
     if decided_on is None:
         errors["decided_on"] = [_("Enter the date of the decision.")]
     elif spent_on is not None and decided_on > spent_on:
@@ -134,6 +137,15 @@ def expense_record(*, actor, line: BudgetLine, spent_on: datetime.date, amount_f
         cleaned_scans = clean_files(scans)
     except ValidationError as exc:
         errors["scans"] = exc.message_dict.get("files", exc.messages)
+    if receipt_no and "receipt_no" not in errors:
+        # the classic slip: one invoice booked twice (a double submit, or from two places); the line's lock
+        # above serialises two requests for the same line, so the second one sees the first
+        twin = (Expense.objects.filter(line__budget__committee_id=committee_id, receipt_no=receipt_no[:50],
+                                       reverses__isnull=True, reversed_by__isnull=True).first())
+        if twin is not None:
+            errors["receipt_no"] = [_("The receipt or invoice %(no)s is already booked: %(day)s, %(amount)s yuan to "
+                                      "%(payee)s.") % {"no": receipt_no, "day": twin.spent_on,
+                                                      "amount": yuan(twin.amount_fen), "payee": twin.payee}]
     over = False
     if not errors:
         rest = line.planned_fen - _committed_fen(line)
@@ -147,13 +159,14 @@ def expense_record(*, actor, line: BudgetLine, spent_on: datetime.date, amount_f
     expense = Expense.objects.create(
         line=line, spent_on=spent_on, amount_fen=amount_fen, payee=payee[:100], description=description[:300],
         receipt_no=receipt_no[:50], decision_activity=decision_activity, decision=decision[:200],
-        decided_on=decided_on, over_budget=over, recorded_by=actor)
+        decided_on=decided_on, activity=activity, over_budget=over, recorded_by=actor)
     with StoredFiles() as stored:
         for f in cleaned_scans:
             stored.attach(ExpenseScan(expense=expense), f, uploaded_by=actor)
         audit_log(actor=actor, action="finance.expense_record", obj=expense,
                   new={"line": line.use.name, "year": line.budget.year, "amount": yuan(amount_fen), "payee": payee,
                        "spent_on": spent_on, "decided_on": decided_on, "over_budget": over,
+                       "activity": activity.pk if activity is not None else None,
                        "scans": [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in cleaned_scans]})
     return expense
 
@@ -193,7 +206,7 @@ def expense_reverse(*, actor, expense: Expense, reason: str) -> Expense:
                                                               datetime.date(expense.line.budget.year, 12, 31))),
         amount_fen=-expense.amount_fen, payee=expense.payee, description=reason[:300],
         receipt_no=expense.receipt_no, decision_activity=expense.decision_activity, decision=expense.decision,
-        decided_on=expense.decided_on, status=ExpenseStatus.APPROVED, recorded_by=expense.recorded_by,
+        decided_on=expense.decided_on, activity=expense.activity, status=ExpenseStatus.APPROVED, recorded_by=expense.recorded_by,
         approved_by=actor, approved_at=timezone.now(), reverses=expense)
     audit_log(actor=actor, action="finance.expense_reverse", obj=expense,
               old={"amount": yuan(expense.amount_fen)}, new={"reversal": reversal.pk, "reason": reason})
@@ -244,3 +257,16 @@ def budget_report(budget: Budget, *, date_from=None, date_to=None) -> tuple[list
     total = LineRow(None, _("Total"), sum(r.planned_fen for r in rows), sum(r.spent_fen for r in rows),
                     sum(r.pending_fen for r in rows))
     return rows, total
+
+
+def activity_expenses_panel(*, activity, user):
+    """The activity page's money panel (registered through ``activities.panels``): the expenses booked for
+    the activity (amount, status, reversals) and the link to book its cost; only for the committee's money
+    staff (the budget's readers). One query, whatever the number of expenses."""
+    if not has_capability(user, "finance.manage", activity.committee_id):
+        return None
+    expenses = list(Expense.objects.filter(activity=activity).select_related("line__use", "reversed_by")
+                    .order_by("spent_on", "id"))
+    return {"activity": activity, "expenses": expenses,
+            "total_fen": sum(e.amount_fen for e in expenses),
+            "approved_fen": sum(e.amount_fen for e in expenses if e.status == ExpenseStatus.APPROVED)}

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from taizhang.activities import selectors as activity_selectors
 from taizhang.activities.models import Activity
 from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
@@ -74,7 +75,8 @@ def budget_page(request, year):
     if request.GET.get("format") == "xlsx":
         return _export(request, budget, rows, total, start, end)
     expenses = (Expense.objects.filter(line__budget=budget, spent_on__gte=start, spent_on__lte=end)
-                .select_related("line__use", "recorded_by", "approved_by", "decision_activity", "reversed_by")
+                .select_related("line__use", "recorded_by", "approved_by", "decision_activity", "activity",
+                                "reversed_by")
                 .prefetch_related("scans")
                 .order_by("-spent_on", "-id"))
     page = Paginator(expenses, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -121,10 +123,8 @@ def line_set(request, pk):
 def expense_create(request, year):
     budget = _budget(request, year)
     lines = budget.lines.select_related("use").order_by("use__sort_order", "id")
-    meetings = (Activity.objects.filter(committee_id=budget.committee_id, cancelled=False,
-                                        starts_at__year__in=[budget.year - 1, budget.year])
-                .only("pk", "title", "starts_at").order_by("-starts_at"))
-    form = ExpenseForm(request.POST or None, request.FILES or None, lines=lines, meetings=meetings,
+    form = ExpenseForm(request.POST or None, request.FILES or None, lines=lines,
+                       meetings=_meetings(budget.committee_id, budget.year),
                        initial={"spent_on": min(timezone.localdate(), datetime.date(year, 12, 31))})
     if request.method == "POST" and form.is_valid():
         try:
@@ -137,6 +137,46 @@ def expense_create(request, year):
             return redirect("finance:budget", year=year)
     rows, _total = svc.budget_report(budget)
     return render(request, "finance/expense_form.html", {"form": form, "budget": budget, "rows": rows})
+
+
+def _meetings(committee_id, year):
+    """The meetings an expense may rest on: the committee's activities of the year and the one before."""
+    return (Activity.objects.filter(committee_id=committee_id, cancelled=False, starts_at__year__in=[year - 1, year])
+            .only("pk", "title", "starts_at").order_by("-starts_at"))
+
+
+@login_required
+def activity_expense_create(request, pk):
+    """Book an activity's cost from its page: the same form, service, four eyes and over-plan confirmation
+    as every expense, prefilled from the activity; the expense points back at it."""
+    activity = activity_selectors.activity_get(request.user, pk)  # 404 outside the user's activities
+    if not has_capability(request.user, "finance.manage", activity.committee_id):
+        raise PermissionDenied(_("Your role cannot record money matters of this committee."))
+    day = min(timezone.localdate(activity.starts_at), timezone.localdate())
+    try:
+        budget = svc.budget_get_or_create(actor=request.user, committee=activity.committee, year=day.year)
+    except ValidationError as exc:
+        raise PermissionDenied("；".join(exc.messages)) from exc
+    lines = budget.lines.select_related("use").order_by("use__sort_order", "id")
+    training = next((line for line in lines if line.use.code == "training"), None)
+    form = ExpenseForm(request.POST or None, request.FILES or None, lines=lines,
+                       meetings=_meetings(activity.committee_id, budget.year),
+                       initial={"spent_on": day, "line": training,
+                                "description": _("%(title)s (%(day)s)") % {
+                                    "title": activity.title, "day": timezone.localdate(activity.starts_at)}})
+    if request.method == "POST" and form.is_valid():
+        try:
+            expense = svc.expense_record(actor=request.user, activity=activity, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, _("The expense of %(amount)s yuan is recorded; someone else approves it.")
+                             % {"amount": yuan_grouped(expense.amount_fen)})
+            return redirect("activities:detail", pk=activity.pk)
+    rows, _total = svc.budget_report(budget)
+    return render(request, "finance/expense_form.html", {"form": form, "budget": budget, "rows": rows,
+                                                         "activity": activity},
+                  status=400 if form.errors else 200)
 
 
 def _expense(request, pk):

@@ -236,6 +236,9 @@ class Expense(models.Model):
     decision = models.CharField(_("decision"), max_length=200, blank=True,
                                 help_text=_("The meeting that decided it and its date, when it is not recorded as an activity."))
     decided_on = models.DateField(_("decided on"))
+    # the activity whose cost this is, when booked from the activity's page (its reversal points there too)
+    activity = models.ForeignKey("activities.Activity", verbose_name=_("activity"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
     over_budget = models.BooleanField(_("over its line when recorded"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=ExpenseStatus.choices, default=ExpenseStatus.PENDING)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,

@@ -21,6 +21,7 @@ urlpatterns = [
     path("budget/<int:year>/", budget_views.budget_page, name="budget"),
     path("budget/<int:year>/expenses/new/", budget_views.expense_create, name="expense_create"),
     path("budget/lines/<int:pk>/", budget_views.line_set, name="line_set"),
+    path("activities/<int:pk>/expenses/new/", budget_views.activity_expense_create, name="activity_expense_create"),
     path("expenses/<int:pk>/approve/", budget_views.expense_approve, name="expense_approve"),
     path("expenses/<int:pk>/reverse/", budget_views.expense_reverse, name="expense_reverse"),
     path("expenses/scans/<int:pk>/", budget_views.scan_download, name="scan_download"),

@@ -44,3 +44,33 @@ def test_parallel_hand_outs_never_go_negative(cast):
     assert results.count("ok") == 2 and item.stock == 1
     assert sum(Movement.objects.filter(item=item).values_list("quantity", flat=True)) == 1
     assert all("库存只有 1 个" in r for r in results if r != "ok")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_book_a_stock_in_once(cast):
+    from taizhang.finance.models import Expense
+
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    item = services.item_create(actor=cast.admin, committee=cast.committee, name="笔记本", unit="本")
+    movement = services.stock_in(actor=cast.admin, item=item, quantity=10, day=yesterday, unit_price_fen=800)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def book():
+        try:
+            barrier.wait()
+            services.stock_in_book(actor=cast.admin, movement=Movement.objects.get(pk=movement.pk), spent_on=yesterday,
+                                   payee="文具店", decided_on=yesterday, decision="支委会", confirm_over_budget=True)
+            results.append("ok")
+        except ValidationError as exc:
+            results.append(exc.message_dict.get("movement", exc.messages)[0])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=book) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("ok") == 1 and Expense.objects.count() == 1
+    assert Movement.objects.get(pk=movement.pk).expense_id == Expense.objects.get().pk
