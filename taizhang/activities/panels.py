@@ -1,6 +1,6 @@
 """The "activity profile" panel on the member page (行为特征: a dated activity profile).
 
-Registered in ``ActivitiesConfig.ready()`` through ``members.panels.register_member_panel``. The
+Connected to ``members.hooks.member_panel`` in ``ActivitiesConfig.ready()``. The
 member page is already scoped; the panel is hidden from viewers who may not VIEW the member, and
 the link to the attendance list is only shown to users who may read the activity reports. A fixed
 number of queries, whatever the member's history (``reports.activity_profile``).
@@ -28,10 +28,3 @@ def activity_profile_context(*, member, user):
         "types": profile["types"],
         "report_url": report_url,
     }
-
-
-def register() -> None:
-    from taizhang.members.panels import register_member_panel
-
-    register_member_panel(key="activity_profile", template="activities/panels/activity_profile.html",
-                          context=activity_profile_context, order=10)

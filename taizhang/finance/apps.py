@@ -9,6 +9,6 @@ class FinanceConfig(AppConfig):
 
     def ready(self):
         from taizhang.finance.budget import budget_uses_seed
-        from taizhang.organisation.services import register_committee_setup
+        from taizhang.organisation import hooks as organisation
 
-        register_committee_setup(budget_uses_seed)  # every new committee starts with the allowed uses
+        organisation.committee_created.connect(budget_uses_seed)  # every new committee starts with the allowed uses
