@@ -5,7 +5,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from taizhang.accounts.models import RoleAssignment, User
-from taizhang.accounts.policy import FIELD_NAMES, current_policy
+from taizhang.accounts.policy import FIELDS, current_policy
 from taizhang.accounts.services import role_assign, role_revoke, security_policy_update, user_create
 from taizhang.accounts.validators import PolicyPasswordValidator
 from taizhang.core.models import AuditEntry
@@ -79,7 +79,7 @@ def test_project_password_settings_apply_the_policy_and_the_common_password_list
 
 
 def test_password_lengths_come_from_the_security_policy(cast):
-    values = {f: getattr(current_policy(), f) for f in FIELD_NAMES}
+    values = {f.name: getattr(current_policy(), f.name) for f in FIELDS}
     security_policy_update(actor=cast.secadmin, values=values | {"password_min_length": 10,
                                                                  "admin_password_min_length": 16})
     assert refusal("Bq7!mzkp3") == "too_short"  # 9 < 10
