@@ -224,7 +224,9 @@ def test_event_date_in_the_future_is_refused(cast):
 
 
 def test_event_today_is_accepted(cast):
-    record(cast.admin, cast.me, K.CONTACTED, today())
+    event = record(cast.admin, cast.me, K.CONTACTED, today())
+    assert event.effective_date == today()
+    assert fresh(cast.me).current_event_id == event.pk and fresh(cast.me).last_contact_date == today()
 
 
 def test_event_before_the_committee_was_founded_is_refused(cast):
