@@ -62,9 +62,11 @@ class PeriodForm(TzForm):
         return cleaned
 
 
-def period_from_request(request, committee):
-    """(form, date_from, date_to, preset key). A preset wins; invalid dates fall back to this year."""
-    presets = reports.period_presets(committee)
+def period_from_request(request):
+    """(form, date_from, date_to, preset key, presets) of the report's committee, for a user who may read
+    the activity reports (403 otherwise). A preset wins; invalid dates fall back to this year."""
+    require_reports(request.user)
+    presets = reports.period_presets(reports.report_committee(request.user))
     by_key = {p.key: p for p in presets}
     preset = by_key.get(request.GET.get("preset", ""))
     if preset is None and not (request.GET.get("date_from") or request.GET.get("date_to")):
@@ -92,9 +94,7 @@ def _page_size(request) -> int:
 @login_required
 @require_GET
 def summary(request):
-    require_reports(request.user)
-    committee = reports.report_committee(request.user)
-    form, start, end, preset, presets = period_from_request(request, committee)
+    form, start, end, preset, presets = period_from_request(request)
     data = reports.participation(request.user, start, end)
     rows, sort = reports.sort_members(data.members, request.GET.get("sort", "name"))
     page = Paginator(rows, _page_size(request)).get_page(request.GET.get("page"))
@@ -136,10 +136,8 @@ def _activity_url(pk):
 @require_GET
 def member_report(request, pk):
     """One member's attendance in the period, activity by activity (linked from the member page)."""
-    require_reports(request.user)
+    form, start, end, preset, presets = period_from_request(request)
     member = member_get(request.user, pk, request=request)
-    committee = reports.report_committee(request.user)
-    form, start, end, preset, presets = period_from_request(request, committee)
     rows = reports.member_attendance(member, start, end, user=request.user)
     for row in rows:
         row["url"] = _activity_url(row["activity_id"])
@@ -176,9 +174,7 @@ def member_report(request, pk):
 @require_GET
 def export_xlsx(request):
     """The four tables of the summary as one workbook, through the same scoping; audit-logged first."""
-    require_reports(request.user)
-    committee = reports.report_committee(request.user)
-    _form, start, end, _preset, _presets = period_from_request(request, committee)
+    _form, start, end, _preset, _presets = period_from_request(request)
     tables = report_exports.report_tables(request.user, start, end)
     audit_log(
         actor=request.user,
