@@ -22,8 +22,6 @@ class Role(models.TextChoices):
 
 ADMIN_POSTS = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
 BUSINESS_ROLES = {Role.COMMITTEE_ADMIN, Role.BRANCH_SECRETARY, Role.STUDY_MEMBER, Role.MEMBER, Role.SUPERIOR_VIEWER, Role.TREASURER}
-# Roles whose scope is a branch (or the whole committee when no branch is given).
-BRANCH_SCOPED_ROLES = {Role.BRANCH_SECRETARY, Role.STUDY_MEMBER}
 
 
 class User(AbstractUser):

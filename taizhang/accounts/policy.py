@@ -30,7 +30,6 @@ FIELDS = (
     Field("password_min_length", "PASSWORD_MIN_LENGTH", 8, 128),
     Field("admin_password_min_length", "ADMIN_PASSWORD_MIN_LENGTH", 12, 128),
 )
-FIELD_NAMES = tuple(f.name for f in FIELDS)
 
 
 def defaults() -> dict:

@@ -264,11 +264,6 @@ def _check_password_on_sign_in(user: User, password: str) -> None:
         user_require_password_change(user=user, reason=_messages(exc))
 
 
-def is_locked_out(username: str) -> bool:
-    """Is this user name locked now (the policy's failures in a row, less than its minutes ago)?"""
-    return LoginThrottle.objects.filter(username=username[:150], locked_until__gt=timezone.now()).exists()
-
-
 @_refusals_audited("user.unlock", object_type="accounts.user", object_repr="username")
 def user_unlock(*, actor, username: str) -> bool:
     """The system admin lifts a lock (and the count of failures). Returns whether it was locked."""

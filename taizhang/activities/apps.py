@@ -8,25 +8,21 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Organisational life and study")
 
     def ready(self):
-        from taizhang.activities.selectors import last_attendance_day
-        from taizhang.activities.services import seed_new_committee
-        from taizhang.members.contact import register_contact_source
-        from taizhang.organisation.services import register_committee_setup
-
-        register_contact_source(last_attendance_day)
-        register_committee_setup(seed_new_committee)
-
-        from taizhang.activities import panels
-
-        panels.register()  # the activity profile on the member page
-
         from taizhang.activities import content_selectors
         from taizhang.activities.home import home_panel
-        from taizhang.members.panels import register_home_panel
+        from taizhang.activities.panels import activity_profile_context
+        from taizhang.activities.selectors import last_attendance_day
+        from taizhang.activities.services import seed_new_committee
+        from taizhang.members import hooks as members
+        from taizhang.organisation import hooks as organisation
 
-        register_home_panel(key="activities", template="activities/panels/home_activities.html",
-                            context=home_panel, order=10)  # what is coming up
-        register_home_panel(key="study", template="activities/content/home_panel.html",
-                            context=content_selectors.home_panel, order=20)  # 学习园地 card
+        members.contact_source.connect(last_attendance_day)  # attendance is contact (lost-contact rule)
+        organisation.committee_created.connect(seed_new_committee)  # the standard activity types
+        members.member_panel.connect(activity_profile_context, key="activity_profile", order=10,
+                                     template="activities/panels/activity_profile.html")
+        members.home_panel.connect(home_panel, key="activities", order=10,  # what is coming up
+                                   template="activities/panels/home_activities.html")
+        members.home_panel.connect(content_selectors.home_panel, key="study", order=20,  # 学习园地 card
+                                   template="activities/content/home_panel.html")
 
         from taizhang.activities import export_jobs  # noqa: F401  (registers the study readers' background export)

@@ -370,5 +370,5 @@ def study_item_mark_read(*, actor, item: StudyItem, member: Member | None = None
     except IntegrityError:  # marked read at the same moment in another tab
         return StudyRead.objects.get(item=item, member=member), False
     audit_log(actor=actor, action="study_item.read", obj=item, new={"member": member.pk, "read_at": read.read_at})
-    hooks.study_item_read(item=item, member=member, actor=actor)
+    hooks.study_item_read.send(item=item, member=member, actor=actor)
     return read, True

@@ -59,7 +59,6 @@ from taizhang.members.models import FlowEvent, Member, Status
 from taizhang.organisation.models import Committee, PartyGroup
 
 ACTIVITY_SEED = 20170912
-SEED_WINDOW = (datetime.date(2017, 9, 1), datetime.date(2021, 8, 31))
 PLAN_END = datetime.date(2026, 11, 30)
 FULL_LIFE_START = datetime.date(2021, 9, 1)
 

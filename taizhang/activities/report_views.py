@@ -65,9 +65,11 @@ class PeriodForm(TzForm):
         return cleaned
 
 
-def period_from_request(request, committee):
-    """(form, date_from, date_to, preset key). A preset wins; invalid dates fall back to this year."""
-    presets = reports.period_presets(committee)
+def period_from_request(request):
+    """(form, date_from, date_to, preset key, presets) of the report's committee, for a user who may read
+    the activity reports (403 otherwise). A preset wins; invalid dates fall back to this year."""
+    require_reports(request.user)
+    presets = reports.period_presets(reports.report_committee(request.user))
     by_key = {p.key: p for p in presets}
     preset = by_key.get(request.GET.get("preset", ""))
     if preset is None and not (request.GET.get("date_from") or request.GET.get("date_to")):
@@ -96,9 +98,7 @@ def _page_size(request) -> int:
 @require_GET
 @use_replica()
 def summary(request):
-    require_reports(request.user)
-    committee = reports.report_committee(request.user)
-    form, start, end, preset, presets = period_from_request(request, committee)
+    form, start, end, preset, presets = period_from_request(request)
     data = reports.participation(request.user, start, end)
     rows, sort = reports.sort_members(data.members, request.GET.get("sort", "name"))
     page = Paginator(rows, _page_size(request)).get_page(request.GET.get("page"))
@@ -141,10 +141,8 @@ def _activity_url(pk):
 @use_replica()
 def member_report(request, pk):
     """One member's attendance in the period, activity by activity (linked from the member page)."""
-    require_reports(request.user)
+    form, start, end, preset, presets = period_from_request(request)
     member = member_get(request.user, pk, request=request)
-    committee = reports.report_committee(request.user)
-    form, start, end, preset, presets = period_from_request(request, committee)
     rows = reports.member_attendance(member, start, end, user=request.user)
     for row in rows:
         row["url"] = _activity_url(row["activity_id"])
@@ -182,9 +180,7 @@ def member_report(request, pk):
 @use_replica()
 def export_xlsx(request):
     """The four tables of the summary as one workbook, through the same scoping; audit-logged first."""
-    require_reports(request.user)
-    committee = reports.report_committee(request.user)
-    _form, start, end, _preset, _presets = period_from_request(request, committee)
+    _form, start, end, _preset, _presets = period_from_request(request)
     background = export_in_background(request, export=ACTIVITY_REPORT, total=reports.report_member_count(request.user),
                                       params={"date_from": start.isoformat(), "date_to": end.isoformat()})
     if background is not None:  # a large workbook is written by the worker (export_jobs.report_export)

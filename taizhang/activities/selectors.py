@@ -144,14 +144,11 @@ def signup_queryset(user, activity: Activity | None = None):
     return qs.select_related("member", "member__branch", "recorded_by")
 
 
-def live_signups(activity: Activity):
-    """Signed-up members first, then the waiting list in order (for staff holding the activity)."""
-    return (
-        SignUp.objects.filter(activity=activity)
-        .exclude(status=SignUpStatus.CANCELLED)
-        .select_related("member")
-        .order_by("status", "signed_up_at", "id")  # "signed_up" sorts before "waitlisted"
-    )
+def live_signups(user, activity: Activity):
+    """The sign-ups of ``activity`` that ``user`` may see and that are not cancelled: signed-up members
+    first, then the waiting list in order (the activity page's list for staff)."""
+    return (signup_queryset(user, activity).exclude(status=SignUpStatus.CANCELLED)
+            .order_by("status", "signed_up_at", "id"))  # "signed_up" sorts before "waitlisted"
 
 
 def attendance_queryset(user, activity: Activity | None = None, purpose: str = VIEW):

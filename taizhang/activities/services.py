@@ -441,8 +441,8 @@ def activity_cancel(*, actor, activity: Activity, reason: str) -> Activity:
     audit_log(actor=actor, action="activity.cancel", obj=activity, old={"cancelled": False},
               new={"cancelled": True, "reason": reason})
     # recorded leave/absence of a called-off activity no longer counts (points reverse their entries)
-    hooks.attendance_changed(activity=activity, member_ids=activity.attendances.values_list("member_id", flat=True),
-                             actor=actor)
+    hooks.attendance_changed.send(activity=activity, actor=actor,
+                                  member_ids=activity.attendances.values_list("member_id", flat=True))
     return activity
 
 
@@ -715,7 +715,7 @@ def attendance_record_many(*, actor, activity: Activity, entries, now: datetime.
     present = [row.member_id for row in created if row.status == AttendanceStatus.PRESENT]
     if present:
         member_contact_touch(member_ids=present, day=activity.date)
-    hooks.attendance_changed(activity=activity, member_ids=[row.member_id for row in created], actor=actor)
+    hooks.attendance_changed.send(activity=activity, member_ids=[row.member_id for row in created], actor=actor)
     by_member = existing | {row.member_id: row for row in created}
     return [by_member[m.pk] for m in members]
 
@@ -772,7 +772,7 @@ def attendance_check_in(*, actor, activity: Activity, member: Member, method: st
         else:
             audit_log(actor=actor, action="attendance.check_in", obj=row, new=_attendance_snapshot(row))
             member_contact_touch(member_ids=[member.pk], day=activity.date)
-            hooks.attendance_changed(activity=activity, member_ids=[member.pk], actor=actor)
+            hooks.attendance_changed.send(activity=activity, member_ids=[member.pk], actor=actor)
             return CheckInResult(row, already=False, message=_("Checked in."))
     if row.status == AttendanceStatus.PRESENT:
         when = _local(row.checked_in_at) if row.checked_in_at else activity.date.isoformat()
@@ -783,7 +783,7 @@ def attendance_check_in(*, actor, activity: Activity, member: Member, method: st
     row.save()
     audit_log(actor=actor, action="attendance.check_in", obj=row, old=old, new=_attendance_snapshot(row))
     member_contact_touch(member_ids=[member.pk], day=activity.date)
-    hooks.attendance_changed(activity=activity, member_ids=[member.pk], actor=actor)
+    hooks.attendance_changed.send(activity=activity, member_ids=[member.pk], actor=actor)
     return CheckInResult(row, already=False, message=_("Checked in."))
 
 
@@ -827,7 +827,7 @@ def attendance_correct(*, actor, attendance: Attendance, status: str, absence_re
         member_contact_touch(member_ids=[attendance.member_id], day=attendance.activity.date)
     elif was_present:
         member_contact_recompute(member=attendance.member)
-    hooks.attendance_changed(activity=attendance.activity, member_ids=[attendance.member_id], actor=actor)
+    hooks.attendance_changed.send(activity=attendance.activity, member_ids=[attendance.member_id], actor=actor)
     return attendance
 
 

@@ -101,11 +101,13 @@ def study_days(year: int, *, day_of_month: int = 12, weekend_shift: str = NEXT_M
     ]
 
 
-def configured_study_days(year: int) -> list[datetime.date]:
-    """``study_days`` with the committee's settings (STUDY_DAY_OF_MONTH, STUDY_DAY_WEEKEND_SHIFT,
-    STUDY_DAY_SKIP_HOLIDAYS)."""
+def configured_study_days(year: int, *, skip_holidays: bool | None = None) -> list[datetime.date]:
+    """``study_days`` with the committee's settings (STUDY_DAY_OF_MONTH, STUDY_DAY_WEEKEND_SHIFT, and
+    STUDY_DAY_SKIP_HOLIDAYS unless ``skip_holidays`` is given)."""
+    if skip_holidays is None:
+        skip_holidays = settings.STUDY_DAY_SKIP_HOLIDAYS
     return study_days(year, day_of_month=settings.STUDY_DAY_OF_MONTH, weekend_shift=configured_weekend_shift(),
-                      skip_holidays=settings.STUDY_DAY_SKIP_HOLIDAYS)
+                      skip_holidays=skip_holidays)
 
 
 def configured_weekend_shift() -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from taizhang.activities.models import ActivityType
 from taizhang.activities.services import activity_type_create, activity_type_update
+from taizhang.core.errors import form_errors_from
 from taizhang.core.forms import TzForm
 from taizhang.core.permissions import has_capability, role_committee_ids
 from taizhang.organisation.models import Committee
@@ -32,6 +33,13 @@ def _require_manage(user, committee):
         raise PermissionDenied(_("Your role cannot change the activity types of this committee."))
 
 
+def _number_0_to_366(label, help_text) -> forms.IntegerField:
+    """A whole number from 0 to 366, with one message for every way it can be wrong."""
+    wrong = gettext_lazy("Enter a whole number between 0 and 366.")
+    return forms.IntegerField(label=label, help_text=help_text, min_value=0, max_value=366, initial=0,
+                              error_messages=dict.fromkeys(("invalid", "min_value", "max_value", "required"), wrong))
+
+
 class ActivityTypeForm(TzForm):
     name = forms.CharField(label=gettext_lazy("Type name"), max_length=50,
                            error_messages={"required": gettext_lazy("Enter the name of the activity type.")})
@@ -39,32 +47,12 @@ class ActivityTypeForm(TzForm):
         label=gettext_lazy("Counts as organisational life"), required=False,
         help_text=gettext_lazy("Meetings and lessons of organisational life (三会一课, theme party day …)."),
     )
-    expected_per_year = forms.IntegerField(
-        label=gettext_lazy("Expected per year"), min_value=0, max_value=366, initial=0,
-        help_text=gettext_lazy("How many a year each organising unit should hold; 0 means no expectation."),
-        error_messages={"invalid": gettext_lazy("Enter a whole number between 0 and 366."),
-                        "min_value": gettext_lazy("Enter a whole number between 0 and 366."),
-                        "max_value": gettext_lazy("Enter a whole number between 0 and 366."),
-                        "required": gettext_lazy("Enter a whole number between 0 and 366.")},
-    )
-    sort_order = forms.IntegerField(
-        label=gettext_lazy("Order"), min_value=0, max_value=366, initial=0,
-        help_text=gettext_lazy("Smaller numbers come first in lists."),
-        error_messages={"invalid": gettext_lazy("Enter a whole number between 0 and 366."),
-                        "min_value": gettext_lazy("Enter a whole number between 0 and 366."),
-                        "max_value": gettext_lazy("Enter a whole number between 0 and 366."),
-                        "required": gettext_lazy("Enter a whole number between 0 and 366.")},
-    )
+    expected_per_year = _number_0_to_366(
+        gettext_lazy("Expected per year"),
+        gettext_lazy("How many a year each organising unit should hold; 0 means no expectation."))
+    sort_order = _number_0_to_366(gettext_lazy("Order"), gettext_lazy("Smaller numbers come first in lists."))
     active = forms.BooleanField(label=gettext_lazy("In use"), required=False, initial=True,
                                 help_text=gettext_lazy("Types no longer in use stay on past activities."))
-
-
-def _apply_errors(exc: ValidationError, form):
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -99,7 +87,7 @@ def type_create(request):
             if not data["active"]:
                 activity_type_update(actor=request.user, activity_type=activity_type, data={"active": False})
         except ValidationError as exc:
-            _apply_errors(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("The activity type “%(name)s” was added.") % {"name": activity_type.name})
             return redirect("activity_reports:types")
@@ -117,7 +105,7 @@ def type_edit(request, pk):
         try:
             activity_type = activity_type_update(actor=request.user, activity_type=activity_type, data=form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, _("The activity type “%(name)s” was saved.") % {"name": activity_type.name})
             return redirect("activity_reports:types")

@@ -250,8 +250,7 @@ def activity_detail(request, pk):
         context["may_sign_up"] = (not activity.cancelled and not context["started"] and own is None
                                   and context["invited"])
     if staff:
-        signups = list(selectors.signup_queryset(user, activity).exclude(status=SignUpStatus.CANCELLED)
-                       .order_by("status", "signed_up_at", "id"))
+        signups = list(selectors.live_signups(user, activity))
         editable = set(restrict(Member.objects.filter(pk__in=[s.member_id for s in signups]), user, EDIT)
                        .values_list("pk", flat=True))
         positions = _waiting_positions(signups)

@@ -9,10 +9,8 @@ class CareConfig(AppConfig):
 
     def ready(self):
         from taizhang.care import selectors
-        from taizhang.members.contact import register_contact_source
-        from taizhang.members.panels import register_home_panel, register_member_panel
+        from taizhang.members import hooks as members
 
-        register_contact_source(selectors.last_visit_day)  # a visit is contact (lost-contact rule)
-        register_member_panel(key="care", template="care/panels/member.html", context=selectors.member_panel,
-                              order=40)
-        register_home_panel(key="care", template="care/panels/home.html", context=selectors.home_panel, order=40)
+        members.contact_source.connect(selectors.last_visit_day)  # a visit is contact (lost-contact rule)
+        members.member_panel.connect(selectors.member_panel, key="care", order=40, template="care/panels/member.html")
+        members.home_panel.connect(selectors.home_panel, key="care", order=40, template="care/panels/home.html")

@@ -6,7 +6,8 @@
   ``错误：<message>`` with its exit status (1 unless said otherwise); a ``ValidationError`` or
   ``PermissionDenied`` raised by a service becomes such an error too.
 * ``parse_day`` — a YYYY-MM-DD option, optionally refusing a day after today.
-* ``active_user`` / ``committee_named`` — look-ups by the names an operator types.
+* ``active_user`` — the login an operator names (``--as``); the committee is
+  ``organisation.commands.the_committee`` (core imports no domain app).
 """
 
 import datetime
@@ -146,27 +147,6 @@ def active_user(username: str, *, option: str = "--as"):
     if user is None:
         raise CommandError(f"{option}：" + _("There is no active user named “%(name)s”.") % {"name": username})
     return user
-
-
-def committee_named(name: str, *, option: str = "--committee"):
-    from taizhang.organisation.models import Committee
-
-    committee = Committee.objects.filter(name=(name or "").strip()).first()
-    if committee is None:
-        raise CommandError(f"{option}：" + _("There is no committee named “%(name)s”.") % {"name": name})
-    return committee
-
-
-def the_committee(name: str | None, *, option: str = "--committee"):
-    """The committee named by ``option``, or the only one in the database when none is named."""
-    if name:
-        return committee_named(name, option=option)
-    from taizhang.organisation.models import Committee
-
-    committees = list(Committee.objects.order_by("id")[:2])
-    if len(committees) != 1:
-        raise CommandError(_("Name the committee with --committee."))
-    return committees[0]
 
 
 def run_demo_loader(loader, *, known_errors=()):

@@ -8,13 +8,11 @@ class FinanceConfig(AppConfig):
     verbose_name = _("Money")
 
     def ready(self):
+        from taizhang.activities import hooks as activities
         from taizhang.finance.budget import activity_expenses_panel, budget_uses_seed
-        from taizhang.organisation.services import register_committee_setup
+        from taizhang.organisation import hooks as organisation
 
-        register_committee_setup(budget_uses_seed)  # every new committee starts with the allowed uses
-
-        from taizhang.activities.panels import register_activity_panel
-
+        organisation.committee_created.connect(budget_uses_seed)  # every new committee starts with the allowed uses
         # an activity's page lists its booked costs and books a new one (activities never imports finance)
-        register_activity_panel(key="expenses", template="finance/panels/activity_expenses.html",
-                                context=activity_expenses_panel, order=10)
+        activities.activity_panel.connect(activity_expenses_panel, key="expenses", order=10,
+                                          template="finance/panels/activity_expenses.html")

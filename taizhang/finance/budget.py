@@ -260,7 +260,7 @@ def budget_report(budget: Budget, *, date_from=None, date_to=None) -> tuple[list
 
 
 def activity_expenses_panel(*, activity, user):
-    """The activity page's money panel (registered through ``activities.panels``): the expenses booked for
+    """The activity page's money panel (connected to ``activities.hooks.activity_panel``): the expenses booked for
     the activity (amount, status, reversals) and the link to book its cost; only for the committee's money
     staff (the budget's readers). One query, whatever the number of expenses."""
     if not has_capability(user, "finance.manage", activity.committee_id):

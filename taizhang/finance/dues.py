@@ -223,8 +223,3 @@ def dues_rows(members, *, start: datetime.date, end: datetime.date) -> list[Dues
                 row.paid_fen += p.amount_fen
         rows.append(row)
     return rows
-
-
-def may_see_dues(user, committee_id) -> bool:
-    return has_capability(user, "finance.view", committee_id)
-

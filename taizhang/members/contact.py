@@ -1,24 +1,15 @@
 """The last-contact date (DOMAIN_RULES.md "Flow and contact") from every kind of contact.
 
 Contact is counted from the member's effective flow events (registration, report, return, restored
-contact, recorded contacts …) and from whatever later apps register here — attendance at
-organisational life (activities), later dues payments. Apps register a source in their
-``AppConfig.ready()`` so the ledger never imports them (dependencies point one way).
+contact, recorded contacts …) and from the sources later apps connect to ``members.hooks.contact_source``
+— attendance at organisational life (activities), care visits (care).
 """
 
 import datetime
-from collections.abc import Callable
 
 from django.db.models import Max
 
-_sources: list[Callable] = []
-
-
-def register_contact_source(source: Callable) -> Callable:
-    """``source(member) -> date | None``: the member's latest contact of one kind. Called at start-up."""
-    if source not in _sources:
-        _sources.append(source)
-    return source
+from taizhang.members import hooks
 
 
 def last_flow_contact(member) -> datetime.date | None:
@@ -34,5 +25,6 @@ def last_flow_contact(member) -> datetime.date | None:
 
 def last_contact_day(member) -> datetime.date | None:
     """The latest contact of any kind, recomputed from the sources (after a correction, say)."""
-    days = [day for day in (last_flow_contact(member), *(source(member) for source in _sources)) if day]
+    sources = (day for _source, day in hooks.contact_source.collect(member=member))
+    days = [day for day in (last_flow_contact(member), *sources) if day]
     return max(days, default=None)

@@ -59,7 +59,6 @@ PLAIN_FIELDS = [
     "employment_status",
     "interests",
 ]
-AUDITED_FIELDS = PLAIN_FIELDS + ["id_number", "phone", "tags"]
 REQUIRED_FIELDS = ["name", "membership_type", "join_date", "category"]
 
 
@@ -320,11 +319,6 @@ def validate_event_date(day: datetime.date, last: FlowEvent | None, committee=No
         raise ValidationError(
             {field: [_("The %(field)s cannot be before the member's latest flow event (%(d)s); correct that event first if it is wrong.") % {"field": label, "d": last.effective_date.isoformat()}]}
         )
-
-
-def current_status(member: Member) -> str:
-    latest = _latest_event(member)
-    return latest.status_after if latest else flow.NOT_REGISTERED
 
 
 def _record(*, actor, member, kind, effective_date, reason="", details=None, status_before=None,

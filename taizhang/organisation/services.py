@@ -13,18 +13,8 @@ from django.utils.translation import gettext as _
 
 from taizhang.core.audit import audit_log
 from taizhang.core.permissions import has_capability
+from taizhang.organisation import hooks
 from taizhang.organisation.models import DEFAULT_BRANCHES, Branch, Committee, District, PartyGroup, Superior
-
-# Set-up steps later apps add for every new committee (activities seeds its standard activity types,
-# points its default rules). Registered in their AppConfig.ready() so organisation never imports them.
-_committee_setup: list = []
-
-
-def register_committee_setup(step):
-    """``step(*, committee, actor)`` runs inside ``committee_create``'s transaction."""
-    if step not in _committee_setup:
-        _committee_setup.append(step)
-    return step
 
 
 def _check_manage(actor, committee: Committee) -> None:
@@ -76,8 +66,7 @@ def committee_create(*, actor, name: str, founded_on: datetime.date) -> Committe
             mapping[district_name] = code
     audit_log(actor=actor, action="committee.create", obj=committee,
               new={"name": name, "founded_on": founded_on, "districts": mapping})
-    for step in _committee_setup:
-        step(committee=committee, actor=actor)
+    hooks.committee_created.send(committee=committee, actor=actor)  # later apps' set-up steps
     return committee
 
 

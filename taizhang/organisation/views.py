@@ -46,7 +46,8 @@ def district_update(request, pk):
     if not has_capability(request.user, "organisation.manage"):
         raise PermissionDenied(_("Your role cannot change the district mapping."))
     district = get_object_or_404(District.objects.filter(committee__in=_committees(request.user)), pk=pk)
-    branch = Branch.objects.filter(committee=district.committee, pk=request.POST.get("branch") or 0).first()
+    branch_id = request.POST.get("branch", "").strip()
+    branch = Branch.objects.filter(committee=district.committee, pk=branch_id).first() if branch_id.isdigit() else None
     if branch is None:
         messages.error(request, _("District %(d)s: choose one of the committee's branches.") % {"d": district.name})
         return redirect("organisation:index")

@@ -8,16 +8,16 @@ class PointsConfig(AppConfig):
     verbose_name = _("Study points")
 
     def ready(self):
-        from taizhang.activities.hooks import register_attendance_listener, register_study_read_listener
-        from taizhang.members.panels import register_home_panel, register_member_panel
-        from taizhang.organisation.services import register_committee_setup
+        from taizhang.activities import hooks as activities
+        from taizhang.members import hooks as members
+        from taizhang.organisation import hooks as organisation
         from taizhang.points import selectors, services
 
-        register_committee_setup(services.seed_new_committee)
-        register_attendance_listener(services.entries_for_attendance)
-        register_study_read_listener(services.entries_for_study_read)
-        register_member_panel(key="points", template="points/panels/points.html", context=selectors.member_panel,
-                              order=20)
-        register_home_panel(key="points", template="points/panels/home.html", context=selectors.home_panel, order=30)
+        organisation.committee_created.connect(services.seed_new_committee)  # the default rules
+        activities.attendance_changed.connect(services.entries_for_attendance)
+        activities.study_item_read.connect(services.entries_for_study_read)
+        members.member_panel.connect(selectors.member_panel, key="points", order=20,
+                                     template="points/panels/points.html")
+        members.home_panel.connect(selectors.home_panel, key="points", order=30, template="points/panels/home.html")
 
         from taizhang.points import export_jobs  # noqa: F401  (registers the participation background export)

@@ -10,8 +10,8 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
-        from taizhang.members.panels import register_home_panel
+        from taizhang.members import hooks as members
         from taizhang.reports.overview import home_panel
 
-        register_home_panel(key="superior_overview", template="reports/home_overview.html", context=home_panel,
-                            order=5)  # the superior organisation's totals, before the committee's own cards
+        # the superior organisation's totals, before the committee's own cards
+        members.home_panel.connect(home_panel, key="superior_overview", order=5, template="reports/home_overview.html")

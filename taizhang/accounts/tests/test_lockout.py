@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from taizhang.accounts.forms import LoginForm
 from taizhang.accounts.models import LoginThrottle
-from taizhang.accounts.policy import FIELD_NAMES, current_policy
-from taizhang.accounts.services import is_locked_out, security_policy_update, user_unlock
+from taizhang.accounts.policy import FIELDS, current_policy
+from taizhang.accounts.selectors import lock_of
+from taizhang.accounts.services import security_policy_update, user_unlock
 from taizhang.core.models import AuditEntry
 from taizhang.members.tests.factories import TEST_PASSWORD
 
@@ -48,6 +49,11 @@ def attempt(username, password="wrong-password"):
 
 def fail(username, times):
     return [attempt(username) for _ in range(times)]
+
+
+def is_locked_out(username) -> bool:
+    """As the user pages say it (``lock_of``)."""
+    return lock_of(username) is not None
 
 
 class Clock:
@@ -150,7 +156,7 @@ def test_a_successful_sign_in_resets_the_count(cast_md5):
 
 
 def test_the_numbers_come_from_the_security_policy(cast_md5, monkeypatch):
-    values = {f: getattr(current_policy(), f) for f in FIELD_NAMES}
+    values = {f.name: getattr(current_policy(), f.name) for f in FIELDS}
     security_policy_update(actor=cast_md5.secadmin, values=values | {"lockout_failures": 3, "lockout_minutes": 5})
     clock = Clock(monkeypatch)
     assert fail("east_secretary", 3) == ["invalid_login", "invalid_login", "locked_now"]

@@ -279,12 +279,12 @@ def test_an_admin_post_whose_password_is_too_short_must_change_it(client, cast):
 
 def test_a_short_admin_password_is_caught_at_sign_in_too(client, cast):
     """An account flagged as fit (e.g. the minimum was raised since) is checked with the plain password."""
-    from taizhang.accounts.policy import FIELD_NAMES, current_policy
+    from taizhang.accounts.policy import FIELDS, current_policy
     from taizhang.accounts.services import security_policy_update
 
     cast.auditor.set_password(TEST_PASSWORD)  # 19 characters
     cast.auditor.save()
-    values = {f: getattr(current_policy(), f) for f in FIELD_NAMES}
+    values = {f.name: getattr(current_policy(), f.name) for f in FIELDS}
     security_policy_update(actor=cast.secadmin, values=values | {"admin_password_min_length": 20})
     sign_in(client, "auditor", TEST_PASSWORD)
     assert User.objects.get(pk=cast.auditor.pk).must_change_password

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from taizhang.accounts.models import SecurityPolicy
-from taizhang.accounts.policy import FIELD_NAMES, current_policy
+from taizhang.accounts.policy import FIELDS, current_policy
 from taizhang.accounts.services import security_policy_update
 from taizhang.core.models import AuditEntry
 
@@ -19,7 +19,7 @@ URL = reverse("accounts:security_policy")
 
 
 def values(**changes) -> dict:
-    return {f: getattr(current_policy(), f) for f in FIELD_NAMES} | changes
+    return {f.name: getattr(current_policy(), f.name) for f in FIELDS} | changes
 
 
 def test_the_defaults_are_the_environment_settings(settings):

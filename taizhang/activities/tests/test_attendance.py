@@ -338,7 +338,7 @@ def test_a_sheet_writes_one_audit_entry_per_row_in_one_chained_write(cast, study
     assert len(large) == len(small)
 
 
-def test_inside_an_attendance_batch_listeners_hear_once_per_activity_and_actor(cast, study):
+def test_inside_an_attendance_batch_listeners_hear_once_per_activity_and_actor(cast, study, monkeypatch):
     from taizhang.activities import hooks
 
     heard = []
@@ -346,18 +346,16 @@ def test_inside_an_attendance_batch_listeners_hear_once_per_activity_and_actor(c
     def listener(*, activity, member_ids, actor):
         heard.append((activity.pk, tuple(member_ids), actor.pk))
 
-    hooks.register_attendance_listener(listener)
-    try:
-        members = cast.east_members
-        with hooks.attendance_batch():
-            attendance_record_many(actor=cast.east_secretary, activity=study, now=study.starts_at - minutes(60),
-                                   entries=[AttendanceEntry(members[0], LEAVE, AbsenceReason.WORK)])
-            attendance_record_many(actor=cast.east_secretary, activity=study, now=study.ends_at,
-                                   entries=[AttendanceEntry(m, PRESENT) for m in members[1:]])
-            assert heard == []  # not yet
-        assert heard == [(study.pk, tuple(sorted(m.pk for m in members)), cast.east_secretary.pk)]
-        attendance_record_many(actor=cast.admin, activity=study, now=study.ends_at,
-                               entries=[AttendanceEntry(cast.west_members[0], PRESENT)])
-        assert heard[-1] == (study.pk, (cast.west_members[0].pk,), cast.admin.pk)  # outside: at once
-    finally:
-        hooks._attendance_listeners.remove(listener)
+    monkeypatch.setattr(hooks.attendance_changed, "_listeners", hooks.attendance_changed._listeners)  # restored after
+    hooks.attendance_changed.connect(listener)
+    members = cast.east_members
+    with hooks.attendance_batch():
+        attendance_record_many(actor=cast.east_secretary, activity=study, now=study.starts_at - minutes(60),
+                               entries=[AttendanceEntry(members[0], LEAVE, AbsenceReason.WORK)])
+        attendance_record_many(actor=cast.east_secretary, activity=study, now=study.ends_at,
+                               entries=[AttendanceEntry(m, PRESENT) for m in members[1:]])
+        assert heard == []  # not yet
+    assert heard == [(study.pk, tuple(sorted(m.pk for m in members)), cast.east_secretary.pk)]
+    attendance_record_many(actor=cast.admin, activity=study, now=study.ends_at,
+                           entries=[AttendanceEntry(cast.west_members[0], PRESENT)])
+    assert heard[-1] == (study.pk, (cast.west_members[0].pk,), cast.admin.pk)  # outside: at once

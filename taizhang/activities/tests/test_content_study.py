@@ -105,7 +105,8 @@ def test_update_and_withdraw_audited(cast, items):
 
 def test_mark_read_once_calls_points_hook(cast, items, monkeypatch):
     heard = []
-    monkeypatch.setattr(hooks, "_study_read_listeners", [lambda **kw: heard.append(kw)])
+    monkeypatch.setattr(hooks.study_item_read, "_listeners", hooks.study_item_read._listeners)  # restored after
+    hooks.study_item_read.connect(lambda **kw: heard.append(kw), key="heard")
     read, created = study_item_mark_read(actor=cast.plain_member, item=items["all"])
     assert created and read.member == cast.me
     again, created_again = study_item_mark_read(actor=cast.plain_member, item=items["all"])
@@ -121,7 +122,8 @@ def test_failing_listener_undoes_the_read(cast, items, monkeypatch):
     def boom(**kw):
         raise RuntimeError("points down")
 
-    monkeypatch.setattr(hooks, "_study_read_listeners", [boom])
+    monkeypatch.setattr(hooks.study_item_read, "_listeners", hooks.study_item_read._listeners)  # restored after
+    hooks.study_item_read.connect(boom, order=999)  # after points have booked the read
     with pytest.raises(RuntimeError):
         study_item_mark_read(actor=cast.plain_member, item=items["all"])
     assert not StudyRead.objects.exists()

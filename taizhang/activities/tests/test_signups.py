@@ -39,7 +39,7 @@ def test_capacity_then_waiting_list_in_order(cast, visit):
     assert signup_create(actor=cast.admin, activity=visit, member=b, now=later(2)).status == SignUpStatus.SIGNED_UP
     assert signup_create(actor=cast.admin, activity=visit, member=c, now=later(3)).status == SignUpStatus.WAITLISTED
     assert signup_create(actor=cast.admin, activity=visit, member=d, now=later(4)).status == SignUpStatus.WAITLISTED
-    assert [s.member.name for s in live_signups(visit)] == [a.name, b.name, c.name, d.name]
+    assert [s.member.name for s in live_signups(cast.admin, visit)] == [a.name, b.name, c.name, d.name]
     assert AuditEntry.objects.filter(action="signup.create").count() == 4
 
 

@@ -12,7 +12,7 @@ from taizhang.core.models import AuditEntry
 from taizhang.members import flow
 from taizhang.members.models import EventKind, FlowEvent, LostContactCause, Member, MembershipType, Status
 from taizhang.members.selectors import annotate_status, member_timeline, roster_counts
-from taizhang.members.services import current_status, flow_correct_latest, flow_record_event
+from taizhang.members.services import flow_correct_latest, flow_record_event
 from taizhang.members.tests.factories import UserFactory, grant, make_committee, make_member
 from taizhang.organisation.models import PartyGroup
 
@@ -87,6 +87,12 @@ def record(actor, member, kind, day, **kwargs):
 
 def fresh(member) -> Member:
     return Member.objects.get(pk=member.pk)
+
+
+def current_status(member) -> str:
+    """The status recomputed from the member's latest effective event (what the projections must equal)."""
+    latest = FlowEvent.objects.effective().filter(member=member).order_by("-effective_date", "-id").first()
+    return latest.status_after if latest else flow.NOT_REGISTERED
 
 
 def status_of(member) -> str:
@@ -218,7 +224,9 @@ def test_event_date_in_the_future_is_refused(cast):
 
 
 def test_event_today_is_accepted(cast):
-    record(cast.admin, cast.me, K.CONTACTED, today())
+    event = record(cast.admin, cast.me, K.CONTACTED, today())
+    assert event.effective_date == today()
+    assert fresh(cast.me).current_event_id == event.pk and fresh(cast.me).last_contact_date == today()
 
 
 def test_event_before_the_committee_was_founded_is_refused(cast):

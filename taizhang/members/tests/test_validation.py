@@ -142,7 +142,7 @@ def test_member_must_be_at_least_18_on_the_join_date(cast):
 
 
 def test_joining_on_the_18th_birthday_is_accepted(cast):
-    validate_member_data(
+    cleaned = validate_member_data(
         member_data(
             cast.east,
             birth_date=datetime.date(1980, 5, 17),
@@ -150,6 +150,7 @@ def test_joining_on_the_18th_birthday_is_accepted(cast):
             full_membership_date=datetime.date(1999, 5, 17),
         )
     )
+    assert cleaned["join_date"] == datetime.date(1998, 5, 17) and cleaned["birth_date"] == datetime.date(1980, 5, 17)
 
 
 def test_full_membership_date_before_join_date_is_refused(cast):
@@ -168,9 +169,10 @@ def test_full_membership_more_than_two_years_after_joining_is_refused(cast):
 
 def test_full_membership_exactly_two_years_after_joining_is_accepted(cast):
     """Probation of one year, extended once by one year."""
-    validate_member_data(
+    cleaned = validate_member_data(
         member_data(cast.east, join_date=datetime.date(2010, 7, 1), full_membership_date=datetime.date(2012, 7, 1))
     )
+    assert cleaned["full_membership_date"] == datetime.date(2012, 7, 1)
 
 
 def test_full_membership_date_in_the_future_is_refused(cast):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from taizhang.activities.selectors import activity_summary
 from taizhang.core.commands import ProjectCommand, parse_day
-from taizhang.organisation.models import Committee
+from taizhang.organisation.commands import committee_named
 
 
 class Command(ProjectCommand):
@@ -35,11 +35,7 @@ class Command(ProjectCommand):
         if date_to < date_from:
             raise CommandError(_("The end date %(to)s is before the start date %(from)s.")
                                % {"to": date_to.isoformat(), "from": date_from.isoformat()})
-        committee = None
-        if options["committee"]:
-            committee = Committee.objects.filter(name=options["committee"].strip()).first()
-            if committee is None:
-                raise CommandError(_("There is no committee named “%(name)s”.") % {"name": options["committee"]})
+        committee = committee_named(options["committee"]) if options["committee"] else None
         summary = activity_summary(date_from, date_to, committee=committee)
         if options["format"] == "json":
             self.stdout.write(json.dumps(summary, ensure_ascii=False))

@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 
-from taizhang.activities.studyday import HolidayDataUnavailable, configured_weekend_shift, study_days
+from taizhang.activities.studyday import HolidayDataUnavailable, configured_study_days
 from taizhang.core.commands import ProjectCommand
 
 
@@ -36,15 +36,13 @@ class Command(ProjectCommand):
                                % {"value": text})
         year = int(text)
         skip = options["skip_holidays"] or settings.STUDY_DAY_SKIP_HOLIDAYS
-        day_of_month = settings.STUDY_DAY_OF_MONTH
         note = ""
         try:
             try:
-                days = study_days(year, day_of_month=day_of_month, weekend_shift=configured_weekend_shift(), skip_holidays=skip)
+                days = configured_study_days(year, skip_holidays=skip)
             except HolidayDataUnavailable as exc:
                 note = exc.message
-                days = study_days(year, day_of_month=day_of_month, weekend_shift=configured_weekend_shift(),
-                                  skip_holidays=False)
+                days = configured_study_days(year, skip_holidays=False)
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from exc
 
@@ -56,7 +54,7 @@ class Command(ProjectCommand):
                     result["note"] = note
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return
-        lines = []
+        lines, day_of_month = [], settings.STUDY_DAY_OF_MONTH
         for month, day in enumerate(days, start=1):
             line = f"{day.isoformat()} {WEEKDAYS[day.weekday()]}"
             if (day.month, day.day) != (month, day_of_month):

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 
 from taizhang.care import selectors, services
 from taizhang.care.models import DEFAULT_PAPER, Subscription
-from taizhang.core.commands import ProjectCommand, active_user, parse_day, the_committee
+from taizhang.core.commands import ProjectCommand, active_user, parse_day
 from taizhang.core.money import parse_yuan
+from taizhang.organisation.commands import the_committee
 
 
 class Command(ProjectCommand):

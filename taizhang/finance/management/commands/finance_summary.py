@@ -9,10 +9,11 @@ from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from taizhang.core.commands import ProjectCommand, the_committee
+from taizhang.core.commands import ProjectCommand
 from taizhang.core.money import yuan
 from taizhang.finance.budget import budget_report
 from taizhang.finance.models import Budget
+from taizhang.organisation.commands import the_committee
 
 
 def _line(row) -> dict:

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from taizhang.members.models import Member
-from taizhang.members.services import current_status
+from taizhang.members.selectors import annotate_status
 from taizhang.members.tests.factories import citizen_id, with_wrong_check_digit
 
 
@@ -83,7 +83,7 @@ def test_branch_secretary_walk(page, live_cast, sign_in):
     assert "text-bg-success" in badge.get_attribute("class")
     assert badge.inner_text() == active_label
     assert timeline_kinds(page) == ["returned", "left_beijing", "registered"]
-    assert current_status(me) == "active"
+    assert annotate_status(Member.objects.filter(pk=me.pk)).get().status == "active"
     assert list(me.events.order_by("-effective_date", "-id").values_list("kind", flat=True)) == timeline_kinds(page)
 
     # Another branch's member by URL: the 404 page, without the name.
