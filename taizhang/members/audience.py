@@ -100,10 +100,9 @@ class Audience(models.Model):
 # --- checking a choice ------------------------------------------------------------------------------------
 
 
-def field_errors(committee_id, kind, branch, group, *, kinds=Audience.AUDIENCE_KINDS,
-                 organiser_branch=None) -> dict:
-    """{field: [message]} for an audience choice that does not hold together: a kind the model does not
-    offer, a missing or foreign branch or party group, and with ``organiser_branch`` (a branch organises
+def field_errors(committee_id, kind, branch, group, *, kinds, organiser_branch=None) -> dict:
+    """{field: [message]} for an audience choice that does not hold together: a kind not in ``kinds`` (the
+    model's ``AUDIENCE_KINDS``), a missing or foreign branch or party group, and with ``organiser_branch`` (a branch organises
     it) an audience outside that branch. Picked members are ``clean_audience``'s."""
     errors: dict[str, list[str]] = {}
     if kind not in kinds:
@@ -128,9 +127,9 @@ def field_errors(committee_id, kind, branch, group, *, kinds=Audience.AUDIENCE_K
     return errors
 
 
-def clean_audience(*, actor, committee, kind, branch=None, group=None, picked=(), kinds=Audience.AUDIENCE_KINDS,
+def clean_audience(*, actor, committee, kind, kinds, branch=None, group=None, picked=(),
                    organiser_branch=None) -> tuple:
-    """Check a planner's audience choice and return (branch, group, picked members), the ones the kind
+    """Check a planner's audience choice among ``kinds`` (the model's ``AUDIENCE_KINDS``) and return (branch, group, picked members), the ones the kind
     does not use set to None / []. Raises ``ValidationError`` naming each field.
 
     A branch organiser (``organiser_branch``; who may organise for which branch is the services' check
