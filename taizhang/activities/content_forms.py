@@ -164,10 +164,7 @@ class PlanForm(TzForm):
     minutes = forms.IntegerField(label=_("duration (minutes)"), min_value=15, max_value=24 * 60)
     place = forms.CharField(label=_("place"), max_length=200, required=False)
     organiser = forms.ChoiceField(label=_("organised by"), required=False)
-    audience = forms.ChoiceField(label=_("for"), choices=[
-        (AudienceKind.COMMITTEE, AudienceKind.COMMITTEE.label),
-        (AudienceKind.BRANCH, AudienceKind.BRANCH.label),
-    ])
+    audience = forms.ChoiceField(label=_("for"), choices=[(k.value, k.label) for k in plans.PLAN_AUDIENCE_KINDS])
     audience_branch = forms.ModelChoiceField(label=_("audience branch"), queryset=None, required=False)
 
     def __init__(self, *args, user, committee, **kwargs):
