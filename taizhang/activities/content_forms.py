@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from taizhang.activities import plans, selectors, studyday
-from taizhang.activities.models import AudienceKind, StudyKind
+from taizhang.activities.models import AudienceKind, StudyItem, StudyKind
 from taizhang.core.forms import TzForm
 from taizhang.core.permissions import EDIT, committee_wide
 from taizhang.organisation.models import Branch, PartyGroup
@@ -78,11 +78,7 @@ class StudyItemForm(TzForm):
                            widget=forms.URLInput(attrs={"placeholder": "https://"}),
                            help_text=_("A web address beginning with http:// or https://."))
     file = forms.FileField(label=_("file"), required=False)
-    audience_kind = forms.ChoiceField(label=_("for"), choices=[
-        (AudienceKind.COMMITTEE, AudienceKind.COMMITTEE.label),
-        (AudienceKind.BRANCH, AudienceKind.BRANCH.label),
-        (AudienceKind.PARTY_GROUP, AudienceKind.PARTY_GROUP.label),
-    ])
+    audience_kind = forms.ChoiceField(label=_("for"), choices=[(k.value, k.label) for k in StudyItem.AUDIENCE_KINDS])
     audience_branch = forms.ModelChoiceField(label=pgettext_lazy("study item", "branch"), queryset=None,
                                              required=False)
     audience_group = forms.ModelChoiceField(label=pgettext_lazy("study item", "party group"), queryset=None,
@@ -168,10 +164,7 @@ class PlanForm(TzForm):
     minutes = forms.IntegerField(label=_("duration (minutes)"), min_value=15, max_value=24 * 60)
     place = forms.CharField(label=_("place"), max_length=200, required=False)
     organiser = forms.ChoiceField(label=_("organised by"), required=False)
-    audience = forms.ChoiceField(label=_("for"), choices=[
-        (AudienceKind.COMMITTEE, AudienceKind.COMMITTEE.label),
-        (AudienceKind.BRANCH, AudienceKind.BRANCH.label),
-    ])
+    audience = forms.ChoiceField(label=_("for"), choices=[(k.value, k.label) for k in plans.PLAN_AUDIENCE_KINDS])
     audience_branch = forms.ModelChoiceField(label=_("audience branch"), queryset=None, required=False)
 
     def __init__(self, *args, user, committee, **kwargs):

@@ -42,8 +42,8 @@ from taizhang.core.permissions import (
     scope_q,
     user_scope,
 )
-from taizhang.members.models import ROSTER_STATUSES, Member
-from taizhang.members.selectors import annotate_status
+from taizhang.members import audience
+from taizhang.members.models import Member
 from taizhang.organisation.models import Committee
 
 # --- notes ------------------------------------------------------------------------------------------------
@@ -144,14 +144,10 @@ def study_scope_q(user) -> Q:
             q |= Q(committee_id__in=scope.committee_ids)
         if scope.branch_ids:
             q |= Q(audience_kind=AudienceKind.COMMITTEE, committee_id__in=committee_ids_for(user, VIEW))
-            q |= Q(audience_branch_id__in=scope.branch_ids) | Q(audience_group__branch_id__in=scope.branch_ids)
+            q |= audience.for_branches_q(StudyItem, scope.branch_ids)
     member = own_member(user)
     if member is not None:
-        q |= Q(committee_id=member.committee_id, withdrawn=False) & (
-            Q(audience_kind=AudienceKind.COMMITTEE)
-            | Q(audience_kind=AudienceKind.BRANCH, audience_branch_id=member.branch_id)
-            | Q(audience_kind=AudienceKind.PARTY_GROUP, audience_group_id=member.party_group_id)
-        )
+        q |= Q(committee_id=member.committee_id, withdrawn=False) & audience.for_member_q(StudyItem, member)
     return q
 
 
@@ -188,41 +184,14 @@ def may_publish(user, item_or_committee) -> bool:
     return has_capability(user, "study.publish", committee_id)
 
 
-def _roster(committee_ids, user=None):
-    qs = annotate_status(Member.objects.filter(committee_id__in=committee_ids)).filter(status__in=ROSTER_STATUSES)
-    if user is not None:
-        qs = restrict(qs, user, VIEW)
-    return qs
-
-
-def study_audience_filter(item: StudyItem, qs):
-    """Limit a roster queryset (annotated with ``branch_on``) to the item's audience."""
-    qs = qs.filter(committee_id=item.committee_id)
-    if item.audience_kind == AudienceKind.BRANCH:
-        qs = qs.filter(branch_on=item.audience_branch_id)
-    elif item.audience_kind == AudienceKind.PARTY_GROUP:
-        qs = qs.filter(party_group_id=item.audience_group_id, branch_on=item.audience_group.branch_id)
-    return qs
-
-
 def study_audience_members(item: StudyItem, user=None):
     """The members on the roster today whose audience the item is for (应读); with ``user``, only the
-    members that user may see."""
-    return study_audience_filter(item, _roster([item.committee_id], user))
+    members that user may see (``members.audience.members_on``)."""
+    return audience.members_on(item, user=user)
 
 
 def in_study_audience(item: StudyItem, member: Member) -> bool:
     return study_audience_members(item).filter(pk=member.pk).exists()
-
-
-def _in_audience(item: StudyItem, committee_id, branch_id, group_id) -> bool:
-    if committee_id != item.committee_id:
-        return False
-    if item.audience_kind == AudienceKind.BRANCH:
-        return branch_id == item.audience_branch_id
-    if item.audience_kind == AudienceKind.PARTY_GROUP:
-        return group_id == item.audience_group_id and branch_id == item.audience_group.branch_id
-    return True
 
 
 def study_read_counts(items, user) -> dict:
@@ -231,9 +200,11 @@ def study_read_counts(items, user) -> dict:
     items = list(items)
     if not items:
         return {}
-    roster = list(
-        _roster({i.committee_id for i in items}, user).values_list("pk", "committee_id", "branch_on", "party_group_id")
-    )
+    roster = audience.roster_on({i.committee_id for i in items})
+    if user is not None:
+        roster = restrict(roster, user, VIEW)
+    roster = [(pk, audience.member_keys(c, b, g, pk))
+              for pk, c, b, g in roster.values_list("pk", "committee_id", "branch_on", "party_group_id")]
     reads: dict[int, set] = {}
     for item_id, member_id in StudyRead.objects.filter(item_id__in=[i.pk for i in items]).values_list(
         "item_id", "member_id"
@@ -241,7 +212,8 @@ def study_read_counts(items, user) -> dict:
         reads.setdefault(item_id, set()).add(member_id)
     counts = {}
     for item in items:
-        expected = {pk for pk, c, b, g in roster if _in_audience(item, c, b, g)}
+        key = audience.audience_key(item, item.audience_group.branch_id if item.audience_group_id else None)
+        expected = {pk for pk, keys in roster if key in keys}
         counts[item.pk] = (len(expected & reads.get(item.pk, set())), len(expected))
     return counts
 

@@ -34,6 +34,7 @@ from taizhang.activities.models import (
 from taizhang.core.attachments import CleanFile, StoredFiles, clean_files
 from taizhang.core.audit import audit_log
 from taizhang.core.permissions import own_member
+from taizhang.members.audience import clean_audience
 from taizhang.members.models import Member
 from taizhang.organisation.models import Branch, PartyGroup
 
@@ -198,27 +199,12 @@ def _clean_study(committee, data: dict, *, has_file: bool) -> dict:
         errors["month"] = [_("Choose the month of this monthly study topic.")]
     cleaned["month"] = month.replace(day=1) if month else None
 
-    audience_kind = data.get("audience_kind")
-    branch, group = data.get("audience_branch"), data.get("audience_group")
-    if audience_kind == AudienceKind.COMMITTEE:
-        branch = group = None
-    elif audience_kind == AudienceKind.BRANCH:
-        group = None
-        if branch is None:
-            errors["audience_branch"] = [_("Choose the branch the item is for.")]
-        elif branch.committee_id != committee.pk:
-            errors["audience_branch"] = [_("The branch belongs to another committee.")]
-    elif audience_kind == AudienceKind.PARTY_GROUP:
-        branch = None
-        if group is None:
-            errors["audience_group"] = [_("Choose the party group the item is for.")]
-        else:
-            group = PartyGroup.objects.select_related("branch").get(pk=group.pk)
-            if group.branch.committee_id != committee.pk:
-                errors["audience_group"] = [_("The party group belongs to another committee.")]
-    else:
-        errors["audience_kind"] = [_("Choose who the item is for.")]
-    cleaned["audience_branch"], cleaned["audience_group"] = branch, group
+    try:
+        cleaned["audience_branch"], cleaned["audience_group"], _picked = clean_audience(
+            actor=None, committee=committee, kind=data.get("audience_kind"), branch=data.get("audience_branch"),
+            group=data.get("audience_group"), kinds=StudyItem.AUDIENCE_KINDS)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     return cleaned

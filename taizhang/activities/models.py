@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from taizhang.core.models import CheckedFile
+from taizhang.members.audience import Audience, AudienceKind, consistent_q
 
 # The standard activity types a committee starts with (editable data afterwards):
 # (name, counts as organisational life, expected per year per organising unit; 0 = no expectation).
@@ -75,19 +76,14 @@ class ActivityType(models.Model):
         return self.name
 
 
-class AudienceKind(models.TextChoices):
-    COMMITTEE = "committee", _("The whole committee")
-    BRANCH = "branch", _("One branch")
-    PARTY_GROUP = "party_group", _("One party group")
-    PICKED = "picked", _("Picked members")
-
-
-class Activity(models.Model):
+class Activity(Audience):
     """One activity: a meeting, a study, a visit, a volunteer day … with its audience.
 
-    ``organiser_branch`` empty means the committee organises it. The audience is the whole
-    committee, one branch, one party group or a list of picked members.
+    ``organiser_branch`` empty means the committee organises it. The audience (``members.audience``)
+    is the whole committee, one branch, one party group or a list of picked members.
     """
+
+    AUDIENCE_KINDS = tuple(AudienceKind)
 
     committee = models.ForeignKey(
         "organisation.Committee", verbose_name=_("committee"), on_delete=models.PROTECT, related_name="activities"
@@ -108,25 +104,6 @@ class Activity(models.Model):
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     place = models.CharField(_("place"), max_length=200, blank=True)
-    audience_kind = models.CharField(
-        _("audience"), max_length=20, choices=AudienceKind.choices, default=AudienceKind.COMMITTEE
-    )
-    audience_branch = models.ForeignKey(
-        "organisation.Branch",
-        verbose_name=_("audience branch"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    audience_group = models.ForeignKey(
-        "organisation.PartyGroup",
-        verbose_name=_("audience party group"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     picked_members = models.ManyToManyField(
         "members.Member", verbose_name=_("picked members"), blank=True, related_name="picked_activities"
     )
@@ -155,15 +132,7 @@ class Activity(models.Model):
             models.CheckConstraint(
                 condition=Q(capacity__isnull=True) | Q(capacity__gte=1), name="activity_capacity_positive"
             ),
-            models.CheckConstraint(
-                condition=(
-                    Q(audience_kind="branch", audience_branch__isnull=False, audience_group__isnull=True)
-                    | Q(audience_kind="party_group", audience_branch__isnull=True, audience_group__isnull=False)
-                    | Q(audience_kind__in=["committee", "picked"], audience_branch__isnull=True,
-                        audience_group__isnull=True)
-                ),
-                name="activity_audience_consistent",
-            ),
+            models.CheckConstraint(condition=consistent_q(picked=True), name="activity_audience_consistent"),
         ]
 
     def __str__(self):
@@ -391,9 +360,10 @@ class StudyKind(models.TextChoices):
     OTHER = "other", _("Other study material")
 
 
-class StudyItem(models.Model):
-    """A study item published by the study committee member (学习委员) to an audience: a 每月一学 topic,
-    a 微党课 or other material, with text, a link and/or a file. Members mark it read (``StudyRead``).
+class StudyItem(Audience):
+    """A study item published by the study committee member (学习委员) to an audience (the whole committee,
+    a branch or a party group: ``members.audience``): a 每月一学 topic, a 微党课 or other material, with
+    text, a link and/or a file. Members mark it read (``StudyRead``).
 
     ``date`` (the local publication day) is the day the points engine books a read on.
     """
@@ -411,17 +381,6 @@ class StudyItem(models.Model):
     file_content_type = models.CharField(_("content type"), max_length=100, blank=True)
     file_sha256 = models.CharField("SHA-256", max_length=64, blank=True)
     month = models.DateField(_("month"), null=True, blank=True, help_text=_("For a monthly study topic: its month."))
-    audience_kind = models.CharField(
-        _("audience"), max_length=20, choices=AudienceKind.choices, default=AudienceKind.COMMITTEE
-    )
-    audience_branch = models.ForeignKey(
-        "organisation.Branch", verbose_name=_("audience branch"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+",
-    )
-    audience_group = models.ForeignKey(
-        "organisation.PartyGroup", verbose_name=_("audience party group"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )
     published_at = models.DateTimeField(_("published at"), default=timezone.now)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("published by"), on_delete=models.PROTECT, related_name="+"
@@ -436,14 +395,7 @@ class StudyItem(models.Model):
         ordering = ["-published_at", "-id"]
         indexes = [models.Index(fields=["committee", "published_at"])]
         constraints = [
-            models.CheckConstraint(
-                condition=(
-                    Q(audience_kind="branch", audience_branch__isnull=False, audience_group__isnull=True)
-                    | Q(audience_kind="party_group", audience_branch__isnull=True, audience_group__isnull=False)
-                    | Q(audience_kind="committee", audience_branch__isnull=True, audience_group__isnull=True)
-                ),
-                name="study_item_audience_consistent",
-            ),
+            models.CheckConstraint(condition=consistent_q(picked=False), name="study_item_audience_consistent"),
         ]
 
     def __str__(self):

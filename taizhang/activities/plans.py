@@ -31,6 +31,7 @@ from taizhang.activities import services, studyday
 from taizhang.activities.models import Activity, AudienceKind
 from taizhang.core.audit import audit_log
 from taizhang.core.permissions import has_capability
+from taizhang.members.audience import field_errors
 
 STUDY_DAY = "study_day"
 DAY_OF_MONTH = "day_of_month"
@@ -38,6 +39,9 @@ NTH_WEEKDAY = "nth_weekday"
 RULES = (STUDY_DAY, DAY_OF_MONTH, NTH_WEEKDAY)
 LAST = -1  # ``nth`` for "the last <weekday> of the month"
 PLACEHOLDERS = ("year", "month")
+
+# A plan repeats an activity for the whole committee or one branch (no party groups or picked members).
+PLAN_AUDIENCE_KINDS = (AudienceKind.COMMITTEE, AudienceKind.BRANCH)
 
 
 @dataclass
@@ -174,13 +178,11 @@ def _validate(spec: PlanSpec, committee) -> None:
         errors["minutes"] = [_("The duration must be between 15 minutes and 24 hours.")]
     if spec.activity_type is None or spec.activity_type.committee_id != committee.pk:
         errors["activity_type"] = [_("Choose the activity type.")]
-    if spec.audience_kind not in (AudienceKind.COMMITTEE, AudienceKind.BRANCH):
-        errors["audience"] = [_("Choose who the activities are for.")]
-    elif spec.audience_kind == AudienceKind.COMMITTEE and spec.organiser_branch is not None:
-        errors["audience"] = [_("Only the committee can hold an activity for the whole committee; "
-                                "choose your branch, a party group or picked members.")]
-    elif spec.audience_kind == AudienceKind.BRANCH and spec.audience_branch is None:
-        errors["audience_branch"] = [_("Choose the branch the activity is for.")]
+    # The audience check of every activity (``members.audience``), for the kinds a plan offers; the
+    # plan form's field for the kind is called "audience".
+    audience_errors = field_errors(committee.pk, spec.audience_kind, spec.audience_branch, None,
+                                   kinds=PLAN_AUDIENCE_KINDS, organiser_branch=spec.organiser_branch)
+    errors.update({"audience" if k == "audience_kind" else k: v for k, v in audience_errors.items()})
     pattern_errors = _check_pattern(spec.title_pattern)
     if pattern_errors:
         errors["title_pattern"] = pattern_errors

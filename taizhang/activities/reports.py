@@ -5,7 +5,7 @@ on the roster on the activity's day. Asking the database that once per activity 
 cost a query each; instead ``participation`` reads, in a fixed number of queries, the period's
 activities, the picked members, the members in scope, their roster spells (the projection of the flow
 history, ``members.models.RosterSpell``) and their attendance rows, and matches each spell with the
-activities on the days it covers (the same rule as ``selectors.audience_members``), so the work grows
+activities on the days it covers (the rule of ``members.audience``), so the work grows
 with the spells and the records, not with members × activities.
 
 Everything is limited to what the viewer may see: activities through ``selectors.activity_scope_q``
@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.activities.models import Activity, ActivityType, Attendance, AttendanceStatus, AudienceKind
-from taizhang.activities.selectors import activities_between, expected_pairs, expected_rows
+from taizhang.activities.selectors import activities_between, expected_pairs, expected_per_member_branch
 from taizhang.core.permissions import VIEW, branches_for, committee_wide, committees_for, restrict
 from taizhang.members.models import Member, RosterSpell
 from taizhang.organisation.models import Branch, Committee
@@ -183,7 +183,7 @@ def compute_participation(activities, members, *, last_attended_until=None) -> t
 
     Returns (member rows, {branch id: Tally}); a member's expectations count for the branch they
     belonged to on the activity's day (walk-ins too, when they had a history by then). 应到 comes
-    from the shared reading (``selectors.expected_rows``) as counts per member and branch, plus which
+    from the shared reading (``selectors.expected_per_member_branch``) as counts per member and branch, plus which
     recorded attendances were expected, so the work grows with the members and the records, not
     with members × activities.
     """
@@ -221,7 +221,7 @@ def compute_participation(activities, members, *, last_attended_until=None) -> t
         for (activity_id, member_id), status in recorded.items():
             if status in (AttendanceStatus.PRESENT, AttendanceStatus.LEAVE):
                 attending[member_id].append(activity_id)
-        counts, expected = expected_rows(_days(acts), members, group_by="member_branch", recorded=attending)
+        counts, expected = expected_per_member_branch(_days(acts), members, recorded=attending)
     for member_id, branch_on, n in counts:  # expected: absent until a record says otherwise
         row = rows.get(member_id)
         if row is None:

@@ -27,8 +27,8 @@ from taizhang.core.permissions import (
     restrict,
     user_scope,
 )
-from taizhang.members.models import ROSTER_STATUSES, Member
-from taizhang.members.selectors import annotate_status
+from taizhang.members import audience
+from taizhang.members.models import Member
 
 # --- activities ---------------------------------------------------------------------------------
 
@@ -48,24 +48,14 @@ def activity_scope_q(user, purpose: str = VIEW) -> Q:
     if scope.branch_ids:
         q |= Q(organiser_branch_id__in=scope.branch_ids)
         if purpose == VIEW:
-            picked = Activity.picked_members.through.objects.filter(member__branch_id__in=scope.branch_ids)
-            q |= (
-                Q(audience_branch_id__in=scope.branch_ids)
-                | Q(audience_group__branch_id__in=scope.branch_ids)
-                | Q(pk__in=picked.values("activity_id"))
-                | Q(
-                    audience_kind=AudienceKind.COMMITTEE,
-                    committee_id__in=committee_ids_for(user, purpose),
-                )
+            q |= audience.for_branches_q(Activity, scope.branch_ids) | Q(
+                audience_kind=AudienceKind.COMMITTEE, committee_id__in=committee_ids_for(user, purpose)
             )
     if scope.self_member and purpose == VIEW:
         member = own_member(user)
         if member is not None:
             q |= Q(committee_id=member.committee_id) & (
-                Q(audience_kind=AudienceKind.COMMITTEE)
-                | Q(audience_kind=AudienceKind.BRANCH, audience_branch_id=member.branch_id)
-                | Q(audience_kind=AudienceKind.PARTY_GROUP, audience_group_id=member.party_group_id)
-                | Q(pk__in=Activity.picked_members.through.objects.filter(member=member).values("activity_id"))
+                audience.for_member_q(Activity, member)
                 | Q(pk__in=SignUp.objects.filter(member=member).values("activity_id"))
                 | Q(pk__in=Attendance.objects.filter(member=member).values("activity_id"))
             )
@@ -96,22 +86,10 @@ def activity_types(committee, *, include_inactive: bool = False):
 
 
 def audience_members(activity: Activity, day: datetime.date | None = None):
-    """The audience's members on the roster on ``day`` (None: today), with ``status`` and ``branch_on``.
-
-    The branch is the one the member belonged to on that day (from the flow history); party groups
-    have no history, so a party-group audience uses the members' current group.
-    """
-    qs = annotate_status(Member.objects.filter(committee_id=activity.committee_id), day)
-    qs = qs.filter(status__in=ROSTER_STATUSES)
-    kind = activity.audience_kind
-    if kind == AudienceKind.BRANCH:
-        qs = qs.filter(branch_on=activity.audience_branch_id)
-    elif kind == AudienceKind.PARTY_GROUP:
-        group = activity.audience_group
-        qs = qs.filter(party_group_id=group.pk, branch_on=group.branch_id)
-    elif kind == AudienceKind.PICKED:
-        qs = qs.filter(pk__in=activity.picked_members.through.objects.filter(activity=activity).values("member_id"))
-    return qs
+    """The audience's members on the roster on ``day`` (None: today), with ``status`` and ``branch_on``
+    (``members.audience.members_on``: the branch is the one the member belonged to on that day; party
+    groups have no history, so a party-group audience uses the members' current group)."""
+    return audience.members_on(activity, day)
 
 
 def expected_attendees(activity: Activity, *, user=None):
@@ -120,10 +98,7 @@ def expected_attendees(activity: Activity, *, user=None):
     A member registered after the activity, or transferred out before it, is not expected. With
     ``user`` the list is limited to the members that user may see.
     """
-    qs = audience_members(activity, activity.date)
-    if user is not None:
-        qs = restrict(qs, user, VIEW)
-    return qs
+    return audience.members_on(activity, activity.date, user=user)
 
 
 def is_invited(activity: Activity, member: Member, day: datetime.date | None = None) -> bool:
@@ -287,46 +262,29 @@ def expected_pairs(activities, members):
     if not activities:
         return
     by_pk = {a.pk: a for a in activities}
-    for activity_id, member_id, branch_id in expected_rows(activities, members, group_by=None):
+    for activity_id, member_id, branch_id in expected_pairs_rows(activities, members):
         yield by_pk[activity_id], member_id, branch_id
 
 
 # How 应到 is read for many activities at once (one implementation, SQLite and PostgreSQL).
 #
 # A member is expected at an activity if on the activity's local date they were on the roster
-# (``ROSTER_STATUSES``) and the audience includes them: the whole committee; the branch they belonged to
-# on that day; a party group (their current group, with the group's branch on that day); or the picked
-# members — the rule of ``audience_members``. Who was on the roster when, and in which branch, is the
-# roster projection (``members.models.RosterSpell``, kept in step with the flow events): a spell's state
-# holds from d0 (valid_from) until the day before d1 (valid_to, ``OPEN_END`` while it lasts), so the
-# member is on the roster on day D with that state if d0 <= D < d1.
+# (``ROSTER_STATUSES``) and the audience includes them: the rule of ``members.audience`` (whole committee;
+# the branch they belonged to on that day; a party group, their current group with the group's branch on
+# that day; or the picked members). Who was on the roster when, and in which branch, is the roster
+# projection (``members.models.RosterSpell``, kept in step with the flow events): a spell's state holds
+# from d0 (valid_from) until the day before d1 (valid_to, ``OPEN_END`` while it lasts), so the member is
+# on the roster on day D with that state if d0 <= D < d1.
+#
+# The four readings below share one walk (``_expected_spans``), in at most three queries: the members'
+# roster spells, the groups' branches and the picked members. Each spell is matched with the activities
+# on the days it covers (bisection in the activities of its committee, branch, group or picks: the
+# audience keys of ``members.audience``), so the work grows with the answer.
 
 
 def _sql(queryset) -> tuple[str, tuple]:
     sql, params = queryset.query.sql_with_params()
     return sql, tuple(params)
-
-
-def _roster_spells(members, since: datetime.date, until: datetime.date, committee_ids, *,
-                   group: bool = False) -> tuple[str, tuple]:
-    """SQL for the roster spells (on the roster) that overlap [since, until] of the members of
-    ``committee_ids`` (limited to ``members``, a Member queryset, unless None): columns mid, st, br, d0,
-    d1, cid (and gid, the member's current party group, with ``group``). Served by the index on
-    (committee, valid_from, valid_to)."""
-    from django.db.models import F
-
-    from taizhang.members.models import RosterSpell
-
-    spells = RosterSpell.objects.filter(
-        committee_id__in=sorted(committee_ids), status__in=ROSTER_STATUSES, valid_from__lte=until, valid_to__gt=since,
-    )
-    if members is not None:
-        spells = spells.filter(member_id__in=members.order_by().values("pk"))
-    columns = {"mid": F("member_id"), "st": F("status"), "br": F("branch_id"), "d0": F("valid_from"),
-               "d1": F("valid_to"), "cid": F("committee_id")}
-    if group:
-        columns["gid"] = F("member__party_group_id")
-    return _sql(spells.order_by().values(**columns))
 
 
 def _activity_days(activities) -> tuple[str, tuple]:
@@ -354,20 +312,22 @@ def _fetch(sql: str, params) -> list:
         return cursor.fetchall()
 
 
-def expected_rows(activities, members, *, group_by: str | None = None, recorded: dict | None = None):
-    """应到 of ``members`` (a Member queryset; None: every member of the activities' committees) at
-    ``activities`` (objects with ``pk``, ``date``, ``committee_id`` and the audience fields), in at most
-    three queries: the members' roster intervals, the groups' branches and the picked members. Each
-    interval is matched with the activities on the days it covers (bisection in the activities of its
-    committee, branch, group or picks), so the work grows with the answer:
+@dataclass
+class _Audiences:
+    """The activities by audience key (``members.audience.audience_key``), each list in date order."""
 
-    * ``group_by="member"``: [(member pk, number of the activities they were expected at)];
-    * ``group_by="member_branch"``: [(member pk, branch on the day, number)], and with ``recorded``
-      ({member pk: [activity pk, …]}) also {(activity pk, member pk): branch on the day} for the
-      recorded pairs that were expected: returns (counts, that dict);
-    * ``group_by="activity"``: [(activity pk, number expected)] (``expected_counts`` is quicker);
-    * ``None``: every (activity pk, member pk, branch on the day).
-    """
+    activities: dict  # key -> [activity]
+    days: dict  # key -> [date]
+    by_pk: dict  # activity pk -> activity
+
+
+def _expected_spans(activities, members):
+    """The shared walk of the 应到 reading of ``members`` (a Member queryset; None: every member of the
+    activities' committees) at ``activities`` (objects with ``pk``, ``date``, ``committee_id`` and the
+    audience fields): (audiences, spans), spans yielding (member pk, branch on the days, spell start,
+    spell end, audience key, first, last) for every roster spell and audience with activities on the
+    spell's days: ``audiences.activities[key][first:last]`` are the activities the member was expected
+    at in it. (None, ()) when there is nothing to read."""
     from bisect import bisect_left
     from collections import defaultdict
 
@@ -376,71 +336,110 @@ def expected_rows(activities, members, *, group_by: str | None = None, recorded:
     from taizhang.organisation.models import PartyGroup
 
     activities = sorted(activities, key=lambda a: (a.date, a.pk))
-    empty = ([], {}) if group_by == "member_branch" else []
     if not activities:
-        return empty
+        return None, ()
     try:
-        intervals, params = _roster_spells(members, activities[0].date, activities[-1].date,
-                                           {a.committee_id for a in activities}, group=True)
+        intervals, params = audience.roster_spells_sql(members, activities[0].date, activities[-1].date,
+                                                       {a.committee_id for a in activities}, group=True)
     except EmptyResultSet:  # nobody in scope
-        return empty
+        return None, ()
     groups = {a.audience_group_id for a in activities if a.audience_kind == AudienceKind.PARTY_GROUP}
     group_branch = dict(PartyGroup.objects.filter(pk__in=groups).values_list("pk", "branch_id")) if groups else {}
-    audiences = defaultdict(list)  # key -> activities in date order
+    by_key = defaultdict(list)  # key -> activities in date order
     picked_ids = []
     for a in activities:
-        kind = a.audience_kind
-        if kind == AudienceKind.COMMITTEE:
-            audiences[("c", a.committee_id)].append(a)
-        elif kind == AudienceKind.BRANCH:
-            audiences[("b", a.committee_id, a.audience_branch_id)].append(a)
-        elif kind == AudienceKind.PARTY_GROUP:
-            audiences[("g", a.committee_id, a.audience_group_id, group_branch.get(a.audience_group_id))].append(a)
-        else:
+        key = audience.audience_key(a, group_branch.get(a.audience_group_id))
+        if key is None:
             picked_ids.append(a.pk)
+        else:
+            by_key[key].append(a)
     by_pk = {a.pk: a for a in activities}
     if picked_ids:
         through = Activity.picked_members.through.objects.filter(activity_id__in=picked_ids)
+        picked_keys = set()
         for activity_id, member_id in through.values_list("activity_id", "member_id"):
             activity = by_pk[activity_id]
-            audiences[("p", activity.committee_id, member_id)].append(activity)
-        for key in [k for k in audiences if k[0] == "p"]:
-            audiences[key].sort(key=lambda a: (a.date, a.pk))
-    days = {key: [a.date for a in acts] for key, acts in audiences.items()}
-    members_of = {key: {a.pk for a in acts} for key, acts in audiences.items()} if recorded else {}
+            key = audience.picked_key(activity.committee_id, member_id)
+            by_key[key].append(activity)
+            picked_keys.add(key)
+        for key in picked_keys:
+            by_key[key].sort(key=lambda a: (a.date, a.pk))
+    audiences = _Audiences(activities=by_key, days={key: [a.date for a in acts] for key, acts in by_key.items()},
+                           by_pk=by_pk)
+
+    def spans():
+        days = audiences.days
+        for member_id, _status, branch_id, start, end, committee_id, group_id in _fetch(
+                f"SELECT t.mid, t.st, t.br, t.d0, t.d1, t.cid, t.gid FROM ({intervals}) t", params):
+            if isinstance(start, str):  # SQLite gives the dates of raw SQL as text
+                start = datetime.date.fromisoformat(start)
+            if isinstance(end, str):
+                end = datetime.date.fromisoformat(end)
+            for key in audience.member_keys(committee_id, branch_id, group_id, member_id):
+                dates = days.get(key)
+                if not dates:
+                    continue
+                first = bisect_left(dates, start)
+                last = bisect_left(dates, end)
+                if first < last:
+                    yield member_id, branch_id, start, end, key, first, last
+
+    return audiences, spans()
+
+
+def expected_pairs_rows(activities, members) -> list:
+    """应到 as rows: every (activity pk, member pk, branch on the day) of ``members`` (a Member queryset;
+    None: every member of the activities' committees) expected at ``activities``. One query (see
+    ``_expected_spans``)."""
+    audiences, spans = _expected_spans(activities, members)
+    pairs = []
+    for member_id, branch_id, _start, _end, key, first, last in spans:
+        pairs.extend((activity.pk, member_id, branch_id) for activity in audiences.activities[key][first:last])
+    return pairs
+
+
+def expected_per_member(activities, members) -> list:
+    """应到 per member: [(member pk, number of ``activities`` they were expected at)]."""
+    from collections import defaultdict
+
+    _audiences, spans = _expected_spans(activities, members)
     counts = defaultdict(int)
-    pairs, expected_recorded = [], {}
-    for member_id, _status, branch_id, start, end, committee_id, group_id in _fetch(
-            f"SELECT t.mid, t.st, t.br, t.d0, t.d1, t.cid, t.gid FROM ({intervals}) t", params):
-        if isinstance(start, str):  # SQLite gives the dates of raw SQL as text
-            start = datetime.date.fromisoformat(start)
-        if isinstance(end, str):
-            end = datetime.date.fromisoformat(end)
-        for key in (("c", committee_id), ("b", committee_id, branch_id), ("g", committee_id, group_id, branch_id),
-                    ("p", committee_id, member_id)):
-            dates = days.get(key)
-            if not dates:
-                continue
-            first = bisect_left(dates, start)
-            last = bisect_left(dates, end)
-            if first >= last:
-                continue
-            if group_by == "member":
-                counts[member_id] += last - first
-            elif group_by == "member_branch":
-                counts[(member_id, branch_id)] += last - first
-                for activity_id in (recorded or {}).get(member_id, ()):
-                    if activity_id in members_of[key] and start <= by_pk[activity_id].date < end:
-                        expected_recorded[(activity_id, member_id)] = branch_id
-            else:
-                for activity in audiences[key][first:last]:
-                    if group_by == "activity":
-                        counts[activity.pk] += 1
-                    else:
-                        pairs.append((activity.pk, member_id, branch_id))
-    if group_by == "member_branch":
-        return [(m, b, n) for (m, b), n in counts.items()], expected_recorded
-    return pairs if group_by is None else list(counts.items())
+    for member_id, _branch_id, _start, _end, _key, first, last in spans:
+        counts[member_id] += last - first
+    return list(counts.items())
+
+
+def expected_per_member_branch(activities, members, *, recorded: dict | None = None) -> tuple[list, dict]:
+    """应到 per member and branch on the day: ([(member pk, branch, number)], expected recorded), where,
+    given ``recorded`` ({member pk: [activity pk, …]}), expected recorded is {(activity pk, member pk):
+    branch on the day} for those recorded pairs that were expected (else {})."""
+    from collections import defaultdict
+
+    audiences, spans = _expected_spans(activities, members)
+    if audiences is None:
+        return [], {}
+    members_of = {key: {a.pk for a in acts} for key, acts in audiences.activities.items()} if recorded else {}
+    counts = defaultdict(int)
+    expected_recorded = {}
+    for member_id, branch_id, start, end, key, first, last in spans:
+        counts[(member_id, branch_id)] += last - first
+        for activity_id in (recorded or {}).get(member_id, ()):
+            if activity_id in members_of[key] and start <= audiences.by_pk[activity_id].date < end:
+                expected_recorded[(activity_id, member_id)] = branch_id
+    return [(m, b, n) for (m, b), n in counts.items()], expected_recorded
+
+
+def expected_per_activity(activities, members) -> list:
+    """应到 per activity: [(activity pk, number of ``members`` expected)] (only the activities with
+    someone expected; ``expected_counts`` is quicker for the whole audience)."""
+    from collections import defaultdict
+
+    audiences, spans = _expected_spans(activities, members)
+    counts = defaultdict(int)
+    for _member_id, _branch_id, _start, _end, key, first, last in spans:
+        for activity in audiences.activities[key][first:last]:
+            counts[activity.pk] += 1
+    return list(counts.items())
 
 
 def _roster_changes(activities, members):
@@ -462,8 +461,8 @@ def _roster_changes(activities, members):
     picked = [a for a in activities if a.audience_kind == AudienceKind.PICKED]
     try:
         until = max(a.date for a in activities)
-        intervals, params = _roster_spells(members, min(a.date for a in activities), until,
-                                           {a.committee_id for a in activities})
+        intervals, params = audience.roster_spells_sql(members, min(a.date for a in activities), until,
+                                                       {a.committee_id for a in activities})
         acts, acts_params = _activity_days(picked) if picked else ("", ())
     except EmptyResultSet:  # nobody in scope
         return []

@@ -42,6 +42,7 @@ from taizhang.activities.models import (
 )
 from taizhang.core.audit import audit_entry, audit_log, audit_log_many
 from taizhang.core.permissions import EDIT, can_in_branch, committee_wide, has_capability, restrict
+from taizhang.members.audience import clean_audience
 from taizhang.members.models import ROSTER_STATUSES, Member
 from taizhang.members.selectors import annotate_status
 from taizhang.members.services import founding_date, member_contact_recompute, member_contact_touch
@@ -285,59 +286,6 @@ def _activity_snapshot(activity: Activity, picked=None) -> dict:
     }
 
 
-def _clean_audience(actor, committee, organiser_branch, audience_kind, audience_branch, audience_group,
-                    picked_members) -> tuple:
-    errors: dict[str, list[str]] = {}
-    picked = list(picked_members or [])
-    if audience_kind not in AudienceKind.values:
-        raise ValidationError({"audience_kind": [_("Choose who the activity is for.")]})
-    if audience_kind != AudienceKind.BRANCH:
-        audience_branch = None
-    if audience_kind != AudienceKind.PARTY_GROUP:
-        audience_group = None
-    if audience_kind != AudienceKind.PICKED:
-        picked = []
-
-    if audience_kind == AudienceKind.COMMITTEE and organiser_branch is not None:
-        errors["audience_kind"] = [_("Only the committee can hold an activity for the whole committee; "
-                                     "choose your branch, a party group or picked members.")]
-    elif audience_kind == AudienceKind.BRANCH:
-        if audience_branch is None:
-            errors["audience_branch"] = [_("Choose the branch the activity is for.")]
-        elif audience_branch.committee_id != committee.pk:
-            errors["audience_branch"] = [_("The branch belongs to another committee.")]
-        elif organiser_branch is not None and audience_branch.pk != organiser_branch.pk:
-            errors["audience_branch"] = [_("A branch holds activities for its own members only.")]
-    elif audience_kind == AudienceKind.PARTY_GROUP:
-        if audience_group is None:
-            errors["audience_group"] = [_("Choose the party group the activity is for.")]
-        else:
-            group = PartyGroup.objects.select_related("branch").get(pk=audience_group.pk)
-            if group.branch.committee_id != committee.pk:
-                errors["audience_group"] = [_("The party group belongs to another committee.")]
-            elif organiser_branch is not None and group.branch_id != organiser_branch.pk:
-                errors["audience_group"] = [_("The party group belongs to another branch.")]
-            audience_group = group
-    elif audience_kind == AudienceKind.PICKED:
-        ids = {m.pk for m in picked}
-        if not ids:
-            errors["picked_members"] = [_("Pick at least one member.")]
-        else:
-            allowed = restrict(Member.objects.filter(pk__in=ids, committee=committee), actor, EDIT)
-            if organiser_branch is not None:
-                allowed = allowed.filter(branch=organiser_branch)
-            allowed_ids = set(allowed.values_list("pk", flat=True))
-            outside = [m.name for m in picked if m.pk not in allowed_ids]
-            if outside:
-                errors["picked_members"] = [
-                    _("These members are not in the organising branch or not yours to invite: %(names)s.")
-                    % {"names": "、".join(outside)}
-                ]
-    if errors:
-        raise ValidationError(errors)
-    return audience_branch, audience_group, picked
-
-
 @transaction.atomic
 def activity_create(*, actor, committee, activity_type, title: str, starts_at: datetime.datetime,
                     ends_at: datetime.datetime, place: str = "", organiser_branch: Branch | None = None,
@@ -354,8 +302,9 @@ def activity_create(*, actor, committee, activity_type, title: str, starts_at: d
         "activity_type": activity_type, "title": title, "starts_at": starts_at, "ends_at": ends_at,
         "place": place, "capacity": capacity, "notes": notes,
     })
-    audience_branch, audience_group, picked = _clean_audience(
-        actor, committee, organiser_branch, audience_kind, audience_branch, audience_group, picked_members
+    audience_branch, audience_group, picked = clean_audience(
+        actor=actor, committee=committee, kind=audience_kind, branch=audience_branch, group=audience_group,
+        picked=picked_members, kinds=Activity.AUDIENCE_KINDS, organiser_branch=organiser_branch,
     )
     activity = Activity.objects.create(
         committee=committee, organiser_branch=organiser_branch, audience_kind=audience_kind,

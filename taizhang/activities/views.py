@@ -40,7 +40,6 @@ from taizhang.activities.models import (
     Activity,
     Attendance,
     AttendanceStatus,
-    AudienceKind,
     CheckInMethod,
     SignUp,
     SignUpStatus,
@@ -105,20 +104,6 @@ def _count(model, user=None, **filters):
                              output_field=IntegerField()), 0)
 
 
-def audience_label(activity) -> str:
-    kind = activity.audience_kind
-    if kind == AudienceKind.BRANCH:
-        return activity.audience_branch.name
-    if kind == AudienceKind.PARTY_GROUP:
-        return activity.audience_group.name
-    if kind == AudienceKind.PICKED:
-        n = getattr(activity, "n_picked", None)
-        if n is None:
-            n = activity.picked_members.count()
-        return _("%(n)d picked members") % {"n": n}
-    return _("The whole committee")
-
-
 def organiser_label(activity) -> str:
     return activity.organiser_branch.name if activity.organiser_branch_id else _("The committee")
 
@@ -173,7 +158,7 @@ def _staff_list(request):
     rows = [{
         "activity": a,
         "organiser": organiser_label(a),
-        "audience": audience_label(a),
+        "audience": a.audience_label,
         "past": a.starts_at <= now,
         "expected": expected.get(a.pk),
     } for a in activities]
@@ -231,7 +216,7 @@ def activity_detail(request, pk):
     context = {
         "activity": activity,
         "organiser": organiser_label(activity),
-        "audience": audience_label(activity),
+        "audience": activity.audience_label,
         "started": activity.starts_at <= now,
         "can_manage": can_manage,
         "staff": staff,
@@ -390,7 +375,7 @@ def activity_edit(request, pk):
             return redirect("activities:detail", pk=activity.pk)
     return render(request, "activities/activity_form.html", {
         "form": form, "activity": activity, "places": PLACE_SUGGESTIONS,
-        "organiser": organiser_label(activity), "audience": audience_label(activity),
+        "organiser": organiser_label(activity), "audience": activity.audience_label,
     })
 
 

@@ -13,7 +13,7 @@ from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from taizhang.activities.models import Activity, Attendance, AttendanceStatus
-from taizhang.activities.selectors import expected_rows
+from taizhang.activities.selectors import expected_per_member
 from taizhang.core.permissions import EDIT, VIEW, allows, branches_for, has_capability, own_member, restrict
 from taizhang.members.models import ROSTER_STATUSES, Member
 from taizhang.points.models import (
@@ -224,12 +224,12 @@ class BranchRow:
 
 def _expected_per_member(activities: list, member_ids: set) -> dict:
     """{member id: number of the activities they were expected at (应到)}, from the flow history
-    (``activities.selectors.expected_rows``: one query, counted in the database)."""
+    (``activities.selectors.expected_per_member``: one query, counted in the database)."""
     counts = defaultdict(int)
     if not activities or not member_ids:
         return counts
     # All the members of the activities' committees (no list of ids in the SQL), kept to ``member_ids`` here.
-    counts.update((pk, n) for pk, n in expected_rows(activities, None, group_by="member") if pk in member_ids)
+    counts.update((pk, n) for pk, n in expected_per_member(activities, None) if pk in member_ids)
     return counts
 
 

@@ -1,5 +1,6 @@
-"""应到 for many activities at once (``expected_rows``) is the same as asking ``expected_attendees``
-activity by activity, for every audience kind and every kind of flow history, in one query."""
+"""应到 for many activities at once (``expected_per_member`` and the other named readings) is the same as
+asking ``expected_attendees`` activity by activity, for every audience kind and every kind of flow history,
+in one query."""
 
 import datetime
 
@@ -9,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from taizhang.activities import reports
 from taizhang.activities.models import AudienceKind
-from taizhang.activities.selectors import expected_attendees, expected_counts, expected_pairs, expected_rows
+from taizhang.activities.selectors import expected_attendees, expected_counts, expected_pairs, expected_per_member
 from taizhang.activities.tests.factories import make_activity, seed_types
 from taizhang.members.models import EventKind, Member
 from taizhang.members.services import flow_correct_latest, flow_record_event
@@ -123,9 +124,9 @@ def test_one_query_whatever_the_number_of_activities(cast, histories):
         expected_counts(histories, user=cast.admin)
     assert len(few.captured_queries) == len(many.captured_queries) == 1
     with CaptureQueriesContext(connection) as few:
-        expected_rows(histories[:6], members, group_by="member")
+        expected_per_member(histories[:6], members)
     with CaptureQueriesContext(connection) as many:
-        rows = expected_rows(histories, members, group_by="member")
+        rows = expected_per_member(histories, members)
     assert rows and len(few.captured_queries) == len(many.captured_queries) <= 3  # intervals, groups, picks
 
 
