@@ -14,7 +14,9 @@ for their branch and its party groups), withdrawn ones included, with read count
 they may see.
 """
 
-from django.db.models import Count, Exists, OuterRef, Q
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -34,6 +36,7 @@ from taizhang.core.permissions import (
     EDIT,
     VIEW,
     committee_ids_for,
+    committee_wide,
     has_capability,
     is_member_login,
     is_staff,
@@ -42,7 +45,7 @@ from taizhang.core.permissions import (
     scope_q,
     user_scope,
 )
-from taizhang.members.models import ROSTER_STATUSES, Member
+from taizhang.members.models import ROSTER_STATUSES, Member, RosterSpell
 from taizhang.members.selectors import annotate_status
 from taizhang.organisation.models import Committee
 
@@ -246,18 +249,57 @@ def study_read_counts(items, user) -> dict:
     return counts
 
 
-def study_readers(item: StudyItem, user) -> list[dict]:
-    """Per audience member the user may see: name, branch, read time (None: not read). Not read first,
-    by branch and name. Two queries."""
-    members = list(
-        study_audience_members(item, user).select_related("branch", "party_group")
-        .order_by("branch__sort_order", "name_pinyin", "id")
+def study_readers(item: StudyItem, user):
+    """The audience members the user may see (a queryset, to page or to stream to the exporter), each with
+    ``read_at`` (None: not read) and ``is_read``; not read first, then by branch and name."""
+    reads = StudyRead.objects.filter(item=item, member=OuterRef("pk"))
+    return (
+        study_audience_members(item, user)
+        .annotate(is_read=Exists(reads), read_at=Subquery(reads.values("read_at")[:1]))
+        .select_related("branch", "party_group")
+        .order_by("is_read", "branch__sort_order", "name_pinyin", "id")
     )
-    read_at = dict(StudyRead.objects.filter(item=item, member_id__in=[m.pk for m in members])
-                   .values_list("member_id", "read_at"))
-    rows = [{"member": m, "read_at": read_at.get(m.pk)} for m in members]
-    rows.sort(key=lambda r: r["read_at"] is not None)  # stable: keeps branch/name order within each half
-    return rows
+
+
+@dataclass
+class ReaderTotals:
+    """Audience / read / not read of one branch (``branch_id`` None: all branches together)."""
+
+    branch_id: int | None
+    name: str
+    audience: int = 0
+    read: int = 0
+
+    @property
+    def not_read(self) -> int:
+        return self.audience - self.read
+
+    @property
+    def rate_percent(self) -> int | None:
+        return round(self.read * 100 / self.audience) if self.audience else None
+
+
+def study_reader_totals(item: StudyItem, user) -> tuple[ReaderTotals, list[ReaderTotals]]:
+    """(all, per branch in the branches' order): who should read the item (the members on the roster today
+    in its audience that ``user`` may see) and how many of them read it. One SQL aggregate over the roster
+    spells covering today (``members.RosterSpell``), whatever the size of the audience."""
+    today = timezone.localdate()
+    spells = RosterSpell.objects.filter(committee_id=item.committee_id, status__in=ROSTER_STATUSES,
+                                        valid_from__lte=today, valid_to__gt=today)
+    if item.audience_kind == AudienceKind.BRANCH:
+        spells = spells.filter(branch_id=item.audience_branch_id)
+    elif item.audience_kind == AudienceKind.PARTY_GROUP:
+        spells = spells.filter(member__party_group_id=item.audience_group_id, branch_id=item.audience_group.branch_id)
+    if not committee_wide(user, item.committee_id, VIEW):
+        visible = restrict(Member.objects.filter(committee_id=item.committee_id), user, VIEW)
+        spells = spells.filter(member_id__in=visible.order_by().values("pk"))
+    read = StudyRead.objects.filter(item=item, member_id=OuterRef("member_id"))
+    rows = (spells.order_by().values("branch_id", "branch__name", "branch__sort_order")
+            .annotate(audience=Count("pk"), read=Count("pk", filter=Q(Exists(read))))
+            .order_by("branch__sort_order", "branch_id"))
+    branches = [ReaderTotals(r["branch_id"], r["branch__name"], r["audience"], r["read"]) for r in rows]
+    total = ReaderTotals(None, "", sum(b.audience for b in branches), sum(b.read for b in branches))
+    return total, branches
 
 
 # --- the home page card -----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from taizhang.activities import content_selectors as cs
 from taizhang.activities import content_services, plans, selectors
 from taizhang.activities.content_forms import NoteForm, PlanForm, StudyItemForm
+from taizhang.activities.filters import StudyReadersFilter
 from taizhang.activities.models import NoteKind
 from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
@@ -285,31 +286,52 @@ def study_withdraw(request, pk):
     return redirect("content:study_detail", pk=item.pk)
 
 
+READERS_PAGE_SIZE = 50
+
+
 @login_required
 def study_readers(request, pk):
-    """Who has read the item and who has not, of the members the user may see; .xlsx with ?format=xlsx."""
+    """Who has read the item and who has not, of the members the user may see: the totals per branch (SQL
+    aggregates), then one page of the members (filtered by read / branch / name); .xlsx with ?format=xlsx
+    (the whole filtered list, streamed to the exporter)."""
     item = cs.study_get(request.user, pk)
     if not has_capability(request.user, "study.readers", item.committee_id):
         raise PermissionDenied(_("Your role cannot see who has read study items."))
-    rows = cs.study_readers(item, request.user)
+    total, branches = cs.study_reader_totals(item, request.user)
+    filterset = StudyReadersFilter(request.GET, queryset=cs.study_readers(item, request.user),
+                                   request=request, branches=branches)
+    members = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     if request.GET.get("format") == "xlsx":
         header = [_("name"), _("branch"), _("party group"), _("read"), _("read at")]
-        data = ([r["member"].name, r["member"].branch.name if r["member"].branch_id else "",
-                 r["member"].party_group.name if r["member"].party_group_id else "",
-                 _("yes") if r["read_at"] else _("no"),
-                 timezone.localtime(r["read_at"]).strftime("%Y-%m-%d %H:%M") if r["read_at"] else ""]
-                for r in rows)
-        return export_xlsx(request, header=header, rows=data, filename=f"{item.title[:60]}-{_('readers')}.xlsx",
+        details = {"read": 0, "filters": _filters(filterset)}  # "read" is counted as the rows stream
+
+        def rows():
+            for m in members.iterator(chunk_size=2000):
+                details["read"] += bool(m.read_at)
+                yield [m.name, m.branch.name if m.branch_id else "", m.party_group.name if m.party_group_id else "",
+                       _("yes") if m.read_at else _("no"),
+                       timezone.localtime(m.read_at).strftime("%Y-%m-%d %H:%M") if m.read_at else ""]
+
+        return export_xlsx(request, header=header, rows=rows(), filename=f"{item.title[:60]}-{_('readers')}.xlsx",
                            action="study.readers_export", obj=item, sheet_name=_("readers"), widths=[14, 16, 16, 8, 18],
-                           details={"read": sum(1 for r in rows if r["read_at"])})
-    not_read = [r for r in rows if r["read_at"] is None]
-    by_branch: dict = {}
-    for r in not_read:
-        by_branch.setdefault(r["member"].branch.name if r["member"].branch_id else "—", []).append(r["member"])
-    return render(request, "activities/content/study_readers.html", {
-        "item": item, "rows": rows, "n_read": len(rows) - len(not_read), "n_expected": len(rows),
-        "not_read_by_branch": sorted(by_branch.items(), key=lambda kv: kv[0]),
-    })
+                           details=details)
+    page = Paginator(members, READERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "item": item, "filter": filterset, "page": page, "rows": list(page.object_list), "query": query.urlencode(),
+        "total": total, "branches": branches, "n_read": total.read, "n_expected": total.audience,
+    }
+    if request.htmx and request.htmx.target == "readers-list":
+        return render(request, "activities/content/partials/readers_list.html", context)
+    return render(request, "activities/content/study_readers.html", context)
+
+
+def _filters(filterset) -> dict:
+    """The filters an export was asked with, for its audit entry."""
+    if not filterset.is_bound or not filterset.is_valid():
+        return {}
+    return {k: v for k, v in filterset.form.cleaned_data.items() if v and k != "format"}
 
 
 # --- recurring plans --------------------------------------------------------------------------------------
