@@ -228,24 +228,35 @@ def _in_audience(item: StudyItem, committee_id, branch_id, group_id) -> bool:
     return True
 
 
+def _spells_today(committee_ids, user):
+    """The roster spells covering today of the members of ``committee_ids`` that ``user`` may see."""
+    today = timezone.localdate()
+    spells = RosterSpell.objects.filter(committee_id__in=sorted(committee_ids), status__in=ROSTER_STATUSES,
+                                        valid_from__lte=today, valid_to__gt=today)
+    if not all(committee_wide(user, c, VIEW) for c in committee_ids):
+        visible = restrict(Member.objects.filter(committee_id__in=committee_ids), user, VIEW)
+        spells = spells.filter(member_id__in=visible.order_by().values("pk"))
+    return spells
+
+
 def study_read_counts(items, user) -> dict:
-    """{item pk: (read, expected)} counting the members ``user`` may see; two queries for any number
-    of items."""
+    """{item pk: (read, expected)} counting the members ``user`` may see; two grouped queries over today's
+    roster spells for any number of items, whose rows are (committee, branch, party group) counts, so
+    neither the work in Python nor what comes back grows with the number of members."""
     items = list(items)
     if not items:
         return {}
-    roster = list(
-        _roster({i.committee_id for i in items}, user).values_list("pk", "committee_id", "branch_on", "party_group_id")
-    )
-    reads: dict[int, set] = {}
-    for item_id, member_id in StudyRead.objects.filter(item_id__in=[i.pk for i in items]).values_list(
-        "item_id", "member_id"
-    ):
-        reads.setdefault(item_id, set()).add(member_id)
+    spells = _spells_today({i.committee_id for i in items}, user).order_by()
+    on_roster = spells.values_list("committee_id", "branch_id", "member__party_group_id").annotate(n=Count("pk"))
+    reads = (spells.filter(member__study_reads__item_id__in=[i.pk for i in items])
+             .values_list("member__study_reads__item_id", "committee_id", "branch_id", "member__party_group_id")
+             .annotate(n=Count("pk")))
+    on_roster, reads = list(on_roster), list(reads)
     counts = {}
     for item in items:
-        expected = {pk for pk, c, b, g in roster if _in_audience(item, c, b, g)}
-        counts[item.pk] = (len(expected & reads.get(item.pk, set())), len(expected))
+        expected = sum(n for c, b, g, n in on_roster if _in_audience(item, c, b, g))
+        read = sum(n for i, c, b, g, n in reads if i == item.pk and _in_audience(item, c, b, g))
+        counts[item.pk] = (read, expected)
     return counts
 
 
@@ -283,16 +294,11 @@ def study_reader_totals(item: StudyItem, user) -> tuple[ReaderTotals, list[Reade
     """(all, per branch in the branches' order): who should read the item (the members on the roster today
     in its audience that ``user`` may see) and how many of them read it. One SQL aggregate over the roster
     spells covering today (``members.RosterSpell``), whatever the size of the audience."""
-    today = timezone.localdate()
-    spells = RosterSpell.objects.filter(committee_id=item.committee_id, status__in=ROSTER_STATUSES,
-                                        valid_from__lte=today, valid_to__gt=today)
+    spells = _spells_today({item.committee_id}, user)
     if item.audience_kind == AudienceKind.BRANCH:
         spells = spells.filter(branch_id=item.audience_branch_id)
     elif item.audience_kind == AudienceKind.PARTY_GROUP:
         spells = spells.filter(member__party_group_id=item.audience_group_id, branch_id=item.audience_group.branch_id)
-    if not committee_wide(user, item.committee_id, VIEW):
-        visible = restrict(Member.objects.filter(committee_id=item.committee_id), user, VIEW)
-        spells = spells.filter(member_id__in=visible.order_by().values("pk"))
     read = StudyRead.objects.filter(item=item, member_id=OuterRef("member_id"))
     rows = (spells.order_by().values("branch_id", "branch__name", "branch__sort_order")
             .annotate(audience=Count("pk"), read=Count("pk", filter=Q(Exists(read))))

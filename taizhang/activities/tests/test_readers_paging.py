@@ -130,3 +130,20 @@ def test_the_export_streams_the_whole_filtered_list(client, cast):
     assert len(everyone) == 66 > content_views.READERS_PAGE_SIZE
     assert rows(read="yes") == [tuple(everyone[-1])] and everyone[-1][0] == "张伟明"
     assert len(rows(read="no", branch=cast.west.pk)) == 62
+
+
+def test_a_party_group_item_counts_its_group_on_the_list_and_the_readers_page(client, cast):
+    from taizhang.activities.content_selectors import study_read_counts
+    from taizhang.members.models import Member
+    from taizhang.organisation.models import PartyGroup
+
+    group = PartyGroup.objects.create(branch=cast.east, name="望京党小组")
+    Member.objects.filter(pk__in=[cast.me.pk, cast.east_members[1].pk]).update(party_group=group)
+    item = publish(cast, kind=StudyKind.OTHER, month=None, audience_kind=AudienceKind.PARTY_GROUP, audience_group=group)
+    study_item_mark_read(actor=cast.plain_member, item=item)
+    client.force_login(cast.admin)
+    response = _get(client, item)
+    assert (response.context["total"].audience, response.context["total"].read) == (2, 1)
+    assert set(_names(response)) == {"张伟明", "李秀英"}
+    assert study_read_counts([item], cast.admin) == {item.pk: (1, 2)}
+    assert study_read_counts([item], cast.west_secretary) == {item.pk: (0, 0)}
