@@ -218,6 +218,8 @@ def _my_activities(request):
 
 # --- detail -------------------------------------------------------------------------------------------------
 
+SIGNUPS_SHOWN = 50  # the sign-ups the page lists (a committee-wide activity may have thousands)
+
 
 @login_required
 def activity_detail(request, pk):
@@ -250,12 +252,15 @@ def activity_detail(request, pk):
                                   and context["invited"])
     if staff:
         signups = list(selectors.signup_queryset(user, activity).exclude(status=SignUpStatus.CANCELLED)
-                       .order_by("status", "signed_up_at", "id"))
+                       .order_by("status", "signed_up_at", "id")[:SIGNUPS_SHOWN])
         editable = set(restrict(Member.objects.filter(pk__in=[s.member_id for s in signups]), user, EDIT)
                        .values_list("pk", flat=True))
         positions = _waiting_positions(signups)
         context["signups"] = [{"signup": s, "position": positions.get(s.pk), "may_cancel": s.member_id in editable}
                               for s in signups]
+        if len(signups) == SIGNUPS_SHOWN:  # the first ones (signed up, then the waiting list in order)
+            context["signups_more"] = (selectors.signup_queryset(user, activity)
+                                       .exclude(status=SignUpStatus.CANCELLED).count() - SIGNUPS_SHOWN)
         if _may_sign_up_others(user, activity):
             context.update(_on_behalf_context(user, activity))
         context["ledger"] = selectors.attendance_ledger(activity, user=user)

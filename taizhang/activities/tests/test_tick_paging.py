@@ -126,3 +126,15 @@ def test_the_detail_page_costs_the_same_queries_with_more_candidates(client, cas
         response = client.get(url)
     assert response.context["n_candidates"] == 66 and response.context["n_shown"] == views.PICKER_SIZE
     assert len(many) <= len(few)
+
+
+def test_the_detail_page_lists_the_first_sign_ups_and_says_how_many_more(client, cast, monkeypatch):
+    monkeypatch.setattr(views, "SIGNUPS_SHOWN", 4)
+    seed_types(cast)
+    activity = future(cast.admin, cast.committee, title="党委集体学习")
+    for member in cast.members:
+        signup_create(actor=cast.admin, activity=activity, member=member)
+    client.force_login(cast.admin)
+    response = client.get(reverse("activities:detail", args=[activity.pk]))
+    assert len(response.context["signups"]) == 4 and response.context["signups_more"] == 2
+    assert 'id="signups-more"' in body(response)
