@@ -86,10 +86,6 @@ def with_attachments(notes) -> list:
     return notes
 
 
-def activity_notes(user, activity: Activity) -> list:
-    return with_attachments(note_queryset(user).filter(activity=activity).order_by("kind", "-created_at", "-id"))
-
-
 def note_get(user, pk) -> ActivityNote:
     note = note_queryset(user).filter(pk=pk).first()
     if note is None:

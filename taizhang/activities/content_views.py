@@ -34,18 +34,26 @@ PAGE_SIZE = 20
 # --- notes ------------------------------------------------------------------------------------------------
 
 
+NOTES_PAGE_SIZE = 20  # reflections per page: a committee-wide activity may have one from every member
+
+
 def _notes_context(request, activity):
+    """The discussion notes (a few, kept by staff) and one page of the reflections, newest first."""
     user = request.user
-    notes = cs.activity_notes(user, activity)
+    notes = cs.note_queryset(user).filter(activity=activity).order_by("-created_at", "-id")
+    discussions = cs.with_attachments(notes.filter(kind=NoteKind.DISCUSSION))
+    page = Paginator(notes.filter(kind=NoteKind.REFLECTION), NOTES_PAGE_SIZE).get_page(request.GET.get("page"))
+    reflections = cs.with_attachments(page.object_list)
     may_discuss = cs.may_write_discussion(user, activity)
-    for note in notes:
+    for note in discussions + reflections:
         note.may_edit = note.written_by_id == user.pk
         note.may_withdraw = note.may_edit or may_discuss
     return {
         "activity": activity,
-        "notes": notes,
-        "reflections": [n for n in notes if n.kind == NoteKind.REFLECTION],
-        "discussions": [n for n in notes if n.kind == NoteKind.DISCUSSION],
+        "notes": discussions + reflections,
+        "reflections": reflections,
+        "reflections_page": page,
+        "discussions": discussions,
         "may_reflect": cs.may_write_reflection(user, activity) is not None,
         "may_discuss": may_discuss,
     }
