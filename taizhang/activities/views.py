@@ -570,17 +570,20 @@ def attendance_all_present(request, pk):
         "more": counts["unmarked"] - len(shown), "expected": counts["expected"]})
 
 
+SHEET_ROWS = 500  # names per printed sign-in sheet; a bigger audience prints sheet after sheet
+
+
 @login_required
 def attendance_sheet(request, pk):
     """签到表: the printable sign-in sheet of the tick list's members, for a meeting held on paper."""
     activity = _tick_activity(request, pk)
-    members = list(_tick_queryset(request, activity))
-    present = Attendance.objects.filter(activity=activity, member__in=[m.pk for m in members],
-                                        status=AttendanceStatus.PRESENT).count()
-    audit_log(actor=request.user, action="activity.sign_in_sheet", obj=activity, new={"rows": len(members)})
+    page = Paginator(_tick_queryset(request, activity), SHEET_ROWS).get_page(request.GET.get("page"))
+    counts = _tick_counts(request, activity)
+    audit_log(actor=request.user, action="activity.sign_in_sheet", obj=activity,
+              new={"rows": len(page.object_list), "page": page.number})
     return render(request, "activities/sign_in_sheet.html", {
-        "activity": activity, "members": members, "expected": len(members), "present": present,
-        "organiser": organiser_label(activity), "today": timezone.localdate(),
+        "activity": activity, "members": page.object_list, "page": page, "expected": counts["expected"],
+        "present": counts["present"], "organiser": organiser_label(activity), "today": timezone.localdate(),
     })
 
 

@@ -138,3 +138,15 @@ def test_the_detail_page_lists_the_first_sign_ups_and_says_how_many_more(client,
     response = client.get(reverse("activities:detail", args=[activity.pk]))
     assert len(response.context["signups"]) == 4 and response.context["signups_more"] == 2
     assert 'id="signups-more"' in body(response)
+
+
+def test_the_sign_in_sheet_prints_sheet_after_sheet(client, cast, soon, monkeypatch):
+    monkeypatch.setattr(views, "SHEET_ROWS", 4)
+    client.force_login(cast.admin)
+    url = reverse("activities:attendance_sheet", args=[soon.pk])
+    first, second = client.get(url), client.get(url, {"page": 2})
+    assert len(first.context["members"]) == 4 and len(second.context["members"]) == 2
+    assert {m.name for m in first.context["members"]} | {m.name for m in second.context["members"]} == {
+        m.name for m in cast.members}
+    assert 'id="next-sheet"' in body(first) and '<td class="num">5</td>' in body(second)
+    assert first.context["expected"] == second.context["expected"] == 6
