@@ -30,9 +30,9 @@ NPM_STAMP := node_modules/.stamp-npm-$(NPM_LOCK_HASH)
 
 # The test suite always runs on the settings' local defaults (SQLite, local-memory cache, development),
 # whatever the caller's shell exports; test-pg then sets DATABASE_URL explicitly.
-TEST_ENV := env -u DATABASE_URL -u REDIS_URL -u TAIZHANG_ENV -u DJANGO_DEBUG -u DJANGO_SETTINGS_MODULE
+TEST_ENV := env -u DATABASE_URL -u DATABASE_REPLICA_URL -u REDIS_URL -u TAIZHANG_ENV -u DJANGO_DEBUG -u DJANGO_SETTINGS_MODULE
 
-.PHONY: help install assets messages translations migrate demo run test test-pg test-browser bench lint check clean
+.PHONY: help install assets messages translations migrate demo run test test-pg test-browser bench scale-drill lint check clean
 
 help:
 	@echo "Taizhang 台账"
@@ -41,6 +41,7 @@ help:
 	@echo "  make test-pg       run the test suite on PostgreSQL (PG_TEST_URL=$(PG_TEST_URL))"
 	@echo "  make test-browser  run the browser tests (pytest -m browser) in Debian's $(CHROMIUM)"
 	@echo "  make bench         by hand: build BENCH_MEMBERS=$(BENCH_MEMBERS) members in BENCH_URL, time pages, EXPLAIN"
+	@echo "  make scale-drill   by hand, as root: two gunicorns + worker + Redis + a streaming read replica (:5433), end to end"
 	@echo "  make lint          ruff check"
 	@echo "  make check         manage.py check + makemigrations --check"
 	@echo "  make translations  extract new msgids into locale/zh_Hans/LC_MESSAGES/django.po (then translate them there)"
@@ -140,6 +141,12 @@ bench: install messages
 	$(TEST_ENV) DATABASE_URL=$(BENCH_URL) $(PY) benchmarks/ledger_scale.py --members $(BENCH_MEMBERS)
 	$(TEST_ENV) DATABASE_URL=$(BENCH_URL) $(PY) benchmarks/activities_scale.py --reuse
 	$(TEST_ENV) DATABASE_URL=$(BENCH_URL) $(PY) benchmarks/projection_explain.py --reuse
+
+# By hand, not in CI (root; PostgreSQL 15 on 127.0.0.1:5432, Redis on :6379): the production layout on loopback —
+# gunicorn on :8101 and :8102, a db_worker, a streaming read replica on :5433 for the reports — driven end to end
+# by an HTTP client; stops everything it started. See README "Production layout".
+scale-drill: install assets messages
+	bash scripts/scale_drill.sh
 
 ## Static checks ------------------------------------------------------------------------------------
 lint: install

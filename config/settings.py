@@ -126,6 +126,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", None)} if env("TEST_DATABASE_NAME", None) else {}
+# A streaming read replica of the primary (PostgreSQL hot standby) for the report pages: with this setting
+# the views marked use_replica() (taizhang/core/routers.py) read from it, everything else stays on default.
+# In tests the alias is a TEST MIRROR of default, so no second server is needed. Unset: nothing changes.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", "")
+DATABASE_ROUTERS = []
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["taizhang.core.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", "")
@@ -208,6 +217,12 @@ IMPORT_MAX_COLUMNS = env_int("TAIZHANG_IMPORT_MAX_COLUMNS", 200)
 IMPORT_MAX_UNCOMPRESSED_MB = env_int("TAIZHANG_IMPORT_MAX_UNCOMPRESSED_MB", 200)
 IMPORT_FILE_RETENTION_DAYS = env_int("TAIZHANG_IMPORT_FILE_RETENTION_DAYS", 7)
 IMPORT_STALE_MINUTES = env_int("TAIZHANG_IMPORT_STALE_MINUTES", 10)
+# Exports: a download of more rows than this runs as a background job (a progress page, then a download
+# link for the user who asked); its file is kept in storage this many days (``purge_export_files``). A job
+# whose worker has not reported for EXPORT_STALE_MINUTES is shown as failed.
+EXPORT_BACKGROUND_ROWS = env_int("TAIZHANG_EXPORT_BACKGROUND_ROWS", 20_000)
+EXPORT_FILE_RETENTION_DAYS = env_int("TAIZHANG_EXPORT_FILE_RETENTION_DAYS", 3)
+EXPORT_STALE_MINUTES = env_int("TAIZHANG_EXPORT_STALE_MINUTES", 10)
 CONTENT_ALLOWED_EXTENSIONS = tuple(e.lower().lstrip(".") for e in env_list(
     "TAIZHANG_CONTENT_ALLOWED_EXTENSIONS",
     ["jpg", "jpeg", "png", "gif", "webp", "pdf", "docx", "doc", "xlsx", "xls", "pptx", "txt"],

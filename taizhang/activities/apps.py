@@ -28,3 +28,5 @@ class ActivitiesConfig(AppConfig):
                             context=home_panel, order=10)  # what is coming up
         register_home_panel(key="study", template="activities/content/home_panel.html",
                             context=content_selectors.home_panel, order=20)  # 学习园地 card
+
+        from taizhang.activities import export_jobs  # noqa: F401  (registers the study readers' background export)

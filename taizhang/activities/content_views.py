@@ -12,19 +12,18 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.activities import content_selectors as cs
 from taizhang.activities import content_services, plans, selectors
 from taizhang.activities.content_forms import NoteForm, PlanForm, StudyItemForm
-from taizhang.activities.filters import StudyReadersFilter
+from taizhang.activities.export_jobs import STUDY_READERS, readers_export, readers_filter
 from taizhang.activities.models import NoteKind
 from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.errors import form_errors_from
-from taizhang.core.exporting import export_xlsx
+from taizhang.core.exporting import export_in_background, export_xlsx
 from taizhang.core.permissions import EDIT, committees_for, has_capability, is_member_login, own_member
 from taizhang.organisation.models import Committee
 
@@ -306,23 +305,19 @@ def study_readers(request, pk):
     if not has_capability(request.user, "study.readers", item.committee_id):
         raise PermissionDenied(_("Your role cannot see who has read study items."))
     total, branches = cs.study_reader_totals(item, request.user)
-    filterset = StudyReadersFilter(request.GET, queryset=cs.study_readers(item, request.user),
-                                   request=request, branches=branches)
+    filterset = readers_filter(request.user, item, request.GET, branches)
+    if request.GET.get("format") == "xlsx" and filterset.is_valid():  # invalid filters: the page says why
+        export = readers_export(request.user, item, request.GET, totals=(total, branches))
+        filters = export.details["filters"]  # the page's filters, for the worker to build the same rows
+        background = export_in_background(request, export=STUDY_READERS,
+                                           params={"item": item.pk, **({"filters": filters} if filters else {})},
+                                           total=export.total)
+        if background is not None:
+            return background
+        return export_xlsx(request, header=export.header, rows=export.rows, filename=export.filename,
+                           action=export.action, obj=item, sheet_name=export.sheet_name, widths=export.widths,
+                           details={"read": export.details["read"], "filters": export.details["filters"]})
     members = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    if request.GET.get("format") == "xlsx":
-        header = [_("name"), _("branch"), _("party group"), _("read"), _("read at")]
-        details = {"read": 0, "filters": _filters(filterset)}  # "read" is counted as the rows stream
-
-        def rows():
-            for m in members.iterator(chunk_size=2000):
-                details["read"] += bool(m.read_at)
-                yield [m.name, m.branch.name if m.branch_id else "", m.party_group.name if m.party_group_id else "",
-                       _("yes") if m.read_at else _("no"),
-                       timezone.localtime(m.read_at).strftime("%Y-%m-%d %H:%M") if m.read_at else ""]
-
-        return export_xlsx(request, header=header, rows=rows(), filename=f"{item.title[:60]}-{_('readers')}.xlsx",
-                           action="study.readers_export", obj=item, sheet_name=_("readers"), widths=[14, 16, 16, 8, 18],
-                           details=details)
     page = Paginator(members, READERS_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -333,13 +328,6 @@ def study_readers(request, pk):
     if request.htmx and request.htmx.target == "readers-list":
         return render(request, "activities/content/partials/readers_list.html", context)
     return render(request, "activities/content/study_readers.html", context)
-
-
-def _filters(filterset) -> dict:
-    """The filters an export was asked with, for its audit entry."""
-    if not filterset.is_bound or not filterset.is_valid():
-        return {}
-    return {k: v for k, v in filterset.form.cleaned_data.items() if v and k != "format"}
 
 
 # --- recurring plans --------------------------------------------------------------------------------------

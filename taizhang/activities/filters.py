@@ -99,8 +99,8 @@ class StudyReadersFilter(django_filters.FilterSet):
                                        empty_label=_("Read or not"))
     branch = django_filters.ChoiceFilter(label=_("branch"), method="filter_branch", empty_label=_("All branches"))
 
-    def __init__(self, data=None, queryset=None, *, request, branches, **kwargs):
-        super().__init__(data, queryset, request=request, **kwargs)
+    def __init__(self, data=None, queryset=None, *, branches, **kwargs):
+        super().__init__(data, queryset, **kwargs)
         self.filters["branch"].extra["choices"] = [(str(b.branch_id), b.name) for b in branches]
 
     def filter_q(self, queryset, name, value):

@@ -19,10 +19,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from taizhang.activities import report_exports, reports
+from taizhang.activities.export_jobs import ACTIVITY_REPORT
 from taizhang.activities.models import AttendanceStatus
 from taizhang.core.audit import audit_log, client_ip
+from taizhang.core.exporting import export_in_background
 from taizhang.core.forms import TzForm
 from taizhang.core.permissions import has_capability
+from taizhang.core.routers import use_replica
 from taizhang.members.selectors import member_get
 
 PAGE_SIZES = (20, 50, 100)
@@ -91,6 +94,7 @@ def _page_size(request) -> int:
 
 @login_required
 @require_GET
+@use_replica()
 def summary(request):
     require_reports(request.user)
     committee = reports.report_committee(request.user)
@@ -134,6 +138,7 @@ def _activity_url(pk):
 
 @login_required
 @require_GET
+@use_replica()
 def member_report(request, pk):
     """One member's attendance in the period, activity by activity (linked from the member page)."""
     require_reports(request.user)
@@ -174,11 +179,16 @@ def member_report(request, pk):
 
 @login_required
 @require_GET
+@use_replica()
 def export_xlsx(request):
     """The four tables of the summary as one workbook, through the same scoping; audit-logged first."""
     require_reports(request.user)
     committee = reports.report_committee(request.user)
     _form, start, end, _preset, _presets = period_from_request(request, committee)
+    background = export_in_background(request, export=ACTIVITY_REPORT, total=reports.report_member_count(request.user),
+                                      params={"date_from": start.isoformat(), "date_to": end.isoformat()})
+    if background is not None:  # a large workbook is written by the worker (export_jobs.report_export)
+        return background
     tables = report_exports.report_tables(request.user, start, end)
     audit_log(
         actor=request.user,

@@ -292,6 +292,11 @@ def participation(user, date_from: datetime.date, date_to: datetime.date, *, now
     return Participation(members=rows, branches=branches, total=total)
 
 
+def report_member_count(user) -> int:
+    """At most how many member rows ``participation`` gives ``user`` (the members they may see): one COUNT."""
+    return restrict(Member.objects.all(), user, VIEW).count()
+
+
 MEMBER_SORTS = {
     "name": lambda r: (r.name_pinyin, r.member_id),
     "branch": lambda r: (r.branch, r.name_pinyin),

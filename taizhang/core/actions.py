@@ -59,6 +59,9 @@ ACTION_LABELS = {
     "import.interrupted": _("Import interrupted"),
     "import.file_delete": _("Delete uploaded import file"),
     "import.files_purge": _("Purge old import files"),
+    "export.download": _("Download a background export"),
+    "export.file_delete": _("Delete a background export's file"),
+    "export.files_purge": _("Purge old export files"),
     # the flow history (flow.<event kind>)
     "flow.registered": _("Flow: registered"),
     "flow.reported": _("Flow: reported to the branch"),

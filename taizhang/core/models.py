@@ -162,3 +162,72 @@ class AuditChain(models.Model):
 
     def __str__(self):
         return f"audit chain at {self.seq}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Exporting")
+    DONE = "done", _("Ready to download")
+    FAILED = "failed", _("Failed")
+
+
+def _export_upload_to(job, filename):
+    import uuid
+
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"exports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
+class ExportJob(models.Model):
+    """One large export written by the background worker (``core.export_jobs``), for the user who asked.
+
+    ``export`` is the registered name of the export (``core.export_jobs.register``) and ``params`` what it
+    was asked for (e.g. the list's filter values): the worker builds the rows again from them as
+    ``created_by``, through the same selectors and filters as the page — never a list of rows from the
+    request. ``processed``/``total`` drive the progress bar; ``heartbeat_at`` is the worker's last report.
+    The written ``file`` lives in Django's storage (any host may serve it), only its requester may download
+    it, and it is deleted after ``EXPORT_FILE_RETENTION_DAYS`` (``file_deleted_at``). ``message`` is the
+    Chinese reason of a failure.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    export = models.CharField(_("export"), max_length=100)
+    fmt = models.CharField(_("format"), max_length=10, default="xlsx")
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    processed = models.PositiveIntegerField(_("rows written"), default=0)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    file = models.FileField(_("file"), upload_to=_export_upload_to, max_length=200, blank=True)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    file_deleted_at = models.DateTimeField(_("file deleted at"), null=True, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    worker = models.CharField(_("worker"), max_length=150, blank=True)
+    heartbeat_at = models.DateTimeField(_("last progress at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background export")
+        verbose_name_plural = _("background exports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="core_exportjob_user_idx")]
+
+    def __str__(self):
+        return f"{self.export} #{self.pk}"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
+
+    @property
+    def downloadable(self) -> bool:
+        return self.status == ExportStatus.DONE and bool(self.file)
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 0
+        return min(100, self.processed * 100 // self.total)

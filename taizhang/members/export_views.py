@@ -3,7 +3,9 @@
 Same filter set (``MemberFilter`` over the same GET parameters, a remembered search key resolved by
 ``searches.filter_data``) and same scoping
 (``selectors.member_queryset``) as the list, so what is exported is exactly what the list shows
-(ARCHITECTURE.md rule 6). Every export is audit-logged (``member.export``) before any data leaves.
+(ARCHITECTURE.md rule 6). Every export is audit-logged (``member.export``) before any data leaves. An export
+of more than ``EXPORT_BACKGROUND_ROWS`` members becomes a background job (``members.export_jobs``,
+``core.export_jobs``): the page redirects to its progress page and the worker writes the file and the entry.
 """
 
 import re
@@ -20,7 +22,8 @@ from django.views.decorators.http import require_GET
 from taizhang.core import exporting
 from taizhang.core.audit import client_ip
 from taizhang.core.permissions import DETAILS, VIEW, branches_for, committee_wide, committees_for, has_capability
-from taizhang.members import exports, searches
+from taizhang.members import export_jobs, exports, searches
+from taizhang.members.export_jobs import filter_params
 from taizhang.members.filters import MemberFilter
 from taizhang.members.ledger_columns import BY_KEY
 from taizhang.members.models import Status
@@ -50,34 +53,24 @@ def _back_to_list(request):
     return redirect(reverse("members:list") + (f"?{query}" if query else ""))
 
 
-def filter_params(filterset) -> dict:
-    """The filter values in effect (the list's GET parameters, with its defaults), for the audit log."""
-    params = {name: filterset.data.get(name) for name in filterset.filters if filterset.data.get(name)}
-    return searches.loggable(params)  # a search by a full number goes to the log masked
-
-
-def _filename(extension: str, as_of=None) -> str:
-    """``党员台账-20261203.xlsx``; a list as of a past day is named after that day (``党员台账-截至20191231``)."""
-    if as_of is not None:
-        return f"{_('Member ledger')}-{_('as of %(day)s') % {'day': f'{as_of:%Y%m%d}'}}.{extension}"
-    return f"{_('Member ledger')}-{timezone.localdate():%Y%m%d}.{extension}"
-
-
 def _export(request, fmt: str):
-    """Filter and scope exactly like the list, log the export, then stream the rows."""
+    """Filter and scope exactly like the list; a large export becomes a background job, a small one is
+    logged and streamed."""
     _require_export(request.user)
     filterset = _filtered(request)
     if filterset is None:
         return _back_to_list(request)
-    prepared = exports.prepare(filterset.qs, request.user)
-    counts = exports.summary(prepared)
-    exports.log_export(actor=request.user, fmt=fmt, filters=filter_params(filterset), rows=counts["rows"],
-                       unmasked=counts["unmasked"], ip_address=client_ip(request))
-    rows = exports.iter_rows(prepared)
+    export = export_jobs.ledger_export(request.user, filterset, fmt)
+    background = exporting.export_in_background(request, export=export_jobs.LEDGER, fmt=fmt, total=export.total,
+                                                params=export_jobs.job_params(filterset))
+    if background is not None:
+        return background
+    exports.log_export(actor=request.user, fmt=fmt, filters=export.details["filters"], rows=export.total,
+                       unmasked=export.details["unmasked"], ip_address=client_ip(request))
     if fmt == "csv":
-        return exporting.csv_response(exports.HEADERS, rows, _filename("csv", filterset.as_of_day))
-    f, _rows = exporting.xlsx_tempfile(exports.HEADERS, rows, sheet_name=_("Member ledger"), widths=exports.XLSX_WIDTHS)
-    return exporting.xlsx_response(f, _filename("xlsx", filterset.as_of_day))
+        return exporting.csv_response(export.header, export.rows, export.filename)
+    f, _rows = exporting.xlsx_tempfile(export.header, export.rows, sheet_name=export.sheet_name, widths=export.widths)
+    return exporting.xlsx_response(f, export.filename)
 
 
 @login_required

@@ -1,6 +1,7 @@
 """The one filter set of the ledger list: drives the page, its htmx refresh and (later) exports."""
 
 import datetime
+from types import SimpleNamespace
 
 import django_filters
 from django import forms
@@ -138,6 +139,12 @@ class MemberFilter(django_filters.FilterSet):
         data = request.GET if data is None else data
         day = cls.day_from(data)
         return cls(data or {}, queryset=selectors.member_queryset(request.user, purpose, day=day), request=request)
+
+    @classmethod
+    def for_user(cls, user, data, purpose=VIEW):
+        """``for_request`` without a request: the background export builds the same filter set in the worker
+        for the user who asked (only the user of the request is ever read)."""
+        return cls.for_request(SimpleNamespace(user=user, GET=data), data, purpose)
 
     def filter_as_of(self, queryset, name, value):
         return queryset  # the queryset was annotated for that day when it was built (``for_request``)

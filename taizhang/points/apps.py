@@ -19,3 +19,5 @@ class PointsConfig(AppConfig):
         register_member_panel(key="points", template="points/panels/points.html", context=selectors.member_panel,
                               order=20)
         register_home_panel(key="points", template="points/panels/home.html", context=selectors.home_panel, order=30)
+
+        from taizhang.points import export_jobs  # noqa: F401  (registers the participation background export)

@@ -233,6 +233,14 @@ def _expected_per_member(activities: list, member_ids: set) -> dict:
     return counts
 
 
+def participation_count(user, committee, branch_id=None) -> int:
+    """How many rows ``participation`` has at most (its members on the roster in scope): one COUNT."""
+    members = restrict(Member.objects.filter(committee=committee), user, VIEW)
+    if branch_id:
+        members = members.filter(branch_id=branch_id)
+    return members.filter(current_event__status_after__in=ROSTER_STATUSES).count()
+
+
 def participation(user, committee, year: int | None = None, *, period: Period | None = None, branch_id=None,
                   below_only: bool = False, platform: str | None = None, today: datetime.date | None = None):
     """Per member (in ``user``'s VIEW scope) and per branch: attendance rate, points and the threshold.

@@ -19,11 +19,13 @@ from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from taizhang.core.errors import form_errors_from
-from taizhang.core.exporting import export_xlsx, xlsx_response, xlsx_tempfile
+from taizhang.core.export_jobs import Export
+from taizhang.core.exporting import export_in_background, export_xlsx, xlsx_response, xlsx_tempfile
 from taizhang.core.permissions import EDIT, VIEW, has_capability, home_committee, own_member, restrict
 from taizhang.core.spreadsheets import SUPPORTED_EXTENSIONS, file_extension
 from taizhang.members.selectors import member_get
 from taizhang.points import imports, periods, selectors, services
+from taizhang.points.export_jobs import PARTICIPATION
 from taizhang.points.forms import (
     AdjustmentForm,
     DecisionForm,
@@ -61,7 +63,11 @@ def _year(request) -> int:
 
 
 def _staff_committee(request, capability: str | None = None):
-    user = request.user
+    return staff_committee(request.user, capability)
+
+
+def staff_committee(user, capability: str | None = None):
+    """The committee whose staff points pages ``user`` sees (PermissionDenied if none)."""
     allowed = has_capability(user, capability) if capability else selectors.may_view_staff_pages(user)
     committee = home_committee(user) if allowed else None
     if committee is None:
@@ -278,9 +284,15 @@ def _period_from(form, presets) -> tuple:
 
 
 def _participation_data(request):
-    committee = _staff_committee(request)
-    branches = list(selectors.visible_branches(request.user, committee))
-    form = ParticipationFilter(request.GET or None, branches=branches)
+    return participation_data(request.user, request.GET)
+
+
+def participation_data(user, data):
+    """The participation page's data for ``user`` and the filter values ``data`` (the page's GET parameters;
+    also what the background export builds again in the worker)."""
+    committee = staff_committee(user)
+    branches = list(selectors.visible_branches(user, committee))
+    form = ParticipationFilter(data or None, branches=branches)
     presets = periods.period_presets()
     period = _period_from(form, presets)
     branch_id, below, platform = None, False, Platform.XUEXI
@@ -296,7 +308,7 @@ def _participation_data(request):
                   "branch": branch_id or "", "below": below}
         form = ParticipationFilter(values, branches=branches)
         form.is_valid()
-    rows, branch_rows, config = selectors.participation(request.user, committee, period=period,
+    rows, branch_rows, config = selectors.participation(user, committee, period=period,
                                                         branch_id=branch_id,
                                                         below_only=below and period.whole_year is not None,
                                                         platform=platform)
@@ -316,35 +328,60 @@ def _percent(rate) -> str:
     return "" if rate is None else f"{rate * 100:.0f}%"
 
 
+def participation_export(user, data) -> Export:
+    """The participation table as an export for ``user`` and the filter values ``data``."""
+    context = participation_data(user, data)
+    config = context["config"]
+    whole_year = context["period"].whole_year is not None
+    header = [_("Name"), _("Branch"), _("Expected"), pgettext("attendance count", "Present"), _("Attendance rate"),
+              _("Points")]
+    if whole_year:
+        header += [_("Threshold"), _("Below threshold")]
+    header.append(str(context["platform_label"]))
+    if config.ranking_enabled:
+        header.append(_("Rank"))
+
+    def lines():
+        for r in context["rows"]:
+            line = [r.member.name, r.branch_name, r.expected, r.present, _percent(r.rate), r.total]
+            if whole_year:
+                line += [r.threshold, _("Yes") if r.below else ""]
+            line.append("" if r.score is None else r.score)
+            if config.ranking_enabled:
+                line.append(r.rank)
+            yield line
+
+    slug = context["period"].slug
+    return Export(header=header, rows=lines(), total=len(context["rows"]), filename=f"participation-{slug}.xlsx",
+                  action="points.participation_export", object_type="points.participation",
+                  object_repr=str(context["period"].label) if hasattr(context["period"], "label") else slug,
+                  sheet_name=slug, details={"period": slug, "platform": str(context.get("platform_label", ""))})
+
+
+def _participation_xlsx(request):
+    """The participation .xlsx: in the background when the roster in scope is large (one COUNT decides)."""
+    committee = _staff_committee(request)
+    form = ParticipationFilter(request.GET, branches=selectors.visible_branches(request.user, committee))
+    form.is_valid()
+    query = request.GET.copy()
+    query.pop("format", None)
+    query.pop("page", None)
+    background = export_in_background(
+        request, export=PARTICIPATION, params={"query": query.urlencode()},
+        total=selectors.participation_count(request.user, committee, branch_id=form.cleaned_data.get("branch")))
+    if background is not None:
+        return background
+    export = participation_export(request.user, request.GET)
+    return export_xlsx(request, header=export.header, rows=export.rows, filename=export.filename,
+                       action=export.action, object_type=export.object_type, object_repr=export.object_repr,
+                       sheet_name=export.sheet_name, details=export.details)
+
+
 @login_required
 def participation(request):
-    context = _participation_data(request)
     if request.GET.get("format") == "xlsx":
-        config = context["config"]
-        whole_year = context["period"].whole_year is not None
-        header = [_("Name"), _("Branch"), _("Expected"), pgettext("attendance count", "Present"), _("Attendance rate"),
-                  _("Points")]
-        if whole_year:
-            header += [_("Threshold"), _("Below threshold")]
-        header.append(str(context["platform_label"]))
-        if config.ranking_enabled:
-            header.append(_("Rank"))
-
-        def lines():
-            for r in context["rows"]:
-                line = [r.member.name, r.branch_name, r.expected, r.present, _percent(r.rate), r.total]
-                if whole_year:
-                    line += [r.threshold, _("Yes") if r.below else ""]
-                line.append("" if r.score is None else r.score)
-                if config.ranking_enabled:
-                    line.append(r.rank)
-                yield line
-
-        slug = context["period"].slug
-        return export_xlsx(request, header=header, rows=lines(), filename=f"participation-{slug}.xlsx",
-                           action="points.participation_export", object_type="points.participation",
-                           object_repr=str(context["period"].label) if hasattr(context["period"], "label") else slug,
-                           sheet_name=slug, details={"period": slug, "platform": context.get("platform_label", "")})
+        return _participation_xlsx(request)
+    context = _participation_data(request)
     query = request.GET.copy()
     query.pop("format", None)
     query.pop("page", None)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from taizhang.core.exporting import export_xlsx
 from taizhang.core.forms import TzForm
+from taizhang.core.routers import use_replica
 from taizhang.members.models import Status
 from taizhang.reports import overview as ov
 
@@ -85,6 +86,7 @@ def _cells(row) -> list:
 
 @login_required
 @require_GET
+@use_replica()
 def overview(request):
     committees = ov.overview_committees(request.user)
     if not committees.exists():

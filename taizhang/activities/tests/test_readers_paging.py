@@ -147,3 +147,19 @@ def test_a_party_group_item_counts_its_group_on_the_list_and_the_readers_page(cl
     assert set(_names(response)) == {"张伟明", "李秀英"}
     assert study_read_counts([item], cast.admin) == {item.pk: (1, 2)}
     assert study_read_counts([item], cast.west_secretary) == {item.pk: (0, 0)}
+
+
+def test_a_large_filtered_export_goes_to_the_background_with_its_filters(client, cast, settings):
+    from taizhang.activities.export_jobs import build
+    from taizhang.core.models import ExportJob
+
+    settings.EXPORT_BACKGROUND_ROWS = 1
+    item = publish(cast)
+    study_item_mark_read(actor=cast.plain_member, item=item)
+    client.force_login(cast.admin)
+    response = _get(client, item, format="xlsx", read="no", branch=cast.east.pk)
+    assert response.status_code == 302
+    job = ExportJob.objects.get()
+    assert job.params == {"item": item.pk, "filters": {"read": "no", "branch": str(cast.east.pk)}}
+    export = build(cast.admin, job.params, "xlsx")
+    assert export.total == 2 and [row[0] for row in export.rows] == ["李秀英", "王建国"]

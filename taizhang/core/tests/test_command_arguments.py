@@ -100,6 +100,7 @@ CASES = [
     (["purge_audit_log", "--dry-run=yes"], ["--dry-run"]),
     (["purge_import_files", "--days", "abc"], ["--days", "abc"]),
     (["purge_import_files", "--days", "0"], ["1"]),
+    (["purge_export_files", "--days", "abc"], ["--days", "abc"]),
     (["db_worker", "--interval", "often"], ["--interval", "often"]),
     (["rebuild_projections", "--committee", "abc"], ["abc"]),
     (["rebuild_projections", "--format", "xml"], ["xml"]),
