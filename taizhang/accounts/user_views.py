@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -40,6 +41,9 @@ def _managed_user(request, pk):
     return committee, get_object_or_404(selectors.users_of([committee]), pk=pk)
 
 
+USERS_PAGE_SIZE = 50  # every member with a login is a user: thousands in a big committee
+
+
 @login_required
 def user_list(request):
     committee = _committee(request.user)
@@ -56,9 +60,9 @@ def user_list(request):
                 messages.success(request, _("User %(u)s has been created. The security administrator gives the "
                                             "roles.") % {"u": user.username})
                 return redirect("accounts:user_detail", pk=user.pk)
-    users = selectors.users_of([committee])
+    page = Paginator(selectors.users_of([committee]), USERS_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "accounts/user_list.html", {
-        "users": users, "form": form if can_manage else None, "committee": committee,
+        "users": list(page.object_list), "page": page, "form": form if can_manage else None, "committee": committee,
         "locked": selectors.locked_usernames(),
     })
 

@@ -14,6 +14,8 @@ for their branch and its party groups), withdrawn ones included, with read count
 they may see.
 """
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -34,6 +36,7 @@ from taizhang.core.permissions import (
     EDIT,
     VIEW,
     committee_ids_for,
+    committee_wide,
     has_capability,
     is_member_login,
     is_staff,
@@ -43,7 +46,7 @@ from taizhang.core.permissions import (
     user_scope,
 )
 from taizhang.members import audience
-from taizhang.members.models import Member
+from taizhang.members.models import ROSTER_STATUSES, Member, RosterSpell
 from taizhang.organisation.models import Committee
 
 # --- notes ------------------------------------------------------------------------------------------------
@@ -81,10 +84,6 @@ def with_attachments(notes) -> list:
     for note in notes:
         note.files = by_note[note.pk]
     return notes
-
-
-def activity_notes(user, activity: Activity) -> list:
-    return with_attachments(note_queryset(user).filter(activity=activity).order_by("kind", "-created_at", "-id"))
 
 
 def note_get(user, pk) -> ActivityNote:
@@ -194,58 +193,91 @@ def in_study_audience(item: StudyItem, member: Member) -> bool:
     return study_audience_members(item).filter(pk=member.pk).exists()
 
 
+def _in_audience(item: StudyItem, committee_id, branch_id, group_id) -> bool:
+    """Whether a member of ``committee_id`` in ``branch_id`` and ``group_id`` is in ``item``'s audience (the
+    one rule in ``members.audience``)."""
+    key = audience.audience_key(item, item.audience_group.branch_id if item.audience_group_id else None)
+    return key in audience.member_keys(committee_id, branch_id, group_id, None)
+
+
+def _spells_today(committee_ids, user):
+    """The roster spells covering today of the members of ``committee_ids`` that ``user`` may see."""
+    today = timezone.localdate()
+    spells = RosterSpell.objects.filter(committee_id__in=sorted(committee_ids), status__in=ROSTER_STATUSES,
+                                        valid_from__lte=today, valid_to__gt=today)
+    if not all(committee_wide(user, c, VIEW) for c in committee_ids):
+        visible = restrict(Member.objects.filter(committee_id__in=committee_ids), user, VIEW)
+        spells = spells.filter(member_id__in=visible.order_by().values("pk"))
+    return spells
+
+
 def study_read_counts(items, user) -> dict:
-    """{item pk: (read, expected)} counting the members ``user`` may see; two queries for any number
-    of items."""
+    """{item pk: (read, expected)} counting the members ``user`` may see; two grouped queries over today's
+    roster spells for any number of items, whose rows are (committee, branch, party group) counts, so
+    neither the work in Python nor what comes back grows with the number of members."""
     items = list(items)
     if not items:
         return {}
-    roster = audience.roster_on({i.committee_id for i in items})
-    if user is not None:
-        roster = restrict(roster, user, VIEW)
-    roster = [(pk, audience.member_keys(c, b, g, pk))
-              for pk, c, b, g in roster.values_list("pk", "committee_id", "branch_on", "party_group_id")]
-    reads: dict[int, set] = {}
-    for item_id, member_id in StudyRead.objects.filter(item_id__in=[i.pk for i in items]).values_list(
-        "item_id", "member_id"
-    ):
-        reads.setdefault(item_id, set()).add(member_id)
+    spells = _spells_today({i.committee_id for i in items}, user).order_by()
+    on_roster = spells.values_list("committee_id", "branch_id", "member__party_group_id").annotate(n=Count("pk"))
+    reads = (spells.filter(member__study_reads__item_id__in=[i.pk for i in items])
+             .values_list("member__study_reads__item_id", "committee_id", "branch_id", "member__party_group_id")
+             .annotate(n=Count("pk")))
+    on_roster, reads = list(on_roster), list(reads)
     counts = {}
     for item in items:
-        key = audience.audience_key(item, item.audience_group.branch_id if item.audience_group_id else None)
-        expected = {pk for pk, keys in roster if key in keys}
-        counts[item.pk] = (len(expected & reads.get(item.pk, set())), len(expected))
+        expected = sum(n for c, b, g, n in on_roster if _in_audience(item, c, b, g))
+        read = sum(n for i, c, b, g, n in reads if i == item.pk and _in_audience(item, c, b, g))
+        counts[item.pk] = (read, expected)
     return counts
 
 
-def study_readers(item: StudyItem, user) -> list[dict]:
-    """Per audience member the user may see: name, branch, read time (None: not read). Not read first,
-    by branch and name. Two queries."""
-    members = list(
-        study_audience_members(item, user).select_related("branch", "party_group")
-        .order_by("branch__sort_order", "name_pinyin", "id")
+def study_readers(item: StudyItem, user):
+    """The audience members the user may see (a queryset, to page or to stream to the exporter), each with
+    ``read_at`` (None: not read) and ``is_read``; not read first, then by branch and name."""
+    reads = StudyRead.objects.filter(item=item, member=OuterRef("pk"))
+    return (
+        study_audience_members(item, user)
+        .annotate(is_read=Exists(reads), read_at=Subquery(reads.values("read_at")[:1]))
+        .select_related("branch", "party_group")
+        .order_by("is_read", "branch__sort_order", "name_pinyin", "id")
     )
-    read_at = dict(StudyRead.objects.filter(item=item, member_id__in=[m.pk for m in members])
-                   .values_list("member_id", "read_at"))
-    rows = [{"member": m, "read_at": read_at.get(m.pk)} for m in members]
-    rows.sort(key=lambda r: r["read_at"] is not None)  # stable: keeps branch/name order within each half
-    return rows
 
 
-def study_readers_stream(item: StudyItem, user):
-    """``study_readers`` for the export, read in chunks (constant memory at any size): the audience members
-    with ``read_at`` (None: not read), not read first, then by branch and name. One query per chunk."""
-    read_at = StudyRead.objects.filter(item=item, member=OuterRef("pk")).values("read_at")[:1]
-    return (study_audience_members(item, user).select_related("branch", "party_group")
-            .annotate(read_at=Subquery(read_at), has_read=Exists(StudyRead.objects.filter(item=item, member=OuterRef("pk"))))
-            .order_by("has_read", "branch__sort_order", "name_pinyin", "id").iterator(chunk_size=1000))
+@dataclass
+class ReaderTotals:
+    """Audience / read / not read of one branch (``branch_id`` None: all branches together)."""
+
+    branch_id: int | None
+    name: str
+    audience: int = 0
+    read: int = 0
+
+    @property
+    def not_read(self) -> int:
+        return self.audience - self.read
+
+    @property
+    def rate_percent(self) -> int | None:
+        return round(self.read * 100 / self.audience) if self.audience else None
 
 
-def study_readers_counts(item: StudyItem, user) -> dict:
-    """``{"expected": …, "read": …}`` of the members ``user`` may see, in one query."""
-    return study_audience_members(item, user).order_by().aggregate(
-        expected=Count("pk"), read=Count("pk", filter=Q(Exists(StudyRead.objects.filter(item=item,
-                                                                                      member=OuterRef("pk"))))))
+def study_reader_totals(item: StudyItem, user) -> tuple[ReaderTotals, list[ReaderTotals]]:
+    """(all, per branch in the branches' order): who should read the item (the members on the roster today
+    in its audience that ``user`` may see) and how many of them read it. One SQL aggregate over the roster
+    spells covering today (``members.RosterSpell``), whatever the size of the audience."""
+    spells = _spells_today({item.committee_id}, user)
+    if item.audience_kind == AudienceKind.BRANCH:
+        spells = spells.filter(branch_id=item.audience_branch_id)
+    elif item.audience_kind == AudienceKind.PARTY_GROUP:
+        spells = spells.filter(member__party_group_id=item.audience_group_id, branch_id=item.audience_group.branch_id)
+    read = StudyRead.objects.filter(item=item, member_id=OuterRef("member_id"))
+    rows = (spells.order_by().values("branch_id", "branch__name", "branch__sort_order")
+            .annotate(audience=Count("pk"), read=Count("pk", filter=Q(Exists(read))))
+            .order_by("branch__sort_order", "branch_id"))
+    branches = [ReaderTotals(r["branch_id"], r["branch__name"], r["audience"], r["read"]) for r in rows]
+    total = ReaderTotals(None, "", sum(b.audience for b in branches), sum(b.read for b in branches))
+    return total, branches
 
 
 # --- the home page card -----------------------------------------------------------------------------------

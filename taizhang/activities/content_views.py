@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from taizhang.activities import content_selectors as cs
 from taizhang.activities import content_services, plans, selectors
 from taizhang.activities.content_forms import NoteForm, PlanForm, StudyItemForm
-from taizhang.activities.export_jobs import STUDY_READERS, readers_export
+from taizhang.activities.export_jobs import STUDY_READERS, readers_export, readers_filter
 from taizhang.activities.models import NoteKind
 from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
@@ -33,18 +33,26 @@ PAGE_SIZE = 20
 # --- notes ------------------------------------------------------------------------------------------------
 
 
+NOTES_PAGE_SIZE = 20  # reflections per page: a committee-wide activity may have one from every member
+
+
 def _notes_context(request, activity):
+    """The discussion notes (a few, kept by staff) and one page of the reflections, newest first."""
     user = request.user
-    notes = cs.activity_notes(user, activity)
+    notes = cs.note_queryset(user).filter(activity=activity).order_by("-created_at", "-id")
+    discussions = cs.with_attachments(notes.filter(kind=NoteKind.DISCUSSION))
+    page = Paginator(notes.filter(kind=NoteKind.REFLECTION), NOTES_PAGE_SIZE).get_page(request.GET.get("page"))
+    reflections = cs.with_attachments(page.object_list)
     may_discuss = cs.may_write_discussion(user, activity)
-    for note in notes:
+    for note in discussions + reflections:
         note.may_edit = note.written_by_id == user.pk
         note.may_withdraw = note.may_edit or may_discuss
     return {
         "activity": activity,
-        "notes": notes,
-        "reflections": [n for n in notes if n.kind == NoteKind.REFLECTION],
-        "discussions": [n for n in notes if n.kind == NoteKind.DISCUSSION],
+        "notes": discussions + reflections,
+        "reflections": reflections,
+        "reflections_page": page,
+        "discussions": discussions,
         "may_reflect": cs.may_write_reflection(user, activity) is not None,
         "may_discuss": may_discuss,
     }
@@ -285,30 +293,41 @@ def study_withdraw(request, pk):
     return redirect("content:study_detail", pk=item.pk)
 
 
+READERS_PAGE_SIZE = 50
+
+
 @login_required
 def study_readers(request, pk):
-    """Who has read the item and who has not, of the members the user may see; .xlsx with ?format=xlsx."""
+    """Who has read the item and who has not, of the members the user may see: the totals per branch (SQL
+    aggregates), then one page of the members (filtered by read / branch / name); .xlsx with ?format=xlsx
+    (the whole filtered list, streamed to the exporter)."""
     item = cs.study_get(request.user, pk)
     if not has_capability(request.user, "study.readers", item.committee_id):
         raise PermissionDenied(_("Your role cannot see who has read study items."))
-    if request.GET.get("format") == "xlsx":
-        export = readers_export(request.user, item)
-        background = export_in_background(request, export=STUDY_READERS, params={"item": item.pk},
+    total, branches = cs.study_reader_totals(item, request.user)
+    filterset = readers_filter(request.user, item, request.GET, branches)
+    if request.GET.get("format") == "xlsx" and filterset.is_valid():  # invalid filters: the page says why
+        export = readers_export(request.user, item, request.GET, totals=(total, branches))
+        filters = export.details["filters"]  # the page's filters, for the worker to build the same rows
+        background = export_in_background(request, export=STUDY_READERS,
+                                           params={"item": item.pk, **({"filters": filters} if filters else {})},
                                            total=export.total)
         if background is not None:
             return background
         return export_xlsx(request, header=export.header, rows=export.rows, filename=export.filename,
                            action=export.action, obj=item, sheet_name=export.sheet_name, widths=export.widths,
-                           details={"read": export.details["read"]})
-    rows = cs.study_readers(item, request.user)
-    not_read = [r for r in rows if r["read_at"] is None]
-    by_branch: dict = {}
-    for r in not_read:
-        by_branch.setdefault(r["member"].branch.name if r["member"].branch_id else "—", []).append(r["member"])
-    return render(request, "activities/content/study_readers.html", {
-        "item": item, "rows": rows, "n_read": len(rows) - len(not_read), "n_expected": len(rows),
-        "not_read_by_branch": sorted(by_branch.items(), key=lambda kv: kv[0]),
-    })
+                           details={"read": export.details["read"], "filters": export.details["filters"]})
+    members = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    page = Paginator(members, READERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "item": item, "filter": filterset, "page": page, "rows": list(page.object_list), "query": query.urlencode(),
+        "total": total, "branches": branches, "n_read": total.read, "n_expected": total.audience,
+    }
+    if request.htmx and request.htmx.target == "readers-list":
+        return render(request, "activities/content/partials/readers_list.html", context)
+    return render(request, "activities/content/study_readers.html", context)
 
 
 # --- recurring plans --------------------------------------------------------------------------------------

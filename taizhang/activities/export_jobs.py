@@ -8,12 +8,14 @@ members that user may see), streamed in chunks.
 
 import datetime
 
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from taizhang.activities import content_selectors as cs
 from taizhang.activities import report_exports
+from taizhang.activities.filters import StudyReadersFilter
 from taizhang.core import export_jobs
 from taizhang.core.permissions import has_capability
 
@@ -21,12 +23,28 @@ STUDY_READERS = "activities.study_readers"
 ACTIVITY_REPORT = "activities.report"
 
 
-def readers_export(user, item) -> export_jobs.Export:
-    """The readers of ``item`` that ``user`` may see (one COUNT query now, the rows when iterated)."""
-    counts = cs.study_readers_counts(item, user)
+def readers_filter(user, item, data, branches):
+    """The readers page's filter set (read / branch / name) over the audience members ``user`` may see."""
+    return StudyReadersFilter(data, queryset=cs.study_readers(item, user), branches=branches)
+
+
+def readers_export(user, item, filters=None, *, totals=None) -> export_jobs.Export:
+    """The readers of ``item`` that ``user`` may see, filtered as on the page (``filters``: its GET values),
+    the whole list (its count now, one query when filtered; the rows when iterated, in chunks). ``totals``:
+    ``study_reader_totals`` when the caller has it already."""
+    total, branches = totals or cs.study_reader_totals(item, user)
+    filterset = readers_filter(user, item, filters or {}, branches)
+    if not filterset.is_valid():
+        raise export_jobs.ExportRefused(" ".join(e for errs in filterset.errors.values() for e in errs))
+    members = filterset.qs
+    asked = {k: str(v) for k, v in filterset.form.cleaned_data.items() if v}
+    if asked:
+        counts = members.order_by().aggregate(expected=Count("pk"), read=Count("pk", filter=Q(is_read=True)))
+    else:
+        counts = {"expected": total.audience, "read": total.read}
 
     def rows():
-        for m in cs.study_readers_stream(item, user):
+        for m in members.iterator(chunk_size=1000):
             yield [m.name, m.branch.name if m.branch_id else "", m.party_group.name if m.party_group_id else "",
                    _("yes") if m.read_at else _("no"),
                    timezone.localtime(m.read_at).strftime("%Y-%m-%d %H:%M") if m.read_at else ""]
@@ -38,7 +56,7 @@ def readers_export(user, item) -> export_jobs.Export:
         filename=f"{item.title[:60]}-{_('readers')}.xlsx",
         action="study.readers_export",
         obj=item,
-        details={"read": counts["read"], "item": item.pk},
+        details={"read": counts["read"], "item": item.pk, "filters": asked},
         sheet_name=_("readers"),
         widths=[14, 16, 16, 8, 18],
     )
@@ -55,7 +73,7 @@ def build(user, params: dict, fmt: str) -> export_jobs.Export:
     if not has_capability(user, "study.readers", item.committee_id):
         raise export_jobs.ExportRefused(_("Your role can no longer see who has read study items. Nothing was "
                                           "exported."))
-    return readers_export(user, item)
+    return readers_export(user, item, params.get("filters") or {})
 
 
 def report_export(user, date_from: datetime.date, date_to: datetime.date) -> export_jobs.Export:

@@ -1,4 +1,4 @@
-"""The one filter set of the activity list: drives the page and its htmx refresh."""
+"""The filter sets of the activity list and of a study item's readers: each drives its page and the htmx refresh."""
 
 import datetime
 
@@ -6,10 +6,12 @@ import django_filters
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.activities.models import ActivityType
 from taizhang.core.forms import TzForm
 from taizhang.core.permissions import VIEW, committee_ids_for
+from taizhang.members.selectors import search_members
 from taizhang.organisation.models import Branch
 
 WHEN_CHOICES = [("upcoming", _("Upcoming")), ("past", _("Past"))]
@@ -77,3 +79,35 @@ class ActivityFilter(django_filters.FilterSet):
         if not self.form.cleaned_data.get("include_cancelled"):
             queryset = queryset.filter(cancelled=False)
         return queryset
+
+
+READ_CHOICES = [("no", _("Not read")), ("yes", pgettext_lazy("done", "Read"))]
+
+
+class StudyReadersFilter(django_filters.FilterSet):
+    """The one filter set of a study item's readers: drives the page, its htmx refresh and the export.
+    ``branches`` are the branches of the item's audience the user sees (``study_reader_totals``)."""
+
+    class Meta:
+        form = TzForm
+
+    q = django_filters.CharFilter(
+        label=_("Search"), method="filter_q",
+        widget=forms.TextInput(attrs={"placeholder": _("Name, pinyin or initials"), "type": "search"}),
+    )
+    read = django_filters.ChoiceFilter(label=_("read"), choices=READ_CHOICES, method="filter_read",
+                                       empty_label=_("Read or not"))
+    branch = django_filters.ChoiceFilter(label=_("branch"), method="filter_branch", empty_label=_("All branches"))
+
+    def __init__(self, data=None, queryset=None, *, branches, **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        self.filters["branch"].extra["choices"] = [(str(b.branch_id), b.name) for b in branches]
+
+    def filter_q(self, queryset, name, value):
+        return search_members(queryset, value, numbers=False)  # names, pinyin and initials, as the ledger reads them
+
+    def filter_read(self, queryset, name, value):
+        return queryset.filter(is_read=(value == "yes"))
+
+    def filter_branch(self, queryset, name, value):
+        return queryset.filter(branch_on=int(value))

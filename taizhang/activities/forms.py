@@ -159,10 +159,15 @@ class OnBehalfForm(TzForm):
                                     error_messages={"required": _("Choose the member to sign up."),
                                                     "invalid_choice": _("Choose a member from the list.")})
 
-    def __init__(self, *args, queryset, **kwargs):
+    def __init__(self, *args, queryset, shown=None, **kwargs):
+        """``queryset``: whom the member may be (what is accepted); ``shown``: the few members the select
+        offers (a page of them or a search's results), so a big audience is never rendered whole."""
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = queryset
-        self.fields["member"].label_from_instance = _member_label
+        field = self.fields["member"]
+        field.queryset = queryset
+        field.label_from_instance = _member_label
+        if shown is not None:
+            field.widget.choices = [("", field.empty_label)] + [(m.pk, _member_label(m)) for m in shown]
 
 
 def _member_label(member):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.activity_edit, name="edit"),
     path("<int:pk>/cancel/", views.activity_cancel, name="cancel"),
     path("<int:pk>/signup/", views.signup, name="signup"),
+    path("<int:pk>/signup/candidates/", views.signup_candidates, name="signup_candidates"),
     path("<int:pk>/signup/<int:signup_pk>/cancel/", views.signup_cancel, name="signup_cancel"),
     path("<int:pk>/attendance/", views.attendance, name="attendance"),
     path("<int:pk>/attendance/all-present/", views.attendance_all_present, name="attendance_all_present"),

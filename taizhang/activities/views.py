@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.core.signing import BadSignature, SignatureExpired
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -204,6 +204,8 @@ def _my_activities(request):
 
 # --- detail -------------------------------------------------------------------------------------------------
 
+SIGNUPS_SHOWN = 50  # the sign-ups the page lists (a committee-wide activity may have thousands)
+
 
 @login_required
 def activity_detail(request, pk):
@@ -235,17 +237,17 @@ def activity_detail(request, pk):
         context["may_sign_up"] = (not activity.cancelled and not context["started"] and own is None
                                   and context["invited"])
     if staff:
-        signups = list(selectors.live_signups(user, activity))
+        signups = list(selectors.live_signups(user, activity)[:SIGNUPS_SHOWN])
         editable = set(restrict(Member.objects.filter(pk__in=[s.member_id for s in signups]), user, EDIT)
                        .values_list("pk", flat=True))
         positions = _waiting_positions(signups)
         context["signups"] = [{"signup": s, "position": positions.get(s.pk), "may_cancel": s.member_id in editable}
                               for s in signups]
-        if not activity.cancelled and not context["started"] and has_scope(user, EDIT):
-            candidates = (restrict(selectors.audience_members(activity), user, EDIT)
-                          .exclude(pk__in=[s.member_id for s in signups])
-                          .select_related("branch").order_by("branch__sort_order", "name_pinyin", "id"))
-            context["on_behalf_form"] = OnBehalfForm(queryset=candidates)
+        if len(signups) == SIGNUPS_SHOWN:  # the first ones (signed up, then the waiting list in order)
+            context["signups_more"] = (selectors.signup_queryset(user, activity)
+                                       .exclude(status=SignUpStatus.CANCELLED).count() - SIGNUPS_SHOWN)
+        if _may_sign_up_others(user, activity):
+            context.update(_on_behalf_context(user, activity))
         context["ledger"] = selectors.attendance_ledger(activity, user=user)
         context["ledger_page"], context["ledger_rows"], context["walk_ins_more"] = _ledger_rows(
             activity, user, request.GET.get("page"))
@@ -280,6 +282,39 @@ def _ledger_rows(activity, user, page_number):
 
 
 # --- sign-up ------------------------------------------------------------------------------------------------
+
+PICKER_SIZE = 50  # the members the on-behalf select offers at once: the first ones, or a search's results
+
+
+def _may_sign_up_others(user, activity) -> bool:
+    return not activity.cancelled and activity.starts_at > timezone.now() and has_scope(user, EDIT)
+
+
+def _on_behalf_context(user, activity, q: str = "") -> dict:
+    """The on-behalf sign-up picker: the invited members ``user`` may sign up who are not signed up yet
+    (what the form accepts), of whom the select offers the first ``PICKER_SIZE`` or those matching ``q``
+    (the ledger's search); ``n_candidates`` says how many there are in all."""
+    candidates = (restrict(selectors.audience_members(activity), user, EDIT)
+                  .exclude(pk__in=SignUp.objects.filter(activity=activity).exclude(status=SignUpStatus.CANCELLED)
+                           .values("member_id"))
+                  .select_related("branch").order_by("branch__sort_order", "name_pinyin", "id"))
+    found = search_members(candidates, q, numbers=False) if q else candidates
+    shown = list(found[:PICKER_SIZE])
+    n = candidates.count() if q or len(shown) == PICKER_SIZE else len(shown)
+    return {"on_behalf_form": OnBehalfForm(queryset=candidates, shown=shown), "n_candidates": n,
+            "n_shown": len(shown), "picker_q": q, "picker_more": not q and n > len(shown)}
+
+
+@login_required
+def signup_candidates(request, pk):
+    """The on-behalf select alone, offering the members matching ``?q=`` (the picker's search, by htmx)."""
+    user = request.user
+    activity = selectors.activity_get(user, pk)
+    if not _is_staff(user) or not _may_sign_up_others(user, activity):
+        raise PermissionDenied(_("Sign-up is closed."))
+    return render(request, "activities/partials/on_behalf_select.html",
+                  _on_behalf_context(user, activity, request.GET.get("q", "").strip()))
+
 
 
 @login_required
@@ -414,18 +449,14 @@ def _tick_queryset(request, activity):
             .select_related("branch").order_by("branch__sort_order", "name_pinyin", "id"))
 
 
-def _counts(member_ids, records) -> dict:
-    """应到 / 实到 / not yet marked over the tick list's members (all of them, not only those a search shows)."""
-    ids = set(member_ids)
-    marked = [a for a in records if a.member_id in ids]
-    return {"expected": len(ids), "present": sum(1 for a in marked if a.status == AttendanceStatus.PRESENT),
-            "unmarked": len(ids) - len(marked)}
-
-
 def _tick_counts(request, activity) -> dict:
-    ids = list(_tick_queryset(request, activity).values_list("pk", flat=True))
-    records = Attendance.objects.filter(activity=activity, member__in=ids).only("member_id", "status")
-    return _counts(ids, records)
+    """应到 / 实到 / not yet marked over the tick list's members (all of them, not only the page or what a
+    search shows): two SQL aggregates, whatever the size of the audience."""
+    members = _tick_queryset(request, activity).order_by()
+    expected = members.count()
+    marked = Attendance.objects.filter(activity=activity, member_id__in=members.values("pk")).aggregate(
+        marked=Count("pk"), present=Count("pk", filter=Q(status=AttendanceStatus.PRESENT)))
+    return {"expected": expected, "present": marked["present"], "unmarked": expected - marked["marked"]}
 
 
 def _checkin_open(activity) -> bool:
@@ -448,25 +479,35 @@ def _row(request, activity, member, *, error=None, form=None):
     return render(request, "activities/partials/attendance_row.html", context)
 
 
+TICK_PAGE_SIZE = 50
+
+
 @login_required
 def attendance(request, pk):
-    """The tick list; ``?q=`` narrows it with the ledger's search (name, pinyin or initials …)."""
+    """The tick list, a page of 50 at a time; ``?q=`` narrows it with the ledger's search (name, pinyin or
+    initials …). The counts are those of the whole list."""
     activity = _tick_activity(request, pk)
-    members = list(_tick_queryset(request, activity))
-    records = {a.member_id: a for a in Attendance.objects.filter(activity=activity, member__in=[m.pk for m in members])}
     q = request.GET.get("q", "").strip()
     if searches.is_sensitive(q) and not request.htmx:  # a full number must not stay in the address bar
         messages.info(request, _("Find members on the tick list by name, pinyin or initials."))
         return redirect("activities:attendance", pk=activity.pk)
-    shown = members
+    members = _tick_queryset(request, activity)
     if q:
-        found = set(search_members(_tick_queryset(request, activity), q).values_list("pk", flat=True))
-        shown = [m for m in members if m.pk in found]
+        members = search_members(members, q)
+    page = Paginator(members, TICK_PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    records = {a.member_id: a for a in Attendance.objects.filter(activity=activity, member__in=[m.pk for m in shown])}
+    query = request.GET.copy()
+    query.pop("page", None)
+    if searches.is_sensitive(q):
+        query.pop("q", None)  # the pager's links must not carry a full number either
     context = {
         "activity": activity,
         "rows": [(m, records.get(m.pk)) for m in shown],
+        "page": page,
+        "query": query.urlencode(),
         "q": q,
-        "counts": _counts([m.pk for m in members], records.values()),
+        "counts": _tick_counts(request, activity),
         "started": activity.starts_at <= timezone.now(),
         "checkin_open": _checkin_open(activity),
         "elderly_age": settings.ELDERLY_AGE,
@@ -481,9 +522,14 @@ def attendance_all_present(request, pk):
     """全部到: GET shows who would be marked present (the rows not yet marked); POST records them."""
     activity = _tick_activity(request, pk)
     tick_list = reverse("activities:attendance", args=[activity.pk])
+    unmarked = _tick_queryset(request, activity).exclude(
+        pk__in=Attendance.objects.filter(activity=activity).values("member_id"))
     if request.method == "POST":
-        ids = [int(v) for v in request.POST.getlist("member") if v.isdigit()]
-        members = list(_tick_queryset(request, activity).filter(pk__in=ids))
+        if request.POST.get("all"):  # everyone on the list still unmarked now (the page showed the first of them)
+            members = list(unmarked)
+        else:
+            ids = [int(v) for v in request.POST.getlist("member") if v.isdigit()]
+            members = list(_tick_queryset(request, activity).filter(pk__in=ids))
         try:
             rows = services.attendance_all_present(actor=request.user, activity=activity, members=members)
         except (ValidationError, PermissionDenied) as exc:
@@ -492,10 +538,6 @@ def attendance_all_present(request, pk):
         else:
             messages.success(request, _("%(n)d members have been recorded as present.") % {"n": len(rows)})
         return redirect(tick_list)
-    members = list(_tick_queryset(request, activity))
-    marked = set(Attendance.objects.filter(activity=activity, member__in=[m.pk for m in members])
-                 .values_list("member_id", flat=True))
-    unmarked = [m for m in members if m.pk not in marked]
     if activity.cancelled:
         messages.error(request, _("This activity has been cancelled."))
         return redirect(tick_list)
@@ -504,24 +546,30 @@ def attendance_all_present(request, pk):
         messages.error(request, _("Attendance can be recorded from %(time)s, when check-in opens.")
                        % {"time": opens.strftime("%Y-%m-%d %H:%M")})
         return redirect(tick_list)
-    if not unmarked:
+    counts = _tick_counts(request, activity)
+    if not counts["unmarked"]:
         messages.info(request, _("Everyone on the list already has an attendance record."))
         return redirect(tick_list)
-    return render(request, "activities/attendance_all_present.html",
-                  {"activity": activity, "members": unmarked, "expected": len(members)})
+    shown = list(unmarked[:TICK_PAGE_SIZE])  # the names on the page: the first ones, the count says how many
+    return render(request, "activities/attendance_all_present.html", {
+        "activity": activity, "members": shown, "n_unmarked": counts["unmarked"],
+        "more": counts["unmarked"] - len(shown), "expected": counts["expected"]})
+
+
+SHEET_ROWS = 500  # names per printed sign-in sheet; a bigger audience prints sheet after sheet
 
 
 @login_required
 def attendance_sheet(request, pk):
     """签到表: the printable sign-in sheet of the tick list's members, for a meeting held on paper."""
     activity = _tick_activity(request, pk)
-    members = list(_tick_queryset(request, activity))
-    present = Attendance.objects.filter(activity=activity, member__in=[m.pk for m in members],
-                                        status=AttendanceStatus.PRESENT).count()
-    audit_log(actor=request.user, action="activity.sign_in_sheet", obj=activity, new={"rows": len(members)})
+    page = Paginator(_tick_queryset(request, activity), SHEET_ROWS).get_page(request.GET.get("page"))
+    counts = _tick_counts(request, activity)
+    audit_log(actor=request.user, action="activity.sign_in_sheet", obj=activity,
+              new={"rows": len(page.object_list), "page": page.number})
     return render(request, "activities/sign_in_sheet.html", {
-        "activity": activity, "members": members, "expected": len(members), "present": present,
-        "organiser": organiser_label(activity), "today": timezone.localdate(),
+        "activity": activity, "members": page.object_list, "page": page, "expected": counts["expected"],
+        "present": counts["present"], "organiser": organiser_label(activity), "today": timezone.localdate(),
     })
 
 

@@ -56,6 +56,7 @@ from taizhang.members.models import Member
 from taizhang.members.selectors import search_members
 
 PAGE_SIZE = 50
+PREVIEW_PAGE_SIZE = 50  # the lines of the newspaper preview shown at once (its counts are of all of them)
 PRINT_LIMIT = 500
 
 
@@ -234,8 +235,12 @@ def subscriptions_preview(request, year):
                              % {"year": year, "n": len(made)})
             return redirect("care:subscriptions", year=year)
     preview = selectors.subscription_preview(committee=committee, year=year, day=day)
+    page = Paginator(preview.lines, PREVIEW_PAGE_SIZE).get_page(request.GET.get("page"))  # the counts are of all
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(request, "care/subscriptions_preview.html", {
-        "year": year, "preview": preview, "day": day, "day_form": day_form, "confirm": confirm,
+        "year": year, "preview": preview, "page": page, "query": query.urlencode(), "day": day, "day_form": day_form,
+        "confirm": confirm,
         "counts": preview.as_dict(), "to_write": len(preview.to_write)}, status=400 if confirm.errors else 200)
 
 

@@ -9,6 +9,7 @@ of more than ``EXPORT_BACKGROUND_ROWS`` members becomes a background job (``memb
 """
 
 import re
+from itertools import islice
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -138,6 +139,9 @@ def describe_filters(filterset) -> list[tuple[str, str]]:
     return described
 
 
+ROSTER_PRINT_LIMIT = 1000  # rows a printed roster holds; a bigger list is narrowed by the filters or exported
+
+
 @login_required
 @require_GET
 def roster_print(request):
@@ -146,9 +150,10 @@ def roster_print(request):
     if filterset is None:
         return _back_to_list(request)
     rows = []
-    for member, cells in exports.roster_rows(filterset.qs):
+    for member, cells in islice(exports.roster_rows(filterset.qs), ROSTER_PRINT_LIMIT):  # streamed, stops early
         status = Status(member.status).label if member.status else _("Not registered")
         rows.append((cells, status))
+    count = filterset.qs.count() if len(rows) == ROSTER_PRINT_LIMIT else len(rows)
     exports.log_export(actor=request.user, fmt="print", filters=filter_params(filterset), rows=len(rows),
                        unmasked=False, ip_address=client_ip(request))
     query = request.GET.copy()
@@ -156,7 +161,9 @@ def roster_print(request):
     context = {
         "headers": [BY_KEY[k].header for k in exports.ROSTER_KEYS],
         "rows": rows,
-        "count": len(rows),
+        "count": count,
+        "cut": count > len(rows),
+        "limit": ROSTER_PRINT_LIMIT,
         "scope": scope_title(request.user, filterset),
         "filters": describe_filters(filterset),
         "today": timezone.localdate(),

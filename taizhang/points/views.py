@@ -116,12 +116,17 @@ def record_create(request):
 # --- approvals --------------------------------------------------------------------------------------------
 
 
+APPROVALS_PAGE_SIZE = 30  # the queue is paged: a committee of thousands may have thousands waiting
+
+
 @login_required
 def approvals(request):
     if not has_capability(request.user, "points.approve"):
         raise PermissionDenied(_("Your role cannot approve study records."))
+    page = Paginator(selectors.approvals_queryset(request.user), APPROVALS_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "records": selectors.approvals_queryset(request.user),
+        "page": page,
+        "records": list(page.object_list),
         "decided": selectors.decided_recently(request.user),
         "form": DecisionForm(),
     }

@@ -121,3 +121,28 @@ def test_district_mapping_can_be_changed_by_the_committee_admin(client, cast):
     district.refresh_from_db()
     assert district.branch == cast.west
     assert AuditEntry.objects.filter(action__startswith="district.", object_id=str(district.pk)).exists()
+
+
+def test_the_user_list_pages_with_the_same_queries_for_more_users(client, cast, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from taizhang.accounts import user_views
+    from taizhang.members.tests.factories import grant
+
+    monkeypatch.setattr(user_views, "USERS_PAGE_SIZE", 5)
+    client.force_login(cast.sysadmin)
+    client.get(reverse("accounts:users"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("accounts:users"))
+    for i in range(12):
+        grant(User.objects.create_user(username=f"member{i:02d}", password="x"), "member", cast.committee)
+    with CaptureQueriesContext(connection) as many:
+        first = client.get(reverse("accounts:users"))
+    second = client.get(reverse("accounts:users"), {"page": 2})
+    assert len(many) <= len(few)
+    everyone = User.objects.filter(pk__in=[u.pk for u in first.context["page"].paginator.object_list])
+    assert len(first.context["users"]) == 5 and first.context["page"].paginator.count == everyone.count()
+    names = [u.username for u in first.context["users"]] + [u.username for u in second.context["users"]]
+    assert names == sorted(names) and len(set(names)) == 10
+    assert "page=2" in first.content.decode()

@@ -388,3 +388,20 @@ def test_the_years_subscriptions_are_booked_once_to_the_newspaper_line(client, c
     assert Subscription.objects.get().expense == expense
     assert client.post(url, {**data, "confirm_over_budget": "on"}).status_code == 400
     assert Expense.objects.count() == 1
+
+
+def test_the_newspaper_preview_pages_its_lines_and_counts_them_all(client, cast, monkeypatch):
+    from taizhang.care import views
+    from taizhang.members.tests.factories import make_member
+
+    monkeypatch.setattr(views, "PREVIEW_PAGE_SIZE", 2)
+    for i in range(3):
+        make_member(cast.admin, cast.west, name=f"老党员{i}", birth_date=datetime.date(1940 + i, 1, 1))
+    client.force_login(cast.admin)
+    url = reverse("care:subscriptions_preview", args=[2027])
+    first, second = client.get(url), client.get(url, {"page": 2})
+    names = [line.recipient.name for line in first.context["page"].object_list]
+    names += [line.recipient.name for line in second.context["page"].object_list]
+    assert len(names) == 4 and set(names) == {"老党员0", "老党员1", "老党员2", "李秀英"}  # over both pages
+    assert first.context["counts"]["households"] == 4 and first.context["to_write"] == 4
+    assert "page=2" in first.content.decode()

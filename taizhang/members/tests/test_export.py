@@ -365,3 +365,17 @@ def test_command_fails_clearly(cast, tmp_path, args, message):
         call_command("export_members", *[a.replace("{tmp}", str(tmp_path)) for a in args])
     assert not AuditEntry.objects.filter(action="member.export").exists()
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_the_printed_roster_holds_at_most_its_limit_and_says_so(client, cast, monkeypatch):
+    from taizhang.members import export_views
+
+    monkeypatch.setattr(export_views, "ROSTER_PRINT_LIMIT", 4)
+    login(client, cast.admin)
+    response = client.get(reverse("members:roster_print"))
+    assert len(response.context["rows"]) == 4 and response.context["count"] == len(cast.members)
+    assert 'id="roster-cut"' in response.content.decode()
+    narrowed = client.get(reverse("members:roster_print"), {"branch": cast.east.pk})
+    assert len(narrowed.context["rows"]) == 3 and not narrowed.context["cut"]
+    entry = AuditEntry.objects.filter(action="member.export").latest("id")
+    assert entry.new_values["rows"] == 3

@@ -292,3 +292,19 @@ def test_unknown_decision_is_404(client, cast):
     client.force_login(cast.east_secretary)
     assert client.post(reverse("points:decide", args=[record.pk, "delete"])).status_code == 404
     assert client.get(reverse("points:decide", args=[record.pk, "approve"])).status_code == 405
+
+
+def test_the_approvals_queue_pages(client, cast, monkeypatch):
+    from taizhang.points import views
+
+    monkeypatch.setattr(views, "APPROVALS_PAGE_SIZE", 3)
+    for i in range(5):
+        member = make_member(cast.admin, cast.east, name=f"新党员{i}")
+        services.study_record_submit(actor=cast.admin, member=member, day=datetime.date(2026, 7, 1 + i),
+                                     kind=StudyKind.SELF_STUDY, title=f"学习{i}")
+    client.force_login(cast.east_secretary)
+    first = client.get(reverse("points:approvals"))
+    second = client.get(reverse("points:approvals"), {"page": 2})
+    assert [r.title for r in first.context["records"]] == ["学习0", "学习1", "学习2"]
+    assert [r.title for r in second.context["records"]] == ["学习3", "学习4"]
+    assert first.context["page"].paginator.count == 5 and "page=2" in first.content.decode()
