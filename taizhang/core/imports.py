@@ -4,11 +4,10 @@ Phase one reads the upload through ``read_upload`` — one reader with one set o
 the upload size (``MAX_UPLOAD_BYTES``), and while reading (``core.spreadsheets``) the rows, columns,
 unpacked size (``TAIZHANG_IMPORT_MAX_ROWS``, ``…_MAX_COLUMNS``, ``…_MAX_UNCOMPRESSED_MB``) and the CSV
 text encodings — and yields ``(row number as Excel shows it, cells)``; each import validates every row,
-naming row, column and reason (``RowError``), and shows the result (the dry run). Phase two checks again
+naming row, column and reason, and shows the result (the dry run). Phase two checks again
 and writes the valid rows in one transaction (the import's own service). Knows no domain app.
 """
 
-import dataclasses
 import hashlib
 
 from django.utils.translation import gettext as _
@@ -16,15 +15,6 @@ from django.utils.translation import gettext as _
 from taizhang.core.spreadsheets import SUPPORTED_EXTENSIONS, file_extension, is_blank_row, open_rows
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # an upload larger than this is refused before it is stored
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class RowError:
-    """What is wrong with one row: its number as Excel shows it, the column as headed, and the reason."""
-
-    row: int
-    column: str
-    message: str
 
 
 def upload_error(upload, *, max_bytes: int | None = None) -> str:

@@ -3,11 +3,11 @@ parsed into typed values with an error per unreadable cell (``RowParser``)."""
 
 import dataclasses
 import datetime
-import hashlib
 import re
 
 from django.utils.translation import gettext as _
 
+from taizhang.core.imports import file_sha256
 from taizhang.core.spreadsheets import (
     CellError,
     cell_text,
@@ -50,11 +50,7 @@ class Source:
         return open_rows(self.opener, self.file_name)
 
     def sha256(self) -> str:
-        digest = hashlib.sha256()
-        with self.opener() as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-        return digest.hexdigest()
+        return file_sha256(self.opener)
 
 
 @dataclasses.dataclass(slots=True)
