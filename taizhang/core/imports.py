@@ -1,6 +1,6 @@
 """The shared machinery of the two-phase spreadsheet imports (the ledger, external platform scores).
 
-Phase one reads the upload through ``read_upload`` — one reader with one set of limits for every import:
+Phase one reads the upload (``Source``, ``read_upload``) — one reader with one set of limits for every import:
 the upload size (``MAX_UPLOAD_BYTES``), and while reading (``core.spreadsheets``) the rows, columns,
 unpacked size (``TAIZHANG_IMPORT_MAX_ROWS``, ``…_MAX_COLUMNS``, ``…_MAX_UNCOMPRESSED_MB``) and the CSV
 text encodings — and yields ``(row number as Excel shows it, cells)``; each import validates every row,
@@ -9,6 +9,7 @@ and writes the valid rows in one transaction (the import's own service). Knows n
 """
 
 import hashlib
+import os
 
 from django.utils.translation import gettext as _
 
@@ -38,6 +39,30 @@ def file_sha256(opener) -> str:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+class Source:
+    """A spreadsheet to import: ``opener()`` returns a new binary file object each call (an upload kept in
+    storage is read more than once: its hash, a first pass, the rows)."""
+
+    def __init__(self, opener, file_name: str):
+        self.opener = opener
+        self.file_name = file_name
+
+    @classmethod
+    def from_path(cls, path: str, file_name: str | None = None):
+        return cls(lambda: open(path, "rb"), file_name or os.path.basename(path))
+
+    def rows(self):
+        """Every row as ``(number, cells)``, blank ones included (for finding a header below a title)."""
+        return open_rows(self.opener, self.file_name)
+
+    def data_rows(self):
+        """The non-blank rows (``read_upload``)."""
+        return read_upload(self.opener, self.file_name)
+
+    def sha256(self) -> str:
+        return file_sha256(self.opener)
 
 
 def read_upload(opener, file_name: str):

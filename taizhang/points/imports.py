@@ -1,6 +1,6 @@
 """Importing external platform scores (学习强国, 灯塔-党建在线) as period snapshots — two phases.
 
-The file is read through the reader every import shares (``core.imports.read_upload``): the same upload
+The file is read through the reader every import shares (``core.imports.Source``): the same upload
 size, row, column, unpacked-size and text-encoding limits as the ledger import. ``check`` reads every row and says for each whether it would be imported or why not (row, column and a
 Chinese reason); ``commit`` checks again and writes all valid rows in one transaction as a new
 ``ExternalScoreImport``. Earlier snapshots are never changed: a later import of the same platform,
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from taizhang.core import crypto
 from taizhang.core.audit import audit_log
 from taizhang.core.chinese import normalise_phone
-from taizhang.core.imports import file_sha256, read_upload
+from taizhang.core.imports import Source
 from taizhang.core.permissions import EDIT, has_capability, restrict
 from taizhang.core.spreadsheets import SpreadsheetError, cell_text, control_character_error, halfwidth, printable
 from taizhang.members.imports import normalise_id_text
@@ -121,8 +121,9 @@ def check(*, actor, committee, opener, file_name: str) -> Report:
     """Read the file and judge every row (nothing is written)."""
     if not has_capability(actor, "points.manage", committee):
         raise PermissionDenied(_("Your role cannot import external platform scores."))
-    report = Report(file_name=file_name, sha256=file_sha256(opener))
-    header, raw = _read(report, opener, file_name)
+    source = Source(opener, file_name)
+    report = Report(file_name=file_name, sha256=source.sha256())
+    header, raw = _read(report, source)
     if report.file_error:
         return report
     members = _Members(actor, committee, header, raw)
@@ -132,12 +133,12 @@ def check(*, actor, committee, opener, file_name: str) -> Report:
     return report
 
 
-def _read(report: Report, opener, file_name: str) -> tuple[dict, list]:
+def _read(report: Report, source: Source) -> tuple[dict, list]:
     """The header map and the data rows, read through the shared reader and its limits
-    (``core.imports.read_upload``); a problem with the whole file goes to ``report.file_error``."""
+    (``core.imports.Source``); a problem with the whole file goes to ``report.file_error``."""
     header, raw = None, []
     try:
-        for number, cells in read_upload(opener, file_name):
+        for number, cells in source.data_rows():
             if header is None:
                 header = _header_map(cells)
             else:

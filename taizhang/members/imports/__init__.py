@@ -65,7 +65,7 @@ and the template). The names below are the package's public face: views, tasks a
 from ``taizhang.members.imports``.
 """
 
-from taizhang.core.imports import MAX_UPLOAD_BYTES
+from taizhang.core.imports import MAX_UPLOAD_BYTES, Source
 from taizhang.core.spreadsheets import SpreadsheetError
 from taizhang.members import services
 from taizhang.members.imports.columns import (
@@ -79,7 +79,7 @@ from taizhang.members.imports.columns import (
     read_header,
 )
 from taizhang.members.imports.context import Context
-from taizhang.members.imports.parsing import RowPlan, Source
+from taizhang.members.imports.parsing import RowPlan
 from taizhang.members.imports.planning import CHUNK, DISPLAY_CAP, Report, RowPlanner, check, plan_file
 from taizhang.members.imports.runs import (
     DISCARDABLE,

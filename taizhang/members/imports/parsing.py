@@ -1,4 +1,4 @@
-"""Reading the file: the uploaded spreadsheet (``Source``), one row's plan (``RowPlan``) and its cells
+"""Reading the file (through ``core.imports.Source``): one row's plan (``RowPlan``) and its cells
 parsed into typed values with an error per unreadable cell (``RowParser``)."""
 
 import dataclasses
@@ -7,12 +7,10 @@ import re
 
 from django.utils.translation import gettext as _
 
-from taizhang.core.imports import file_sha256
 from taizhang.core.spreadsheets import (
     CellError,
     cell_text,
     control_character_error,
-    open_rows,
     parse_bool,
     parse_choice,
     parse_date,
@@ -31,26 +29,6 @@ from taizhang.members.imports.columns import (
 from taizhang.members.ledger_columns import BY_KEY, YES_NO
 from taizhang.members.models import Member, Tag
 from taizhang.organisation.models import Branch
-
-
-class Source:
-    """A spreadsheet to import: ``opener()`` returns a new binary file object each call."""
-
-    def __init__(self, opener, file_name: str):
-        self.opener = opener
-        self.file_name = file_name
-
-    @classmethod
-    def from_path(cls, path: str, file_name: str | None = None):
-        import os
-
-        return cls(lambda: open(path, "rb"), file_name or os.path.basename(path))
-
-    def rows(self):
-        return open_rows(self.opener, self.file_name)
-
-    def sha256(self) -> str:
-        return file_sha256(self.opener)
 
 
 @dataclasses.dataclass(slots=True)

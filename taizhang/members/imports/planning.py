@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from taizhang.core import crypto
+from taizhang.core.imports import Source
 from taizhang.core.masking import mask_id_number, mask_phone
 from taizhang.core.spreadsheets import CellError, SpreadsheetError, cell_text, is_blank_row
 from taizhang.members import flow, services
@@ -25,7 +26,7 @@ from taizhang.members.imports.columns import (
     read_header,
 )
 from taizhang.members.imports.context import Context
-from taizhang.members.imports.parsing import RowParser, RowPlan, Source
+from taizhang.members.imports.parsing import RowParser, RowPlan
 from taizhang.members.ledger_columns import BY_KEY
 from taizhang.members.models import EventKind, Status
 from taizhang.organisation.selectors import suggest_branch
@@ -330,8 +331,8 @@ def _scan(source: Source, header_row: int, id_index: int | None):
     """First pass: data-row count and the ID numbers that appear on more than one row."""
     seen = defaultdict(list)
     total = 0
-    for number, cells in source.rows():
-        if number <= header_row or is_blank_row(cells):
+    for number, cells in source.data_rows():
+        if number <= header_row:
             continue
         total += 1
         if id_index is not None and id_index < len(cells):

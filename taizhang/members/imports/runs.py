@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taizhang.core.audit import audit_log
-from taizhang.members.imports.parsing import Source
+from taizhang.core.imports import Source
 from taizhang.members.imports.planning import Report, check
 from taizhang.members.imports.writing import ImportConflict, commit
 

@@ -7,10 +7,10 @@ from collections import defaultdict
 from django.utils.translation import gettext as _
 
 from taizhang.core.exporting import neutralise
+from taizhang.core.imports import Source
 from taizhang.core.spreadsheets import printable
 from taizhang.members.imports.columns import DATE_KEYS, read_header
 from taizhang.members.imports.context import Context
-from taizhang.members.imports.parsing import Source
 from taizhang.members.ledger_columns import (
     CATEGORY_VALUES,
     COLUMNS,

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from taizhang.core.audit import audit_entry, audit_log, audit_log_many
 from taizhang.core.bulk import insert_rows
 from taizhang.core.errors import ConcurrentEditError
+from taizhang.core.imports import Source
 from taizhang.core.models import AuditEntry
 from taizhang.members import projection, services
 from taizhang.members.imports.columns import CREATE, UPDATE, ImportFileError
 from taizhang.members.imports.context import Context
-from taizhang.members.imports.parsing import Source
 from taizhang.members.imports.planning import Report, plan_file
 from taizhang.members.models import (
     BehaviourNote,
