@@ -23,8 +23,9 @@ from django.views.decorators.http import require_POST
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.exporting import xlsx_response, xlsx_tempfile
 from taizhang.core.forms import TzForm
+from taizhang.core.imports import upload_error
 from taizhang.core.permissions import has_capability
-from taizhang.core.spreadsheets import SUPPORTED_EXTENSIONS, file_extension
+from taizhang.core.spreadsheets import SUPPORTED_EXTENSIONS
 from taizhang.members import imports, tasks
 from taizhang.members.models import ImportRun, ImportStatus
 
@@ -49,15 +50,9 @@ class UploadForm(TzForm):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if file_extension(upload.name) not in SUPPORTED_EXTENSIONS:
-            raise forms.ValidationError(_("Only .xlsx and .csv files can be imported; save the spreadsheet in one of these formats."))
-        if upload.size > imports.MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("The file is %(size).1f MB; files of at most %(max)d MB can be imported. Split it into several files.")
-                % {"size": upload.size / 1024 / 1024, "max": imports.MAX_UPLOAD_BYTES // 1024 // 1024}
-            )
-        if upload.size == 0:
-            raise forms.ValidationError(_("The file is empty."))
+        error = upload_error(upload, max_bytes=imports.MAX_UPLOAD_BYTES)  # the limits every import shares
+        if error:
+            raise forms.ValidationError(error)
         return upload
 
 

@@ -1,18 +1,24 @@
 """Writes to the member ledger. Each service owns its transaction and writes its audit entry."""
 
+import dataclasses
 import datetime
+import functools
+import types
+from collections import defaultdict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from taizhang.core import crypto
 from taizhang.core.alerts import security_alert_raise
-from taizhang.core.audit import audit_log
+from taizhang.core.audit import audit_entry, audit_log, audit_log_many
+from taizhang.core.bulk import insert_rows
 from taizhang.core.chinese import normalise_phone, parse_citizen_id, pinyin_full, pinyin_initials
 from taizhang.core.errors import ConcurrentEditError
 from taizhang.core.models import AlertKind, AuditEntry, SecurityAlert
@@ -207,45 +213,279 @@ def _check_duplicate(id_number: str, exclude_pk=None) -> None:
         raise ValidationError({"id_number": [_("A member with this citizen ID number is already in the ledger.")]})
 
 
-@transaction.atomic
-def member_register(*, actor, data: dict, registered_on: datetime.date, reported: bool = True, reason: str = "") -> Member:
-    """Create a member and their first flow event (registered: inflow to Beijing)."""
-    branch = data["branch"]
-    if not can_in_branch(actor, branch, EDIT):
-        raise PermissionDenied(_("You may not add members to this branch."))
-    cleaned = validate_member_data(data)
-    _check_household(actor, cleaned.get("household"), branch.committee_id)
-    validate_event_date(registered_on, last=None, committee=branch.committee, field="registered_on",
-                        label=_("registration date"))
-    _check_duplicate(cleaned["id_number"])
-    member = Member(committee_id=branch.committee_id)
-    for name in PLAIN_FIELDS:
+# --- registering members: one service for the form, the import and the demo ----------------------
+
+
+@dataclasses.dataclass(slots=True)
+class Registration:
+    """One member, checked and ready to write: the Member row's column values (``member_columns``
+    order: personal numbers encrypted and blind-indexed, pinyin set) and how they are registered."""
+
+    values: tuple
+    branch: Branch
+    registered_on: datetime.date
+    reported: bool = True
+    reason: str = ""
+    household: Household | None = None
+    tags: tuple = ()  # Tag objects
+
+    @property
+    def id_number_hash(self) -> str:
+        return self.values[_column_index("id_number_hash")]
+
+
+@functools.cache
+def _columns() -> tuple:
+    """(attname, default, whether the default is called per row) of Member's columns but the primary key."""
+    return tuple(
+        (f.attname, f.default, True) if f.has_default() and callable(f.default) else (f.attname, f.get_default(), False)
+        for f in Member._meta.concrete_fields if not f.primary_key
+    )
+
+
+def member_columns() -> list[str]:
+    return [name for name, _default, _call in _columns()]
+
+
+@functools.cache
+def _column_index(name: str) -> int:
+    return member_columns().index(name)
+
+
+@functools.cache
+def _plain_attnames() -> tuple:
+    return tuple((name, Member._meta.get_field(name).attname, Member._meta.get_field(name).is_relation)
+                 for name in PLAIN_FIELDS)
+
+
+def registration_from_cleaned(cleaned: dict, *, registered_on: datetime.date, reported: bool = True,
+                              reason: str = "") -> Registration:
+    """The Registration of data ``validate_member_data`` has already cleaned (no further checks, no queries)."""
+    row = types.SimpleNamespace(**{name: default() if call else default for name, default, call in _columns()})
+    row.committee_id = cleaned["branch"].committee_id
+    for name, attname, is_relation in _plain_attnames():
         if name in cleaned:
-            setattr(member, name, cleaned[name])
-    member.name_pinyin = pinyin_full(member.name)
-    member.name_initials = pinyin_initials(member.name)
-    set_personal_numbers(member, cleaned["id_number"], cleaned["phone"])
-    member.last_contact_date = registered_on  # registration is contact (flow.CONTACT_KINDS)
+            value = cleaned[name]
+            setattr(row, attname, value.pk if is_relation and value is not None else value)
+    row.name_pinyin = pinyin_full(row.name)
+    row.name_initials = pinyin_initials(row.name)
+    set_personal_numbers(row, cleaned["id_number"], cleaned["phone"])
+    row.last_contact_date = registered_on  # registration is contact (flow.CONTACT_KINDS)
+    return Registration(
+        values=tuple(getattr(row, name) for name, _default, _call in _columns()),
+        branch=cleaned["branch"], registered_on=registered_on, reported=reported, reason=reason,
+        household=cleaned.get("household"), tags=tuple(cleaned.get("tags") or ()),
+    )
+
+
+def registration_prepare(*, data: dict, registered_on: datetime.date, reported: bool = True,
+                         reason: str = "") -> Registration:
+    """Check one member's data and registration date (errors by field, the form's messages) and build
+    the Registration. Needs no query; the actor's scope, households and duplicates are checked by
+    ``member_register_many``."""
+    if data.get("branch") is None:
+        raise ValidationError({"branch": [_("This field is required.")]})
+    cleaned = validate_member_data(data)
+    validate_event_date(registered_on, last=None, committee=cleaned["branch"].committee, field="registered_on",
+                        label=_("registration date"))
+    return registration_from_cleaned(cleaned, registered_on=registered_on, reported=reported, reason=reason)
+
+
+def _require_branch(actor, branch, allowed: dict) -> None:
+    if branch is None:
+        return
+    if branch.pk not in allowed:
+        allowed[branch.pk] = can_in_branch(actor, branch, EDIT)
+    if not allowed[branch.pk]:
+        raise PermissionDenied(_("You may not add members to this branch."))
+
+
+def _numbered(exc: ValidationError, number: int | None) -> ValidationError:
+    """``exc`` with each message prefixed by the row number (when registering more than one row)."""
+    if number is None:
+        return exc
+    return ValidationError({field: [_("Row %(row)d: %(message)s") % {"row": number, "message": m} for m in messages]
+                            for field, messages in exc.message_dict.items()})
+
+
+def _registrations(actor, rows) -> list[Registration]:
+    """Each row checked: a ``Registration`` as it is, a mapping (``data``, ``registered_on``, ``reported``,
+    ``reason``) through ``registration_prepare``; the branch must be one the actor may EDIT."""
+    rows = list(rows)
+    allowed, result = {}, []
+    for number, row in enumerate(rows, start=1):
+        label = number if len(rows) > 1 else None
+        if isinstance(row, Registration):
+            _require_branch(actor, row.branch, allowed)
+            result.append(row)
+            continue
+        _require_branch(actor, row["data"].get("branch"), allowed)
+        try:
+            result.append(registration_prepare(data=row["data"], registered_on=row["registered_on"],
+                                               reported=row.get("reported", True), reason=row.get("reason", "")))
+        except ValidationError as exc:
+            raise _numbered(exc, label) from exc
+    return result
+
+
+def _check_new_numbers(registrations: list[Registration]) -> None:
+    """No citizen ID number twice among the rows or already in the ledger (one query per 1000 rows)."""
+    rows_of = defaultdict(list)
+    for number, registration in enumerate(registrations, start=1):
+        rows_of[registration.id_number_hash].append(number)
+    hashes = list(rows_of)
+    taken = set()
+    for start in range(0, len(hashes), 1000):
+        taken.update(Member.objects.filter(id_number_hash__in=hashes[start:start + 1000])
+                     .values_list("id_number_hash", flat=True))
+    twice = [rows for rows in rows_of.values() if len(rows) > 1]
+    if not taken and not twice:
+        return
+    message = _("A member with this citizen ID number is already in the ledger.")
+    if len(registrations) == 1:
+        raise ValidationError({"id_number": [message]})
+    rows = sorted({rows_of[h][0] for h in taken} | {n for rows in twice for n in rows})
+    raise ValidationError({"id_number": [
+        _("Row %(row)d: %(message)s") % {"row": n, "message": message} for n in rows]})
+
+
+@transaction.atomic
+def member_register_many(*, actor, rows, batch_size: int = 1000) -> list[Member]:
+    """Register members, in one transaction with bulk writes: the Member rows (personal numbers
+    encrypted, pinyin), their tags, the REGISTERED flow event (active, or awaiting when not ``reported``),
+    the ``current_event`` pointer, the roster spells (``projection.insert_spells``) and per member the
+    audit entries ``member.create`` and ``flow.registered`` — a few queries per ``batch_size`` rows,
+    none per row. ``rows``: ``Registration`` objects (``registration_prepare``/``registration_from_cleaned``)
+    or mappings with ``data``, ``registered_on`` and optionally ``reported`` and ``reason``. Raises
+    PermissionDenied (a branch the actor may not edit) or ValidationError (by field; with the row number
+    when there is more than one row) before anything is written. Returns the members in row order."""
+    registrations = _registrations(actor, rows)
+    households = {(r.household.pk, r.branch.committee_id): r.household for r in registrations if r.household}
+    for (_pk, committee_id), household in households.items():
+        _check_household(actor, household, committee_id)
+    _check_new_numbers(registrations)
+    members = []
+    for start in range(0, len(registrations), batch_size):
+        members.extend(_register_batch(actor, registrations[start:start + batch_size]))
+    return members
+
+
+def _register_batch(actor, batch: list[Registration]) -> list[Member]:
+    members = _insert_members(batch)
+    through = Member.tags.through
+    through.objects.bulk_create([through(member_id=m.pk, tag_id=t.pk) for r, m in zip(batch, members, strict=True)
+                                 for t in r.tags])
+    events = _registered_events(actor=actor, batch=batch, members=members)
+    audits = []
+    for r, member, event in zip(batch, members, events, strict=True):
+        audits.append(audit_entry(actor=actor, action="member.create", obj=member,
+                                  new=member_snapshot(member) | {"tags": sorted(t.name for t in r.tags)}))
+        audits.append(event_audit_entry(actor, event, flow.NOT_REGISTERED))
+    audit_log_many(audits, insert=functools.partial(insert_rows, AuditEntry))  # hash-chained
+    return members
+
+
+def _insert_members(batch: list[Registration]) -> list[Member]:
+    """The new Member rows, with their primary keys set (one insert, one query)."""
+    columns = member_columns()
+    members = [Member(**dict(zip(columns, r.values, strict=True))) for r in batch]
+    hashes = [m.id_number_hash for m in members]
     try:
         with transaction.atomic():
-            member.save()
-    except IntegrityError as exc:
-        if Member.objects.filter(id_number_hash=member.id_number_hash).exists():
-            raise ValidationError({"id_number": [_("A member with this citizen ID number is already in the ledger.")]}) from exc
+            insert_rows(Member, members)
+    except IntegrityError as exc:  # added meanwhile by someone else
+        if Member.objects.filter(id_number_hash__in=hashes).exists():
+            raise ValidationError({"id_number": [
+                _("A member with this citizen ID number is already in the ledger.")]}) from exc
         raise
-    if "tags" in cleaned:
-        member.tags.set(cleaned["tags"])
-    audit_log(actor=actor, action="member.create", obj=member, new=member_snapshot(member) | {"tags": [t.name for t in member.tags.all()]})
-    _record(
-        actor=actor,
-        member=member,
-        kind=EventKind.REGISTERED,
-        effective_date=registered_on,
-        reason=reason,
-        details={"reported": reported},
-        status_before=flow.NOT_REGISTERED,
+    pks = dict(Member.objects.filter(id_number_hash__in=hashes).values_list("id_number_hash", "pk"))
+    for member in members:
+        member.pk = pks[member.id_number_hash]
+        member._state.adding = False
+    return members
+
+
+def _registered_events(*, actor, batch: list[Registration], members: list[Member]) -> list[FlowEvent]:
+    """The new members' REGISTERED events, their ``current_event`` pointers and roster spells."""
+    events = [FlowEvent(
+        member=m, kind=EventKind.REGISTERED, effective_date=r.registered_on, recorded_by=actor, reason=r.reason,
+        details={"reported": r.reported}, status_after=_registered_status(r.reported), branch_after_id=m.branch_id,
+    ) for r, m in zip(batch, members, strict=True)]
+    insert_rows(FlowEvent, events)
+    event_pks = dict(FlowEvent.objects.filter(member_id__in=[m.pk for m in members]).values_list("member_id", "pk"))
+    for event, member in zip(events, members, strict=True):
+        event.pk = event_pks[member.pk]
+        member.current_event_id = event.pk
+    set_current_events({e.member_id: e.pk for e in events})
+    # The roster spells from the same events, in the same transaction (rule 13).
+    projection.insert_spells(projection.spells_from_events(
+        [projection.EventRow(e.member_id, e.pk, e.kind, e.effective_date, e.status_after, e.branch_after_id, None)
+         for e in events],
+        {m.pk: m.committee_id for m in members},
+    ))
+    return events
+
+
+def _registered_status(reported: bool) -> str:
+    return flow.status_after(flow.NOT_REGISTERED, EventKind.REGISTERED) if reported else Status.AWAITING
+
+
+def event_audit_entry(actor, event: FlowEvent, status_before: str):
+    """The unsaved ``flow.<kind>`` audit entry of an event, exactly as ``_record`` writes it (for bulk writes)."""
+    return audit_entry(
+        actor=actor, action=f"flow.{event.kind}", obj=event,
+        object_repr=f"{event.member} {_kind_label(event.kind)} {event.effective_date}",
+        old={"status": status_before},
+        new=_event_values(event),
     )
-    return member
+
+
+@functools.cache
+def _kind_label_cached(kind: str, language: str) -> str:
+    return str(EventKind(kind).label)
+
+
+def _kind_label(kind: str) -> str:
+    # as FlowEvent.__str__ gives it, looked up once per kind and language (get_kind_display is slow)
+    return _kind_label_cached(kind, get_language() or "")
+
+
+def _event_values(event: FlowEvent) -> dict:
+    return {
+        "status": event.status_after,
+        "effective_date": event.effective_date,
+        "reason": event.reason,
+        "details": event.details,
+        "lost_contact_cause": event.lost_contact_cause,
+        "branch": event.branch_after_id,
+        "corrects": event.corrects_id,
+    }
+
+
+def set_current_events(latest: dict) -> None:
+    """Point members' ``current_event`` at the given events ({member id: event id}) in one statement
+    (PostgreSQL) or one executemany (SQLite)."""
+    if not latest:
+        return
+    table = connection.ops.quote_name(Member._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            values = ", ".join(["(%s::bigint, %s::bigint)"] * len(latest))
+            cursor.execute(
+                f"UPDATE {table} AS m SET current_event_id = v.event_id FROM (VALUES {values}) AS v(member_id, event_id) "
+                "WHERE m.id = v.member_id",
+                [value for pair in latest.items() for value in pair],
+            )
+        else:
+            cursor.executemany(f"UPDATE {table} SET current_event_id = %s WHERE id = %s",
+                               [(event_id, member_id) for member_id, event_id in latest.items()])
+
+
+def member_register(*, actor, data: dict, registered_on: datetime.date, reported: bool = True, reason: str = "") -> Member:
+    """Create a member and their first flow event (registered: inflow to Beijing): ``member_register_many``
+    for one row (errors by field, as the form shows them)."""
+    rows = [{"data": data, "registered_on": registered_on, "reported": reported, "reason": reason}]
+    return member_register_many(actor=actor, rows=rows)[0]
 
 
 @transaction.atomic
@@ -344,21 +584,7 @@ def _record(*, actor, member, kind, effective_date, reason="", details=None, sta
         Member.objects.filter(pk=member.pk).update(current_event=event)
     # The roster projection follows every event and correction in this same transaction (rule 13).
     projection.project_members([member.pk])
-    audit_log(
-        actor=actor,
-        action=f"flow.{kind}",
-        obj=event,
-        old={"status": status_before},
-        new={
-            "status": new_status,
-            "effective_date": effective_date,
-            "reason": reason,
-            "details": details,
-            "lost_contact_cause": lost_contact_cause,
-            "branch": event.branch_after_id,
-            "corrects": corrects.pk if corrects else None,
-        },
-    )
+    audit_log(actor=actor, action=f"flow.{kind}", obj=event, old={"status": status_before}, new=_event_values(event))
     return event
 
 

@@ -1,6 +1,7 @@
 """Importing external platform scores (学习强国, 灯塔-党建在线) as period snapshots — two phases.
 
-``check`` reads every row and says for each whether it would be imported or why not (row, column and a
+The file is read through the reader every import shares (``core.imports.Source``): the same upload
+size, row, column, unpacked-size and text-encoding limits as the ledger import. ``check`` reads every row and says for each whether it would be imported or why not (row, column and a
 Chinese reason); ``commit`` checks again and writes all valid rows in one transaction as a new
 ``ExternalScoreImport``. Earlier snapshots are never changed: a later import of the same platform,
 member and period is stored beside them and reads use the newest.
@@ -13,7 +14,6 @@ year, ``2026-10`` / ``2026年10月`` for a month), 得分.
 import calendar
 import datetime
 import decimal
-import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -24,16 +24,9 @@ from django.utils.translation import gettext as _
 from taizhang.core import crypto
 from taizhang.core.audit import audit_log
 from taizhang.core.chinese import normalise_phone
+from taizhang.core.imports import Source
 from taizhang.core.permissions import EDIT, has_capability, restrict
-from taizhang.core.spreadsheets import (
-    SpreadsheetError,
-    cell_text,
-    control_character_error,
-    halfwidth,
-    is_blank_row,
-    open_rows,
-    printable,
-)
+from taizhang.core.spreadsheets import SpreadsheetError, cell_text, control_character_error, halfwidth, printable
 from taizhang.members.imports import normalise_id_text
 from taizhang.members.models import Member
 from taizhang.points.models import ExternalScore, ExternalScoreImport, Platform
@@ -128,125 +121,142 @@ def check(*, actor, committee, opener, file_name: str) -> Report:
     """Read the file and judge every row (nothing is written)."""
     if not has_capability(actor, "points.manage", committee):
         raise PermissionDenied(_("Your role cannot import external platform scores."))
-    digest = hashlib.sha256()
-    with opener() as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    report = Report(file_name=file_name, sha256=digest.hexdigest())
-    try:  # the row, column and size limits are checked while reading (core.spreadsheets)
-        rows = open_rows(opener, file_name)
-        header = None
-        raw = []
-        for number, cells in rows:
-            if is_blank_row(cells):
-                continue
+    source = Source(opener, file_name)
+    report = Report(file_name=file_name, sha256=source.sha256())
+    header, raw = _read(report, source)
+    if report.file_error:
+        return report
+    members = _Members(actor, committee, header, raw)
+    seen: dict[tuple, int] = {}
+    for number, cells in raw:
+        report.rows.append(_judge(number, cells, header, members, seen))
+    return report
+
+
+def _read(report: Report, source: Source) -> tuple[dict, list]:
+    """The header map and the data rows, read through the shared reader and its limits
+    (``core.imports.Source``); a problem with the whole file goes to ``report.file_error``."""
+    header, raw = None, []
+    try:
+        for number, cells in source.data_rows():
             if header is None:
                 header = _header_map(cells)
-                continue
-            raw.append((number, cells))
+            else:
+                raw.append((number, cells))
     except SpreadsheetError as exc:
         report.file_error = exc.message
-        return report
+        return {}, []
     if header is None:
         report.file_error = _("The file is empty.")
-        return report
+        return {}, []
     missing = [HEADERS[k] for k in ("name", "platform", "period", "score") if k not in header]
     if "id_number" not in header and "phone" not in header:
         missing.append(_("%(a)s or %(b)s") % {"a": HEADERS["id_number"], "b": HEADERS["phone"]})
     if missing:
         report.file_error = _("The header row lacks the columns: %(columns)s. Download the template to see them.") % {
             "columns": "、".join(missing)}
-        return report
-    if not raw:
+    elif not raw:
         report.file_error = _("The file has a header row but no data rows.")
-        return report
+    return header, raw
 
-    def value(cells, key):
-        index = header.get(key)
-        return cells[index] if index is not None and index < len(cells) else None
 
-    # Members by ID number / phone: two queries for the whole file.
-    id_hashes, phone_hashes = {}, {}
-    for number, cells in raw:
-        id_text = normalise_id_text(value(cells, "id_number")) if value(cells, "id_number") not in (None, "") else ""
-        if id_text:
-            id_hashes[number] = crypto.blind_index(id_text)
-        else:
+def _value(header: dict, cells, key):
+    index = header.get(key)
+    return cells[index] if index is not None and index < len(cells) else None
+
+
+class _Members:
+    """The members the rows name, by ID number or phone: three queries for the whole file."""
+
+    def __init__(self, actor, committee, header, raw):
+        self.id_hashes, self.phone_hashes = {}, {}
+        for number, cells in raw:
+            id_value = _value(header, cells, "id_number")
+            id_text = normalise_id_text(id_value) if id_value not in (None, "") else ""
+            if id_text:
+                self.id_hashes[number] = crypto.blind_index(id_text)
+                continue
             try:
-                phone = normalise_phone(cell_text(value(cells, "phone")))
+                phone = normalise_phone(cell_text(_value(header, cells, "phone")))
             except Exception:  # noqa: BLE001 - an unreadable phone is a row error below
                 phone = ""
             if phone:
-                phone_hashes[number] = crypto.blind_index(phone)
-    scope = restrict(Member.objects.filter(committee=committee), actor, EDIT)
-    in_scope = set(scope.values_list("pk", flat=True))
-    by_id = {m.id_number_hash: m for m in Member.objects.filter(id_number_hash__in=set(id_hashes.values()))}
-    by_phone: dict[str, list] = {}
-    for m in Member.objects.filter(phone_hash__in=set(phone_hashes.values())):
-        by_phone.setdefault(m.phone_hash, []).append(m)
+                self.phone_hashes[number] = crypto.blind_index(phone)
+        self.in_scope = set(restrict(Member.objects.filter(committee=committee), actor, EDIT).values_list("pk", flat=True))
+        self.by_id = {m.id_number_hash: m for m in Member.objects.filter(id_number_hash__in=set(self.id_hashes.values()))}
+        self.by_phone: dict[str, list] = {}
+        for m in Member.objects.filter(phone_hash__in=set(self.phone_hashes.values())):
+            self.by_phone.setdefault(m.phone_hash, []).append(m)
 
-    seen: dict[tuple, int] = {}
-    for number, cells in raw:
-        row = Row(number=number, name=printable(cell_text(value(cells, "name"))))
-        unreadable = [(HEADERS[key], reason) for key in COLUMNS
-                      if (reason := control_character_error(value(cells, key)))]
-        if unreadable:  # a control character: nothing else in the row is judged
-            row.errors.extend(unreadable)
-            report.rows.append(row)
-            continue
-        if not row.name:
-            row.errors.append((HEADERS["name"], _("Enter the member's name.")))
-        member = None
-        if number in id_hashes:
-            member = by_id.get(id_hashes[number])
+    def find(self, row: "Row"):
+        """The row's member, or None with the reason on the row."""
+        number = row.number
+        if number in self.id_hashes:
+            member = self.by_id.get(self.id_hashes[number])
             if member is None:
                 row.errors.append((HEADERS["id_number"], _("No member with this citizen ID number.")))
-        elif number in phone_hashes:
-            found = by_phone.get(phone_hashes[number], [])
+            return member
+        if number in self.phone_hashes:
+            found = self.by_phone.get(self.phone_hashes[number], [])
             if len(found) > 1:
                 row.errors.append((HEADERS["phone"], _("Several members have this phone number; use the citizen "
                                                        "ID number.")))
-            elif found:
-                member = found[0]
-            else:
+            elif not found:
                 row.errors.append((HEADERS["phone"], _("No member with this phone number.")))
+            return found[0] if len(found) == 1 else None
+        row.errors.append((HEADERS["id_number"], _("Enter the citizen ID number or the phone number.")))
+        return None
+
+
+def _judge(number, cells, header, members: _Members, seen: dict) -> "Row":
+    """One row judged: its member, platform, period and score, or the reasons it cannot be imported."""
+    row = Row(number=number, name=printable(cell_text(_value(header, cells, "name"))))
+    unreadable = [(HEADERS[key], reason) for key in COLUMNS
+                  if (reason := control_character_error(_value(header, cells, key)))]
+    if unreadable:  # a control character: nothing else in the row is judged
+        row.errors.extend(unreadable)
+        return row
+    if not row.name:
+        row.errors.append((HEADERS["name"], _("Enter the member's name.")))
+    member = members.find(row)
+    if member is not None:
+        if member.pk not in members.in_scope:
+            row.errors.append((HEADERS["id_number"] if number in members.id_hashes else HEADERS["phone"],
+                               _("This member is not in your part of the ledger.")))
+        elif row.name and row.name != member.name:
+            row.errors.append((HEADERS["name"], _("The name does not match the member found (%(name)s).")
+                               % {"name": member.name}))
         else:
-            row.errors.append((HEADERS["id_number"], _("Enter the citizen ID number or the phone number.")))
-        if member is not None:
-            if member.pk not in in_scope:
-                row.errors.append((HEADERS["id_number"] if number in id_hashes else HEADERS["phone"],
-                                   _("This member is not in your part of the ledger.")))
-            elif row.name and row.name != member.name:
-                row.errors.append((HEADERS["name"], _("The name does not match the member found (%(name)s).")
-                                   % {"name": member.name}))
-            else:
-                row.member = member
-        platform_text = re.sub(r"\s+", "", halfwidth(cell_text(value(cells, "platform")))).upper()
-        row.platform = PLATFORMS.get(platform_text, "")
-        if not row.platform:
-            row.errors.append((HEADERS["platform"], _("Write 学习强国 or 灯塔-党建在线.")))
-        try:
-            row.period, row.period_start, row.period_end = parse_period(value(cells, "period"))
-        except ValueError:
-            row.errors.append((HEADERS["period"], _("Write the period as 2026 (a year) or 2026-10 (a month).")))
-        score_text = halfwidth(cell_text(value(cells, "score")))
-        try:
-            score = decimal.Decimal(score_text)
-            if not score.is_finite() or score < 0 or score >= 10**7 or score != score.quantize(decimal.Decimal("0.01")):
-                raise decimal.InvalidOperation
-            row.score = score.quantize(decimal.Decimal("0.01"))
-        except decimal.InvalidOperation:
-            row.errors.append((HEADERS["score"], _("The score must be a number of at least 0 with at most two "
-                                                   "decimals.")))
-        if row.member and row.platform and row.period:
-            key = (row.member.pk, row.platform, row.period)
-            if key in seen:
-                row.errors.append((HEADERS["period"], _("This member's score for this platform and period is "
-                                                        "already in row %(row)d.") % {"row": seen[key]}))
-            else:
-                seen[key] = number
-        report.rows.append(row)
-    return report
+            row.member = member
+    _judge_values(row, header, cells)
+    if row.member and row.platform and row.period:
+        key = (row.member.pk, row.platform, row.period)
+        if key in seen:
+            row.errors.append((HEADERS["period"], _("This member's score for this platform and period is "
+                                                    "already in row %(row)d.") % {"row": seen[key]}))
+        else:
+            seen[key] = number
+    return row
+
+
+def _judge_values(row: "Row", header: dict, cells) -> None:
+    platform_text = re.sub(r"\s+", "", halfwidth(cell_text(_value(header, cells, "platform")))).upper()
+    row.platform = PLATFORMS.get(platform_text, "")
+    if not row.platform:
+        row.errors.append((HEADERS["platform"], _("Write 学习强国 or 灯塔-党建在线.")))
+    try:
+        row.period, row.period_start, row.period_end = parse_period(_value(header, cells, "period"))
+    except ValueError:
+        row.errors.append((HEADERS["period"], _("Write the period as 2026 (a year) or 2026-10 (a month).")))
+    score_text = halfwidth(cell_text(_value(header, cells, "score")))
+    try:
+        score = decimal.Decimal(score_text)
+        if not score.is_finite() or score < 0 or score >= 10**7 or score != score.quantize(decimal.Decimal("0.01")):
+            raise decimal.InvalidOperation
+        row.score = score.quantize(decimal.Decimal("0.01"))
+    except decimal.InvalidOperation:
+        row.errors.append((HEADERS["score"], _("The score must be a number of at least 0 with at most two "
+                                               "decimals.")))
 
 
 @transaction.atomic

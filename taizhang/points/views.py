@@ -21,8 +21,9 @@ from django.views.decorators.http import require_POST
 from taizhang.core.errors import form_errors_from
 from taizhang.core.export_jobs import Export
 from taizhang.core.exporting import export_in_background, export_xlsx, xlsx_response, xlsx_tempfile
+from taizhang.core.imports import upload_error
 from taizhang.core.permissions import EDIT, VIEW, has_capability, home_committee, own_member, restrict
-from taizhang.core.spreadsheets import SUPPORTED_EXTENSIONS, file_extension
+from taizhang.core.spreadsheets import file_extension
 from taizhang.members.selectors import member_get
 from taizhang.points import imports, periods, selectors, services
 from taizhang.points.export_jobs import PARTICIPATION
@@ -38,7 +39,6 @@ from taizhang.points.forms import (
 )
 from taizhang.points.models import Platform, PointEntry, PointRule, StudyRecord
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 SESSION_IMPORT = "points_import"
 
 
@@ -466,10 +466,9 @@ def import_upload(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         ext = file_extension(upload.name)
-        if ext not in SUPPORTED_EXTENSIONS:
-            form.add_error("file", _("Choose an .xlsx or .csv file."))
-        elif upload.size > MAX_UPLOAD_BYTES:
-            form.add_error("file", _("The file is larger than 10 MB."))
+        error = upload_error(upload)  # the same limits as the ledger import (core.imports)
+        if error:
+            form.add_error("file", error)
         else:
             old = request.session.pop(SESSION_IMPORT, None)
             if old:

@@ -235,7 +235,7 @@ def test_registration_failing_after_the_member_is_saved_rolls_back_member_and_au
     def broken_record(**kwargs):
         raise ValidationError("the first event could not be recorded")
 
-    monkeypatch.setattr(services, "_record", broken_record)
+    monkeypatch.setattr(services, "_registered_events", broken_record)
     members, entries = Member.objects.count(), AuditEntry.objects.count()
     data = member_data(cast.east)
     with pytest.raises(ValidationError):

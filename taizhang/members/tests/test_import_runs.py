@@ -68,16 +68,16 @@ def test_a_commit_killed_mid_way_is_interrupted_at_worker_start_and_the_retry_im
     client.force_login(cast.admin)
     run = upload(client, two_rows(), "ledger.xlsx")
     before = db_state()
-    real = imports._write_creates
+    real = imports.writing._write_creates
 
     def write_then_die(*args, **kwargs):
         real(*args, **kwargs)  # the members are in the open transaction …
         raise Killed  # … when the worker dies
 
-    monkeypatch.setattr(imports, "_write_creates", write_then_die)
+    monkeypatch.setattr(imports.writing, "_write_creates", write_then_die)
     with contextlib.suppress(Killed):
         client.post(reverse("members:import_commit", args=[run.pk]))
-    monkeypatch.setattr(imports, "_write_creates", real)
+    monkeypatch.setattr(imports.writing, "_write_creates", real)
     ImportRun.objects.filter(pk=run.pk).update(worker=f"{socket.gethostname()}:{dead_pid()}")
     run.refresh_from_db()
     assert run.status == ImportStatus.COMMITTING and db_state() == before  # today: 导入中 for ever
@@ -125,7 +125,7 @@ def test_a_worker_marked_interrupted_while_planning_writes_nothing(client, cast,
     def progress(run):  # meanwhile another process decides this worker is gone
         return lambda done, total: ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.INTERRUPTED)
 
-    monkeypatch.setattr(imports, "_progress", progress)
+    monkeypatch.setattr(imports.runs, "_progress", progress)
     client.post(reverse("members:import_commit", args=[run.pk]))
     assert ImportRun.objects.get(pk=run.pk).status == ImportStatus.INTERRUPTED and db_state() == before
 

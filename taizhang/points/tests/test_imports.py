@@ -119,3 +119,24 @@ def test_xlsx_template_reads_back(cast):
     report = imports.check(actor=cast.admin, committee=cast.committee, opener=lambda: io.BytesIO(data),
                            file_name="t.xlsx")
     assert [r.ok for r in report.rows] == [True]
+
+
+def test_score_uploads_have_the_ledger_imports_limits(cast, client, settings, monkeypatch):
+    """One reader and one set of limits for every import (core.imports): the upload size of the ledger
+    import (20 MB, was 10 MB here) and its row limit while reading."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from taizhang.core import imports as core_imports
+    from taizhang.members import imports as ledger_imports
+
+    assert ledger_imports.MAX_UPLOAD_BYTES == core_imports.MAX_UPLOAD_BYTES == 20 * 1024 * 1024
+    client.force_login(cast.admin)
+    monkeypatch.setattr(core_imports, "MAX_UPLOAD_BYTES", 10)
+    upload = SimpleUploadedFile("scores.csv", csv("张伟明,,,学习强国,2026-10,1").encode())
+    response = client.post(reverse("points:import"), {"file": upload})
+    assert "可导入的文件最大为0 MB" in str(response.context["form"].errors["file"])
+    assert not ExternalScoreImport.objects.exists()
+    settings.IMPORT_MAX_ROWS = 2
+    report = run(cast, csv(*[f"张伟明,,,学习强国,2026-{m:02d},1" for m in range(1, 5)]))
+    assert report.file_error and not report.rows
