@@ -10,7 +10,7 @@ The tier: the committee "基准测试党委" with ``--members`` members in the i
 members: 495,000 flow events, 9,780 activities, 4.6 M attendance rows, 6.2 M point entries, 2.3 M study reads;
 ``ledger_scale.build_committee`` and ``activities_scale.add_activities``, bulk COPY, roster spells written by
 the projection's own functions) and, beside it, the 186-member committee "小党委" with its own admin. Building
-the 20,000-member tier takes a few minutes on 2 cores; the 200,000-member one about ten times that.
+the 20,000-member tier takes about a minute on 2 busy cores; the 200,000-member one about ten times that.
 ``--reuse`` times an existing tier.
 
 Each page is requested ``--warmup`` times, then ``--repeat`` times (default 7), as the committee admin
@@ -22,7 +22,8 @@ peer passes when the ledger list's p95 is at most a third of its own).
 
 The many-committee ratio: 小党委's pages timed inside the tier and in a database that holds only that committee
 (``--alone-url``, created if missing and rebuilt every run in a few seconds from the same seeds, so it is the
-same committee); the ratio inside / alone of the p50 must stay within 1.2. ``--no-alone`` skips it.
+same committee), in ``--rounds`` alternating rounds (default 3) so that the load of a shared machine falls on
+both alike; the ratio inside / alone of the p50 over all rounds must stay within 1.2. ``--no-alone`` skips it.
 
 Growth between tiers: ``--compare-tiers 20000,200000`` builds each tier in turn in the same database (the last
 one stays) and prints the growth per page; ``--compare A.json B.json`` compares two saved runs (``--out``).
@@ -149,7 +150,22 @@ def measure(client, url, *, repeat, warmup, slow):
         queries.append(timer.queries)
         size = len(response.content)
     return {"status": 200, "n": repeat, "p50": statistics.median(walls), "p95": p95(walls),
-            "sql_ms": statistics.median(sqls), "queries": max(queries), "kb": size / 1024}
+            "sql_ms": statistics.median(sqls), "queries": max(queries), "kb": size / 1024, "samples": walls}
+
+
+def merge_rounds(rounds):
+    """One row per page from the rows of several rounds: p50 and p95 over all their samples."""
+    merged = {}
+    for rows in rounds:
+        for r in rows:
+            key = (r["page"], r["role"])
+            if key not in merged or r["status"] != 200:
+                merged[key] = dict(r)
+            elif merged[key]["status"] == 200:
+                m = merged[key]
+                m["samples"] = m["samples"] + r["samples"]
+                m["n"], m["p50"], m["p95"] = len(m["samples"]), statistics.median(m["samples"]), p95(m["samples"])
+    return list(merged.values())
 
 
 def time_pages(users, *, repeat, warmup, slow, only=""):
@@ -408,17 +424,20 @@ def run_self(args, *, env_url=None):
 
 
 def alone_only(args):
-    """In the alone database: 小党委 by itself, its admin's pages."""
-    call_command("migrate", "--noinput", verbosity=0)
-    call_command("flush", "--noinput", verbosity=0)
-    started = time.perf_counter()
-    with ledger_scale.bulk_load(ledger_scale.big_tables()):
-        build_one(SMALL, SMALL["members"])
-    ledger_scale.analyze()
-    print(f"  built 小党委 alone in {time.perf_counter() - started:.1f} s")
-    committee, admin, _east = users_of(SMALL)
-    rows = time_pages([("admin", admin, committee)], repeat=args.repeat, warmup=args.warmup, slow=args.slow)
-    Path(args.out).write_text(json.dumps(rows, ensure_ascii=False, default=str), encoding="utf-8")
+    """In the alone database: build 小党委 by itself (unless ``--reuse``), time its admin's pages (if ``--out``)."""
+    if not args.reuse:
+        call_command("migrate", "--noinput", verbosity=0)
+        call_command("flush", "--noinput", verbosity=0)
+        started = time.perf_counter()
+        with ledger_scale.bulk_load(ledger_scale.big_tables()):
+            build_one(SMALL, SMALL["members"])
+        ledger_scale.analyze()
+        print(f"  built 小党委 alone in {time.perf_counter() - started:.1f} s")
+    if args.out:
+        committee, admin, _east = users_of(SMALL)
+        rows = time_pages([("admin", admin, committee)], repeat=args.repeat, warmup=args.warmup, slow=args.slow,
+                          only=args.only)
+        Path(args.out).write_text(json.dumps(rows, ensure_ascii=False, default=str), encoding="utf-8")
 
 
 def compare(path_a, path_b):
@@ -442,6 +461,8 @@ def main():
     parser.add_argument("--out", help="also write the table here (.md: Markdown, otherwise JSON)")
     parser.add_argument("--alone-url", help="database for 小党委 alone (default: this database's name + _alone)")
     parser.add_argument("--no-alone", action="store_true", help="skip the many-committee ratio")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating rounds of 小党委 inside / alone (each --repeat requests a page)")
     parser.add_argument("--compare-tiers", help="e.g. 20000,200000: build and time each tier, print the growth")
     parser.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"), help="growth between two saved runs")
     parser.add_argument("--alone-only", action="store_true", help=argparse.SUPPRESS)
@@ -484,18 +505,23 @@ def main():
 
     if not args.no_alone:
         small_committee, small_admin, _ = users_of(SMALL)
-        print("timing 小党委 inside the tier …")
-        inside = time_pages([("admin", small_admin, small_committee)], repeat=args.repeat, warmup=args.warmup,
-                            slow=args.slow, only=args.only)
         alone_url = args.alone_url or _database_url(os.environ["DATABASE_URL"],
                                                     connection.settings_dict["NAME"] + "_alone")
         ensure_database(alone_url)
-        print(f"building and timing 小党委 alone in {urlsplit(alone_url).path.lstrip('/')} …")
-        with tempfile.NamedTemporaryFile(suffix=".json") as tmp:
-            run_self(["--alone-only", "--repeat", str(args.repeat), "--warmup", str(args.warmup), "--slow",
-                      str(args.slow), "--out", tmp.name], env_url=alone_url)
-            alone = json.loads(Path(tmp.name).read_text(encoding="utf-8"))
-        result["committee"] = {"alone": alone, "inside": inside}
+        print(f"building 小党委 alone in {urlsplit(alone_url).path.lstrip('/')} …")
+        run_self(["--alone-only"], env_url=alone_url)
+        inside, alone = [], []
+        for i in range(args.rounds):
+            print(f"round {i + 1}/{args.rounds}: 小党委 inside the tier …")
+            inside.append(time_pages([("admin", small_admin, small_committee)], repeat=args.repeat,
+                                     warmup=args.warmup, slow=args.slow, only=args.only))
+            print(f"round {i + 1}/{args.rounds}: 小党委 alone …")
+            with tempfile.NamedTemporaryFile(suffix=".json") as tmp:
+                run_self(["--alone-only", "--reuse", "--repeat", str(args.repeat), "--warmup", str(args.warmup),
+                          "--slow", str(args.slow), "--out", tmp.name] + (["--only", args.only] if args.only else []),
+                         env_url=alone_url)
+                alone.append(json.loads(Path(tmp.name).read_text(encoding="utf-8")))
+        result["committee"] = {"alone": merge_rounds(alone), "inside": merge_rounds(inside)}
 
     print(f"\n== {summary}\n   p95 goal from issue 10; ratio = p95 / (SQL ms + floor p50), goal ≤ {RATIO_GOAL}\n")
     print(render_table(PAGE_HEADER, page_lines(rows)))
