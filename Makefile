@@ -132,14 +132,17 @@ test-browser: install assets messages | staticfiles
 	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) is missing: apt-get install -y chromium fonts-noto-cjk" >&2; exit 1; }
 	$(TEST_ENV) CHROMIUM_PATH=$(CHROMIUM) $(PYTEST) -m browser -p no:xdist
 
-# By hand, not in CI: builds BENCH_MEMBERS members with activities in BENCH_URL (wiped first), times the pages
-# and prints the EXPLAIN of the roster projection's queries. The database must exist (createdb).
+# By hand, not in CI: builds the issue-10 tier (BENCH_MEMBERS members in the issue's proportions, plus the
+# 186-member committee 小党委) in BENCH_URL (wiped first; the database must exist: createdb), times every page of
+# the issue's table and prints one table (also written to BENCH_OUT), the many-committee ratio (小党委 alone in
+# BENCH_URL's database name + _alone, created if missing) and the EXPLAIN of the roster projection's queries.
+# BENCH_ARGS passes more options, e.g. BENCH_ARGS=--reuse to time the tier already built (see benchmarks/bench.py).
 BENCH_URL ?= postgres://postgres@127.0.0.1:5432/taizhang_bench
 BENCH_MEMBERS ?= 20000
-bench: install messages
-	$(TEST_ENV) DATABASE_URL=$(BENCH_URL) $(MANAGE) migrate --noinput -v0
-	$(TEST_ENV) DATABASE_URL=$(BENCH_URL) $(PY) benchmarks/ledger_scale.py --members $(BENCH_MEMBERS)
-	$(TEST_ENV) DATABASE_URL=$(BENCH_URL) $(PY) benchmarks/activities_scale.py --reuse
+BENCH_OUT ?= var/bench/bench-$(BENCH_MEMBERS).json
+BENCH_ARGS ?=
+bench: install messages | staticfiles
+	$(TEST_ENV) DATABASE_URL=$(BENCH_URL) $(PY) benchmarks/bench.py --members $(BENCH_MEMBERS) --out $(BENCH_OUT) $(BENCH_ARGS)
 	$(TEST_ENV) DATABASE_URL=$(BENCH_URL) $(PY) benchmarks/projection_explain.py --reuse
 
 # By hand, not in CI (root; PostgreSQL 15 on 127.0.0.1:5432, Redis on :6379): the production layout on loopback —
