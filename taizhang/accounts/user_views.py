@@ -79,7 +79,7 @@ def user_detail(request, pk):
             try:
                 services.role_assign(actor=request.user, user=user, role=form.cleaned_data["role"],
                                      committee=committee, branch=form.cleaned_data["branch"],
-                                     member=form.cleaned_data["member"])
+                                     member=form.cleaned_data.get("member"))
             except ValidationError as exc:
                 form_errors_from(exc, form)
             else:
