@@ -20,7 +20,7 @@ from taizhang.core.errors import error_text, service_message, service_on_form
 from taizhang.core.exporting import export_xlsx
 from taizhang.core.money import yuan, yuan_grouped
 from taizhang.core.paging import page_of
-from taizhang.core.permissions import has_capability, home_committee
+from taizhang.core.permissions import has_capability, home_committee_for
 from taizhang.finance import budget as svc
 from taizhang.finance.forms import BudgetLineForm, ExpenseForm, PeriodForm, ReverseForm
 from taizhang.finance.models import BudgetLine, BudgetRevision, Expense, ExpenseScan
@@ -29,9 +29,8 @@ PAGE_SIZE = 50
 
 
 def _committee(request):
-    committee = home_committee(request.user)
-    if committee is None or not has_capability(request.user, "finance.manage", committee):
-        raise PermissionDenied(_("Only the committee's money staff (committee admin, treasurer) see the budget."))
+    committee = home_committee_for(
+        request.user, "finance.manage", _("Only the committee's money staff (committee admin, treasurer) see the budget."))
     return committee
 
 

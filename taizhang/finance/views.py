@@ -18,7 +18,7 @@ from taizhang.core.permissions import (
     VIEW,
     capability_committee_ids,
     has_capability,
-    home_committee,
+    home_committee_for,
     own_member,
     restrict,
 )
@@ -56,9 +56,8 @@ def campaign_list(request):
 
 @login_required
 def campaign_create(request):
-    committee = home_committee(request.user)
-    if committee is None or not has_capability(request.user, "finance.manage", committee):
-        raise PermissionDenied(_("Your role cannot record money matters of this committee."))
+    committee = home_committee_for(
+        request.user, "finance.manage", _("Your role cannot record money matters of this committee."))
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
