@@ -88,18 +88,19 @@ class RoleAssignForm(TzForm):
                                     help_text=_("For the role “party member”: the ledger record of this person."))
 
     def __init__(self, *args, committee, **kwargs):
+        from taizhang.accounts import hooks
         from taizhang.accounts.models import Role
-        from taizhang.members.models import Member
         from taizhang.organisation.models import Branch
 
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = Role.choices
         self.fields["branch"].queryset = Branch.objects.filter(committee=committee)
-        # Only the name and branch: all the security admin needs to pick the person's record.
-        self.fields["member"].queryset = (Member.objects.filter(committee=committee, user__isnull=True)
-                                          .select_related("branch").only("pk", "name", "branch__name")
-                                          .order_by("branch__sort_order", "name"))
-        self.fields["member"].label_from_instance = lambda m: f"{m.name} · {m.branch.name}"
+        listeners = hooks.linkable_records.listeners()
+        if not listeners:  # no ledger app: a login cannot be linked to a record
+            del self.fields["member"]
+            return
+        self.fields["member"].queryset = listeners[0].function(committee=committee)
+        self.fields["member"].label_from_instance = listeners[0].options["label"]
 
 
 class SecurityPolicyForm(TzForm):

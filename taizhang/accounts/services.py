@@ -304,15 +304,14 @@ def role_assign(*, actor, user: User, role: str, committee, branch=None, member=
     ledger link; a business role (or ledger link) next to an admin post. An admin post given to an
     account whose password was not checked against the admin-post length must change it at next sign-in.
     """
-    from taizhang.members.models import Member
-    from taizhang.members.services import member_link_user
+    from taizhang.accounts import hooks
 
     _require(actor, "roles.manage", committee, _("Only the security administrator gives and removes roles."))
     _not_own_account(actor, user, "role", _("Nobody can give or remove a role on their own account."))
     given = user
     user = User.objects.select_for_update().get(pk=user.pk)
     held = set(user.role_assignments.values_list("role", flat=True))
-    linked = Member.objects.filter(user=user).first()
+    linked = next((record for _listener, record in hooks.linked_record.collect(user=user) if record is not None), None)
     if role in ADMIN_POSTS:
         if (held & ADMIN_POSTS) - {role}:
             raise ValidationError({"role": [_("One person can hold only one of the system, security and audit admin posts.")]})
@@ -338,10 +337,7 @@ def role_assign(*, actor, user: User, role: str, committee, branch=None, member=
         if member is None and linked is None:
             raise ValidationError({"member": [_("Choose the ledger record of this party member.")]})
         if member is not None and linked is None:
-            member = Member.objects.select_for_update().get(pk=member.pk)
-            if member.committee_id != committee.pk or member.user_id:
-                raise ValidationError({"member": [_("This ledger record is in another committee or already has a login.")]})
-            member_link_user(actor=actor, member=member, user=user)
+            hooks.link_record.send(actor=actor, user=user, record=member, committee=committee)
         branch = None
     assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, committee=committee, branch=branch)
     forget_roles(user)

@@ -21,7 +21,7 @@ from taizhang.accounts.forms import (
 )
 from taizhang.accounts.models import RoleAssignment
 from taizhang.accounts.policy import current_policy
-from taizhang.core.errors import form_errors_from
+from taizhang.core.errors import error_text, form_errors_from, service_message, service_on_form
 from taizhang.core.permissions import has_capability
 
 
@@ -79,7 +79,7 @@ def user_detail(request, pk):
             try:
                 services.role_assign(actor=request.user, user=user, role=form.cleaned_data["role"],
                                      committee=committee, branch=form.cleaned_data["branch"],
-                                     member=form.cleaned_data["member"])
+                                     member=form.cleaned_data.get("member"))
             except ValidationError as exc:
                 form_errors_from(exc, form)
             else:
@@ -105,12 +105,8 @@ def role_revoke(request, pk):
     committee = _committee(request.user)
     _require(request.user, "roles.manage", _("Only the security administrator gives and removes roles."))
     assignment = get_object_or_404(RoleAssignment.objects.filter(committee=committee), pk=pk)
-    try:
-        services.role_revoke(actor=request.user, assignment=assignment)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, _("The role has been removed."))
+    service_message(request, lambda: services.role_revoke(actor=request.user, assignment=assignment),
+                    _("The role has been removed."))
     return redirect("accounts:user_detail", pk=assignment.user_id)
 
 
@@ -124,7 +120,7 @@ def user_reset_password(request, pk):
         try:
             services.user_reset_password(actor=request.user, user=user, password=form.cleaned_data["password"])
         except ValidationError as exc:
-            messages.error(request, _("The password was not reset: %(why)s") % {"why": "；".join(exc.messages)})
+            messages.error(request, _("The password was not reset: %(why)s") % {"why": error_text(exc)})
         else:
             messages.success(request, _("The password of %(u)s has been reset. It works once the security "
                                         "administrator has confirmed the reset, and must be changed at the next "
@@ -139,13 +135,8 @@ def user_reset_password(request, pk):
 def user_confirm_password_reset(request, pk):
     committee, user = _managed_user(request, pk)
     _require(request.user, "roles.manage", _("Only the security administrator confirms a password reset."))
-    try:
-        services.user_confirm_password_reset(actor=request.user, user=user)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, _("The password reset of %(u)s is confirmed: the new password works now.")
-                         % {"u": user.username})
+    service_message(request, lambda: services.user_confirm_password_reset(actor=request.user, user=user),
+                    _("The password reset of %(u)s is confirmed: the new password works now.") % {"u": user.username})
     return redirect("accounts:user_detail", pk=user.pk)
 
 
@@ -155,13 +146,8 @@ def user_set_active(request, pk):
     committee, user = _managed_user(request, pk)
     _require(request.user, "users.manage", _("Only the system administrator deactivates accounts."))
     active = request.POST.get("active") == "1"
-    try:
-        services.user_set_active(actor=request.user, user=user, active=active)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, _("The account has been activated.") if active
-                         else _("The account has been deactivated."))
+    service_message(request, lambda: services.user_set_active(actor=request.user, user=user, active=active),
+                    _("The account has been activated.") if active else _("The account has been deactivated."))
     return redirect("accounts:user_detail", pk=user.pk)
 
 
@@ -181,12 +167,9 @@ def security_policy(request):
     policy = current_policy()
     form = SecurityPolicyForm(request.POST or None, policy=policy)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.security_policy_update(actor=request.user, values=form.cleaned_data)
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("The security policy has been saved."))
+        if service_on_form(request, form, lambda: services.security_policy_update(actor=request.user,
+                                                                                  values=form.cleaned_data),
+                           _("The security policy has been saved.")):
             return redirect("accounts:security_policy")
     return render(request, "accounts/security_policy.html", {"form": form, "policy": policy})
 

@@ -24,18 +24,13 @@ def minimum_length(user=None, *, admin_post: bool | None = None) -> int:
 
 
 def personal_values(user) -> list[str]:
-    """The member's phone, birth date and ID number, when ``user`` is linked to a ledger record."""
+    """The member's phone, birth date and ID number, when ``user`` is linked to a ledger record (the
+    ledger answers through ``accounts.hooks.personal_values``)."""
     if user is None or not getattr(user, "pk", None):
         return []
-    from taizhang.members.models import Member
+    from taizhang.accounts.hooks import personal_values as hook
 
-    member = Member.objects.filter(user_id=user.pk).first()
-    if member is None:
-        return []
-    values = [member.phone, member.id_number]
-    if member.birth_date:
-        values += [member.birth_date.strftime("%Y%m%d"), member.birth_date.strftime("%Y-%m-%d")]
-    return [v.lower() for v in values if v]
+    return [v.lower() for _listener, values in hook.collect(user=user) for v in values if v]
 
 
 class PolicyPasswordValidator:

@@ -8,7 +8,6 @@ returns the full page or, for htmx, the fragment.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,8 +21,9 @@ from taizhang.activities.export_jobs import STUDY_READERS, readers_export, reade
 from taizhang.activities.models import NoteKind
 from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
-from taizhang.core.errors import form_errors_from
+from taizhang.core.errors import form_errors_from, service_message
 from taizhang.core.exporting import export_in_background, export_xlsx
+from taizhang.core.paging import page_of, pager_query
 from taizhang.core.permissions import EDIT, committees_for, has_capability, is_member_login, own_member
 from taizhang.organisation.models import Committee
 
@@ -41,7 +41,7 @@ def _notes_context(request, activity):
     user = request.user
     notes = cs.note_queryset(user).filter(activity=activity).order_by("-created_at", "-id")
     discussions = cs.with_attachments(notes.filter(kind=NoteKind.DISCUSSION))
-    page = Paginator(notes.filter(kind=NoteKind.REFLECTION), NOTES_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, notes.filter(kind=NoteKind.REFLECTION), NOTES_PAGE_SIZE)
     reflections = cs.with_attachments(page.object_list)
     may_discuss = cs.may_write_discussion(user, activity)
     for note in discussions + reflections:
@@ -124,12 +124,8 @@ def note_edit(request, pk):
 @require_POST
 def note_withdraw(request, pk):
     note = cs.note_get(request.user, pk)
-    try:
-        content_services.activity_note_withdraw(actor=request.user, note=note)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The note has been withdrawn."))
+    service_message(request, lambda: content_services.activity_note_withdraw(actor=request.user, note=note),
+                    _("The note has been withdrawn."))
     return redirect(_activity_url(note.activity))
 
 
@@ -147,7 +143,7 @@ def attachment(request, pk):
 @login_required
 def my_notes(request):
     notes = cs.my_notes(request.user).order_by("-created_at", "-id")
-    page = Paginator(notes, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, notes, PAGE_SIZE)
     notes = cs.with_attachments(page.object_list)
     for note in notes:
         note.may_edit = note.may_withdraw = note.written_by_id == request.user.pk
@@ -170,8 +166,7 @@ def study_list(request):
     staff = has_capability(user, "study.readers") or has_capability(user, "study.publish")
     context = {"staff": staff, "can_publish": bool(cs.publish_committees(user))}
     if staff:
-        page = Paginator(cs.study_queryset(user).order_by("-published_at", "-id"), PAGE_SIZE).get_page(
-            request.GET.get("page"))
+        page = page_of(request, cs.study_queryset(user).order_by("-published_at", "-id"), PAGE_SIZE)
         items = list(page.object_list)
         counts = cs.study_read_counts(items, user)
         context.update(page=page, rows=[{"item": i, "read": counts[i.pk][0], "expected": counts[i.pk][1]}
@@ -180,7 +175,7 @@ def study_list(request):
         member = own_member(user)
         if member is None:
             raise PermissionDenied(_("Your login is not linked to a member record."))
-        page = Paginator(cs.member_study_items(user, member), PAGE_SIZE).get_page(request.GET.get("page"))
+        page = page_of(request, cs.member_study_items(user, member), PAGE_SIZE)
         context.update(page=page, items=list(page.object_list), member=member)
     return render(request, "activities/content/study_list.html", context)
 
@@ -284,12 +279,8 @@ def study_edit(request, pk):
 @require_POST
 def study_withdraw(request, pk):
     item = cs.study_get(request.user, pk)
-    try:
-        content_services.study_item_withdraw(actor=request.user, item=item)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("“%(title)s” has been withdrawn.") % {"title": item.title})
+    service_message(request, lambda: content_services.study_item_withdraw(actor=request.user, item=item),
+                    _("“%(title)s” has been withdrawn.") % {"title": item.title})
     return redirect("content:study_detail", pk=item.pk)
 
 
@@ -318,11 +309,9 @@ def study_readers(request, pk):
                            action=export.action, obj=item, sheet_name=export.sheet_name, widths=export.widths,
                            details={"read": export.details["read"], "filters": export.details["filters"]})
     members = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    page = Paginator(members, READERS_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = page_of(request, members, READERS_PAGE_SIZE)
     context = {
-        "item": item, "filter": filterset, "page": page, "rows": list(page.object_list), "query": query.urlencode(),
+        "item": item, "filter": filterset, "page": page, "rows": list(page.object_list), "query": pager_query(request),
         "total": total, "branches": branches, "n_read": total.read, "n_expected": total.audience,
     }
     if request.htmx and request.htmx.target == "readers-list":

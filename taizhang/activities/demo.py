@@ -54,6 +54,7 @@ from taizhang.activities.services import (
 )
 from taizhang.activities.studyday import study_day
 from taizhang.core.audit import audit_buffered
+from taizhang.members import audience as audiences
 from taizhang.members.demo import COMMITTEE_NAME, DemoError
 from taizhang.members.models import FlowEvent, Member, Status
 from taizhang.organisation.models import Committee, PartyGroup
@@ -440,15 +441,14 @@ class _Loader:
         group = self.groups[plan.group] if plan.group else None
 
         # The audience on the day, as the flow history has it (the services check it again).
+        key = audiences.key_for(plan.audience, self.committee.pk, branch.pk if branch else None,
+                                group.pk if group else None,
+                                group.branch_id if group else None)
+
         def in_audience(m: Member) -> bool:
             status, branch_id = people.state_on(m.pk, day)
-            if status is None or status in (Status.TRANSFERRED, Status.DECEASED):
-                return False
-            if plan.audience == AudienceKind.BRANCH:
-                return branch_id == branch.pk
-            if plan.audience == AudienceKind.PARTY_GROUP:
-                return m.party_group_id == group.pk and branch_id == group.branch_id
-            return True
+            return audiences.key_includes(key, status=status, committee_id=self.committee.pk, branch_id=branch_id,
+                                          group_id=m.party_group_id, member_id=m.pk)
 
         picked = []
         if plan.picked:  # the branch committee: three active members who are in the branch then and now

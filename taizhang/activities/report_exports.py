@@ -1,14 +1,10 @@
 """The activity report as one .xlsx workbook: sheets 按类型 / 按支部 / 按党员 / 应开展与已开展.
 
-Same numbers and the same scoping as the page (``reports``). Written with xlsxwriter in constant
-memory like ``core.exporting``; every text cell goes through ``exporting.neutralise`` (formula
-injection), counts are written as numbers so the sheets can be summed.
+Same numbers and the same scoping as the page (``reports``). Written by ``core.exporting.write_sheets``
+in constant memory (text cells neutralised against formula injection); counts are written as numbers so
+the sheets can be summed (``typed``).
 """
 
-import os
-import tempfile
-
-import xlsxwriter
 from django.utils.translation import gettext as _
 
 from taizhang.activities import reports
@@ -66,46 +62,17 @@ def report_tables(user, date_from, date_to) -> dict:
     }
 
 
+def sheets(tables) -> list:
+    date_from, date_to = tables["period"]
+    note = _("Period: %(from)s to %(to)s") % {"from": date_from.isoformat(), "to": date_to.isoformat()}
+    return [exporting.Sheet(name, header, rows, widths, typed=True, note=note)
+            for name, header, rows, widths in tables["sheets"]]
+
+
 def write_workbook(path, tables) -> None:
-    workbook = xlsxwriter.Workbook(
-        str(path),
-        {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
-    )
-    try:
-        bold = workbook.add_format({"bold": True})
-        percent = workbook.add_format({"num_format": "0%"})
-        date_from, date_to = tables["period"]
-        for name, header, rows, widths in tables["sheets"]:
-            sheet = workbook.add_worksheet(name[:31])
-            for col, width in enumerate(widths):
-                sheet.set_column(col, col, width)
-            sheet.freeze_panes(1, 0)
-            for col, value in enumerate(header):
-                sheet.write_string(0, col, exporting.neutralise(value), bold)
-            for index, row in enumerate(rows, start=1):
-                for col, value in enumerate(row):
-                    if value is None:
-                        continue
-                    if isinstance(value, bool):
-                        sheet.write_string(index, col, exporting.neutralise(value))
-                    elif isinstance(value, int):
-                        sheet.write_number(index, col, value)
-                    elif isinstance(value, float):
-                        sheet.write_number(index, col, value, percent)
-                    else:
-                        sheet.write_string(index, col, exporting.neutralise(value))
-            note = _("Period: %(from)s to %(to)s") % {"from": date_from.isoformat(), "to": date_to.isoformat()}
-            sheet.write_string(len(rows) + 2, 0, note)
-    finally:
-        workbook.close()
+    exporting.write_sheets(path, sheets(tables))
 
 
 def workbook_response(tables, filename: str):
-    fd, path = tempfile.mkstemp(suffix=".xlsx", prefix="taizhang-report-")
-    os.close(fd)
-    try:
-        write_workbook(path, tables)
-        f = open(path, "rb")  # noqa: SIM115 - handed to FileResponse, which closes it
-    finally:
-        os.unlink(path)
+    f, _rows = exporting.sheets_tempfile(sheets(tables))
     return exporting.xlsx_response(f, filename)

@@ -47,7 +47,8 @@ from taizhang.activities.models import (
 from taizhang.activities.panels import activity_panels
 from taizhang.activities.tables import ACTIVITY_COLUMNS
 from taizhang.core.audit import audit_log
-from taizhang.core.errors import form_errors_from
+from taizhang.core.errors import form_errors_from, service_on_form
+from taizhang.core.paging import page_of, pager_query
 from taizhang.core.permissions import (
     EDIT,
     VIEW,
@@ -151,7 +152,7 @@ def _staff_list(request):
     )
     filterset = ActivityFilter(request.GET or {}, queryset=queryset, request=request)
     qs = filterset.qs if filterset.is_valid() else queryset.none()
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs, PAGE_SIZE)
     now = timezone.now()
     activities = list(page.object_list)
     expected = selectors.expected_counts([a for a in activities if a.starts_at <= now], user=user)
@@ -162,14 +163,12 @@ def _staff_list(request):
         "past": a.starts_at <= now,
         "expected": expected.get(a.pk),
     } for a in activities]
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "filter": filterset,
         "page": page,
         "rows": rows,
         "columns": ACTIVITY_COLUMNS,
-        "query": query.urlencode(),
+        "query": pager_query(request),
         "can_manage": has_capability(user, "activities.manage"),
     }
     template = "activities/partials/activity_table.html" if request.htmx else "activities/activity_list.html"
@@ -184,8 +183,7 @@ def _my_activities(request):
     now = timezone.now()
     base = selectors.activity_queryset(user)
     upcoming = list(base.filter(ends_at__gte=now).order_by("starts_at", "id")[:50])  # cancelled ones say so
-    past_page = Paginator(base.filter(ends_at__lt=now).order_by("-starts_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    past_page = page_of(request, base.filter(ends_at__lt=now).order_by("-starts_at", "-id"), PAGE_SIZE)
     past = list(past_page.object_list)
     ids = [a.pk for a in upcoming + past]
     signups = {s.activity_id: s for s in SignUp.objects.filter(member=member, activity_id__in=ids)
@@ -401,12 +399,8 @@ def activity_edit(request, pk):
     activity = selectors.activity_get(request.user, pk, EDIT)
     form = ActivityForm(request.POST or None, user=request.user, committee=activity.committee, activity=activity)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.activity_update(actor=request.user, activity=activity, data=form.service_data())
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("The changes have been saved."))
+        if service_on_form(request, form, lambda: services.activity_update(
+                actor=request.user, activity=activity, data=form.service_data()), _("The changes have been saved.")):
             return redirect("activities:detail", pk=activity.pk)
     return render(request, "activities/activity_form.html", {
         "form": form, "activity": activity, "places": PLACE_SUGGESTIONS,
@@ -420,12 +414,9 @@ def activity_cancel(request, pk):
     activity = selectors.activity_get(request.user, pk, EDIT)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.activity_cancel(actor=request.user, activity=activity, reason=form.cleaned_data["cancel_reason"])
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("The activity has been cancelled."))
+        if service_on_form(request, form, lambda: services.activity_cancel(
+                actor=request.user, activity=activity, reason=form.cleaned_data["cancel_reason"]),
+                _("The activity has been cancelled.")):
             return redirect("activities:detail", pk=activity.pk)
     return render(request, "activities/activity_cancel.html", {"form": form, "activity": activity})
 
@@ -494,18 +485,16 @@ def attendance(request, pk):
     members = _tick_queryset(request, activity)
     if q:
         members = search_members(members, q)
-    page = Paginator(members, TICK_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, members, TICK_PAGE_SIZE)
     shown = list(page.object_list)
     records = {a.member_id: a for a in Attendance.objects.filter(activity=activity, member__in=[m.pk for m in shown])}
-    query = request.GET.copy()
-    query.pop("page", None)
-    if searches.is_sensitive(q):
-        query.pop("q", None)  # the pager's links must not carry a full number either
+    # The pager's links must not carry a full number either.
+    query = pager_query(request, "q") if searches.is_sensitive(q) else pager_query(request)
     context = {
         "activity": activity,
         "rows": [(m, records.get(m.pk)) for m in shown],
         "page": page,
-        "query": query.urlencode(),
+        "query": query,
         "q": q,
         "counts": _tick_counts(request, activity),
         "started": activity.starts_at <= timezone.now(),
@@ -563,7 +552,7 @@ SHEET_ROWS = 500  # names per printed sign-in sheet; a bigger audience prints sh
 def attendance_sheet(request, pk):
     """签到表: the printable sign-in sheet of the tick list's members, for a meeting held on paper."""
     activity = _tick_activity(request, pk)
-    page = Paginator(_tick_queryset(request, activity), SHEET_ROWS).get_page(request.GET.get("page"))
+    page = page_of(request, _tick_queryset(request, activity), SHEET_ROWS)
     counts = _tick_counts(request, activity)
     audit_log(actor=request.user, action="activity.sign_in_sheet", obj=activity,
               new={"rows": len(page.object_list), "page": page.number})

@@ -6,13 +6,12 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -47,9 +46,10 @@ from taizhang.care.models import (
 )
 from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
-from taizhang.core.errors import form_errors_from
+from taizhang.core.errors import error_text, form_errors_from
 from taizhang.core.exporting import export_xlsx
 from taizhang.core.money import yuan
+from taizhang.core.paging import page_of, pager_query
 from taizhang.core.permissions import EDIT, branches_for, has_capability, home_committee, restrict
 from taizhang.finance.models import Expense
 from taizhang.members.models import Member
@@ -68,12 +68,8 @@ def _committee(request):
     return committee
 
 
-def _query(request, *drop):
-    return urlencode([(k, v) for k, v in request.GET.items() if k not in ("page", *drop)])
-
-
 def _errors_message(request, exc):
-    messages.error(request, "；".join(exc.messages))
+    messages.error(request, error_text(exc))
 
 
 # --- the 60+ list -------------------------------------------------------------------------------------------
@@ -97,11 +93,11 @@ def elderly(request):
             m.age_that_day = m.age_on(day)
         return render(request, "care/elderly_print.html", {"rows": rows[:PRINT_LIMIT], "day": day,
                                                            "cut": len(rows) > PRINT_LIMIT, "limit": PRINT_LIMIT})
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs, PAGE_SIZE)
     for m in page:
         m.age_that_day = m.age_on(day)
-    return render(request, "care/elderly.html", {"form": form, "page": page, "day": day, "query": _query(request),
-                                                 "export_query": _query(request, "export", "print")})
+    return render(request, "care/elderly.html", {"form": form, "page": page, "day": day, "query": pager_query(request),
+                                                 "export_query": pager_query(request, "export", "print")})
 
 
 def _elderly_export(request, qs, day):
@@ -178,9 +174,9 @@ def _subscription_context(request, committee, year, add_form=None, book_form=Non
     manage = has_capability(request.user, "care.subscriptions", committee.pk)
     book = manage and has_capability(request.user, "finance.manage", committee.pk)
     unbooked = qs.filter(status="active", expense__isnull=True).exists() if book else False
-    return {"year": year, "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
+    return {"year": year, "page": page_of(request, qs, PAGE_SIZE),
             "book_form": (book_form or BookForm(initial={"spent_on": timezone.localdate()})) if unbooked else None,
-            "totals": selectors.subscription_totals(qs), "manage": manage, "query": _query(request),
+            "totals": selectors.subscription_totals(qs), "manage": manage, "query": pager_query(request),
             "reference_day": selectors.reference_day(year), "cancel_form": ReasonForm(),
             "add_form": add_form or (SubscriptionAddForm(members=_subscription_members(request, committee, year))
                                      if manage else None),
@@ -235,11 +231,9 @@ def subscriptions_preview(request, year):
                              % {"year": year, "n": len(made)})
             return redirect("care:subscriptions", year=year)
     preview = selectors.subscription_preview(committee=committee, year=year, day=day)
-    page = Paginator(preview.lines, PREVIEW_PAGE_SIZE).get_page(request.GET.get("page"))  # the counts are of all
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = page_of(request, preview.lines, PREVIEW_PAGE_SIZE)  # the counts are of all
     return render(request, "care/subscriptions_preview.html", {
-        "year": year, "preview": preview, "page": page, "query": query.urlencode(), "day": day, "day_form": day_form,
+        "year": year, "preview": preview, "page": page, "query": pager_query(request), "day": day, "day_form": day_form,
         "confirm": confirm,
         "counts": preview.as_dict(), "to_write": len(preview.to_write)}, status=400 if confirm.errors else 200)
 
@@ -331,10 +325,9 @@ def plans(request):
             messages.success(request, _("The plan %(title)s covers %(n)d elderly members.")
                              % {"title": plan.title, "n": plan.targets.count()})
             return redirect("care:plan", pk=plan.pk)
-    page = Paginator(selectors.plans_for(request.user).filter(committee=committee), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    page = page_of(request, selectors.plans_for(request.user).filter(committee=committee), PAGE_SIZE)
     return render(request, "care/plans.html", {
-        "form": form, "page": page, "query": _query(request),
+        "form": form, "page": page, "query": pager_query(request),
         "festivals": [(Occasion(o).label, d) for o, d in festivals.festivals(today.year)]
         + [(Occasion(o).label, d) for o, d in festivals.festivals(today.year + 1)][:1]},
         status=400 if form.errors else 200)
@@ -356,9 +349,9 @@ def plan_detail(request, pk):
     show = request.GET.get("show", "")
     if show == "not_yet":
         targets = targets.filter(visited=False, declined=False)
-    page = Paginator(targets, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, targets, PAGE_SIZE)
     return render(request, "care/plan_detail.html", {
-        "plan": plan, "page": page, "coverage": selectors.coverage(plan), "show": show, "query": _query(request),
+        "plan": plan, "page": page, "coverage": selectors.coverage(plan), "show": show, "query": pager_query(request),
         "add_form": PlanAddForm(members=selectors.plan_candidates(request.user, plan)),
         "gifts": Movement.objects.filter(visit__plan=plan, visit__withdrawn_at__isnull=True)
         .values("item__name", "item__unit").annotate(
@@ -446,9 +439,9 @@ def member_search(request):
 @require_GET
 def visits(request):
     committee = _committee(request)
-    page = Paginator(selectors.visits_for(request.user).filter(committee=committee)
-                     .prefetch_related("members", "gifts__item"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "care/visits.html", {"page": page, "query": _query(request)})
+    page = page_of(request, selectors.visits_for(request.user).filter(committee=committee)
+                     .prefetch_related("members", "gifts__item"), PAGE_SIZE)
+    return render(request, "care/visits.html", {"page": page, "query": pager_query(request)})
 
 
 @login_required
@@ -549,9 +542,9 @@ def store(request):
                 messages.success(request, _("%(item)s is in the store; record its stock in.") % {"item": item.name})
                 return redirect("care:item", pk=item.pk)
     items = selectors.items_for(request.user, committee)
-    return render(request, "care/store.html", {"items": Paginator(items, PAGE_SIZE).get_page(request.GET.get("page")),
+    return render(request, "care/store.html", {"items": page_of(request, items, PAGE_SIZE),
                                                "form": form if manage else None, "manage": manage,
-                                               "query": _query(request)}, status=400 if form.errors else 200)
+                                               "query": pager_query(request)}, status=400 if form.errors else 200)
 
 
 def _stock_in_form(committee, data=None):
@@ -572,8 +565,8 @@ def _item_context(request, item, *, in_form=None, out_form=None):
     manage = has_capability(request.user, "care.store", item.committee_id)
     out_form = out_form or _stock_out_form(request, item.committee)
     return {
-        "item": item, "manage": manage, "query": _query(request),
-        "page": Paginator(selectors.item_movements(item), PAGE_SIZE).get_page(request.GET.get("page")),
+        "item": item, "manage": manage, "query": pager_query(request),
+        "page": page_of(request, selectors.item_movements(item), PAGE_SIZE),
         "in_form": in_form or (_stock_in_form(item.committee) if manage else None),
         "out_form": out_form,
         "reverse_form": ReasonForm() if manage else None,
@@ -673,7 +666,7 @@ def received(request):
     if request.GET.get("item", "").isdigit():
         qs = qs.filter(item_id=int(request.GET["item"]))
     return render(request, "care/received.html", {
-        "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")), "query": _query(request),
+        "page": page_of(request, qs, PAGE_SIZE), "query": pager_query(request),
         "items": Item.objects.filter(committee=committee).order_by("name")})
 
 

@@ -8,6 +8,8 @@
 * ``parse_day`` — a YYYY-MM-DD option, optionally refusing a day after today.
 * ``active_user`` — the login an operator names (``--as``); the committee is
   ``organisation.commands.the_committee`` (core imports no domain app).
+* ``PurgeFilesCommand`` — ``[--days N] [--dry-run]`` for the commands that delete stored files past their
+  retention (``purge_export_files``, ``purge_import_files``).
 """
 
 import datetime
@@ -165,3 +167,41 @@ def run_demo_loader(loader, *, known_errors=()):
     except ValidationError as exc:  # e.g. a demo user name is already taken by a real login
         raise CommandError(_("The demo data could not be loaded: %(reason)s") % {"reason": "；".join(exc.messages)}) from exc
     return summary, time.monotonic() - started
+
+
+class PurgeFilesCommand(ProjectCommand):
+    """``--days N`` (default: the retention setting) and ``--dry-run`` around a service that deletes the files
+    older than a moment and returns their names. A subclass names the ``setting``, the ``minimum_days`` and
+    its messages, and implements ``purge``."""
+
+    setting = ""
+    minimum_days = 0
+    days_message = ""  # --days is not a whole number: %(value)s
+    too_few_message = ""  # fewer days than minimum_days: %(days)d
+    dry_run_message = ""  # %(n)d files, %(days)d days
+    done_message = ""  # %(n)d files, %(days)d days
+
+    def add_arguments(self, parser):
+        parser.add_argument("--days", help="keep files younger than this many days (default: the setting)")
+        parser.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
+
+    def purge(self, *, older_than: datetime.datetime, dry_run: bool) -> list[str]:
+        raise NotImplementedError
+
+    def handle(self, *args, **options):
+        translation.activate(settings.LANGUAGE_CODE)
+        days = options["days"]
+        if days is None:
+            days = getattr(settings, self.setting)
+        elif not str(days).strip().isdigit():
+            raise CommandError(_(self.days_message) % {"value": days})
+        days = int(days)
+        if days < self.minimum_days:
+            raise CommandError(_(self.too_few_message) % {"days": days})
+        names = self.purge(older_than=timezone.now() - datetime.timedelta(days=days), dry_run=options["dry_run"])
+        if options["dry_run"]:
+            for name in names:
+                self.stdout.write(name)
+            self.stdout.write(_(self.dry_run_message) % {"n": len(names), "days": days})
+            return
+        self.stdout.write(_(self.done_message) % {"n": len(names), "days": days})

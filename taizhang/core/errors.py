@@ -1,5 +1,6 @@
 """Errors services raise. Views turn them into Chinese messages on the page, never a stack trace."""
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 
 
@@ -23,4 +24,36 @@ def form_errors_from(exc: ValidationError, form, aliases=None) -> None:
         form.add_error(None, exc.messages)
 
 
-__all__ = ["ConcurrentEditError", "ValidationError", "form_errors_from"]
+
+def error_text(exc: ValidationError) -> str:
+    """A service's refusal as one line for a message at the top of the page."""
+    return "；".join(exc.messages)
+
+
+def service_message(request, call, success) -> bool:
+    """The thin view's "service → message" step of a POST action (ARCHITECTURE.md rule 5): run ``call()``;
+    a refusal (ValidationError) becomes an error message, else ``success`` (a text, or a function of what
+    the service returned) a success message. True when the service ran; the view then redirects."""
+    try:
+        result = call()
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return False
+    messages.success(request, success(result) if callable(success) else success)
+    return True
+
+
+def service_on_form(request, form, call, success) -> bool:
+    """The same for a form's service: a refusal goes on the form's fields (``form_errors_from``) for the
+    page to show again. True when the service ran; the view then redirects."""
+    try:
+        result = call()
+    except ValidationError as exc:
+        form_errors_from(exc, form)
+        return False
+    messages.success(request, success(result) if callable(success) else success)
+    return True
+
+
+__all__ = ["ConcurrentEditError", "ValidationError", "error_text", "form_errors_from", "service_message",
+           "service_on_form"]

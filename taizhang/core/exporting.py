@@ -7,7 +7,9 @@
 * ``csv_chunks`` / ``csv_response`` / ``write_csv`` — CSV with a UTF-8 BOM (Excel on Windows then reads
   Chinese correctly), streamed: rows are encoded as they come and never held together.
 * ``write_xlsx`` / ``xlsx_response`` — .xlsx through xlsxwriter in ``constant_memory`` mode (each row is
-  flushed to disk as it is written), to a temporary file that is then sent with ``FileResponse``.
+  flushed to disk as it is written), to a temporary file that is then sent with ``FileResponse``;
+  ``write_sheets`` / ``sheets_tempfile`` for a workbook of several ``Sheet``s (the activity report). The one
+  spreadsheet writer of the project.
 
 Rows are iterables of cell values in header order; ``None`` becomes an empty cell, dates ISO strings,
 anything else ``str()``. Every cell is written as text, so ID numbers and dates are never reinterpreted.
@@ -18,6 +20,7 @@ import datetime
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import xlsxwriter
 from django.http import FileResponse, StreamingHttpResponse
@@ -114,12 +117,23 @@ def csv_response(header: Iterable, rows: Iterable[Iterable], filename: str) -> S
     return response
 
 
-def write_xlsx(path, header: Iterable, rows: Iterable[Iterable], *, sheet_name: str = "Sheet1",
-               widths: Iterable[int] | None = None) -> int:
-    """Write an .xlsx file to ``path`` row by row in constant memory; returns the number of data rows.
+@dataclass
+class Sheet:
+    """One sheet of a workbook: a header, rows (iterated once, in constant memory) and column widths.
+    ``typed``: whole numbers are written as numbers and fractions as percentages, so a report's sheets can
+    be summed (text stays text, neutralised); otherwise every cell is text. ``note``: a line under the table."""
 
-    Every cell is a text cell. The header row is bold and frozen.
-    """
+    name: str
+    header: Iterable
+    rows: Iterable[Iterable]
+    widths: Iterable[int] | None = None
+    typed: bool = False
+    note: str = ""
+
+
+def write_sheets(path, sheets: Iterable[Sheet]) -> int:
+    """Write an .xlsx file of one or more sheets to ``path`` row by row in constant memory; returns the
+    number of data rows of the last sheet. Each header row is bold and frozen."""
     workbook = xlsxwriter.Workbook(
         str(path),
         {
@@ -129,22 +143,37 @@ def write_xlsx(path, header: Iterable, rows: Iterable[Iterable], *, sheet_name: 
             "strings_to_urls": False,
         },
     )
+    count = 0
     try:
-        sheet = workbook.add_worksheet(sheet_name[:31])
         bold = workbook.add_format({"bold": True})
-        for col, width in enumerate(widths or ()):
-            sheet.set_column(col, col, width)
-        sheet.freeze_panes(1, 0)
-        for col, value in enumerate(_safe_row(header)):
-            sheet.write_string(0, col, value, bold)
-        count = 0
-        for count, row in enumerate(rows, start=1):
-            for col, value in enumerate(_safe_row(row)):
-                if value:
-                    sheet.write_string(count, col, value)
+        percent = workbook.add_format({"num_format": "0%"})
+        for spec in sheets:
+            sheet = workbook.add_worksheet(spec.name[:31])
+            for col, width in enumerate(spec.widths or ()):
+                sheet.set_column(col, col, width)
+            sheet.freeze_panes(1, 0)
+            for col, value in enumerate(_safe_row(spec.header)):
+                sheet.write_string(0, col, value, bold)
+            count = 0
+            for count, row in enumerate(spec.rows, start=1):
+                for col, value in enumerate(row):
+                    if spec.typed and isinstance(value, int) and not isinstance(value, bool):
+                        sheet.write_number(count, col, value)
+                    elif spec.typed and isinstance(value, float):
+                        sheet.write_number(count, col, value, percent)
+                    elif text := neutralise(value):
+                        sheet.write_string(count, col, text)
+            if spec.note:
+                sheet.write_string(count + 2, 0, spec.note)
     finally:
         workbook.close()
     return count
+
+
+def write_xlsx(path, header: Iterable, rows: Iterable[Iterable], *, sheet_name: str = "Sheet1",
+               widths: Iterable[int] | None = None) -> int:
+    """Write a one-sheet .xlsx file of text cells to ``path``; returns the number of data rows."""
+    return write_sheets(path, [Sheet(sheet_name, header, rows, widths)])
 
 
 def xlsx_tempfile(header: Iterable, rows: Iterable[Iterable], **kwargs):
@@ -153,10 +182,15 @@ def xlsx_tempfile(header: Iterable, rows: Iterable[Iterable], **kwargs):
     The file is already unlinked: it disappears when the returned file object is closed (FileResponse
     closes it once sent).
     """
+    return sheets_tempfile([Sheet(kwargs.pop("sheet_name", "Sheet1"), header, rows, **kwargs)])
+
+
+def sheets_tempfile(sheets: Iterable[Sheet]):
+    """``xlsx_tempfile`` for a workbook of several sheets (``Sheet``)."""
     fd, path = tempfile.mkstemp(suffix=".xlsx", prefix="taizhang-export-")
     os.close(fd)
     try:
-        count = write_xlsx(path, header, rows, **kwargs)
+        count = write_sheets(path, sheets)
         f = open(path, "rb")  # noqa: SIM115 - handed to FileResponse, which closes it
     finally:
         os.unlink(path)

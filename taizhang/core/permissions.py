@@ -264,3 +264,14 @@ def home_committee(user):
         return _model("organisation.Committee").objects.filter(pk__in=ids).order_by("id").first()
     member = own_member(user)
     return member.committee if member else None
+
+
+def home_committee_for(user, capability: str, refusal: str):
+    """The user's home committee (``home_committee``) when they hold ``capability`` in it, else
+    ``PermissionDenied(refusal)``: what a staff page asks first."""
+    from django.core.exceptions import PermissionDenied
+
+    committee = home_committee(user)
+    if committee is None or not has_capability(user, capability, committee):
+        raise PermissionDenied(refusal)
+    return committee

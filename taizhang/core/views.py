@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from taizhang.core.audit import audit_log, client_ip
+from taizhang.core.paging import page_of, pager_query
 
 
 def permission_denied(request, exception=None):
@@ -32,7 +33,6 @@ def server_error(request):
 @login_required
 def audit_log_list(request):
     from django.core.exceptions import PermissionDenied
-    from django.core.paginator import Paginator
     from django.utils.translation import gettext as _
 
     from taizhang.core.filters import AuditFilter
@@ -43,11 +43,9 @@ def audit_log_list(request):
         raise PermissionDenied(_("Only the audit administrator can read the audit log."))
     filterset = AuditFilter(request.GET, queryset=AuditEntry.objects.all())
     queryset = filterset.qs if filterset.is_valid() else AuditEntry.objects.none()
-    page = Paginator(queryset.order_by("-timestamp", "-id"), 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = page_of(request, queryset.order_by("-timestamp", "-id"), 50)
     template = "core/partials/audit_table.html" if request.htmx else "core/audit_list.html"
-    return render(request, template, {"filter": filterset, "page": page, "query": query.urlencode()})
+    return render(request, template, {"filter": filterset, "page": page, "query": pager_query(request)})
 
 
 @login_required
@@ -56,7 +54,6 @@ def security_alerts(request):
     marks the alerts shown as read for this viewer."""
     from django.conf import settings
     from django.core.exceptions import PermissionDenied
-    from django.core.paginator import Paginator
     from django.utils.translation import gettext as _
 
     from taizhang.core import alerts
@@ -66,7 +63,7 @@ def security_alerts(request):
         raise PermissionDenied(_("Only the security and audit administrators see the security alerts."))
     queryset = alerts.alert_queryset(request.user)
     unread = set(queryset.exclude(reads__user=request.user).values_list("pk", flat=True))
-    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    page = page_of(request, queryset, 50)
     rows = [{"alert": a, "unread": a.pk in unread} for a in page.object_list]
     alerts.security_alerts_mark_read(actor=request.user, alerts=page.object_list)
     return render(request, "core/security_alerts.html", {

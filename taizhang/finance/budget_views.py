@@ -7,7 +7,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,10 +16,11 @@ from taizhang.activities import selectors as activity_selectors
 from taizhang.activities.models import Activity
 from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
-from taizhang.core.errors import form_errors_from
+from taizhang.core.errors import error_text, service_message, service_on_form
 from taizhang.core.exporting import export_xlsx
 from taizhang.core.money import yuan, yuan_grouped
-from taizhang.core.permissions import has_capability, home_committee
+from taizhang.core.paging import page_of
+from taizhang.core.permissions import has_capability, home_committee_for
 from taizhang.finance import budget as svc
 from taizhang.finance.forms import BudgetLineForm, ExpenseForm, PeriodForm, ReverseForm
 from taizhang.finance.models import BudgetLine, BudgetRevision, Expense, ExpenseScan
@@ -29,9 +29,8 @@ PAGE_SIZE = 50
 
 
 def _committee(request):
-    committee = home_committee(request.user)
-    if committee is None or not has_capability(request.user, "finance.manage", committee):
-        raise PermissionDenied(_("Only the committee's money staff (committee admin, treasurer) see the budget."))
+    committee = home_committee_for(
+        request.user, "finance.manage", _("Only the committee's money staff (committee admin, treasurer) see the budget."))
     return committee
 
 
@@ -40,7 +39,7 @@ def _budget(request, year):
     try:
         return svc.budget_get_or_create(actor=request.user, committee=committee, year=year)
     except ValidationError as exc:
-        raise PermissionDenied("；".join(exc.messages)) from exc
+        raise PermissionDenied(error_text(exc)) from exc
 
 
 @login_required
@@ -79,7 +78,7 @@ def budget_page(request, year):
                                 "reversed_by")
                 .prefetch_related("scans")
                 .order_by("-spent_on", "-id"))
-    page = Paginator(expenses, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, expenses, PAGE_SIZE)
     revisions = (BudgetRevision.objects.filter(line__budget=budget).select_related("line__use", "revised_by")
                  .order_by("-revised_at", "-id")[:20])
     return render(request, "finance/budget.html", {
@@ -119,6 +118,11 @@ def line_set(request, pk):
     return redirect("finance:budget", year=line.budget.year)
 
 
+def _expense_recorded(expense) -> str:
+    return _("The expense of %(amount)s yuan is recorded; someone else approves it.") % {
+        "amount": yuan_grouped(expense.amount_fen)}
+
+
 @login_required
 def expense_create(request, year):
     budget = _budget(request, year)
@@ -127,13 +131,8 @@ def expense_create(request, year):
                        meetings=_meetings(budget.committee_id, budget.year),
                        initial={"spent_on": min(timezone.localdate(), datetime.date(year, 12, 31))})
     if request.method == "POST" and form.is_valid():
-        try:
-            expense = svc.expense_record(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("The expense of %(amount)s yuan is recorded; someone else approves it.")
-                             % {"amount": yuan_grouped(expense.amount_fen)})
+        if service_on_form(request, form, lambda: svc.expense_record(actor=request.user, **form.cleaned_data),
+                           _expense_recorded):
             return redirect("finance:budget", year=year)
     rows, _total = svc.budget_report(budget)
     return render(request, "finance/expense_form.html", {"form": form, "budget": budget, "rows": rows})
@@ -156,7 +155,7 @@ def activity_expense_create(request, pk):
     try:
         budget = svc.budget_get_or_create(actor=request.user, committee=activity.committee, year=day.year)
     except ValidationError as exc:
-        raise PermissionDenied("；".join(exc.messages)) from exc
+        raise PermissionDenied(error_text(exc)) from exc
     lines = budget.lines.select_related("use").order_by("use__sort_order", "id")
     training = next((line for line in lines if line.use.code == "training"), None)
     form = ExpenseForm(request.POST or None, request.FILES or None, lines=lines,
@@ -165,13 +164,9 @@ def activity_expense_create(request, pk):
                                 "description": _("%(title)s (%(day)s)") % {
                                     "title": activity.title, "day": timezone.localdate(activity.starts_at)}})
     if request.method == "POST" and form.is_valid():
-        try:
-            expense = svc.expense_record(actor=request.user, activity=activity, **form.cleaned_data)
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("The expense of %(amount)s yuan is recorded; someone else approves it.")
-                             % {"amount": yuan_grouped(expense.amount_fen)})
+        if service_on_form(request, form,
+                           lambda: svc.expense_record(actor=request.user, activity=activity, **form.cleaned_data),
+                           _expense_recorded):
             return redirect("activities:detail", pk=activity.pk)
     rows, _total = svc.budget_report(budget)
     return render(request, "finance/expense_form.html", {"form": form, "budget": budget, "rows": rows,
@@ -191,12 +186,8 @@ def _expense(request, pk):
 @require_POST
 def expense_approve(request, pk):
     expense = _expense(request, pk)
-    try:
-        svc.expense_approve(actor=request.user, expense=expense)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, _("The expense is approved."))
+    service_message(request, lambda: svc.expense_approve(actor=request.user, expense=expense),
+                    _("The expense is approved."))
     return redirect("finance:budget", year=expense.line.budget.year)
 
 
@@ -205,14 +196,13 @@ def expense_approve(request, pk):
 def expense_reverse(request, pk):
     expense = _expense(request, pk)
     form = ReverseForm(request.POST)
-    try:
+
+    def reverse():
         if not form.is_valid():
             raise ValidationError({"reason": [_("Say why the expense is reversed.")]})
-        svc.expense_reverse(actor=request.user, expense=expense, reason=form.cleaned_data["reason"])
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, _("The expense is reversed."))
+        return svc.expense_reverse(actor=request.user, expense=expense, reason=form.cleaned_data["reason"])
+
+    service_message(request, reverse, _("The expense is reversed."))
     return redirect("finance:budget", year=expense.line.budget.year)
 
 

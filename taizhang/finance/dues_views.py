@@ -7,7 +7,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +16,8 @@ from taizhang.core.audit import audit_log
 from taizhang.core.errors import form_errors_from
 from taizhang.core.exporting import export_xlsx
 from taizhang.core.money import yuan
-from taizhang.core.permissions import VIEW, branches_for, has_capability, home_committee, own_member
+from taizhang.core.paging import page_of
+from taizhang.core.permissions import VIEW, branches_for, has_capability, home_committee_for, own_member
 from taizhang.finance import dues as svc
 from taizhang.finance.forms import DuesBaseForm, DuesPaymentForm
 from taizhang.finance.models import DuesPayment, DuesSettings
@@ -27,9 +27,8 @@ PAGE_SIZE = 30
 
 
 def _committee(request):
-    committee = home_committee(request.user)
-    if committee is None or not has_capability(request.user, "finance.view", committee):
-        raise PermissionDenied(_("Your role does not give access to the party dues."))
+    committee = home_committee_for(
+        request.user, "finance.view", _("Your role does not give access to the party dues."))
     return committee
 
 
@@ -77,7 +76,7 @@ def dues_ledger(request):
     members = _members(request, committee, branch_id)
     if request.GET.get("format") == "xlsx":
         return _export(request, committee, members, year, start, end)
-    page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, members, PAGE_SIZE)
     rows = svc.dues_rows(page.object_list, start=start, end=end)
     months = svc.months_between(start, end)
     return render(request, "finance/dues_ledger.html", {
@@ -116,9 +115,8 @@ def _export(request, committee, members, year, start, end):
 @login_required
 @require_POST
 def dues_switch(request):
-    committee = home_committee(request.user)
-    if committee is None or not has_capability(request.user, "finance.manage", committee):
-        raise PermissionDenied(_("Your role cannot record money matters of this committee."))
+    committee = home_committee_for(
+        request.user, "finance.manage", _("Your role cannot record money matters of this committee."))
     on = request.POST.get("on") == "1"
     row, _created = DuesSettings.objects.get_or_create(committee=committee)
     if row.collects_dues != on:

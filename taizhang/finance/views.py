@@ -4,21 +4,21 @@ Thin: scope (selectors / core.permissions) → form → service → redirect or 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from taizhang.core.errors import form_errors_from
+from taizhang.core.errors import form_errors_from, service_message, service_on_form
 from taizhang.core.exporting import export_xlsx
 from taizhang.core.money import yuan, yuan_grouped
+from taizhang.core.paging import page_of
 from taizhang.core.permissions import (
     VIEW,
     capability_committee_ids,
     has_capability,
-    home_committee,
+    home_committee_for,
     own_member,
     restrict,
 )
@@ -56,9 +56,8 @@ def campaign_list(request):
 
 @login_required
 def campaign_create(request):
-    committee = home_committee(request.user)
-    if committee is None or not has_capability(request.user, "finance.manage", committee):
-        raise PermissionDenied(_("Your role cannot record money matters of this committee."))
+    committee = home_committee_for(
+        request.user, "finance.manage", _("Your role cannot record money matters of this committee."))
     form = CampaignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -74,7 +73,7 @@ def campaign_create(request):
 def _detail_context(request, campaign, *, gift_form=None, handover_form=None):
     manage = selectors.can_manage(request.user, campaign)
     gifts = selectors.gifts_visible(request.user, campaign)
-    page = Paginator(gifts.order_by("-received_on", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, gifts.order_by("-received_on", "-id"), PAGE_SIZE)
     totals = selectors.campaign_totals(campaign)
     mine = None if manage else selectors.campaign_totals(campaign, gifts)
     percent = None
@@ -132,13 +131,9 @@ def gift_reverse(request, pk):
     if not form.is_valid():
         messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
         return redirect("finance:campaign", pk=campaign.pk)
-    try:
-        services.gift_reverse(actor=request.user, gift=gift, reason=form.cleaned_data["reason"])
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, _("The gift of %(name)s (%(amount)s yuan) is reversed.")
-                         % {"name": gift.giver_name, "amount": yuan_grouped(gift.amount_fen)})
+    service_message(request, lambda: services.gift_reverse(actor=request.user, gift=gift, reason=form.cleaned_data["reason"]),
+                    lambda _reversal: _("The gift of %(name)s (%(amount)s yuan) is reversed.")
+                    % {"name": gift.giver_name, "amount": yuan_grouped(gift.amount_fen)})
     return redirect("finance:campaign", pk=campaign.pk)
 
 
@@ -150,12 +145,8 @@ def handover_create(request, pk):
         raise PermissionDenied(_("Your role cannot record money matters of this committee."))
     form = HandoverForm(request.POST)
     if form.is_valid():
-        try:
-            services.handover_record(actor=request.user, campaign=campaign, **form.cleaned_data)
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("The hand-over is recorded."))
+        if service_on_form(request, form, lambda: services.handover_record(
+                actor=request.user, campaign=campaign, **form.cleaned_data), _("The hand-over is recorded.")):
             return redirect("finance:campaign", pk=campaign.pk)
     return render(request, "finance/campaign_detail.html", _detail_context(request, campaign, handover_form=form),
                   status=400)
@@ -202,5 +193,5 @@ def my_gifts(request):
     gifts = selectors.my_gifts(request.user)
     if not gifts.exists() and own_member(request.user) is None:
         raise PermissionDenied(_("Your login is not linked to a member record."))
-    page = Paginator(gifts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, gifts, PAGE_SIZE)
     return render(request, "finance/my_gifts.html", {"page": page})

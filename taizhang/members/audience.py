@@ -252,14 +252,25 @@ def for_branches_q(model, branch_ids) -> Q:
 def audience_key(obj, group_branch_id=None) -> tuple | None:
     """``obj``'s key (``group_branch_id``: the branch of its party group); None for picked members, whose
     keys are ``picked_key`` of each pick."""
-    kind = obj.audience_kind
+    return key_for(obj.audience_kind, obj.committee_id, obj.audience_branch_id, obj.audience_group_id,
+                   group_branch_id)
+
+
+def key_for(kind, committee_id, branch_id=None, group_id=None, group_branch_id=None) -> tuple | None:
+    """The key of an audience of ``kind`` not (yet) saved as a record; see ``audience_key``."""
     if kind == AudienceKind.COMMITTEE:
-        return ("c", obj.committee_id)
+        return ("c", committee_id)
     if kind == AudienceKind.BRANCH:
-        return ("b", obj.committee_id, obj.audience_branch_id)
+        return ("b", committee_id, branch_id)
     if kind == AudienceKind.PARTY_GROUP:
-        return ("g", obj.committee_id, obj.audience_group_id, group_branch_id)
+        return ("g", committee_id, group_id, group_branch_id)
     return None
+
+
+def key_includes(key, *, status, committee_id, branch_id, group_id, member_id) -> bool:
+    """Whether a member with ``status`` and ``branch_id`` on a day (and party group ``group_id``) is in the
+    audience with ``key``: the in-memory twin of ``filter_members`` over ``roster_on``."""
+    return status in ROSTER_STATUSES and key in member_keys(committee_id, branch_id, group_id, member_id)
 
 
 def picked_key(committee_id, member_id) -> tuple:

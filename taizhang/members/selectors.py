@@ -317,3 +317,34 @@ def change_request_get(user, pk) -> ChangeRequest:
     if request is None:
         raise Http404
     return request
+
+
+# --- what accounts asks of the ledger about a login (``accounts.hooks``) -----------------------------------
+
+
+def login_record(*, user) -> Member | None:
+    """The ledger record linked to the login ``user``, or None."""
+    return Member.objects.filter(user_id=user.pk).first()
+
+
+def login_personal_values(*, user) -> list[str]:
+    """The phone, ID number and birth date (``YYYYMMDD`` and ``YYYY-MM-DD``) of the login's record, which a
+    password must not contain."""
+    member = login_record(user=user)
+    if member is None:
+        return []
+    values = [member.phone, member.id_number]
+    if member.birth_date:
+        values += [member.birth_date.strftime("%Y%m%d"), member.birth_date.strftime("%Y-%m-%d")]
+    return values
+
+
+def records_without_login(*, committee):
+    """The records of ``committee`` with no login yet, to pick the person's record when giving the role
+    "party member": only the name and branch (``record_choice_label``)."""
+    return (Member.objects.filter(committee=committee, user__isnull=True).select_related("branch")
+            .only("pk", "name", "branch__name").order_by("branch__sort_order", "name"))
+
+
+def record_choice_label(member: Member) -> str:
+    return f"{member.name} · {member.branch.name}"

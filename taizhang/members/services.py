@@ -714,6 +714,15 @@ def member_link_user(*, actor, member: Member, user) -> None:
     audit_log(actor=actor, action="member.link_user", obj=member, new={"user": user.username})
 
 
+def member_link_login(*, actor, user, record: Member, committee) -> None:
+    """Link the login ``user`` to ``record`` of ``committee`` when the security admin gives the role
+    "party member" (listens to ``accounts.hooks.link_record``, inside ``role_assign``'s transaction)."""
+    member = Member.objects.select_for_update().get(pk=record.pk)
+    if member.committee_id != committee.pk or member.user_id:
+        raise ValidationError({"member": [_("This ledger record is in another committee or already has a login.")]})
+    member_link_user(actor=actor, member=member, user=user)
+
+
 @transaction.atomic
 def note_add(*, actor, member: Member, noted_on: datetime.date, text: str, shared: bool = False) -> BehaviourNote:
     """A behaviour note; internal (staff only) unless ``shared`` with the member."""

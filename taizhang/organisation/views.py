@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from taizhang.core.errors import error_text, service_message
 from taizhang.core.permissions import VIEW, capability_committee_ids, committee_ids_for, has_capability
 from taizhang.organisation import services
 from taizhang.organisation.models import Branch, Committee, District
@@ -51,12 +52,8 @@ def district_update(request, pk):
     if branch is None:
         messages.error(request, _("District %(d)s: choose one of the committee's branches.") % {"d": district.name})
         return redirect("organisation:index")
-    try:
-        services.district_set_branch(actor=request.user, district=district, branch=branch)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, _("District %(d)s now maps to %(b)s.") % {"d": district.name, "b": branch.name})
+    service_message(request, lambda: services.district_set_branch(actor=request.user, district=district, branch=branch),
+                    _("District %(d)s now maps to %(b)s.") % {"d": district.name, "b": branch.name})
     return redirect("organisation:index")
 
 
@@ -70,7 +67,7 @@ def committee_superior(request, pk):
         committee = services.committee_set_superior(actor=request.user, committee=committee,
                                                     name=request.POST.get("superior", ""))
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, error_text(exc))
     else:
         if committee.superior_id:
             messages.success(request, _("%(c)s is now under %(s)s.") % {"c": committee.name, "s": committee.superior.name})

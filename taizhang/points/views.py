@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,10 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from taizhang.core.errors import form_errors_from
+from taizhang.core.errors import error_text, form_errors_from, service_message, service_on_form
 from taizhang.core.export_jobs import Export
 from taizhang.core.exporting import export_in_background, export_xlsx, xlsx_response, xlsx_tempfile
 from taizhang.core.imports import upload_error
+from taizhang.core.paging import page_of, pager_query
 from taizhang.core.permissions import EDIT, VIEW, has_capability, home_committee, own_member, restrict
 from taizhang.core.spreadsheets import file_extension
 from taizhang.members.selectors import member_get
@@ -102,13 +102,9 @@ def record_create(request):
         raise PermissionDenied(_("Your login is not linked to a member record."))
     form = StudyRecordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.study_record_submit(actor=request.user, member=member, **form.cleaned_data)
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("Your study record has been submitted; your branch secretary will review "
-                                        "it."))
+        if service_on_form(request, form,
+                           lambda: services.study_record_submit(actor=request.user, member=member, **form.cleaned_data),
+                           _("Your study record has been submitted; your branch secretary will review it.")):
             return redirect("points:mine")
     return _render(request, "points/record_form.html", {"form": form, "member": member})
 
@@ -123,7 +119,7 @@ APPROVALS_PAGE_SIZE = 30  # the queue is paged: a committee of thousands may hav
 def approvals(request):
     if not has_capability(request.user, "points.approve"):
         raise PermissionDenied(_("Your role cannot approve study records."))
-    page = Paginator(selectors.approvals_queryset(request.user), APPROVALS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.approvals_queryset(request.user), APPROVALS_PAGE_SIZE)
     context = {
         "page": page,
         "records": list(page.object_list),
@@ -162,7 +158,7 @@ def decide(request, pk, decision):
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, error_text(exc))
     return redirect("points:approvals")
 
 
@@ -188,12 +184,8 @@ def rule_create(request):
     committee = _staff_committee(request, "points.manage")
     form = RuleForm(request.POST or None, committee=committee, initial={"effective_from": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        try:
-            services.point_rule_create(actor=request.user, committee=committee, data=form.service_data())
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("The rule has been added."))
+        if service_on_form(request, form, lambda: services.point_rule_create(
+                actor=request.user, committee=committee, data=form.service_data()), _("The rule has been added.")):
             return redirect("points:rules")
     return _render(request, "points/rule_form.html", {"form": form, "rule": None})
 
@@ -210,14 +202,10 @@ def rule_revise(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         data["action"] = rule.action
-        try:
-            services.point_rule_revise(actor=request.user, rule=rule, data=data)
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("Version %(n)d of the rule takes effect on %(day)s; entries already made "
-                                        "keep their version.") % {"n": rule.version + 1,
-                                                                   "day": data["effective_from"].isoformat()})
+        if service_on_form(request, form, lambda: services.point_rule_revise(actor=request.user, rule=rule, data=data),
+                           lambda _new: _("Version %(n)d of the rule takes effect on %(day)s; entries already made "
+                                          "keep their version.") % {"n": rule.version + 1,
+                                                                     "day": data["effective_from"].isoformat()}):
             return redirect("points:rules")
     return _render(request, "points/rule_form.html", {"form": form, "rule": rule})
 
@@ -231,13 +219,10 @@ def rule_close(request, pk):
     form = RuleCloseForm(request.POST or None, initial={"effective_to": max(timezone.localdate(),
                                                                           rule.effective_from)})
     if request.method == "POST" and form.is_valid():
-        try:
-            services.point_rule_close(actor=request.user, rule=rule, effective_to=form.cleaned_data["effective_to"])
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("“%(name)s” gives no points after %(day)s.")
-                             % {"name": rule.name, "day": form.cleaned_data["effective_to"].isoformat()})
+        if service_on_form(request, form, lambda: services.point_rule_close(
+                actor=request.user, rule=rule, effective_to=form.cleaned_data["effective_to"]),
+                lambda _closed: _("“%(name)s” gives no points after %(day)s.")
+                % {"name": rule.name, "day": form.cleaned_data["effective_to"].isoformat()}):
             return redirect("points:rules")
     return _render(request, "points/rule_close.html", {"form": form, "rule": rule})
 
@@ -250,12 +235,8 @@ def settings_view(request):
                                                       "annual_baseline": config.annual_baseline,
                                                       "ranking_enabled": config.ranking_enabled})
     if request.method == "POST" and form.is_valid():
-        try:
-            services.points_settings_update(actor=request.user, committee=committee, **form.cleaned_data)
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("The points settings have been saved."))
+        if service_on_form(request, form, lambda: services.points_settings_update(
+                actor=request.user, committee=committee, **form.cleaned_data), _("The points settings have been saved.")):
             return redirect("points:rules")
     return _render(request, "points/settings.html", {"form": form, "config": config})
 
@@ -363,11 +344,8 @@ def _participation_xlsx(request):
     committee = _staff_committee(request)
     form = ParticipationFilter(request.GET, branches=selectors.visible_branches(request.user, committee))
     form.is_valid()
-    query = request.GET.copy()
-    query.pop("format", None)
-    query.pop("page", None)
     background = export_in_background(
-        request, export=PARTICIPATION, params={"query": query.urlencode()},
+        request, export=PARTICIPATION, params={"query": pager_query(request, "format")},
         total=selectors.participation_count(request.user, committee, branch_id=form.cleaned_data.get("branch")))
     if background is not None:
         return background
@@ -382,11 +360,8 @@ def participation(request):
     if request.GET.get("format") == "xlsx":
         return _participation_xlsx(request)
     context = _participation_data(request)
-    query = request.GET.copy()
-    query.pop("format", None)
-    query.pop("page", None)
-    context["query"] = query.urlencode()
-    context["page"] = Paginator(context["rows"], PARTICIPATION_PAGE_SIZE).get_page(request.GET.get("page"))
+    context["query"] = pager_query(request, "format")
+    context["page"] = page_of(request, context["rows"], PARTICIPATION_PAGE_SIZE)
     template = "points/partials/participation_table.html" if request.htmx else \
         "points/participation.html"
     return _render(request, template, context)
@@ -441,13 +416,9 @@ def adjustment_reverse(request, pk):
                      branch="member__branch", member="member").filter(pk=pk).first()
     if entry is None:
         raise Http404
-    try:
-        services.point_adjustment_reverse(actor=request.user, entry=entry)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, _("The adjustment “%(reason)s” has been reversed by a correcting entry.")
-                         % {"reason": entry.subject})
+    service_message(request, lambda: services.point_adjustment_reverse(actor=request.user, entry=entry),
+                    lambda _reversal: _("The adjustment “%(reason)s” has been reversed by a correcting entry.")
+                    % {"reason": entry.subject})
     return redirect(f"{reverse('points:member', args=[entry.member_id])}?year={entry.day.year}")
 
 

@@ -20,7 +20,7 @@ ROOT = Path(settings.BASE_DIR) / "taizhang"
 PERMISSIONS = ROOT / "core" / "permissions.py"
 REDEFINED = {"own_member", "is_staff", "user_committee", "home_committee"}
 SCOPE_IDS = {"branch_ids", "committee_ids"}
-MEMBER_BY_USER_ALLOWED = {"members/services.py", "accounts/services.py", "members/demo.py", "points/demo.py",
+MEMBER_BY_USER_ALLOWED = {"members/services.py", "members/demo.py", "points/demo.py",
                           "activities/demo.py", "finance/demo.py"}
 
 

@@ -16,18 +16,10 @@ from taizhang.activities.tests.factories import DAY, make_activity, seed_types
 from taizhang.core.models import AuditEntry
 from taizhang.finance import budget as svc
 from taizhang.finance.models import Expense, ExpenseStatus
-from taizhang.members.tests.factories import UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def treasurer(cast):
-    user = UserFactory(username="caiwu")
-    grant(user, "treasurer", cast.committee)
-    return user
 
 
 @pytest.fixture
@@ -197,26 +189,16 @@ def test_the_same_receipt_is_never_booked_twice(client, cast, activity, treasure
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions (PostgreSQL)")
 @pytest.mark.django_db(transaction=True)
 def test_two_requests_with_one_receipt_book_it_once(cast, activity, treasurer):
-    import threading
+    from taizhang.core.tests.threads import run_at_once
 
-    from django.db import connections
-
-    barrier = threading.Barrier(2)
     results = []
 
     def book_it():
         try:
-            barrier.wait()
             book(treasurer, activity, receipt_no="FP-RACE")
             results.append("ok")
         except ValidationError as exc:
             results.append(next(iter(exc.message_dict)))
-        finally:
-            connections.close_all()
 
-    threads = [threading.Thread(target=book_it) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_at_once(book_it, 2)
     assert sorted(results) == ["ok", "receipt_no"] and Expense.objects.filter(receipt_no="FP-RACE").count() == 1

@@ -18,18 +18,10 @@ from taizhang.core.models import AuditEntry
 from taizhang.core.money import yuan
 from taizhang.finance import budget as svc
 from taizhang.finance.models import BudgetRevision, Expense, ExpenseStatus
-from taizhang.members.tests.factories import UserFactory, grant
 
 pytestmark = pytest.mark.django_db
 YEAR = 2026
 DAY = datetime.date(2026, 3, 15)
-
-
-@pytest.fixture
-def treasurer(cast):
-    user = UserFactory(username="caiwu")
-    grant(user, "treasurer", cast.committee)
-    return user
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ is refused (Chinese message, audited as a failure) and the security and audit ad
 with an unread count in their menu."""
 
 import datetime
-import threading
 
 import pytest
 from django.db import connection
@@ -11,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from taizhang.core.models import AuditEntry, SecurityAlert
+from taizhang.core.tests.threads import run_at_once
 from taizhang.members import services
 from taizhang.members.tests.factories import UserFactory, grant
 
@@ -121,25 +121,16 @@ def test_parallel_reveals_cannot_pass_the_limit(cast, policy):
     write lock at the start of each transaction, so there the reveals run one after another)."""
     if connection.vendor != "postgresql":
         pytest.skip("threads against the in-memory SQLite test database share one connection lock")
-    results, barrier = [], threading.Barrier(10)
+    results = []
 
     def worker():
-        from django.db import connection as conn
-
-        barrier.wait()
         try:
             services.member_reveal(actor=cast.admin, member_id=cast.me.pk, field="id_number")
             results.append("shown")
         except services.RevealThrottled:
             results.append("refused")
-        finally:
-            conn.close()
 
-    threads = [threading.Thread(target=worker) for _i in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_at_once(worker, 10)
     assert results.count("shown") == LIMIT and results.count("refused") == 10 - LIMIT
     assert AuditEntry.objects.filter(action="member.reveal", success=True).count() == LIMIT
     assert SecurityAlert.objects.count() == 1
