@@ -13,3 +13,14 @@ class PlacesConfig(AppConfig):
     name = "taizhang.places"
     label = "places"
     verbose_name = _("Party members' home")
+
+    def ready(self):
+        from taizhang.activities import hooks as activities
+        from taizhang.members import hooks as members
+        from taizhang.places import groups_selectors
+
+        # groups area: a member's groups and contest results on their page; an activity's group and contest
+        members.member_panel.connect(groups_selectors.member_panel, key="places_groups", order=50,
+                                     template="places/groups/panels/member.html")
+        activities.activity_panel.connect(groups_selectors.activity_panel, key="places_groups", order=50,
+                                          template="places/groups/panels/activity.html")
