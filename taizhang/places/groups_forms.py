@@ -34,7 +34,7 @@ class GroupForm(TzForm):
 class MembershipAddForm(TzForm):
     member = MemberChoiceField(label=_("Member"), queryset=None)
     joined_on = forms.DateField(label=_("Joined on"), required=False, widget=DATE)
-    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+    note = forms.CharField(label=_("remark"), required=False, max_length=200)
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)

@@ -128,7 +128,7 @@ def _join(actor, group: InterestGroup, member: Member, joined_on, note: str) -> 
         errors["joined_on"] = [_("Enter the day of joining.")]
     elif joined_on > timezone.localdate():
         errors["joined_on"] = [_("The day of joining cannot be in the future.")]
-    note = _text(note, "note", _("Note"), errors)
+    note = _text(note, "note", _("remark"), errors)
     if not errors:
         last = GroupMembership.objects.filter(group=group, member=member).order_by("-joined_on", "-id").first()
         if last is not None and last.left_on is None:

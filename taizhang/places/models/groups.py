@@ -63,7 +63,7 @@ class GroupMembership(models.Model):
                                related_name="+")
     joined_on = models.DateField(_("joined on"))
     left_on = models.DateField(_("left on"), null=True, blank=True)
-    note = models.CharField(_("note"), max_length=200, blank=True)
+    note = models.CharField(_("remark"), max_length=200, blank=True)
     joined_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
                                   related_name="+")
     left_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("leaving recorded by"), null=True,
