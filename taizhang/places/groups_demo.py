@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taizhang.accounts.models import User
-from taizhang.activities.models import Activity, ActivityType
+from taizhang.activities.models import Activity, ActivityType, Attendance, AttendanceStatus
 from taizhang.activities.selectors import expected_attendees
-from taizhang.activities.services import activity_create, activity_types_seed
+from taizhang.activities.services import activity_create, activity_types_seed, attendance_record
 from taizhang.core.audit import audit_buffered
+from taizhang.members import audience
 from taizhang.members.demo import COMMITTEE_NAME, DemoError
 from taizhang.members.models import Member
 from taizhang.organisation.models import Committee
@@ -55,6 +56,24 @@ def _contest_activity(committee, shuji, year: int) -> Activity:
     return activity_create(actor=shuji, committee=committee, activity_type=activity_type,
                            title=f"“翰墨颂党恩”书法比赛（{year}年）", starts_at=starts,
                            ends_at=starts + datetime.timedelta(hours=3), place="党员之家活动室")
+
+
+def _attends_every_event(group, shuji) -> None:
+    """The association member (the 书画 group's leader) is present at every past activity of the group."""
+    leader = group.leader
+    if leader is None:
+        return
+    now = timezone.now()
+    for link in GroupActivity.objects.filter(group=group).select_related("activity"):
+        activity = link.activity
+        if activity.cancelled or activity.ends_at > now:
+            continue
+        if Attendance.objects.filter(activity=activity, member=leader, status=AttendanceStatus.PRESENT).exists():
+            continue
+        if not audience.roster_on([group.committee_id], activity.date).filter(pk=leader.pk).exists():
+            continue
+        attendance_record(actor=shuji, activity=activity, member=leader, status=AttendanceStatus.PRESENT,
+                          note="中国书法家协会会员")
 
 
 def load_demo() -> dict:
@@ -112,6 +131,7 @@ def _load(committee) -> None:
     activity = _contest_activity(committee, shuji, today.year - 1)
     if not GroupActivity.objects.filter(activity=activity).exists():
         groups_services.group_activity_link(actor=shuji, group=calligraphy, activity=activity)
+    _attends_every_event(calligraphy, shuji)
     contest = groups_services.contest_create(actor=shuji, activity=activity, categories="，".join(CATEGORIES))
     groups_services.contest_awards_set(actor=shuji, contest=contest, awards=AWARDS)
     judges = [groups_services.contest_judge_add(actor=shuji, contest=contest, user=users[u])
