@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.core.models import CheckedFile
 
@@ -36,7 +37,7 @@ class InterestGroup(models.Model):
     committee = models.ForeignKey("organisation.Committee", verbose_name=_("committee"), on_delete=models.PROTECT,
                                   related_name="+")
     name = models.CharField(_("group name"), max_length=50)
-    description = models.TextField(_("description"), max_length=2000, blank=True)
+    description = models.TextField(pgettext_lazy("interest group", "description"), max_length=2000, blank=True)
     leader = models.ForeignKey("members.Member", verbose_name=_("group leader"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
@@ -165,8 +166,8 @@ class ContestEntry(models.Model):
     contest = models.ForeignKey(Contest, verbose_name=_("contest"), on_delete=models.PROTECT, related_name="entries")
     member = models.ForeignKey("members.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("title of the work"), max_length=100)
-    category = models.CharField(_("category"), max_length=30, blank=True)
-    rank = models.PositiveSmallIntegerField(_("place"), null=True, blank=True)
+    category = models.CharField(pgettext_lazy("contest", "category"), max_length=30, blank=True)
+    rank = models.PositiveSmallIntegerField(pgettext_lazy("contest", "place"), null=True, blank=True)
     award = models.ForeignKey(AwardLevel, verbose_name=_("award"), null=True, blank=True, on_delete=models.PROTECT,
                               related_name="entries")
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT,
