@@ -10,9 +10,21 @@ from taizhang.places.models import ContestMode
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+ACTIVITIES_OFFERED = 100  # the newest activities an activity select offers
+PICKER_SIZE = 50  # the members a select offers at once: the first ones, or those a search (``?q=``) found
+
+
 class MemberChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.name} · {obj.branch.name}"
+
+
+def _offer(field, queryset, shown) -> None:
+    """Accept any record of ``queryset`` but render only ``shown`` (a page or a search's results), so a
+    big committee is never rendered whole (issue 10: no page holds an unbounded list)."""
+    field.queryset = queryset
+    if shown is not None:
+        field.widget.choices = [("", field.empty_label)] + [(m.pk, field.label_from_instance(m)) for m in shown]
 
 
 class ActivityChoiceField(forms.ModelChoiceField):
@@ -26,9 +38,9 @@ class GroupForm(TzForm):
                                   widget=forms.Textarea(attrs={"rows": 3}))
     leader = MemberChoiceField(label=_("Group leader"), queryset=None, required=False)
 
-    def __init__(self, *args, members, **kwargs):
+    def __init__(self, *args, members, shown=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["leader"].queryset = members
+        _offer(self.fields["leader"], members, shown)
 
 
 class MembershipAddForm(TzForm):
@@ -36,9 +48,9 @@ class MembershipAddForm(TzForm):
     joined_on = forms.DateField(label=_("Joined on"), required=False, widget=DATE)
     note = forms.CharField(label=_("remark"), required=False, max_length=200)
 
-    def __init__(self, *args, members, **kwargs):
+    def __init__(self, *args, members, shown=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = members
+        _offer(self.fields["member"], members, shown)
 
 
 class MembershipEndForm(TzForm):
@@ -48,9 +60,9 @@ class MembershipEndForm(TzForm):
 class ActivityLinkForm(TzForm):
     activity = ActivityChoiceField(label=_("Activity"), queryset=None)
 
-    def __init__(self, *args, activities, **kwargs):
+    def __init__(self, *args, activities, shown=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["activity"].queryset = activities
+        _offer(self.fields["activity"], activities, shown)
 
 
 class ContestForm(TzForm):
@@ -59,9 +71,9 @@ class ContestForm(TzForm):
     categories = forms.CharField(label=_("Categories"), required=False, max_length=200,
                                  help_text=_("Separated by commas, e.g. 楷书, 行书, 国画."))
 
-    def __init__(self, *args, activities, **kwargs):
+    def __init__(self, *args, activities, shown=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["activity"].queryset = activities
+        _offer(self.fields["activity"], activities, shown)
 
 
 class AwardsForm(TzForm):
@@ -83,9 +95,9 @@ class EntryForm(TzForm):
     category = forms.CharField(label=_("Category"), required=False, max_length=30)
     files = MultipleFileField(label=_("Photos and files"))
 
-    def __init__(self, *args, members, categories=(), **kwargs):
+    def __init__(self, *args, members, shown=None, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = members
+        _offer(self.fields["member"], members, shown)
         if categories:
             self.fields["category"] = forms.ChoiceField(label=_("Category"), required=False,
                                                         choices=[("", "—"), *[(c, c) for c in categories]])

@@ -18,9 +18,12 @@ from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.errors import form_errors_from
 from taizhang.core.permissions import EDIT, home_committee, own_member, restrict
 from taizhang.members.models import Member
+from taizhang.members.selectors import search_members
 from taizhang.places import groups_selectors as selectors
 from taizhang.places import groups_services as services
 from taizhang.places.groups_forms import (
+    ACTIVITIES_OFFERED,
+    PICKER_SIZE,
     ActivityLinkForm,
     AwardsForm,
     ContestForm,
@@ -62,6 +65,17 @@ def _committee_members(user, committee_id):
             .order_by("name_pinyin", "id"))
 
 
+def _shown(request, members, keep=None) -> list:
+    """What a member select offers: the first PICKER_SIZE, or those the ledger's search finds for ``?q=``
+    (name, pinyin or initials); ``keep`` (the current choice) is always offered."""
+    q = request.GET.get("q", "").strip()[:50]
+    found = search_members(members, q, numbers=False) if q else members
+    shown = list(found[:PICKER_SIZE])
+    if keep is not None and keep not in shown:
+        shown.insert(0, keep)
+    return shown
+
+
 # --- groups -------------------------------------------------------------------------------------------------
 
 
@@ -82,7 +96,8 @@ def group_create(request):
     committee = home_committee(request.user)
     if committee is None or not selectors.may_manage_groups(request.user, committee.pk):
         raise PermissionDenied(_("Only the committee's staff may manage interest groups."))
-    form = GroupForm(request.POST or None, members=_committee_members(request.user, committee.pk))
+    members = _committee_members(request.user, committee.pk)
+    form = GroupForm(request.POST or None, members=members, shown=_shown(request, members))
     if request.method == "POST" and form.is_valid():
         try:
             group = services.group_create(actor=request.user, committee=committee, **form.cleaned_data)
@@ -91,7 +106,7 @@ def group_create(request):
         else:
             messages.success(request, _("The group %(name)s is created.") % {"name": group.name})
             return redirect("places:group_detail", group.pk)
-    return render(request, "places/groups/group_form.html", {"form": form, "group": None},
+    return render(request, "places/groups/group_form.html", {"form": form, "group": None, "picker_size": PICKER_SIZE},
                   status=400 if form.errors else 200)
 
 
@@ -100,7 +115,8 @@ def group_edit(request, pk):
     group = _group_or_404(request, pk)
     if not selectors.may_manage_groups(request.user, group.committee_id):
         raise PermissionDenied(_("Only the committee's staff may manage interest groups."))
-    form = GroupForm(request.POST or None, members=_committee_members(request.user, group.committee_id),
+    members = _committee_members(request.user, group.committee_id)
+    form = GroupForm(request.POST or None, members=members, shown=_shown(request, members, group.leader),
                      initial={"name": group.name, "description": group.description, "leader": group.leader})
     if request.method == "POST" and form.is_valid():
         try:
@@ -110,7 +126,7 @@ def group_edit(request, pk):
         else:
             messages.success(request, _("The group %(name)s is saved.") % {"name": form.cleaned_data["name"]})
             return redirect("places:group_detail", group.pk)
-    return render(request, "places/groups/group_form.html", {"form": form, "group": group},
+    return render(request, "places/groups/group_form.html", {"form": form, "group": group, "picker_size": PICKER_SIZE},
                   status=400 if form.errors else 200)
 
 
@@ -129,9 +145,13 @@ def group_detail(request, pk):
         "history": list(selectors.membership_history(group, user).filter(left_on__isnull=False)[:20]),
     }
     if manage:
-        context["add_form"] = MembershipAddForm(members=_committee_members(user, group.committee_id))
+        members = _committee_members(user, group.committee_id).exclude(
+            pk__in=GroupMembership.objects.filter(group=group, left_on__isnull=True).values("member_id"))
+        context["add_form"] = MembershipAddForm(members=members, shown=_shown(request, members))
+        context["picker_size"] = PICKER_SIZE
     if manage_groups:
-        context["link_form"] = ActivityLinkForm(activities=selectors.linkable_activities(group, user)[:200])
+        linkable = selectors.linkable_activities(group, user)
+        context["link_form"] = ActivityLinkForm(activities=linkable, shown=list(linkable[:ACTIVITIES_OFFERED]))
     return render(request, "places/groups/group_detail.html", context)
 
 
@@ -241,7 +261,8 @@ def contest_create(request):
     committee = home_committee(request.user)
     if committee is None or not selectors.may_manage(request.user, committee.pk):
         raise PermissionDenied(_("You may not manage this contest."))
-    form = ContestForm(request.POST or None, activities=selectors.contest_candidates(request.user, committee.pk))
+    candidates = selectors.contest_candidates(request.user, committee.pk)
+    form = ContestForm(request.POST or None, activities=candidates, shown=list(candidates[:ACTIVITIES_OFFERED]))
     if request.method == "POST" and form.is_valid():
         try:
             contest = services.contest_create(actor=request.user, **form.cleaned_data)
@@ -325,8 +346,9 @@ def contest_judge_add(request, pk):
 def contest_entry_add(request, pk):
     contest = _contest_or_404(request, pk)
     _require_manage(request, contest)
-    form = EntryForm(request.POST or None, request.FILES or None,
-                     members=_committee_members(request.user, contest.committee_id), categories=contest.category_list)
+    members = _committee_members(request.user, contest.committee_id)
+    form = EntryForm(request.POST or None, request.FILES or None, members=members, shown=_shown(request, members),
+                     categories=contest.category_list)
     if request.method == "POST" and form.is_valid():
         try:
             entry = services.contest_entry_add(actor=request.user, contest=contest, **form.cleaned_data)
@@ -336,7 +358,7 @@ def contest_entry_add(request, pk):
             messages.success(request, _("The entry “%(title)s” of %(name)s is added.")
                              % {"title": entry.title, "name": entry.member.name})
             return redirect("places:contest_detail", contest.pk)
-    return render(request, "places/groups/entry_form.html", {"form": form, "contest": contest},
+    return render(request, "places/groups/entry_form.html", {"form": form, "contest": contest, "picker_size": PICKER_SIZE},
                   status=400 if form.errors else 200)
 
 

@@ -2,6 +2,7 @@
 print view, bad input on the page, and query counts that do not grow with the rows."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -229,3 +230,39 @@ def test_pages_cost_the_same_for_more_rows(client, cast, group, contest):
         services.group_activity_link(actor=cast.admin, group=group, activity=activity)
     after = [_queries(client, u) for u in urls]
     assert after == before
+
+
+def test_member_pickers_offer_a_bounded_list_and_search(client, cast, group, contest):
+    from taizhang.places import groups_views
+
+    groups_views.PICKER_SIZE, old = 2, groups_views.PICKER_SIZE
+    try:
+        client.force_login(cast.admin)
+        for url in (reverse("places:group_detail", args=[group.pk]), reverse("places:group_create"),
+                    reverse("places:contest_entry_add", args=[contest.pk])):
+            page = client.get(url).content.decode()
+            select = re.search(r'<select name="(?:member|leader)".*?</select>', page, re.S).group(0)
+            assert select.count('<option value="') - select.count('<option value=""') == 2, url
+            page = client.get(url + "?q=zlh").content.decode()
+            assert "赵丽华" in page and "陈刚 ·" not in page, url
+        # a member who is not offered on this page is still accepted
+        liu = cast.members_by_name["刘洋"]
+        response = client.post(reverse("places:group_member_add", args=[group.pk]), {"member": liu.pk})
+        assert response.status_code == 302 and GroupMembership.objects.filter(member=liu).exists()
+    finally:
+        groups_views.PICKER_SIZE = old
+
+
+def test_contest_create_page(client, cast):
+    seed_types(cast)
+    activity = make_activity(cast.admin, cast.committee, type_name="演讲比赛", title="我为家乡代言演讲比赛")
+    client.force_login(cast.admin)
+    url = reverse("places:contest_create")
+    assert "我为家乡代言演讲比赛" in client.get(url).content.decode()
+    response = client.post(url, {"activity": activity.pk, "mode": "nonsense"})
+    assert response.status_code == 400 and "评定方式" in response.content.decode()
+    assert client.post(url, {"activity": activity.pk, "mode": "ranking", "categories": ""}).status_code == 302
+    response = client.post(url, {"activity": activity.pk, "mode": "ranking"})  # already a contest: not offered
+    assert response.status_code == 400
+    client.force_login(cast.plain_member)
+    assert client.get(url).status_code == 403
