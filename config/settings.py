@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "taizhang.points",
     "taizhang.finance",
     "taizhang.care",
+    "taizhang.places",
     "taizhang.reports",  # reads every app; nothing reads it
     "django_tasks_db",  # after the project's apps: taizhang.members overrides its db_worker command
 ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("reports/", include("taizhang.reports.urls")),
     path("finance/", include("taizhang.finance.urls")),
     path("care/", include("taizhang.care.urls")),
+    path("places/", include("taizhang.places.urls")),
 ]
 
 handler403 = "taizhang.core.views.permission_denied"

@@ -35,5 +35,8 @@ def roles(request):
             "finance": has_capability(user, "finance.view"),
             "finance_manage": has_capability(user, "finance.manage"),
             "care": has_capability(user, "care.manage"),
+            "places": has_capability(user, "places.manage") or is_member_login(user),
+            "places_manage": has_capability(user, "places.manage"),
+            "talks": has_capability(user, "talks.manage"),
         },
     }

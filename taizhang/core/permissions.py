@@ -76,6 +76,12 @@ _CAPABILITIES = {
     "care.subscriptions": {"committee_admin"},
     # the store itself: items, stock in, corrections
     "care.store": {"committee_admin"},
+    # 党员之家 (places): rooms and bookings (confirm, cancel), the reading corner's books and loans, interest
+    # groups and contests of the committee or one's branch; members use the pages for themselves
+    "places.manage": {"committee_admin", "branch_secretary"},
+    # heart-to-heart talks (谈心谈话): record talks and see that talks took place in one's scope; the content
+    # is shown only by the talks module's own rule (the talker, the committee secretary, those named)
+    "talks.manage": {"committee_admin", "branch_secretary"},
 }
 
 

@@ -1,0 +1,3 @@
+"""Models of the rooms area of 党员之家."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""URL patterns of the talks area (included by ``places/urls.py`` under the ``places`` namespace)."""
+
+urlpatterns: list = []
