@@ -157,6 +157,13 @@ ACTION_LABELS = {
     "care.stock_in_book": _("Book a stock-in to the budget"),
     "care.stock_out": _("Hand out from the store"),
     "care.movement_reverse": _("Correct store movement"),
+    # 党员之家: heart-to-heart talks (places, talks area)
+    "talk.create": _("Record heart-to-heart talk"),
+    "talk.read": _("Read heart-to-heart talk content"),
+    "talk.follow_up_done": _("Mark talk follow-up done"),
+    "talk.reader_add": _("Name reader of talks"),
+    "talk.reader_remove": _("Remove reader of talks"),
+    "talk.settings": _("Change talk target"),
     # the operator's commands
     "audit.purge": _("Purge old audit entries"),
     "system.backup": _("Back up"),

@@ -13,3 +13,11 @@ class PlacesConfig(AppConfig):
     name = "taizhang.places"
     label = "places"
     verbose_name = _("Party members' home")
+
+    def ready(self):
+        # talks area: a home card for those who hold talks (follow-ups due)
+        from taizhang.members import hooks as members
+        from taizhang.places import talks_selectors
+
+        members.home_panel.connect(talks_selectors.home_panel, key="places.talks", order=60,
+                                   template="places/talks/panels/home.html")

@@ -86,4 +86,4 @@ def test_the_apps_connect_their_listeners_once_at_start_up():
         "taizhang.activities.selectors.last_attendance_day", "taizhang.care.selectors.last_visit_day"]
     assert [x.key for x in members.member_panel.listeners()] == ["activity_profile", "points", "care"]
     assert [x.key for x in members.home_panel.listeners()] == [
-        "superior_overview", "activities", "study", "points", "care"]
+        "superior_overview", "activities", "study", "points", "care", "places.talks"]
