@@ -176,3 +176,14 @@ def test_the_raw_row_holds_no_plain_content(cast, talks):
 def test_summary_counts_counts_only(cast, talks):
     _talk(cast.admin, cast, [cast.me], held_on=datetime.date(TODAY.year - 1, 6, 1))
     assert talks_selectors.summary_counts(cast.committee) == {"talks_this_year": 4}
+
+
+def test_a_branch_secretary_is_not_shown_the_other_branchs_member_of_a_shared_talk(client, cast):
+    by = cast.members_by_name
+    talk = _talk(cast.admin, cast, [by["李秀英"], by["陈刚"]])
+    client.force_login(cast.east_secretary)
+    for url in (reverse("places:talk_list"), reverse("places:talk_detail", args=[talk.pk])):
+        html = client.get(url).content.decode()
+        assert "李秀英" in html and "陈刚" not in html and "共2名党员" in html
+    client.force_login(cast.admin)
+    assert "陈刚" in client.get(reverse("places:talk_detail", args=[talk.pk])).content.decode()
