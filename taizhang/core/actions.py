@@ -171,6 +171,13 @@ ACTION_LABELS = {
     "contest.rank": _("Rank contest entries"),
     "contest.awards_give": _("Give contest awards"),
     "contest.file_download": _("Download contest entry file"),
+    # 党员之家: heart-to-heart talks (places, talks area)
+    "talk.create": _("Record heart-to-heart talk"),
+    "talk.read": _("Read heart-to-heart talk content"),
+    "talk.follow_up_done": _("Mark talk follow-up done"),
+    "talk.reader_add": _("Name reader of talks"),
+    "talk.reader_remove": _("Remove reader of talks"),
+    "talk.settings": _("Change talk target"),
     # the operator's commands
     "audit.purge": _("Purge old audit entries"),
     "system.backup": _("Back up"),

@@ -82,6 +82,9 @@ _CAPABILITIES = {
     # heart-to-heart talks (谈心谈话): record talks and see that talks took place in one's scope; the content
     # is shown only by the talks module's own rule (the talker, the committee secretary, those named)
     "talks.manage": {"committee_admin", "branch_secretary"},
+    # (talks area) read the content of every talk of the committee: the committee secretary; the talkers and
+    # the committee's named readers are added by talks_selectors.may_read_content
+    "talks.read_all": {"committee_admin"},
 }
 
 
@@ -281,3 +284,12 @@ def home_committee_for(user, capability: str, refusal: str):
     if committee is None or not has_capability(user, capability, committee):
         raise PermissionDenied(refusal)
     return committee
+
+
+def capability_holders(capability: str, committee):
+    """The active users holding a role granting ``capability`` in ``committee`` (a queryset), e.g. the
+    staff who may be named as the talkers of a talk (places, talks area)."""
+    roles = _CAPABILITIES.get(capability, set())
+    return _model("accounts.User").objects.filter(
+        is_active=True, role_assignments__committee_id=getattr(committee, "pk", committee),
+        role_assignments__role__in=roles).distinct()
