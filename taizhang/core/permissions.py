@@ -82,6 +82,8 @@ _CAPABILITIES = {
     # heart-to-heart talks (谈心谈话): record talks and see that talks took place in one's scope; the content
     # is shown only by the talks module's own rule (the talker, the committee secretary, those named)
     "talks.manage": {"committee_admin", "branch_secretary"},
+    # 党员之家 rooms as data (name, hours, who may book): the committee admin only (issue 13, rooms area)
+    "places.rooms": {"committee_admin"},
 }
 
 

@@ -13,3 +13,11 @@ class PlacesConfig(AppConfig):
     name = "taizhang.places"
     label = "places"
     verbose_name = _("Party members' home")
+
+    def ready(self):
+        from taizhang.members import hooks as members
+        from taizhang.places import rooms_selectors
+
+        # rooms area: the member's archive documents and borrowed books, for those who may edit the member
+        members.member_panel.connect(rooms_selectors.member_panel, key="places.rooms", order=60,
+                                     template="places/rooms/panels/member.html")
