@@ -97,7 +97,7 @@ def pending(committee):
 
 def my_bookings(user, committee):
     return (Booking.objects.filter(room__committee=committee, booked_by=user, ends_at__gt=timezone.now())
-            .select_related("room", "activity").order_by("starts_at", "id"))
+            .select_related("room", "member", "booked_by", "activity").order_by("starts_at", "id"))
 
 
 def booking_get(user, pk):
@@ -110,10 +110,15 @@ def booking_get(user, pk):
     return None
 
 
+UPCOMING_DAYS = 90  # the activities a booking form offers: those starting within this many days
+
+
 def upcoming_activities(committee):
     from taizhang.activities.models import Activity
 
-    return (Activity.objects.filter(committee=committee, cancelled=False, starts_at__gte=timezone.now())
+    now = timezone.now()
+    return (Activity.objects.filter(committee=committee, cancelled=False, starts_at__gte=now,
+                                    starts_at__lt=now + datetime.timedelta(days=UPCOMING_DAYS))
             .order_by("starts_at", "id"))
 
 

@@ -145,7 +145,7 @@ def booking_create(request, pk):
     room = _room(request, pk)
     staff = sel.is_staff(request.user, room.committee_id)
     day = parse_day(request.GET.get("day"), timezone.localdate())
-    form = BookingForm(request.POST or None, activities=sel.upcoming_activities(room.committee_id)[:50],
+    form = BookingForm(request.POST or None, activities=sel.upcoming_activities(room.committee_id),
                        staff=staff, initial={"day": day})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -122,21 +122,25 @@ def test_only_the_booker_or_staff_cancel(cast):
         svc.booking_cancel(actor=cast.plain_member, booking=staff_booking, reason="不想")
 
 
-def test_staff_only_rooms_and_activity_links(cast):
-    from taizhang.activities.models import Activity, ActivityType
+def test_staff_only_rooms_and_activity_links(cast, client):
+    from taizhang.activities.tests.factories import make_activity, seed_types
 
-    room = make_room(cast, name="档案角", who_may_book=WhoMayBook.STAFF)
+    room = make_room(cast, name="党员活动室 2", who_may_book=WhoMayBook.STAFF)
     with pytest.raises(ValidationError) as exc:
         svc.booking_request(actor=cast.plain_member, room=room, starts_at=at(10), ends_at=at(11), purpose="查档")
     assert "只有工作人员可以预订" in exc.value.message_dict["room"][0]
-    activity_type = ActivityType.objects.filter(committee=cast.committee).first()
-    if activity_type is None:
-        pytest.skip("no activity type in the test committee")
-    activity = Activity.objects.create(committee=cast.committee, activity_type=activity_type, title="书法比赛",
-                                       starts_at=at(9, days=3), ends_at=at(11, days=3), created_by=cast.admin)
-    b = svc.booking_request(actor=cast.admin, room=room, starts_at=at(9, days=3), ends_at=at(11, days=3),
-                            purpose="书法比赛", activity=activity, confirm=True)
-    assert b.activity == activity
+    seed_types(cast)
+    day = timezone.localdate() + datetime.timedelta(days=3)
+    activity = make_activity(cast.admin, cast.committee, day=day, start="09:00", title="书法比赛")
+    client.force_login(cast.admin)
+    form = client.get(reverse("places:booking_create", args=[room.pk])).content.decode()
+    assert "书法比赛" in form  # the committee's upcoming activities are offered
+    response = client.post(reverse("places:booking_create", args=[room.pk]), {
+        "day": day.isoformat(), "start": "09:00", "end": "11:00", "purpose": "书法比赛", "activity": activity.pk,
+        "confirm": "on"})
+    assert response.status_code == 302
+    b = Booking.objects.get()
+    assert b.activity == activity and b.status == BookingStatus.CONFIRMED
 
 
 def test_who_may_open_the_pages(cast, client):
