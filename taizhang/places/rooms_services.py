@@ -136,9 +136,11 @@ def _values(b: Booking) -> dict:
             "status": b.status, "activity": b.activity_id, "member": b.member_id}
 
 
-def booking_request(*, actor, room, starts_at, ends_at, purpose, activity=None, confirm=False) -> Booking:
+def booking_request(*, actor, room, starts_at, ends_at, purpose, activity=None, confirm=False,
+                    now=None) -> Booking:
     """A booking by a member (requested) or by staff (``confirm`` True: confirmed at once). Refused when it
-    overlaps a confirmed booking, lies outside the opening hours or in the past."""
+    overlaps a confirmed booking, lies outside the opening hours or in the past (``now``: the moment of the
+    request, given only by the demo load, which records last weeks' bookings)."""
     purpose = (purpose or "").strip()
     if not purpose:
         raise ValidationError({"purpose": [_("Say what the room is booked for.")]})
@@ -156,7 +158,7 @@ def booking_request(*, actor, room, starts_at, ends_at, purpose, activity=None, 
             raise ValidationError({"room": [_("%(room)s is not in use.") % {"room": room.name}]})
         if activity is not None and (activity.committee_id != room.committee_id or activity.cancelled):
             raise ValidationError({"activity": [_("Choose one of the committee's upcoming activities.")]})
-        check_booking_time(room, starts_at, ends_at)
+        check_booking_time(room, starts_at, ends_at, now=now)
         other = _overlapping(room, starts_at, ends_at)
         if other is not None:
             raise _overlap_error(other)
