@@ -65,8 +65,8 @@ class RoomForm(forms.Form):
 
 class BookingForm(forms.Form):
     day = forms.DateField(label=_("day"), widget=DATE)
-    start = forms.TimeField(label=_("from"), widget=TIME)
-    end = forms.TimeField(label=_("to"), widget=TIME)
+    start = forms.TimeField(label=_("start time"), widget=TIME)
+    end = forms.TimeField(label=_("end time"), widget=TIME)
     purpose = forms.CharField(label=_("purpose"), max_length=200)
     activity = forms.ModelChoiceField(label=_("activity"), queryset=None, required=False,
                                       empty_label=_("— no activity —"))
