@@ -25,7 +25,8 @@ def committee_for(user):
     return None
 
 
-def is_staff(user, committee) -> bool:
+def may_manage(user, committee) -> bool:
+    """Does the user run the bookings and the reading corner of ``committee`` (places.manage)?"""
     return has_capability(user, "places.manage", getattr(committee, "pk", committee))
 
 
@@ -60,7 +61,7 @@ def calendar_days(user, room, first: datetime.date, last: datetime.date) -> list
     day. Each booking gets ``shown``: True when the viewer sees its details (staff, or their own booking);
     a member sees other bookings only as "occupied" (confirmed ones; others' requests are not shown)."""
     start, end = _bounds(first, last)
-    staff = is_staff(user, room.committee_id)
+    staff = may_manage(user, room.committee_id)
     qs = (Booking.objects.filter(room=room, status__in=OPEN, starts_at__lt=end, ends_at__gt=start)
           .select_related("member", "booked_by", "activity").order_by("starts_at", "id"))
     days = {}
@@ -105,7 +106,7 @@ def booking_get(user, pk):
     b = Booking.objects.select_related("room", "member", "booked_by", "activity", "decided_by").filter(pk=pk).first()
     if b is None:
         return None
-    if is_staff(user, b.room.committee_id) or b.booked_by_id == user.pk:
+    if may_manage(user, b.room.committee_id) or b.booked_by_id == user.pk:
         return b
     return None
 

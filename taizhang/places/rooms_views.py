@@ -45,7 +45,7 @@ def _committee(request):
 
 
 def _staff(request, committee):
-    if not sel.is_staff(request.user, committee):
+    if not sel.may_manage(request.user, committee):
         raise PermissionDenied(_("Only staff of the party members' home may do this."))
 
 
@@ -64,7 +64,7 @@ def _errors_message(request, exc):
 @require_GET
 def room_list(request):
     committee = _committee(request)
-    staff = sel.is_staff(request.user, committee)
+    staff = sel.may_manage(request.user, committee)
     manage = has_capability(request.user, "places.rooms", committee.pk)
     rooms = list(sel.rooms(committee, active_only=not manage))
     pending = sel.pending(committee).count() if staff else 0
@@ -107,7 +107,7 @@ def room_edit(request, pk):
 def _room(request, pk):
     _committee(request)
     room = sel.room_get(request.user, pk)
-    if room is None or not room.active and not sel.is_staff(request.user, room.committee_id):
+    if room is None or not room.active and not sel.may_manage(request.user, room.committee_id):
         raise Http404(_("No such room."))
     return room
 
@@ -121,7 +121,7 @@ def room_week(request, pk):
     return render(request, "places/rooms/room_week.html", {
         "room": room, "days": sel.calendar_days(request.user, room, first, last), "first": first, "last": last,
         "prev": first - datetime.timedelta(days=7), "next": first + datetime.timedelta(days=7), "today": today,
-        "staff": sel.is_staff(request.user, room.committee_id)})
+        "staff": sel.may_manage(request.user, room.committee_id)})
 
 
 @login_required
@@ -134,7 +134,7 @@ def room_month(request, pk):
     return render(request, "places/rooms/room_month.html", {
         "room": room, "days": sel.calendar_days(request.user, room, first, last), "first": first,
         "prev": prev, "next": last + datetime.timedelta(days=1), "today": today,
-        "staff": sel.is_staff(request.user, room.committee_id)})
+        "staff": sel.may_manage(request.user, room.committee_id)})
 
 
 # --- bookings ------------------------------------------------------------------------------------------------
@@ -143,7 +143,7 @@ def room_month(request, pk):
 @login_required
 def booking_create(request, pk):
     room = _room(request, pk)
-    staff = sel.is_staff(request.user, room.committee_id)
+    staff = sel.may_manage(request.user, room.committee_id)
     day = parse_day(request.GET.get("day"), timezone.localdate())
     form = BookingForm(request.POST or None, activities=sel.upcoming_activities(room.committee_id),
                        staff=staff, initial={"day": day})
@@ -172,7 +172,7 @@ def _url(name, *args):
 @require_GET
 def booking_list(request):
     committee = _committee(request)
-    staff = sel.is_staff(request.user, committee)
+    staff = sel.may_manage(request.user, committee)
     pending = Paginator(sel.pending(committee), PAGE_SIZE).get_page(request.GET.get("page")) if staff else None
     mine = list(sel.my_bookings(request.user, committee)[:PAGE_SIZE])
     return render(request, "places/rooms/booking_list.html", {
@@ -187,7 +187,7 @@ def booking_detail(request, pk):
     if booking is None:
         raise Http404(_("No such booking."))
     return render(request, "places/rooms/booking_detail.html", {
-        "booking": booking, "staff": sel.is_staff(request.user, booking.room.committee_id), "form": ReasonForm()})
+        "booking": booking, "staff": sel.may_manage(request.user, booking.room.committee_id), "form": ReasonForm()})
 
 
 @login_required
@@ -220,7 +220,7 @@ def booking_decide(request, pk, decision):
 @login_required
 def book_list(request):
     committee = _committee(request)
-    staff = sel.is_staff(request.user, committee)
+    staff = sel.may_manage(request.user, committee)
     form = BookForm(request.POST or None) if staff else None
     if request.method == "POST":
         _staff(request, committee)
