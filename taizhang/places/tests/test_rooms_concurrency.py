@@ -80,3 +80,66 @@ def test_the_database_refuses_an_overlap_even_past_the_service(cast):
                            status=BookingStatus.CONFIRMED)
     Booking.objects.create(room=room, starts_at=at(10), ends_at=at(12), purpose="d", booked_by=cast.admin,
                            status=BookingStatus.REQUESTED)
+
+
+@pytest.mark.usefixtures("shared_file_db")
+@pytest.mark.django_db(transaction=True)
+def test_parallel_http_requests_for_one_slot_book_it_once(cast):
+    """Three secretaries press 预订 (confirm at once) for overlapping times at the same moment."""
+    from django.test import Client
+    from django.urls import reverse
+
+    room = make_room(cast)
+    day = at(10).date().isoformat()
+    staff = [cast.admin, cast.east_secretary, cast.west_secretary]
+    statuses = []
+    barrier = threading.Barrier(3)
+
+    def post(i):
+        client = Client()
+        client.force_login(staff[i])
+        try:
+            barrier.wait()
+            response = client.post(reverse("places:booking_create", args=[room.pk]), {
+                "day": day, "start": f"1{i}:00", "end": "13:30", "purpose": f"会议{i}", "confirm": "on"})
+            statuses.append(response.status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200, 200, 302]  # one redirect (booked), two forms back with the message
+    assert Booking.objects.filter(room=room, status=BookingStatus.CONFIRMED).count() == 1
+
+
+@pytest.mark.usefixtures("shared_file_db")
+@pytest.mark.django_db(transaction=True)
+def test_parallel_loans_never_lend_more_copies_than_there_are(cast):
+    from taizhang.places.models import Book, Loan
+
+    book = svc.book_create(actor=cast.admin, committee=cast.committee, title="红岩", copies=2)
+    members = cast.members[:4]
+    barrier = threading.Barrier(4)
+    results = []
+
+    def lend(i):
+        try:
+            barrier.wait()
+            svc.loan_create(actor=cast.admin, book=Book.objects.get(pk=book.pk), member=members[i])
+            results.append("ok")
+        except ValidationError as exc:
+            results.append(exc.message_dict["book"][0])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=lend, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count("ok") == 2, results
+    assert Loan.objects.filter(book=book, back_on__isnull=True).count() == 2
+    assert all("已无可借的册数" in r for r in results if r != "ok")
