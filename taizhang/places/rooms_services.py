@@ -18,6 +18,7 @@ from taizhang.places.models import (
     Book,
     Booking,
     BookingStatus,
+    DocumentKind,
     Loan,
     Room,
     WhoMayBook,
@@ -309,6 +310,8 @@ def document_add(*, actor, member, kind, title, files) -> list[ArchiveDocument]:
     """Add checked files to a member's archive (only who may edit the member)."""
     if not may_edit_member(actor, member):
         raise PermissionDenied(_("You may not change this member's archive."))
+    if kind not in DocumentKind.values:
+        raise ValidationError({"kind": [_("Choose the kind of document.")]})
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": [_("Give the document a title.")]})
