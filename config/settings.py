@@ -186,6 +186,8 @@ ELDERLY_AGE = env_int("TAIZHANG_ELDERLY_AGE", 60)
 # Care (issue 11): a year's newspaper list counts the members aged ELDERLY_AGE+ on this day of the year before
 # ("MM-DD", default 1 December); the preview page lets staff choose another day.
 CARE_SUBSCRIPTION_REFERENCE = env("TAIZHANG_CARE_SUBSCRIPTION_REFERENCE", "12-01")
+# 党员之家 reading corner (issue 13): a loan is due this many days after it went out.
+PLACES_LOAN_DAYS = env_int("TAIZHANG_PLACES_LOAN_DAYS", 30)
 # Lost contact (DOMAIN_RULES "Flow"): warn after this many months without contact (staff record the loss at 6).
 CONTACT_WARNING_MONTHS = env_int("TAIZHANG_CONTACT_WARNING_MONTHS", 5)
 MIN_JOIN_AGE = 18

@@ -178,6 +178,18 @@ ACTION_LABELS = {
     "talk.reader_add": _("Name reader of talks"),
     "talk.reader_remove": _("Remove reader of talks"),
     "talk.settings": _("Change talk target"),
+    # 党员之家: rooms and bookings, the reading corner, the archive corner
+    "places.room_create": _("Add room"),
+    "places.room_update": _("Change room"),
+    "places.booking_request": _("Book a room"),
+    "places.booking_confirm": _("Confirm room booking"),
+    "places.booking_decline": _("Decline room booking"),
+    "places.booking_cancel": _("Cancel room booking"),
+    "places.book_create": _("Add book"),
+    "places.loan_create": _("Lend book"),
+    "places.loan_return": _("Return book"),
+    "places.document_add": _("Add archive document"),
+    "places.document_download": _("Download archive document"),
     # the operator's commands
     "audit.purge": _("Purge old audit entries"),
     "system.backup": _("Back up"),

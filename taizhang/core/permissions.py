@@ -85,6 +85,8 @@ _CAPABILITIES = {
     # (talks area) read the content of every talk of the committee: the committee secretary; the talkers and
     # the committee's named readers are added by talks_selectors.may_read_content
     "talks.read_all": {"committee_admin"},
+    # 党员之家 rooms as data (name, hours, who may book): the committee admin only (issue 13, rooms area)
+    "places.rooms": {"committee_admin"},
 }
 
 

@@ -17,7 +17,7 @@ class PlacesConfig(AppConfig):
     def ready(self):
         from taizhang.activities import hooks as activities
         from taizhang.members import hooks as members
-        from taizhang.places import groups_selectors, talks_selectors
+        from taizhang.places import groups_selectors, rooms_selectors, talks_selectors
 
         # groups area: a member's groups and contest results on their page; an activity's group and contest
         members.member_panel.connect(groups_selectors.member_panel, key="places_groups", order=50,
@@ -27,3 +27,6 @@ class PlacesConfig(AppConfig):
         # talks area: a home card for those who hold talks (follow-ups due)
         members.home_panel.connect(talks_selectors.home_panel, key="places.talks", order=60,
                                    template="places/talks/panels/home.html")
+        # rooms area: the member's archive documents and borrowed books, for those who may edit the member
+        members.member_panel.connect(rooms_selectors.member_panel, key="places.rooms", order=60,
+                                     template="places/rooms/panels/member.html")

@@ -84,6 +84,7 @@ def test_the_apps_connect_their_listeners_once_at_start_up():
     assert [x.key for x in activities.study_item_read.listeners()] == ["taizhang.points.services.entries_for_study_read"]
     assert [x.key for x in members.contact_source.listeners()] == [
         "taizhang.activities.selectors.last_attendance_day", "taizhang.care.selectors.last_visit_day"]
-    assert [x.key for x in members.member_panel.listeners()] == ["activity_profile", "points", "care", "places_groups"]
+    assert [x.key for x in members.member_panel.listeners()] == [
+        "activity_profile", "points", "care", "places_groups", "places.rooms"]
     assert [x.key for x in members.home_panel.listeners()] == [
         "superior_overview", "activities", "study", "points", "care", "places.talks"]
