@@ -138,7 +138,10 @@ class MemberFilter(django_filters.FilterSet):
         (``DETAILS`` for exports, which hold the whole record)."""
         data = request.GET if data is None else data
         day = cls.day_from(data)
-        return cls(data or {}, queryset=selectors.member_queryset(request.user, purpose, day=day), request=request)
+        filterset = cls(data or {}, queryset=selectors.member_queryset(request.user, purpose, day=day),
+                        request=request)
+        filterset.purpose = purpose
+        return filterset
 
     @classmethod
     def for_user(cls, user, data, purpose=VIEW):
@@ -170,6 +173,24 @@ class MemberFilter(django_filters.FilterSet):
 
     def filter_sort(self, queryset, name, value):
         return queryset.order_by(*SORT_ORDER.get(value, SORT_ORDER["name"]))
+
+    # Filters the roster spells can answer on their own (``count``); any other one set reads the members.
+    SPELL_FILTERS = frozenset({"as_of", "branch", "status", "sort"})
+
+    def count(self) -> int:
+        """How many members ``qs`` holds, once the filters are valid: read from the roster spells alone
+        (``selectors.roster_spell_count``, an index-only count) when only the day, branch and status are
+        chosen — the default list, whatever the size of the committee — otherwise ``qs.count()``."""
+        cleaned = self.form.cleaned_data
+        if any(cleaned.get(name) not in (None, "") for name in self.filters if name not in self.SPELL_FILTERS):
+            return self.qs.count()
+        purpose = getattr(self, "purpose", VIEW)
+        status, branch, day = cleaned.get("status") or "roster", cleaned.get("branch"), self.as_of_day
+        if status == "all" and day is None:  # today "everyone" includes members not yet registered (no spell)
+            members = selectors.restrict_members(self.user, purpose)
+            return (members.filter(branch=branch) if branch is not None else members).count()
+        statuses = selectors.ROSTER_STATUSES if status == "roster" else None if status == "all" else [status]
+        return selectors.roster_spell_count(self.user, purpose, day=day, statuses=statuses, branch=branch)
 
     class Meta:
         form = MemberFilterForm  # a TzForm: the project's messages, naming the filter

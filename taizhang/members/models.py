@@ -602,6 +602,12 @@ class RosterSpell(models.Model):
         indexes = [
             # The roster of a committee on a day, by branch (应到, as-of counts).
             models.Index(fields=["committee", "valid_from", "valid_to"], name="roster_spell_committee_days"),
+            # Today's roster counted from the open spells alone (the ledger list's total, ``roster_spell_count``):
+            # an index-only scan of one small entry per member, for a committee-wide role or a branch role.
+            models.Index(fields=["committee", "status", "branch"], condition=models.Q(valid_to=OPEN_END),
+                         name="roster_spell_open_committee"),
+            models.Index(fields=["branch", "status"], condition=models.Q(valid_to=OPEN_END),
+                         name="roster_spell_open_branch"),
         ]
 
     def __str__(self):
