@@ -98,7 +98,7 @@ def roster_on(user=None, day: datetime.date | None = None, *, committee=None):
 
 def member_get(user, pk, purpose: str = VIEW, *, request=None) -> Member:
     """One member if ``user`` may see it; otherwise 404, and the denial is logged."""
-    member = member_queryset(user, purpose).filter(pk=pk).first()
+    member = member_queryset(user, purpose).select_related("party_group").filter(pk=pk).first()
     if member is None:
         if Member.objects.filter(pk=pk).exists():
             audit_log(
