@@ -39,7 +39,7 @@ SORT_ORDER = {
     "-age": ["birth_date", "id"],
     "age": ["-birth_date", "id"],
     "branch": ["branch__sort_order", "name_pinyin", "id"],
-    "-last_contact": ["-last_contact_date", "id"],
+    "-last_contact": ["-last_contact_date", "-id"],  # each sort matches an index (Member.Meta.indexes)
     "last_contact": ["last_contact_date", "id"],
     "-created": ["-created_at", "-id"],
 }
@@ -159,11 +159,14 @@ class MemberFilter(django_filters.FilterSet):
         return selectors.search_members(queryset, value, numbers=visibility.may_search_numbers(self.user))
 
     def filter_status(self, queryset, name, value):
+        # Today the column itself, not the COALESCE of the annotation: the planner can then estimate how many
+        # members match (it took 500 of 20,000 and sorted them all instead of reading a sort index in order).
+        field = "status" if self.as_of_day else "current_event__status_after"
         if value == "roster":
-            return queryset.filter(status__in=selectors.ROSTER_STATUSES)
+            return queryset.filter(**{f"{field}__in": selectors.ROSTER_STATUSES})
         if value == "all":  # as of a past day: everyone already in the ledger then, not those registered later
             return queryset.exclude(status="") if self.as_of_day else queryset
-        return queryset.filter(status=value)
+        return queryset.filter(**{field: value})
 
     def filter_age(self, queryset, name, value):
         return selectors.filter_age_band(queryset, value)

@@ -229,6 +229,11 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["committee", "branch"]),
             models.Index(fields=["birth_date"]),
+            # The ledger list's sort orders (filters.SORT_ORDER) within a committee: the first page is read in
+            # index order, not sorted out of every member (a small committee in a big database too).
+            models.Index(fields=["committee", "name_pinyin", "id"], name="member_committee_pinyin"),
+            models.Index(fields=["committee", "last_contact_date", "id"], name="member_committee_contact"),
+            models.Index(fields=["committee", "created_at", "id"], name="member_committee_created"),
         ]
 
     def __str__(self):
