@@ -179,7 +179,7 @@ def time_pages(users, *, repeat, warmup, slow, only=""):
             if role == "superuser":
                 pages.append(("floor", "framework floor (trivial logged-in page)", "/accounts/password/", None))
             for key, label, url, goal in pages:
-                if only and only not in key and key != "floor":
+                if only and key != "floor" and not any(part in key for part in only.split(",")):
                     continue
                 print(f"  {role:<10} {label} …", end="", flush=True)
                 result = measure(client, url, repeat=repeat, warmup=warmup, slow=slow)
@@ -457,7 +457,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=1, help="untimed requests per page first")
     parser.add_argument("--slow", type=float, default=20,
                         help="a page whose warm-up takes longer than this (s) is timed only twice")
-    parser.add_argument("--only", default="", help="time only the pages whose key contains this (and the floor)")
+    parser.add_argument("--only", default="", help="time only the pages whose key contains this (comma-separated: any of these; and the floor)")
     parser.add_argument("--out", help="also write the table here (.md: Markdown, otherwise JSON)")
     parser.add_argument("--alone-url", help="database for 小党委 alone (default: this database's name + _alone)")
     parser.add_argument("--no-alone", action="store_true", help="skip the many-committee ratio")

@@ -356,6 +356,8 @@ def _expected_spans(activities, members):
     by_pk = {a.pk: a for a in activities}
     if picked_ids:
         through = Activity.picked_members.through.objects.filter(activity_id__in=picked_ids)
+        if members is not None:  # only the picks of the members read (one member's profile: not every pick)
+            through = through.filter(member_id__in=members.order_by().values("pk"))
         picked_keys = set()
         for activity_id, member_id in through.values_list("activity_id", "member_id"):
             activity = by_pk[activity_id]

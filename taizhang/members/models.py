@@ -229,6 +229,11 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["committee", "branch"]),
             models.Index(fields=["birth_date"]),
+            # The ledger list's sort orders (filters.SORT_ORDER) within a committee: the first page is read in
+            # index order, not sorted out of every member (a small committee in a big database too).
+            models.Index(fields=["committee", "name_pinyin", "id"], name="member_committee_pinyin"),
+            models.Index(fields=["committee", "last_contact_date", "id"], name="member_committee_contact"),
+            models.Index(fields=["committee", "created_at", "id"], name="member_committee_created"),
         ]
 
     def __str__(self):
@@ -602,6 +607,12 @@ class RosterSpell(models.Model):
         indexes = [
             # The roster of a committee on a day, by branch (应到, as-of counts).
             models.Index(fields=["committee", "valid_from", "valid_to"], name="roster_spell_committee_days"),
+            # Today's roster counted from the open spells alone (the ledger list's total, ``roster_spell_count``):
+            # an index-only scan of one small entry per member, for a committee-wide role or a branch role.
+            models.Index(fields=["committee", "status", "branch"], condition=models.Q(valid_to=OPEN_END),
+                         name="roster_spell_open_committee"),
+            models.Index(fields=["branch", "status"], condition=models.Q(valid_to=OPEN_END),
+                         name="roster_spell_open_branch"),
         ]
 
     def __str__(self):

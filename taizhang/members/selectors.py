@@ -5,7 +5,8 @@ import re
 from collections import Counter
 
 from django.conf import settings
-from django.db.models import Count, F, FilteredRelation, Prefetch, Q, Value
+from django.db import connections
+from django.db.models import Count, F, FilteredRelation, Func, Prefetch, Q, TextField, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -16,6 +17,7 @@ from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.chinese import to_halfwidth
 from taizhang.core.permissions import EDIT, VIEW, allows, restrict
 from taizhang.members.models import (
+    OPEN_END,
     ROSTER_STATUSES,
     BehaviourNote,
     Category,
@@ -25,6 +27,7 @@ from taizhang.members.models import (
     FlowEvent,
     Household,
     Member,
+    RosterSpell,
     Status,
 )
 from taizhang.organisation.models import Branch
@@ -72,6 +75,11 @@ def member_queryset(user, purpose: str = VIEW, *, day: datetime.date | None = No
     return annotate_status(qs, day).select_related("branch", "district")
 
 
+def restrict_members(user, purpose: str = VIEW):
+    """The members ``user`` may see (or change), bare: no status, no joins (for counting)."""
+    return restrict(Member.objects.all(), user, purpose)
+
+
 def roster_on(user=None, day: datetime.date | None = None, *, committee=None):
     """The members on the roster on ``day`` (today when None), as counted by ``roster_counts``.
 
@@ -90,7 +98,7 @@ def roster_on(user=None, day: datetime.date | None = None, *, committee=None):
 
 def member_get(user, pk, purpose: str = VIEW, *, request=None) -> Member:
     """One member if ``user`` may see it; otherwise 404, and the denial is logged."""
-    member = member_queryset(user, purpose).filter(pk=pk).first()
+    member = member_queryset(user, purpose).select_related("party_group").filter(pk=pk).first()
     if member is None:
         if Member.objects.filter(pk=pk).exists():
             audit_log(
@@ -187,6 +195,7 @@ def search_members(queryset, text: str, *, numbers: bool = True):
         q = Q(name_pinyin__startswith=text) | Q(name_initials__startswith=text)
     else:
         q = Q(name__icontains=text)
+        queryset, q = _name_chars_prefilter(queryset, text, q)
     if not numbers:
         return queryset.filter(q)
     digits = text.replace("-", "").removeprefix("+86")
@@ -197,6 +206,43 @@ def search_members(queryset, text: str, *, numbers: bool = True):
     if re.fullmatch(r"\d{17}[\dx]", digits):
         q |= Q(id_number_hash=crypto.blind_index(digits.upper()))
     return queryset.filter(q)
+
+
+def _name_chars_prefilter(queryset, text: str, q: Q):
+    """On PostgreSQL, ``q`` (a name containing ``text``) narrowed first to the names holding every caseless
+    character of ``text`` (Chinese characters), the question the GIN index ``members_member_name_chars``
+    (migration 0009) answers; the LIKE then checks their order. Elsewhere ``q`` unchanged."""
+    chars = list(dict.fromkeys(c for c in text if c.upper() == c.lower() and not c.isspace()))
+    if not chars or connections[queryset.db].vendor != "postgresql":
+        return queryset, q
+    from django.contrib.postgres.fields import ArrayField
+
+    name_chars = Func(F("name"), Value(None), function="string_to_array", output_field=ArrayField(TextField()))
+    return queryset.alias(name_chars=name_chars), q & Q(name_chars__contains=chars)
+
+
+def roster_spell_count(user, purpose: str = VIEW, *, day: datetime.date | None = None, statuses=None,
+                       branch=None) -> int:
+    """How many members in ``user``'s scope had a status in ``statuses`` (any status when None: everyone
+    already in the ledger) on ``day`` (today when None), in ``branch`` (that day's) if given — the count
+    ``member_queryset(user, purpose, day=day)`` filtered the same way would give, read from the roster
+    spells alone (no join to the members or their events; today's an index-only scan of the open spells,
+    ``RosterSpell`` indexes ``roster_spell_open_*``). Cost grows with the members counted, not the database.
+
+    Today the open spell's branch is the member's current branch (both follow the latest effective event),
+    so the scope is read on the spell; for a past day the scope is the member's current branch, as in
+    ``member_queryset``."""
+    spells = RosterSpell.objects.all()
+    if day is None or day >= timezone.localdate():
+        spells = restrict(spells.filter(valid_to=OPEN_END), user, purpose, member="member")
+    else:
+        spells = restrict(spells.filter(valid_from__lte=day, valid_to__gt=day), user, purpose,
+                          branch="member__branch", member="member")
+    if statuses is not None:
+        spells = spells.filter(status__in=list(statuses))
+    if branch is not None:
+        spells = spells.filter(branch=branch)
+    return spells.count()
 
 
 def roster_counts(user=None, day: datetime.date | None = None, *, committee=None) -> dict:

@@ -46,6 +46,14 @@ FLOW_ACTIONS = {
 }
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its total (``MemberFilter.count``, cheaper than ``COUNT(*)`` over the list's joins)."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
 def _require_ledger(user):
     if not (has_capability(user, "ledger.use") or is_member_login(user)):
         raise PermissionDenied(_("Your role does not give access to the member ledger."))
@@ -83,15 +91,17 @@ def member_list(request):
     if not filterset.is_valid() or (request.method == "GET" and expired):
         queryset = filterset.queryset.none()
         as_of = None
+        total = 0
     else:
         queryset = filterset.qs
         as_of = filterset.as_of_day
+        total = filterset.count()
     try:
         per_page = int(data.get("per_page", 20))
     except ValueError:
         per_page = 20
     per_page = per_page if per_page in PAGE_SIZES else 20
-    page = Paginator(queryset, per_page).get_page(data.get("page"))
+    page = CountedPaginator(queryset, per_page, count=total).get_page(data.get("page"))
     columns = visibility.list_columns(request.user, MEMBER_COLUMNS)
     query.pop("page", None)
     today_query = query.copy()

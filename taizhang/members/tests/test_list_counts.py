@@ -1,0 +1,73 @@
+"""The ledger list's total (issue 10): read from the roster spells alone when only the day, branch and
+status are chosen, so the default list costs the same for 6 members as for 200,000 — and always the number
+of members the list itself holds, whoever asks and whatever is filtered."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from taizhang.members.models import EventKind
+from taizhang.members.services import flow_correct_latest, flow_record_event
+from taizhang.members.tests.factories import make_member
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+
+
+@pytest.fixture
+def history(cast):
+    """Moves, an outflow, a transfer out, a corrected move and a member registered only in 2023."""
+    by = cast.members_by_name
+    flow_record_event(actor=cast.admin, member=by["赵丽华"], kind=EventKind.LEFT_BEIJING, effective_date=D(2020, 5, 1))
+    flow_record_event(actor=cast.admin, member=by["陈刚"], kind=EventKind.MOVED_BRANCH, effective_date=D(2021, 1, 10),
+                      to_branch=cast.east)
+    flow_record_event(actor=cast.admin, member=by["王建国"], kind=EventKind.TRANSFERRED_OUT,
+                      effective_date=D(2022, 6, 1), reason="转回青岛")
+    moved = flow_record_event(actor=cast.admin, member=by["李秀英"], kind=EventKind.MOVED_BRANCH,
+                              effective_date=D(2022, 3, 1), to_branch=cast.west)
+    by["李秀英"].refresh_from_db()
+    flow_correct_latest(actor=cast.admin, member=by["李秀英"], event=moved, reason="录错了支部")
+    make_member(cast.admin, cast.east, name="孙新", registered_on=D(2023, 1, 1))
+    return cast
+
+
+def listed(client, params):
+    """(the total the page shows, the members on all its pages)."""
+    response = client.get(reverse("members:list"), {**params, "per_page": 100})
+    assert response.status_code == 200
+    page = response.context["page"]
+    return page.paginator.count, {m.name for m in page.object_list}
+
+
+@pytest.mark.parametrize("who", ["admin", "east_secretary", "west_secretary", "study"])
+def test_the_total_is_the_number_of_members_listed(client, history, who):
+    client.force_login(getattr(history, who))
+    choices = [{}]
+    choices += [{"status": s} for s in ("all", "active", "outflow", "transferred")]
+    choices += [{"branch": b.pk} for b in (history.east, history.west)]
+    choices += [{"branch": history.east.pk, "status": "all"}, {"q": "zlh"}, {"q": "丽"}, {"age": "60plus"}]
+    choices += [{"as_of": day, **extra} for day in ("2020-12-31", "2022-12-31")
+                for extra in ({}, {"status": "all"}, {"status": "outflow"}, {"branch": history.west.pk})]
+    for params in choices:
+        total, names = listed(client, params)
+        assert total == len(names), params
+
+
+def test_the_default_total_is_counted_from_the_roster_spells_alone(client, cast):
+    """No join of the members to their events: the open spells' index answers it (migration 0009)."""
+    client.force_login(cast.admin)
+    with CaptureQueriesContext(connection) as ctx:
+        total, names = listed(client, {})
+    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(*)" in q["sql"] and "members_member" not in q["sql"]]
+    assert total == len(names) == 6
+    assert len(counts) == 1 and "members_rosterspell" in counts[0]
+
+
+def test_a_search_is_counted_over_the_members(client, cast):
+    client.force_login(cast.admin)
+    assert listed(client, {"q": "张伟"}) == (1, {"张伟明"})
+    assert listed(client, {"q": "王张"}) == (0, set())  # both characters, but not in that order
