@@ -108,6 +108,7 @@ demo: migrate
 	$(MANAGE) load_demo_points
 	$(MANAGE) load_demo_finance
 	$(MANAGE) load_demo_care
+	$(MANAGE) load_demo_places
 
 ## Serve: migrate, demo data if the database is empty, collectstatic, gunicorn -----------------------------
 run: install assets messages

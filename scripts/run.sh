@@ -49,6 +49,7 @@ case "$db_state" in
         "$PY" manage.py load_demo_points
         "$PY" manage.py load_demo_finance
         "$PY" manage.py load_demo_care
+        "$PY" manage.py load_demo_places
         ;;
     production)
         echo "==> TAIZHANG_ENV=production: demo data is never loaded"

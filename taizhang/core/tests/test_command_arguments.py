@@ -132,6 +132,9 @@ CASES = [
     (["donation_summary", "abc"], ["abc"]),
     (["donation_summary", "999"], ["999"]),
     (["donation_summary", "1", "--format", "xml"], ["--format", "xml"]),
+    (["places_summary", "--committee", "无此党委"], ["无此党委"]),
+    (["places_summary", "--format", "xml"], ["--format", "xml"]),
+    (["load_demo_places"], ["load_demo"]),
     (["flush", "--database", "nowhere", "--noinput"], ["nowhere"]),
 ]
 
