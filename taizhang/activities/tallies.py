@@ -134,7 +134,7 @@ def branch_tallies(with_sql: str, params: tuple) -> tuple[dict, int]:
     branches, members = {}, 0
     for part, branch_id, n, pr, lv, ex in fetch(sql, params):
         if part == 1:
-            members = n
+            members = int(n)
         elif branch_id is not None:
             branches[branch_id] = (int(n), int(pr), int(lv), int(ex))
     return branches, members
