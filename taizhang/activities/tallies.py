@@ -131,15 +131,18 @@ def tally_sql(activities, members, since: datetime.date, until: datetime.date, c
         f" UNION ALL SELECT s.mid, s.br, COUNT(*) FROM a INNER JOIN {through} p ON p.{q('activity_id')} = a.aid"
         f" INNER JOIN s ON s.mid = p.{q('member_id')} AND s.cid = a.acid AND s.d0 <= a.day AND a.day < s.d1"
         f" WHERE a.kind = %s GROUP BY s.mid, s.br),", kind[AudienceKind.PICKED])
+    # The picks are joined on (activity, member) for the activities of ``a`` only (an EXISTS became a hashed
+    # scan of every committee's picks).
     add(f" rx AS (SELECT t.{q('member_id')} AS mid, t.{q('status')} AS st, a.day, a.acid, s.br FROM {att} t"
         f" INNER JOIN a ON a.aid = t.{q('activity_id')}"
+        f" LEFT JOIN {through} pp ON a.kind = %s AND pp.{q('activity_id')} = a.aid"
+        f" AND pp.{q('member_id')} = t.{q('member_id')}"
         f" LEFT JOIN s ON s.mid = t.{q('member_id')} AND s.cid = a.acid AND s.d0 <= a.day AND a.day < s.d1 AND"
         f" (a.kind = %s OR (a.kind = %s AND a.abr = s.br) OR (a.kind = %s AND a.agr = s.gid AND a.gbr = s.br)"
-        f" OR (a.kind = %s AND EXISTS (SELECT 1 FROM {through} p WHERE p.{q('activity_id')} = a.aid"
-        f" AND p.{q('member_id')} = s.mid)))"
+        f" OR pp.{q('member_id')} IS NOT NULL)"
         f" WHERE t.{q('status')} IN (%s, %s) AND t.{q('member_id')} IN ({scope})),",
-        kind[AudienceKind.COMMITTEE], kind[AudienceKind.BRANCH], kind[AudienceKind.PARTY_GROUP],
-        kind[AudienceKind.PICKED], present, leave, *scope_params)
+        kind[AudienceKind.PICKED], kind[AudienceKind.COMMITTEE], kind[AudienceKind.BRANCH],
+        kind[AudienceKind.PARTY_GROUP], present, leave, *scope_params)
     add(f" x AS (SELECT ex.mid, ex.br, ex.n, 0 AS pr, 0 AS lv, 0 AS ex FROM ex WHERE ex.n > 0"
         f" UNION ALL SELECT rx.mid, rx.br, 0, SUM(CASE WHEN rx.st = %s THEN 1 ELSE 0 END),"
         f" SUM(CASE WHEN rx.st = %s THEN 1 ELSE 0 END), 0 FROM rx WHERE rx.br IS NOT NULL GROUP BY rx.mid, rx.br"
