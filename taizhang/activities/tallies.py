@@ -183,13 +183,12 @@ MEMBER_ORDER = {
 }
 
 
-def member_rows(with_sql: str, params: tuple, *, sort: str, last_until, offset: int = 0,
-                limit: int | None = None) -> list[tuple]:
-    """The member table sorted by ``sort`` (a ``MEMBER_ORDER`` key, ``-key`` descending), rows [offset,
-    offset + limit) (all with limit None): (member pk, name, name_pinyin, branch name, expected, present,
-    leave, absent, extra, last attended day). The last attended day is the local day of the member's latest
-    present attendance at an activity not cancelled up to ``last_until`` (any activity, before the period
-    too). One query."""
+PM = (", pm AS (SELECT x.mid, SUM(x.n) AS n, SUM(x.pr) AS pr, SUM(x.lv) AS lv, SUM(x.ex) AS ex"
+      " FROM x GROUP BY x.mid)")
+
+
+def _member_select(sort: str, last_until) -> tuple[str, str, tuple]:
+    """(SELECT of the member rows from ``pm`` as ``r``, its ORDER BY list, params) for ``member_rows``."""
     name = sort.lstrip("-")
     direction = " DESC" if sort.startswith("-") else ""
     last_sql, last_params = local_date_sql(f"MAX(ac.{q('starts_at')})")
@@ -198,9 +197,6 @@ def member_rows(with_sql: str, params: tuple, *, sort: str, last_until, offset: 
         for column in MEMBER_ORDER[name] + ["r.mid"]
     )
     sql = (
-        f"{with_sql}, pm AS (SELECT x.mid, SUM(x.n) AS n, SUM(x.pr) AS pr, SUM(x.lv) AS lv, SUM(x.ex) AS ex"
-        f" FROM x GROUP BY x.mid)"
-        f" SELECT r.mid, r.name, r.pinyin, r.bname, r.n, r.pr, r.lv, r.ex, r.last_day FROM ("
         f"SELECT m.{q('id')} AS mid, m.{q('name')} AS name, m.{q('name_pinyin')} AS pinyin,"
         f" COALESCE(b.{q('name')}, '') AS bname, pm.n AS n, pm.pr AS pr, pm.lv AS lv, pm.ex AS ex,"
         f" (SELECT {last_sql} FROM {table(Attendance)} t2"
@@ -208,15 +204,56 @@ def member_rows(with_sql: str, params: tuple, *, sort: str, last_until, offset: 
         f" WHERE t2.{q('member_id')} = m.{q('id')} AND t2.{q('status')} = %s AND ac.{q('cancelled')} = %s"
         f" AND ac.{q('starts_at')} <= %s) AS last_day"
         f" FROM pm INNER JOIN {table(Member)} m ON m.{q('id')} = pm.mid"
-        f" LEFT JOIN {table(Branch)} b ON b.{q('id')} = m.{q('branch_id')}) r"
-        f" ORDER BY {order}"
+        f" LEFT JOIN {table(Branch)} b ON b.{q('id')} = m.{q('branch_id')}"
     )
-    params = params + last_params + (
-        AttendanceStatus.PRESENT.value, False, connection.ops.adapt_datetimefield_value(last_until))
+    params = last_params + (AttendanceStatus.PRESENT.value, False, connection.ops.adapt_datetimefield_value(last_until))
+    return sql, order, params
+
+
+def _member_tuple(mid, name, pinyin, bname, n, pr, lv, ex, last) -> tuple:
+    n, pr, lv = int(n), int(pr), int(lv)
+    return (mid, name, pinyin, bname, n, pr, lv, n - pr - lv, int(ex), as_date(last))
+
+
+def member_rows(with_sql: str, params: tuple, *, sort: str, last_until, offset: int = 0,
+                limit: int | None = None) -> list[tuple]:
+    """The member table sorted by ``sort`` (a ``MEMBER_ORDER`` key, ``-key`` descending), rows [offset,
+    offset + limit) (all with limit None): (member pk, name, name_pinyin, branch name, expected, present,
+    leave, absent, extra, last attended day). The last attended day is the local day of the member's latest
+    present attendance at an activity not cancelled up to ``last_until`` (any activity, before the period
+    too). One query."""
+    select, order, select_params = _member_select(sort, last_until)
+    sql = (f"{with_sql}{PM} SELECT r.mid, r.name, r.pinyin, r.bname, r.n, r.pr, r.lv, r.ex, r.last_day"
+           f" FROM ({select}) r ORDER BY {order}")
+    params = params + select_params
     if limit is not None:
         sql += " LIMIT %s OFFSET %s"
         params += (limit, offset)
-    return [
-        (mid, name_, pinyin, bname, int(n), int(pr), int(lv), int(n) - int(pr) - int(lv), int(ex), as_date(last))
-        for mid, name_, pinyin, bname, n, pr, lv, ex, last in fetch(sql, params)
-    ]
+    return [_member_tuple(*row) for row in fetch(sql, params)]
+
+
+def tallies_and_page(with_sql: str, params: tuple, *, sort: str, last_until, offset: int,
+                     limit: int) -> tuple[dict, int, list]:
+    """``branch_tallies`` and one page of ``member_rows`` in ONE query (the tallies are computed once for
+    both): ({branch id: (expected, present, leave, extra)}, number of member rows, [member row])."""
+    select, order, select_params = _member_select(sort, last_until)
+    sql = (
+        f"{with_sql}{PM}, pg AS (SELECT r.*, ROW_NUMBER() OVER (ORDER BY {order}) AS pos FROM ({select}) r"
+        f" ORDER BY {order} LIMIT %s OFFSET %s)"
+        f" SELECT 0, x.br, SUM(x.n), SUM(x.pr), SUM(x.lv), SUM(x.ex), NULL, NULL, NULL, NULL, NULL FROM x"
+        f" GROUP BY x.br"
+        f" UNION ALL SELECT 1, NULL, COUNT(*), 0, 0, 0, NULL, NULL, NULL, NULL, NULL FROM pm"
+        f" UNION ALL SELECT 2, pg.pos, pg.mid, pg.n, pg.pr, pg.lv, pg.ex, pg.name, pg.pinyin, pg.bname, pg.last_day"
+        f" FROM pg"
+    )
+    branches, members, page = {}, 0, []
+    for part, key, a, n, pr, lv, ex, name, pinyin, bname, last in fetch(
+            sql, params + select_params + (limit, offset)):
+        if part == 0:
+            if key is not None:
+                branches[key] = (int(a), int(n), int(pr), int(lv))
+        elif part == 1:
+            members = int(a)
+        else:
+            page.append((key, _member_tuple(a, name, pinyin, bname, n, pr, lv, ex, last)))
+    return branches, members, [row for _pos, row in sorted(page, key=lambda item: item[0])]

@@ -145,6 +145,13 @@ class SqlTalliesEqualThePythonReading(TestCase):
                     assert [key(r) for r in new_sorted] == [key(r) for r in old_sorted], sort
                     page = list(new_sorted[1:3])
                     assert [key(r) for r in page] == [key(r) for r in old_sorted[1:3]], sort
+            for sort in ("name", "-rate", "last"):  # the page read in the same query as the tallies
+                paged = reports.participation(user, SINCE, today, page=(sort, 1, 2))
+                key = reports.MEMBER_SORTS[sort.lstrip("-")]
+                old_sorted, _sort = reports.sort_members(old_rows, sort)
+                assert [key(r) for r in paged.members.sorted(sort)[1:3]] == [key(r) for r in old_sorted[1:3]], sort
+                assert [(b.pk, t) for b, t, _o in paged.branches] == [(b.pk, t) for b, t, _o in data.branches]
+                assert len(paged.members) == len(old_rows)
 
         # the points participation: 应到 and 实到 (walk-ins included) of the members on the roster today
         rows, branch_rows, _config = points.participation(self.admin, self.committee, period=Period(SINCE, today),
