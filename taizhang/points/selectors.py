@@ -249,8 +249,10 @@ class ParticipationRows:
     database (``_participation_sql``): ``len`` is known from the branch query, a slice (the pager's page)
     reads its rows in one query (and their platform scores in two), iterating reads them all (the export)."""
 
-    def __init__(self, sql, params, count: int, *, baseline: int, threshold, platform, period, in_scope):
+    def __init__(self, sql, params, count: int, *, baseline: int, threshold, platform, period, in_scope,
+                 prefetched=None):
         self.sql, self.params, self.count_ = sql, params, count
+        self.prefetched = prefetched or {}  # offset -> (limit, rows): the page read with the branch rows
         self.baseline, self.threshold, self.platform, self.period, self.in_scope = (
             baseline, threshold, platform, period, in_scope)
 
@@ -261,9 +263,13 @@ class ParticipationRows:
         if self.sql is None or limit == 0:
             return []
         sql, params = self.sql, self.params
-        if limit is not None:
-            sql, params = f"{sql} LIMIT %s OFFSET %s", params + (limit, offset)
-        found = tallies.fetch(sql, params)
+        limit_read, found = self.prefetched.get(offset, (0, None))
+        if found is not None and limit is not None and (limit <= limit_read or len(found) < limit_read):
+            found = found[:limit]
+        else:
+            if limit is not None:
+                sql, params = f"{sql} LIMIT %s OFFSET %s", params + (limit, offset)
+            found = tallies.fetch(sql, params)
         scores = {}
         if self.platform and found:
             ids = self.in_scope if limit is None else [row[0] for row in found]
@@ -315,7 +321,8 @@ def _participation_sql(on_roster, activities, committee, start, end, baseline) -
 
 
 def participation(user, committee, year: int | None = None, *, period: Period | None = None, branch_id=None,
-                  below_only: bool = False, platform: str | None = None, today: datetime.date | None = None):
+                  below_only: bool = False, platform: str | None = None, today: datetime.date | None = None,
+                  page: tuple | None = None):
     """Per member (in ``user``'s VIEW scope) and per branch: attendance rate, points and the threshold.
 
     The period is ``period`` (or the calendar year ``year``), counted up to today. Points are the sum of
@@ -323,7 +330,8 @@ def participation(user, committee, year: int | None = None, *, period: Period | 
     whole calendar year. With ``platform`` each row also carries that platform's imported score
     (``platform_scores``). Returns ``(rows, branch_rows, settings)``; ``rank`` is set only when the
     committee turned rankings on. The rows (``ParticipationRows``) are computed and paged by the database;
-    the branch rows are one GROUP BY: a fixed number of queries whatever the number of members.
+    the branch rows are one GROUP BY: a fixed number of queries whatever the number of members. With
+    ``page`` (offset, size) the page the caller will show is read in the same query as the branch rows.
     """
     today = today or timezone.localdate()
     if period is None:
@@ -347,26 +355,39 @@ def participation(user, committee, year: int | None = None, *, period: Period | 
                                  period=period, in_scope=in_scope), [], config
     below_sql = "r.total < %s" if threshold is not None else "1 = 0"
     below_params = (threshold,) if threshold is not None else ()
-    branch_rows, count = [], 0
-    sql = (
-        f"{with_sql} SELECT r.bname, COUNT(*), SUM(r.n),"
+    rank = "RANK() OVER (ORDER BY r.total DESC)" if config.ranking_enabled else "NULL"
+    ranked = f" FROM (SELECT r.*, {rank} AS rk FROM r) r" + (f" WHERE {below_sql}" if below_only else "")
+    order = "r.bsort, r.pinyin, r.mid"
+    rows_sql = f"{with_sql} SELECT r.mid, r.mname, r.bname, r.n, r.pr, r.pts, r.rk{ranked} ORDER BY {order}"
+    rows_params = params + (below_params if below_only else ())
+    branches = (
+        f" SELECT 0 AS part, r.bname, COUNT(*), SUM(r.n),"
         f" SUM(CASE WHEN r.n > 0 THEN CASE WHEN r.pr < r.n THEN r.pr ELSE r.n END ELSE 0 END), SUM(r.total),"
-        f" SUM(CASE WHEN {below_sql} THEN 1 ELSE 0 END) FROM r GROUP BY r.bname"
-        f" ORDER BY MIN(r.bsort), MIN(r.pinyin), MIN(r.mid)"
+        f" SUM(CASE WHEN {below_sql} THEN 1 ELSE 0 END),"
+        f" ROW_NUMBER() OVER (ORDER BY MIN(r.bsort), MIN(r.pinyin), MIN(r.mid)), NULL FROM r GROUP BY r.bname"
     )
-    for name, n_members, expected, present, points, below in tallies.fetch(sql, params + below_params):
+    prefetched = {}
+    if page is None:
+        found = tallies.fetch(f"{with_sql}{branches}", params + below_params)
+    else:  # the branch rows and the page shown in one query (the tallies are computed once)
+        offset, size = page
+        found = tallies.fetch(
+            f"{with_sql}, pg AS (SELECT r.mid, r.mname, r.bname, r.n, r.pr, r.pts, r.rk,"
+            f" ROW_NUMBER() OVER (ORDER BY {order}) AS pos{ranked} ORDER BY {order} LIMIT %s OFFSET %s){branches}"
+            f" UNION ALL SELECT 1, pg.mname, pg.mid, pg.n, pg.pr, pg.pts, pg.rk, pg.pos, pg.bname FROM pg",
+            rows_params + (size, offset) + below_params)
+        prefetched[offset] = (size, [
+            (mid, name, bname, n, pr, pts, rk)
+            for _p, name, mid, n, pr, pts, rk, _pos, bname in sorted((r for r in found if r[0] == 1), key=lambda r: r[7])
+        ])
+    branch_rows, count = [], 0
+    for _part, name, n_members, expected, present, points, below, _pos, _none in sorted(
+            (row for row in found if row[0] == 0), key=lambda row: row[7]):
         branch_rows.append(BranchRow(name=name, members=int(n_members), expected=int(expected or 0),
                                      present=int(present or 0), points=int(points or 0), below=int(below or 0)))
         count += int(below or 0) if below_only else int(n_members)
-    rank = "RANK() OVER (ORDER BY r.total DESC)" if config.ranking_enabled else "NULL"
-    rows_sql = (
-        f"{with_sql} SELECT r.mid, r.mname, r.bname, r.n, r.pr, r.pts, r.rk FROM"
-        f" (SELECT r.*, {rank} AS rk FROM r) r"
-        + (f" WHERE {below_sql}" if below_only else "")
-        + " ORDER BY r.bsort, r.pinyin, r.mid"
-    )
-    rows = ParticipationRows(rows_sql, params + (below_params if below_only else ()), count, baseline=baseline,
-                             threshold=threshold, platform=platform, period=period, in_scope=in_scope)
+    rows = ParticipationRows(rows_sql, rows_params, count, baseline=baseline, threshold=threshold, platform=platform,
+                             period=period, in_scope=in_scope, prefetched=prefetched)
     return rows, branch_rows, config
 
 

@@ -162,4 +162,9 @@ class SqlTalliesEqualThePythonReading(TestCase):
             mine = old[row.member.pk]
             assert (row.expected, row.present) == (mine.expected, mine.present + mine.extra), row.member.name
         assert sum(b.members for b in branch_rows) == len(rows) == len(list(rows))
+        paged, paged_branches, _config = points.participation(self.admin, self.committee, period=Period(SINCE, today),
+                                                              today=today, page=(1, 2))
+        assert paged_branches == branch_rows and len(paged) == len(rows)
+        assert [(r.member.pk, r.expected, r.present, r.points) for r in paged[1:3]] == [
+            (r.member.pk, r.expected, r.present, r.points) for r in list(rows)[1:3]]
         assert sum(b.expected for b in branch_rows) == sum(r.expected for r in rows)
