@@ -355,7 +355,7 @@ def participation(user, committee, year: int | None = None, *, period: Period | 
                                  period=period, in_scope=in_scope), [], config
     below_sql = "r.total < %s" if threshold is not None else "1 = 0"
     below_params = (threshold,) if threshold is not None else ()
-    rank = "RANK() OVER (ORDER BY r.total DESC)" if config.ranking_enabled else "NULL"
+    rank = "RANK() OVER (ORDER BY r.total DESC)" if config.ranking_enabled else "CAST(NULL AS INTEGER)"
     ranked = f" FROM (SELECT r.*, {rank} AS rk FROM r) r" + (f" WHERE {below_sql}" if below_only else "")
     order = "r.bsort, r.pinyin, r.mid"
     rows_sql = f"{with_sql} SELECT r.mid, r.mname, r.bname, r.n, r.pr, r.pts, r.rk{ranked} ORDER BY {order}"
