@@ -212,7 +212,7 @@ def _member_select(sort: str, last_until) -> tuple[str, str, tuple]:
 
 def _member_tuple(mid, name, pinyin, bname, n, pr, lv, ex, last) -> tuple:
     n, pr, lv = int(n), int(pr), int(lv)
-    return (mid, name, pinyin, bname, n, pr, lv, n - pr - lv, int(ex), as_date(last))
+    return (int(mid), name, pinyin, bname, n, pr, lv, n - pr - lv, int(ex), as_date(last))
 
 
 def member_rows(with_sql: str, params: tuple, *, sort: str, last_until, offset: int = 0,
@@ -240,11 +240,11 @@ def tallies_and_page(with_sql: str, params: tuple, *, sort: str, last_until, off
     sql = (
         f"{with_sql}{PM}, pg AS (SELECT r.*, ROW_NUMBER() OVER (ORDER BY {order}) AS pos FROM ({select}) r"
         f" ORDER BY {order} LIMIT %s OFFSET %s)"
-        f" SELECT 0, x.br, SUM(x.n), SUM(x.pr), SUM(x.lv), SUM(x.ex), NULL, NULL, NULL, NULL, NULL FROM x"
+        # the page first: PostgreSQL types a UNION pair by pair, and NULL against NULL would become text
+        f" SELECT 2, pg.pos, pg.mid, pg.n, pg.pr, pg.lv, pg.ex, pg.name, pg.pinyin, pg.bname, pg.last_day FROM pg"
+        f" UNION ALL SELECT 0, x.br, SUM(x.n), SUM(x.pr), SUM(x.lv), SUM(x.ex), NULL, NULL, NULL, NULL, NULL FROM x"
         f" GROUP BY x.br"
         f" UNION ALL SELECT 1, NULL, COUNT(*), 0, 0, 0, NULL, NULL, NULL, NULL, NULL FROM pm"
-        f" UNION ALL SELECT 2, pg.pos, pg.mid, pg.n, pg.pr, pg.lv, pg.ex, pg.name, pg.pinyin, pg.bname, pg.last_day"
-        f" FROM pg"
     )
     branches, members, page = {}, 0, []
     for part, key, a, n, pr, lv, ex, name, pinyin, bname, last in fetch(
