@@ -99,9 +99,15 @@ def _page_size(request) -> int:
 @use_replica()
 def summary(request):
     form, start, end, preset, presets = period_from_request(request)
-    data = reports.participation(request.user, start, end)
-    rows, sort = reports.sort_members(data.members, request.GET.get("sort", "name"))
-    page = Paginator(rows, _page_size(request)).get_page(request.GET.get("page"))
+    sort, size = reports.member_sort(request.GET.get("sort", "name")), _page_size(request)
+    try:
+        number = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        number = 1
+    # the tallies and the page asked for in one query (another page is read again if it is out of range)
+    data = reports.participation(request.user, start, end, page=(sort, (number - 1) * size, size))
+    rows, sort = reports.sort_members(data.members, sort)
+    page = Paginator(rows, size).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     period_query = {"date_from": start.isoformat(), "date_to": end.isoformat()}

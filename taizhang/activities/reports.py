@@ -19,10 +19,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.activities import tallies
 from taizhang.activities.models import Activity, ActivityType, Attendance, AttendanceStatus, AudienceKind
 from taizhang.activities.selectors import activities_between, expected_pairs, expected_per_member_branch
 from taizhang.core.permissions import VIEW, branches_for, committee_wide, committees_for, restrict
@@ -272,24 +274,96 @@ def compute_participation(activities, members, *, last_attended_until=None) -> t
     return list(rows.values()), branches
 
 
-def participation(user, date_from: datetime.date, date_to: datetime.date, *, now=None) -> Participation:
-    """Per-member and per-branch participation in the period, for the members ``user`` may see."""
+def member_row(mid, name, pinyin, branch, n, pr, lv, ab, ex, last) -> MemberRow:
+    return MemberRow(member_id=mid, name=name, name_pinyin=pinyin, branch=branch, expected=n, present=pr, leave=lv,
+                     absent=ab, extra=ex, last_attended=last)
+
+
+class MemberTable:
+    """The report's member rows (``MemberRow``), sorted and paged by the database (``tallies.member_rows``):
+    ``len`` is known from the branch query, a slice (the pager's page) reads just its rows in one query and
+    iterating reads them all (the export). ``sorted(key)`` gives the same rows in another order."""
+
+    def __init__(self, with_sql, params, count: int, last_until, sort: str = "name", prefetched=None):
+        self.with_sql, self.params, self.count_, self.last_until, self.sort = with_sql, params, count, last_until, sort
+        self.prefetched = prefetched or {}  # (sort, offset) -> (limit, rows): the page read with the tallies
+
+    def sorted(self, sort: str) -> "MemberTable":
+        return MemberTable(self.with_sql, self.params, self.count_, self.last_until, sort, self.prefetched)
+
+    def __len__(self) -> int:
+        return self.count_
+
+    def _rows(self, offset: int, limit: int | None) -> list:
+        if self.with_sql is None or limit == 0:
+            return []
+        limit_read, rows = self.prefetched.get((self.sort, offset), (0, None))
+        if rows is not None and limit is not None and (limit <= limit_read or len(rows) < limit_read):
+            return rows[:limit]
+        return [
+            member_row(*row) for row in tallies.member_rows(
+                self.with_sql, self.params, sort=self.sort, last_until=self.last_until, offset=offset, limit=limit)
+        ]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.count_)
+            rows = self._rows(start, max(0, stop - start))
+            return rows[::step] if step != 1 else rows
+        if index < 0:
+            index += self.count_
+        if not 0 <= index < self.count_:
+            raise IndexError(index)
+        return self._rows(index, 1)[0]
+
+    def __iter__(self):
+        return iter(self._rows(0, None))
+
+
+def member_sort(key: str) -> str:
+    """``key`` if it is a sort of the member table (``-key`` descending), else "name"."""
+    return key if key.lstrip("-") in MEMBER_SORTS else "name"
+
+
+def participation(user, date_from: datetime.date, date_to: datetime.date, *, now=None,
+                  page: tuple | None = None) -> Participation:
+    """Per-member and per-branch participation in the period, for the members ``user`` may see.
+
+    SQL aggregates (``tallies``): one query for the committees in scope, one for the branch tallies and the
+    number of member rows, one for the activities organised per branch and one for the branches; the member
+    rows (``MemberTable``) are read a page at a time, whatever the number of members. With ``page`` (sort,
+    offset, size) the page the caller will show is read in the same query as the tallies (computed once).
+    """
     now = now or timezone.now()
     activities = held_activities(user, date_from, date_to, now=now)
     members = restrict(Member.objects.all(), user, VIEW)
     period_end = min(now, timezone.make_aware(datetime.datetime.combine(date_to, datetime.time.max)))
-    rows, tallies = compute_participation(activities, members, last_attended_until=period_end)
-    rows = [r for r in rows if r.expected or r.extra]
+    committee_ids = sorted(committees_for(user, VIEW).values_list("pk", flat=True))
+    with_sql, params, by_branch, count, prefetched = None, (), {}, 0, None
+    if committee_ids:
+        try:
+            with_sql, params = tallies.tally_sql(activities, members, date_from, date_to, committee_ids)
+        except EmptyResultSet:  # nobody in scope
+            with_sql = None
+        if with_sql is not None and page is not None:
+            sort, offset, size = page
+            by_branch, count, rows = tallies.tallies_and_page(with_sql, params, sort=sort, last_until=period_end,
+                                                              offset=offset, limit=size)
+            prefetched = {(sort, offset): (size, [member_row(*row) for row in rows])}
+        elif with_sql is not None:
+            by_branch, count = tallies.branch_tallies(with_sql, params)
     organised = Counter(dict(
         activities.filter(organiser_branch__isnull=False).order_by().values_list("organiser_branch_id")
         .annotate(n=Count("pk"))
     ))
     branches, total = [], Tally()
     for branch in report_branches(user):
-        tally = tallies.get(branch.pk, Tally())
+        n, present, leave, extra = by_branch.get(branch.pk, (0, 0, 0, 0))
+        tally = Tally(expected=n, present=present, leave=leave, absent=n - present - leave, extra=extra)
         branches.append((branch, tally, organised.get(branch.pk, 0)))
         total.add(tally)
-    return Participation(members=rows, branches=branches, total=total)
+    return Participation(members=MemberTable(with_sql, params, count, period_end, prefetched=prefetched),
+                         branches=branches, total=total)
 
 
 def report_member_count(user) -> int:
@@ -309,11 +383,14 @@ MEMBER_SORTS = {
 }
 
 
-def sort_members(rows: list, key: str) -> tuple[list, str]:
-    """Sort member rows by ``key`` (``-key`` descending); unknown keys sort by name."""
+def sort_members(rows, key: str) -> tuple:
+    """Sort member rows by ``key`` (``-key`` descending); unknown keys sort by name. A ``MemberTable`` is
+    sorted by the database (the same keys, ``tallies.MEMBER_ORDER``), a list in Python."""
     name = key.lstrip("-")
     if name not in MEMBER_SORTS:
         key, name = "name", "name"
+    if isinstance(rows, MemberTable):
+        return rows.sorted(key), key
     return sorted(rows, key=MEMBER_SORTS[name], reverse=key.startswith("-")), key
 
 

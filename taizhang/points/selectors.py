@@ -9,10 +9,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import Count, Max, Sum
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import F, Max, Sum
 from django.utils import timezone
 
-from taizhang.activities.models import Activity, Attendance, AttendanceStatus
+from taizhang.activities import tallies
+from taizhang.activities.models import Activity
 from taizhang.activities.selectors import expected_per_member
 from taizhang.core.permissions import EDIT, VIEW, allows, branches_for, has_capability, own_member, restrict
 from taizhang.members.models import ROSTER_STATUSES, Member
@@ -241,15 +244,94 @@ def participation_count(user, committee, branch_id=None) -> int:
     return members.filter(current_event__status_after__in=ROSTER_STATUSES).count()
 
 
+class ParticipationRows:
+    """The participation rows (``ParticipationRow``) of a scope, computed, ranked, filtered and paged by the
+    database (``_participation_sql``): ``len`` is known from the branch query, a slice (the pager's page)
+    reads its rows in one query (and their platform scores in two), iterating reads them all (the export)."""
+
+    def __init__(self, sql, params, count: int, *, baseline: int, threshold, platform, period, in_scope,
+                 prefetched=None):
+        self.sql, self.params, self.count_ = sql, params, count
+        self.prefetched = prefetched or {}  # offset -> (limit, rows): the page read with the branch rows
+        self.baseline, self.threshold, self.platform, self.period, self.in_scope = (
+            baseline, threshold, platform, period, in_scope)
+
+    def __len__(self) -> int:
+        return self.count_
+
+    def _rows(self, offset: int, limit: int | None) -> list:
+        if self.sql is None or limit == 0:
+            return []
+        sql, params = self.sql, self.params
+        limit_read, found = self.prefetched.get(offset, (0, None))
+        if found is not None and limit is not None and (limit <= limit_read or len(found) < limit_read):
+            found = found[:limit]
+        else:
+            if limit is not None:
+                sql, params = f"{sql} LIMIT %s OFFSET %s", params + (limit, offset)
+            found = tallies.fetch(sql, params)
+        scores = {}
+        if self.platform and found:
+            ids = self.in_scope if limit is None else [row[0] for row in found]
+            scores = platform_scores(ids, self.platform, self.period.start, self.period.end)
+        return [
+            ParticipationRow(member=MemberRef(pk, name, branch_name), branch_name=branch_name, expected=int(n),
+                             present=int(present), points=int(points), baseline=self.baseline,
+                             threshold=self.threshold, rank=rank, score=scores.get(pk))
+            for pk, name, branch_name, n, present, points, rank in found
+        ]
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.count_)
+            rows = self._rows(start, max(0, stop - start))
+            return rows[::step] if step != 1 else rows
+        if index < 0:
+            index += self.count_
+        if not 0 <= index < self.count_:
+            raise IndexError(index)
+        return self._rows(index, 1)[0]
+
+    def __iter__(self):
+        return iter(self._rows(0, None))
+
+
+def _participation_sql(on_roster, activities, committee, start, end, baseline) -> tuple[str, tuple]:
+    """The ``WITH`` clause of the participation rows: ``x`` of ``activities.tallies`` and ``r`` (mid, name,
+    bname, bsort, pinyin, n: expected, pr: present at the activities, pts: the entries' points in the period,
+    total: pts + ``baseline``), one row per member of ``on_roster``."""
+    q = tallies.q
+    with_sql, params = tallies.tally_sql(activities, on_roster, start, max(start, end), [committee.pk])
+    members_sql, members_params = tallies.sql_of(on_roster.order_by().values(
+        mid=F("pk"), mname=F("name"), bname=F("branch__name"), bsort=F("branch__sort_order"), pinyin=F("name_pinyin")))
+    scope_sql, scope_params = tallies.sql_of(on_roster.order_by().values("pk"))
+    entries = tallies.table(PointEntry)
+    sql = (
+        f"{with_sql}, pm AS (SELECT x.mid, SUM(x.n) AS n, SUM(x.pr) + SUM(x.ex) AS pr FROM x GROUP BY x.mid),"
+        f" pt AS (SELECT {q('member_id')} AS mid, SUM({q('points')}) AS pts FROM {entries}"
+        f" WHERE {q('committee_id')} = %s AND {q('day')} >= %s AND {q('day')} <= %s"
+        f" AND {q('member_id')} IN ({scope_sql}) GROUP BY {q('member_id')}),"
+        f" r AS (SELECT m.mid, m.mname, m.bname, m.bsort, m.pinyin, COALESCE(pm.n, 0) AS n,"
+        f" COALESCE(pm.pr, 0) AS pr, COALESCE(pt.pts, 0) AS pts, %s + COALESCE(pt.pts, 0) AS total"
+        f" FROM ({members_sql}) m LEFT JOIN pm ON pm.mid = m.mid LEFT JOIN pt ON pt.mid = m.mid)"
+    )
+    day = connection.ops.adapt_datefield_value
+    params = params + (committee.pk, day(start), day(max(start, end))) + scope_params + (baseline,) + members_params
+    return sql, params
+
+
 def participation(user, committee, year: int | None = None, *, period: Period | None = None, branch_id=None,
-                  below_only: bool = False, platform: str | None = None, today: datetime.date | None = None):
+                  below_only: bool = False, platform: str | None = None, today: datetime.date | None = None,
+                  page: tuple | None = None):
     """Per member (in ``user``'s VIEW scope) and per branch: attendance rate, points and the threshold.
 
     The period is ``period`` (or the calendar year ``year``), counted up to today. Points are the sum of
     the entries in it; the annual baseline is added and the threshold applies only when the period is one
     whole calendar year. With ``platform`` each row also carries that platform's imported score
     (``platform_scores``). Returns ``(rows, branch_rows, settings)``; ``rank`` is set only when the
-    committee turned rankings on.
+    committee turned rankings on. The rows (``ParticipationRows``) are computed and paged by the database;
+    the branch rows are one GROUP BY: a fixed number of queries whatever the number of members. With
+    ``page`` (offset, size) the page the caller will show is read in the same query as the branch rows.
     """
     today = today or timezone.localdate()
     if period is None:
@@ -257,50 +339,56 @@ def participation(user, committee, year: int | None = None, *, period: Period | 
     start, end = period.start, min(period.end, today)
     whole_year = period.whole_year is not None
     config = points_settings(committee.pk)
+    baseline = config.annual_baseline if whole_year else 0
+    threshold = config.threshold if whole_year else None
     members = restrict(Member.objects.filter(committee=committee), user, VIEW)
     if branch_id:
         members = members.filter(branch_id=branch_id)
     on_roster = members.filter(current_event__status_after__in=ROSTER_STATUSES)
-    # plain (pk, name, branch) tuples: a committee of 100,000s would spend seconds building model instances
-    members = [MemberRef(pk, name, branch_name) for pk, name, branch_name in on_roster.order_by(
-        "branch__sort_order", "name_pinyin", "id").values_list("pk", "name", "branch__name")]
-    ids = {m.pk for m in members}
     in_scope = on_roster.values("pk")  # a subquery, never a list of (possibly 100,000s of) ids in the SQL
-    activities = []
-    if end >= start:
-        activities = list(Activity.objects.filter(
-            committee=committee, cancelled=False, starts_at__date__gte=start, starts_at__date__lte=end,
-        ).only("pk", "committee_id", "starts_at", "audience_kind", "audience_branch_id", "audience_group_id"))
-    expected = _expected_per_member(activities, ids)
-    present = dict(Attendance.objects.filter(
-        member_id__in=in_scope, status=AttendanceStatus.PRESENT, activity__in=[a.pk for a in activities],
-    ).values_list("member_id").annotate(n=Count("id")).order_by()) if activities else {}
-    points = dict(PointEntry.objects.filter(committee=committee, member_id__in=in_scope,
-                                            day__range=(start, end if end >= start else start))
-                  .values_list("member_id").annotate(total=Sum("points")).order_by())
-    scores = platform_scores(in_scope, platform, period.start, period.end) if platform and ids else {}
-    rows = [
-        ParticipationRow(member=m, branch_name=m.branch_name, expected=expected.get(m.pk, 0),
-                         present=present.get(m.pk, 0), points=points.get(m.pk, 0),
-                         baseline=config.annual_baseline if whole_year else 0,
-                         threshold=config.threshold if whole_year else None, score=scores.get(m.pk))
-        for m in members
-    ]
-    if config.ranking_enabled:
-        ordered = sorted(rows, key=lambda r: -r.total)
-        for i, row in enumerate(ordered):
-            row.rank = ordered[i - 1].rank if i and ordered[i - 1].total == row.total else i + 1
-    branches: dict[str, BranchRow] = {}
-    for row in rows:
-        b = branches.setdefault(row.branch_name, BranchRow(name=row.branch_name))
-        b.members += 1
-        b.expected += row.expected
-        b.present += min(row.present, row.expected) if row.expected else 0
-        b.points += row.total
-        b.below += 1 if row.below else 0
-    if below_only:
-        rows = [r for r in rows if r.below]
-    return rows, list(branches.values()), config
+    activities = Activity.objects.filter(committee=committee, cancelled=False, starts_at__date__gte=start,
+                                         starts_at__date__lte=end)
+    try:
+        with_sql, params = _participation_sql(on_roster, activities, committee, start, end, baseline)
+    except EmptyResultSet:  # nobody in scope
+        return ParticipationRows(None, (), 0, baseline=baseline, threshold=threshold, platform=platform,
+                                 period=period, in_scope=in_scope), [], config
+    below_sql = "r.total < %s" if threshold is not None else "1 = 0"
+    below_params = (threshold,) if threshold is not None else ()
+    rank = "RANK() OVER (ORDER BY r.total DESC)" if config.ranking_enabled else "CAST(NULL AS INTEGER)"
+    ranked = f" FROM (SELECT r.*, {rank} AS rk FROM r) r" + (f" WHERE {below_sql}" if below_only else "")
+    order = "r.bsort, r.pinyin, r.mid"
+    rows_sql = f"{with_sql} SELECT r.mid, r.mname, r.bname, r.n, r.pr, r.pts, r.rk{ranked} ORDER BY {order}"
+    rows_params = params + (below_params if below_only else ())
+    branches = (
+        f" SELECT 0 AS part, r.bname, COUNT(*), SUM(r.n),"
+        f" SUM(CASE WHEN r.n > 0 THEN CASE WHEN r.pr < r.n THEN r.pr ELSE r.n END ELSE 0 END), SUM(r.total),"
+        f" SUM(CASE WHEN {below_sql} THEN 1 ELSE 0 END),"
+        f" ROW_NUMBER() OVER (ORDER BY MIN(r.bsort), MIN(r.pinyin), MIN(r.mid)), NULL FROM r GROUP BY r.bname"
+    )
+    prefetched = {}
+    if page is None:
+        found = tallies.fetch(f"{with_sql}{branches}", params + below_params)
+    else:  # the branch rows and the page shown in one query (the tallies are computed once)
+        offset, size = page
+        found = tallies.fetch(
+            f"{with_sql}, pg AS (SELECT r.mid, r.mname, r.bname, r.n, r.pr, r.pts, r.rk,"
+            f" ROW_NUMBER() OVER (ORDER BY {order}) AS pos{ranked} ORDER BY {order} LIMIT %s OFFSET %s){branches}"
+            f" UNION ALL SELECT 1, pg.mname, pg.mid, pg.n, pg.pr, pg.pts, pg.rk, pg.pos, pg.bname FROM pg",
+            rows_params + (size, offset) + below_params)
+        prefetched[offset] = (size, [
+            (mid, name, bname, n, pr, pts, rk)
+            for _p, name, mid, n, pr, pts, rk, _pos, bname in sorted((r for r in found if r[0] == 1), key=lambda r: r[7])
+        ])
+    branch_rows, count = [], 0
+    for _part, name, n_members, expected, present, points, below, _pos, _none in sorted(
+            (row for row in found if row[0] == 0), key=lambda row: row[7]):
+        branch_rows.append(BranchRow(name=name, members=int(n_members), expected=int(expected or 0),
+                                     present=int(present or 0), points=int(points or 0), below=int(below or 0)))
+        count += int(below or 0) if below_only else int(n_members)
+    rows = ParticipationRows(rows_sql, rows_params, count, baseline=baseline, threshold=threshold, platform=platform,
+                             period=period, in_scope=in_scope, prefetched=prefetched)
+    return rows, branch_rows, config
 
 
 def visible_branches(user, committee):

@@ -265,10 +265,16 @@ def _period_from(form, presets) -> tuple:
 
 
 def _participation_data(request):
-    return participation_data(request.user, request.GET)
+    try:
+        number = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        number = 1
+    # the branch rows and the page asked for in one query (another page is read again if it is out of range)
+    return participation_data(request.user, request.GET,
+                              page=((number - 1) * PARTICIPATION_PAGE_SIZE, PARTICIPATION_PAGE_SIZE))
 
 
-def participation_data(user, data):
+def participation_data(user, data, page=None):
     """The participation page's data for ``user`` and the filter values ``data`` (the page's GET parameters;
     also what the background export builds again in the worker)."""
     committee = staff_committee(user)
@@ -292,7 +298,7 @@ def participation_data(user, data):
     rows, branch_rows, config = selectors.participation(user, committee, period=period,
                                                         branch_id=branch_id,
                                                         below_only=below and period.whole_year is not None,
-                                                        platform=platform)
+                                                        platform=platform, page=page)
     keep = {"branch": branch_id or "", "platform": platform}
     preset_links = [(key, label, urlencode({"preset": key} | keep), key == period.key)
                     for (key, _p), label in zip(presets, PRESET_LABELS, strict=True)]

@@ -192,3 +192,31 @@ def test_member_attendance_page_query_count_does_not_grow(client, cast, world):
                                  title=f"集体学习 {i}")
         record(cast.admin, activity, (cast.me, PRESENT))
     assert count() == before
+
+
+def test_member_table_is_sorted_and_paged_by_the_database_in_the_same_queries(client, cast, world):
+    """Every sort order and every page of the member table cost the same queries (the rows of one page are
+    read with LIMIT/OFFSET), and the page holds the rows the whole sorted table has there."""
+    from taizhang.activities import reports
+    from taizhang.activities.report_views import MEMBER_COLUMNS
+
+    for i in range(20):
+        make_member(cast.admin, cast.central, name=f"补充党员{i}", birth_date=datetime.date(1950 + i, 3, 3))
+    client.force_login(cast.admin)
+    everyone = list(reports.participation(cast.admin, *[datetime.date.fromisoformat(d) for d in YEAR.values()])
+                    .members)
+    assert len(everyone) == 26
+    counts = set()
+    for key, _label in MEMBER_COLUMNS:
+        for sort in (key, f"-{key}"):
+            ordered, _sort = reports.sort_members(everyone, sort)
+            for page in (1, 2):
+                with CaptureQueriesContext(connection) as ctx:
+                    response = client.get(reverse("activity_reports:summary"), {**YEAR, "sort": sort, "page": page})
+                assert response.status_code == 200
+                counts.add(len(ctx.captured_queries))
+                shown = list(response.context["page"].object_list)
+                wanted = ordered[(page - 1) * 20:page * 20]
+                key_of = reports.MEMBER_SORTS[key]
+                assert [key_of(r) for r in shown] == [key_of(r) for r in wanted], (sort, page)
+    assert len(counts) == 1

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from taizhang.activities.tests.factories import make_activity
-from taizhang.members.models import Member
+from taizhang.members.models import ROSTER_STATUSES, Member
 from taizhang.members.tests.factories import make_member
-from taizhang.points import services
+from taizhang.points import selectors, services
 from taizhang.points.models import ExternalScore, PointRule, PointsSettings, RecordStatus, StudyKind, StudyRecord
 from taizhang.points.tests.helpers import absent, present, seed_rules
 
@@ -308,3 +308,21 @@ def test_the_approvals_queue_pages(client, cast, monkeypatch):
     assert [r.title for r in first.context["records"]] == ["学习0", "学习1", "学习2"]
     assert [r.title for r in second.context["records"]] == ["学习3", "学习4"]
     assert first.context["page"].paginator.count == 5 and "page=2" in first.content.decode()
+
+
+def test_participation_pages_cost_the_same_queries_and_hold_their_rows(client, cast):
+    """The table is paged by the database: page 2 costs what page 1 does and holds rows 51 on, in the
+    table's order (branch, pinyin)."""
+    seed_rules(cast)
+    for i in range(50):
+        make_member(cast.admin, (cast.east, cast.central, cast.west)[i % 3], name=f"党员{i:02d}")
+    client.force_login(cast.admin)
+    url = reverse("points:participation")
+    rows, _branches, _config = selectors.participation(cast.admin, cast.committee, 2026)
+    everyone = list(Member.objects.filter(committee=cast.committee, current_event__status_after__in=ROSTER_STATUSES)
+                    .order_by("branch__sort_order", "name_pinyin", "id").values_list("pk", flat=True))
+    assert [r.member.pk for r in rows] == everyone and len(rows) > 50
+    first = queries_for(client, url, year=2026)
+    assert queries_for(client, url, year=2026, page=2) == first
+    page = client.get(url, {"year": 2026, "page": 2}).context["page"]
+    assert [r.member.pk for r in page.object_list] == everyone[50:]
