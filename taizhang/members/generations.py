@@ -12,6 +12,8 @@ COPY) is never cached.
 
 import secrets
 
+from django.core.cache import cache
+
 from taizhang.members.models import Member, RosterGeneration
 
 
@@ -37,3 +39,21 @@ def generations(committee_ids) -> tuple | None:
         return None
     rows = sorted(RosterGeneration.objects.filter(committee_id__in=ids).values_list("committee_id", "token"))
     return tuple(rows) if len(rows) == len(ids) else None
+
+
+CACHE_SECONDS = 7 * 24 * 3600  # only to let unused keys go: the generations keep the answers right
+
+
+def cached(name: str, parts, committee_ids, compute):
+    """``compute()``, cached under ``name``, ``parts`` (what else the answer depends on: the day, the user's
+    scope …) and the generations of ``committee_ids`` (the committees whose members it counts), for answers
+    that only roster writes change; computed every time while a committee has no generation."""
+    stamps = generations(committee_ids)
+    if stamps is None:
+        return compute()
+    key = "|".join([name, *(str(p) for p in parts), ",".join(f"{pk}:{token}" for pk, token in stamps)])
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return value

@@ -5,7 +5,6 @@ import re
 from collections import Counter
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, F, FilteredRelation, Prefetch, Q, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -210,9 +209,6 @@ def roster_counts(user=None, day: datetime.date | None = None, *, committee=None
     return _labelled(_count_rows(roster_on(user, day, committee=committee), {}), day, ())[0]
 
 
-HOME_COUNTS_CACHE_SECONDS = 7 * 24 * 3600  # only to let unused keys go: the generations keep the counts right
-
-
 def home_counts(user, day: datetime.date | None = None) -> dict:
     """The home page's counts for ``user`` on ``day`` (None: today): ``roster_counts`` and, for today only (the
     page shows them only then; None for a past day), ``elderly`` (on the roster, aged ``ELDERLY_AGE`` or over,
@@ -233,32 +229,21 @@ def home_counts(user, day: datetime.date | None = None) -> dict:
             "overdue": Count("pk", filter=~Q(status=Status.LOST) & (Q(last_contact_date__lte=limit)
                                                                     | Q(last_contact_date__isnull=True))),
         }
-    key = _home_counts_key(user, day or today, today)
-    rows = cache.get(key) if key else None
-    if rows is None:
-        rows = _count_rows(roster_on(user, day), extra)
-        if key:
-            cache.set(key, rows, HOME_COUNTS_CACHE_SECONDS)
+    scope = user_scope(user, VIEW)
+
+    def compute():
+        return _count_rows(roster_on(user, day), extra)
+
+    if scope.self_member or scope.empty:  # a member's own login: their scope is their own record
+        rows = compute()
+    else:
+        parts = ["1", (day or today).isoformat(), today.isoformat(), sorted(scope.committee_ids),
+                 sorted(scope.branch_ids), settings.ELDERLY_AGE, contact_warning_months()]
+        rows = generations.cached("home-counts", parts, committee_ids_for(user, VIEW), compute)
     counts, sums = _labelled(rows, day, tuple(extra))
     counts["elderly"] = sums["elderly"] if day is None else None
     counts["contact_overdue"] = sums["overdue"] if day is None else None
     return counts
-
-
-def _home_counts_key(user, day: datetime.date, today: datetime.date) -> str | None:
-    """The cache key of ``home_counts``, or None when the answer is not cached: a member's own login (their
-    scope is their own record) or a committee without a generation yet."""
-    scope = user_scope(user, VIEW)
-    if scope.self_member or scope.empty:
-        return None
-    stamps = generations.generations(committee_ids_for(user, VIEW))
-    if stamps is None:
-        return None
-    parts = ["home-counts", "1", day.isoformat(), today.isoformat(),
-             ",".join(map(str, sorted(scope.committee_ids))), ",".join(map(str, sorted(scope.branch_ids))),
-             ",".join(f"{pk}:{token}" for pk, token in stamps), str(settings.ELDERLY_AGE),
-             str(contact_warning_months())]
-    return "|".join(parts)
 
 
 def _count_rows(roster, extra: dict) -> list[tuple]:
