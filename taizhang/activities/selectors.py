@@ -4,7 +4,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -101,6 +101,12 @@ def expected_attendees(activity: Activity, *, user=None):
     return audience.members_on(activity, activity.date, user=user)
 
 
+def expected_spells(activity: Activity, *, user=None):
+    """The roster spells of ``expected_attendees`` (one per expected member, ``members.audience.spells_on``):
+    what the 应到 count and "was this member expected" read, without the member rows."""
+    return audience.spells_on(activity, activity.date, user=user)
+
+
 def is_invited(activity: Activity, member: Member, day: datetime.date | None = None) -> bool:
     """May ``member`` sign up: in the audience and on the roster on ``day`` (None: today)."""
     if day is not None and day >= timezone.localdate():
@@ -162,16 +168,25 @@ class AttendanceLedger:
 def attendance_ledger(activity: Activity, *, user=None) -> AttendanceLedger:
     """Expected, present, on leave and absent (by reason) for ``activity``; with ``user``, only the
     members that user may see. An expected member without an attendance row counts as absent with
-    no recorded reason. SQL aggregates (three queries), whatever the size of the audience."""
-    expected = expected_attendees(activity, user=user).order_by().values("pk")
+    no recorded reason. SQL aggregates (two queries: the expected count, and the activity's attendance rows
+    grouped by status, reason and whether the member was expected), whatever the size of the audience."""
+    ledger = AttendanceLedger(expected=expected_spells(activity, user=user).order_by().count())
     rows = Attendance.objects.filter(activity=activity)
     if user is not None:
         rows = restrict(rows, user, VIEW, committee="member__committee", branch="member__branch", member="member")
-    ledger = AttendanceLedger(expected=expected_attendees(activity, user=user).order_by().count())
+    # Whether each recorded member was expected: a lookup per attendance row (the member's spell on the day, by
+    # the spells' (member, from) index), so the cost follows the activity's records, not the audience. The
+    # rows are already limited to the user's scope, the same scope as the expected members'.
+    expected = expected_spells(activity).filter(member_id=OuterRef("member_id"))
     reasons = Counter()
     recorded = 0
-    for status, reason, n in (rows.filter(member_id__in=expected).order_by().values_list("status", "absence_reason")
-                              .annotate(n=Count("pk")).values_list("status", "absence_reason", "n")):
+    grouped = (rows.order_by().annotate(was_expected=Exists(expected))
+               .values_list("status", "absence_reason", "was_expected").annotate(n=Count("pk")))
+    for status, reason, was_expected, n in grouped.values_list("status", "absence_reason", "was_expected", "n"):
+        if not was_expected:
+            if status == AttendanceStatus.PRESENT:
+                ledger.present_not_expected += n
+            continue
         recorded += n
         if status == AttendanceStatus.PRESENT:
             ledger.present += n
@@ -182,7 +197,6 @@ def attendance_ledger(activity: Activity, *, user=None) -> AttendanceLedger:
     if ledger.expected - recorded:
         reasons[""] += ledger.expected - recorded  # expected without a record: absent, no reason
     ledger.absent = ledger.expected - ledger.present - ledger.leave
-    ledger.present_not_expected = rows.filter(status=AttendanceStatus.PRESENT).exclude(member_id__in=expected).count()
     ledger.absent_by_reason = dict(reasons.most_common())
     return ledger
 

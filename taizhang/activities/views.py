@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.core.signing import BadSignature, SignatureExpired
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -248,7 +248,7 @@ def activity_detail(request, pk):
             context.update(_on_behalf_context(user, activity))
         context["ledger"] = selectors.attendance_ledger(activity, user=user)
         context["ledger_page"], context["ledger_rows"], context["walk_ins_more"] = _ledger_rows(
-            activity, user, request.GET.get("page"))
+            activity, user, request.GET.get("page"), context["ledger"].expected)
         context["may_tick"] = has_capability(user, "activities.manage") and not activity.cancelled
     context["panels"] = activity_panels(activity=activity, user=user)  # e.g. its costs, for the money staff
     return render(request, "activities/activity_detail.html", context)
@@ -257,21 +257,28 @@ def activity_detail(request, pk):
 LEDGER_PAGE_SIZE = 50
 
 
-def _ledger_rows(activity, user, page_number):
+def _ledger_rows(activity, user, page_number, expected_count):
     """One page of the ledger: the expected members of the page (with or without a record), and on the
     last page the walk-ins (at most a page of them; ``walk_ins_more`` says how many are not shown).
-    Its cost follows the page, not the audience (a committee-wide activity expects every member)."""
-    expected = (selectors.expected_attendees(activity, user=user).select_related("branch")
-                .order_by("branch__sort_order", "name_pinyin", "id"))
-    page = Paginator(expected, LEDGER_PAGE_SIZE).get_page(page_number)
-    members = list(page.object_list)
-    records = {a.member_id: a for a in selectors.attendance_queryset(user, activity)
-               .filter(member_id__in=[m.pk for m in members])}
+    Its cost follows the page, not the audience (a committee-wide activity expects every member): the
+    page's ids are read from the roster spells and the members' narrow index, then the page's rows by id;
+    the count is the ledger's 应到 (``expected_count``), not counted again."""
+    spells = selectors.expected_spells(activity, user=user)
+    order = ("branch__sort_order", "name_pinyin", "id")
+    ids = (Member.objects.filter(pk__in=spells.order_by().values("member_id")).order_by(*order)
+           .values_list("pk", flat=True))
+    paginator = Paginator(ids, LEDGER_PAGE_SIZE)
+    paginator.count = expected_count  # the cached property, set: one count query less
+    page = paginator.get_page(page_number)
+    page_ids = list(page.object_list)
+    members = Member.objects.filter(pk__in=page_ids).select_related("branch").order_by(*order)
+    records = {a.member_id: a for a in selectors.attendance_queryset(user, activity).filter(member_id__in=page_ids)}
     rows = [{"member": m, "attendance": records.get(m.pk), "expected": True} for m in members]
     more = 0
     if not page.has_next():
+        expected = selectors.expected_spells(activity).filter(member_id=OuterRef("member_id"))
         walk_ins = (selectors.attendance_queryset(user, activity).select_related("member__branch")
-                    .exclude(member_id__in=expected.order_by().values("pk")).order_by("member__name_pinyin", "id"))
+                    .filter(~Exists(expected)).order_by("member__name_pinyin", "id"))
         shown = list(walk_ins[:LEDGER_PAGE_SIZE])
         rows += [{"member": a.member, "attendance": a, "expected": False} for a in shown]
         if len(shown) == LEDGER_PAGE_SIZE:

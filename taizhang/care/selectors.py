@@ -23,7 +23,8 @@ from taizhang.care.models import (
     Visit,
     VisitPlan,
 )
-from taizhang.core.permissions import EDIT, allows, has_capability, home_committee, restrict
+from taizhang.core.permissions import EDIT, allows, has_capability, home_committee, restrict, user_scope
+from taizhang.members import generations
 from taizhang.members.models import Member, Status
 from taizhang.members.selectors import annotate_status, roster_on, years_ago
 
@@ -358,7 +359,14 @@ def home_panel(*, user):
                      committee="committee", branch="branch")
     counts = PlanTarget.objects.filter(plan__in=plans).aggregate(
         planned=Count("pk"), not_yet=Count("pk", filter=Q(declined=False) & ~Q(_visited())))
-    elderly = restrict(elderly_on(day, committee=committee), user, EDIT).count() if not counts["planned"] else None
+    elderly = None
+    if not counts["planned"]:
+        # a roster count: cached under the committee's generation (renewed by every roster write) and the scope
+        scope = user_scope(user, EDIT)
+        parts = [day.isoformat(), committee.pk, sorted(scope.committee_ids), sorted(scope.branch_ids),
+                 user.pk if scope.self_member else "", settings.ELDERLY_AGE]
+        elderly = generations.cached("care-elderly", parts, [committee.pk],
+                                     lambda: restrict(elderly_on(day, committee=committee), user, EDIT).count())
     context = {"occasion": Occasion(occasion).label, "day": day,
                "days_to": (day - today).days, "planned": counts["planned"], "not_yet": counts["not_yet"],
                "elderly_unplanned": elderly, "subscriptions": None,

@@ -22,6 +22,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -217,6 +218,32 @@ def members_on(obj, day: datetime.date | None = None, *, user=None):
     if user is not None:
         qs = restrict(qs, user, VIEW)
     return qs
+
+
+def spells_on(obj, day: datetime.date | None = None, *, user=None):
+    """The roster spells (``RosterSpell``) of ``obj``'s audience on ``day`` (None: today), one per member: the
+    same members as ``members_on`` (a spell carries its member's committee, so the committee is read from
+    the spell), as a spells queryset, so that counts and "was this member in it" lookups read the spells
+    (by their committee index, or their (member, from) index for one member) instead of every member row.
+    A day after today is read as today (``annotate_status`` does the same). With ``user`` only the members
+    that user may see (the scope of ``restrict`` on the spells' members)."""
+    from taizhang.members.models import RosterSpell
+
+    today = timezone.localdate()
+    day = today if day is None or day > today else day
+    spells = RosterSpell.objects.filter(committee_id=obj.committee_id, status__in=ROSTER_STATUSES,
+                                        valid_from__lte=day, valid_to__gt=day)
+    kind = obj.audience_kind
+    if kind == AudienceKind.BRANCH:
+        spells = spells.filter(branch_id=obj.audience_branch_id)
+    elif kind == AudienceKind.PARTY_GROUP:
+        group = obj.audience_group
+        spells = spells.filter(member__party_group_id=group.pk, branch_id=group.branch_id)
+    elif kind == AudienceKind.PICKED:
+        spells = spells.filter(member_id__in=_picked_ids(obj))
+    if user is not None:
+        spells = restrict(spells, user, VIEW, committee="committee", branch="member__branch", member="member")
+    return spells
 
 
 def for_member_q(model, member) -> Q:

@@ -235,6 +235,8 @@ class Member(models.Model):
             models.Index(fields=["committee", "last_contact_date", "id"], name="member_committee_contact"),
             models.Index(fields=["committee", "created_at", "id"], name="member_committee_created"),
         ]
+        # On PostgreSQL also "member_roster_cover", a covering index for the roster counts and the 应到 pages
+        # (migration 0009; not declared here because SQLite has no INCLUDE).
 
     def __str__(self):
         return self.name
@@ -403,7 +405,13 @@ class FlowEvent(models.Model):
         verbose_name = _("flow event")
         verbose_name_plural = _("flow events")
         ordering = ["effective_date", "id"]
-        indexes = [models.Index(fields=["member", "effective_date", "id"])]
+        indexes = [
+            models.Index(fields=["member", "effective_date", "id"]),
+            # The home page's latest events (read backwards, stopping after a few): the latest recorded, and
+            # the latest that took effect on or before an as-of day.
+            models.Index(fields=["recorded_at", "id"], name="flow_event_recorded"),
+            models.Index(fields=["effective_date", "id"], name="flow_event_effective"),
+        ]
 
     def __str__(self):
         return f"{self.member} {self.get_kind_display()} {self.effective_date}"
@@ -617,3 +625,24 @@ class RosterSpell(models.Model):
 
     def __str__(self):
         return f"{self.member_id} {self.status} {self.valid_from}–{self.valid_to}"
+
+
+class RosterGeneration(models.Model):
+    """The generation of a committee's roster counts (issue 10): the home page caches its counts under the
+    generations of the committees it counts, and every write that can change them — a flow event or
+    correction (through the roster projection), a registration or import, an edit of a member, a contact
+    date — gives the committee a new generation in the same transaction (``members.generations``), so the
+    next page computes them afresh. The generation is a random token rather than a counter, so that no key
+    is ever reused, even after a rolled-back transaction, a restored backup or a rebuilt database."""
+
+    committee = models.OneToOneField(
+        "organisation.Committee", verbose_name=_("committee"), on_delete=models.CASCADE, related_name="+"
+    )
+    token = models.BigIntegerField(_("generation"))
+
+    class Meta:
+        verbose_name = _("roster generation")
+        verbose_name_plural = _("roster generations")
+
+    def __str__(self):
+        return f"{self.committee_id}: {self.token}"

@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from django.db import connection, transaction
 
+from taizhang.members import generations
 from taizhang.members.models import OPEN_END, EventKind, FlowEvent, Member, RosterSpell
 
 
@@ -102,9 +103,11 @@ def stored_spells(member_ids=None, *, committee_id=None) -> list[Spell]:
 
 
 def insert_spells(spells: list[Spell]) -> None:
-    """Write ``spells`` (of members who have none yet): COPY on PostgreSQL, executemany on SQLite."""
+    """Write ``spells`` (of members who have none yet): COPY on PostgreSQL, executemany on SQLite. Their
+    committees get a new generation of their roster counts (``generations``), in this same transaction."""
     if not spells:
         return
+    generations.roster_changed({spell.committee_id for spell in spells})
     table = connection.ops.quote_name(RosterSpell._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(RosterSpell._meta.get_field(f).column) for f in Spell._fields)
     with connection.cursor() as cursor:
@@ -124,6 +127,9 @@ def replace_spells(member_ids, spells: list[Spell]) -> None:
         return
     RosterSpell.objects.filter(member_id__in=member_ids).delete()
     insert_spells(spells)
+    left = set(member_ids) - {spell.member_id for spell in spells}
+    if left:  # members left without spells (every event voided): their committees' counts change too
+        generations.roster_changed(member_ids=left)
 
 
 def project_members(member_ids) -> None:

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from taizhang.core import crypto
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.chinese import to_halfwidth
-from taizhang.core.permissions import EDIT, VIEW, allows, restrict
+from taizhang.core.permissions import EDIT, VIEW, allows, committee_ids_for, restrict, user_scope
+from taizhang.members import generations
 from taizhang.members.models import (
     OPEN_END,
     ROSTER_STATUSES,
@@ -251,17 +252,64 @@ def roster_counts(user=None, day: datetime.date | None = None, *, committee=None
     With ``user`` the counts are limited to what the user may see; without (commands run by the
     operator) they cover ``committee`` or every committee.
     """
-    qs = roster_on(user, day, committee=committee)
+    return _labelled(_count_rows(roster_on(user, day, committee=committee), {}), day, ())[0]
+
+
+def home_counts(user, day: datetime.date | None = None) -> dict:
+    """The home page's counts for ``user`` on ``day`` (None: today): ``roster_counts`` and, for today only (the
+    page shows them only then; None for a past day), ``elderly`` (on the roster, aged ``ELDERLY_AGE`` or over,
+    as ``filter_age_band`` "60plus") and ``contact_overdue`` (as ``contact_overdue``).
+
+    One grouped query over the roster, cached under the user's scope, the day and the generations of the
+    committees counted (``members.generations``: every write that changes the counts gives its committee a new
+    one in its own transaction), so a cached answer is never stale; plus the generations and the branch names.
+    """
+    today = timezone.localdate()
+    if day is not None and day >= today:
+        day = None
+    extra = {}
+    if day is None:
+        limit = _contact_limit(contact_warning_months(), today)
+        extra = {
+            "elderly": Count("pk", filter=Q(birth_date__lte=years_ago(settings.ELDERLY_AGE, today))),
+            "overdue": Count("pk", filter=~Q(status=Status.LOST) & (Q(last_contact_date__lte=limit)
+                                                                    | Q(last_contact_date__isnull=True))),
+        }
+    scope = user_scope(user, VIEW)
+
+    def compute():
+        return _count_rows(roster_on(user, day), extra)
+
+    if scope.self_member or scope.empty:  # a member's own login: their scope is their own record
+        rows = compute()
+    else:
+        parts = ["1", (day or today).isoformat(), today.isoformat(), sorted(scope.committee_ids),
+                 sorted(scope.branch_ids), settings.ELDERLY_AGE, contact_warning_months()]
+        rows = generations.cached("home-counts", parts, committee_ids_for(user, VIEW), compute)
+    counts, sums = _labelled(rows, day, tuple(extra))
+    counts["elderly"] = sums["elderly"] if day is None else None
+    counts["contact_overdue"] = sums["overdue"] if day is None else None
+    return counts
+
+
+def _count_rows(roster, extra: dict) -> list[tuple]:
+    """[(branch id, category, status, n, *extra counts)]: one grouped pass over ``roster`` (at most branches ×
+    categories × statuses rows); ``extra`` are further filtered counts of the same rows."""
+    rows = roster.order_by().values("branch_on", "category", "status").annotate(n=Count("pk"), **extra)
+    return [(r["branch_on"], r["category"], r["status"], r["n"], *(r[k] for k in extra)) for r in rows]
+
+
+def _labelled(rows, day, extra_keys: tuple) -> tuple[dict, Counter]:
+    """``roster_counts``'s dict from ``_count_rows``'s rows (summed three ways), and the sums of the extras."""
     day = day or timezone.localdate()
-    # One grouped pass (at most branches × categories × statuses rows), summed three ways here.
-    by_branch, by_category, by_status = Counter(), Counter(), Counter()
-    rows = qs.order_by().values("branch_on", "category", "status").annotate(n=Count("pk"))
-    for row in rows.values_list("branch_on", "category", "status", "n"):
-        branch_id, category, status, n = row
+    by_branch, by_category, by_status, sums = Counter(), Counter(), Counter(), Counter({k: 0 for k in extra_keys})
+    for branch_id, category, status, n, *more in rows:
         by_branch[branch_id] += n
         by_category[category] += n
         by_status[status] += n
-    branches = {b.pk: b.name for b in Branch.objects.filter(pk__in=by_branch)}
+        for k, value in zip(extra_keys, more, strict=True):
+            sums[k] += value
+    branches = {b.pk: b.name for b in Branch.objects.filter(pk__in=by_branch)} if by_branch else {}
     return {
         "as_of": day.isoformat(),
         "total": sum(by_status.values()),
@@ -269,7 +317,7 @@ def roster_counts(user=None, day: datetime.date | None = None, *, committee=None
         "by_category": {str(Category(c).label): n for c, n in by_category.most_common()},
         "by_status": {str(Status(s).label): n for s, n in by_status.most_common()},
         "status_codes": dict(by_status),  # the same counts keyed by status code, for pages
-    }
+    }, sums
 
 
 def contact_warning_months() -> int:
@@ -283,17 +331,22 @@ def contact_overdue(user, months: int | None = None, today: datetime.date | None
     return filter_contact_overdue(member_queryset(user), months, today)
 
 
-def filter_contact_overdue(queryset, months: int | None = None, today: datetime.date | None = None):
-    """Narrow a ``member_queryset`` to roster members (not already lost) without contact for ``months``."""
-    today = today or timezone.localdate()
-    months = contact_warning_months() if months is None else months
+def _contact_limit(months: int, today: datetime.date) -> datetime.date:
+    """The day ``months`` months before ``today``: a last contact on or before it is overdue."""
     month = today.month - months
     year = today.year + (month - 1) // 12
     month = (month - 1) % 12 + 1
     try:
-        limit = today.replace(year=year, month=month)
+        return today.replace(year=year, month=month)
     except ValueError:
-        limit = today.replace(year=year, month=month, day=28)
+        return today.replace(year=year, month=month, day=28)
+
+
+def filter_contact_overdue(queryset, months: int | None = None, today: datetime.date | None = None):
+    """Narrow a ``member_queryset`` to roster members (not already lost) without contact for ``months``."""
+    today = today or timezone.localdate()
+    months = contact_warning_months() if months is None else months
+    limit = _contact_limit(months, today)
     return (
         queryset.filter(status__in=[s for s in ROSTER_STATUSES if s != Status.LOST])
         .filter(Q(last_contact_date__lte=limit) | Q(last_contact_date__isnull=True))

@@ -23,7 +23,7 @@ from taizhang.core.chinese import normalise_phone, parse_citizen_id, pinyin_full
 from taizhang.core.errors import ConcurrentEditError
 from taizhang.core.models import AlertKind, AuditEntry, SecurityAlert
 from taizhang.core.permissions import EDIT, REVEAL, can_in_branch, restrict
-from taizhang.members import flow, projection
+from taizhang.members import flow, generations, projection
 from taizhang.members.contact import last_contact_day
 from taizhang.members.models import (
     BehaviourNote,
@@ -510,6 +510,7 @@ def member_update(*, actor, member: Member, expected_version: int, data: dict) -
         set_personal_numbers(member, cleaned["id_number"], cleaned["phone"])
     member.version = F("version") + 1
     member.save()
+    generations.roster_changed([member.committee_id])  # category, birth date … are counted on the home page
     member.refresh_from_db()
     if "tags" in cleaned:
         member.tags.set(cleaned["tags"])
@@ -698,14 +699,19 @@ def flow_correct_latest(*, actor, member: Member, event: FlowEvent, reason: str)
 def member_contact_touch(*, member_ids, day: datetime.date) -> int:
     """Another app saw these members on ``day`` (attendance, a care visit …): move the last-contact date
     forward, never back. Returns how many records moved. Runs inside the caller's transaction."""
-    return Member.objects.filter(pk__in=list(member_ids)).filter(
+    member_ids = list(member_ids)
+    moved = Member.objects.filter(pk__in=member_ids).filter(
         Q(last_contact_date__lt=day) | Q(last_contact_date__isnull=True)
     ).update(last_contact_date=day)
+    # the no-contact warnings count them (always: a fixed number of queries whatever moved)
+    generations.roster_changed(member_ids=member_ids)
+    return moved
 
 
 def member_contact_recompute(*, member: Member) -> None:
     """After a contact was taken away (attendance removed, a visit voided): the latest contact of any kind."""
     Member.objects.filter(pk=member.pk).update(last_contact_date=last_contact_day(member))
+    generations.roster_changed([member.committee_id])
 
 
 def member_link_user(*, actor, member: Member, user) -> None:

@@ -341,15 +341,14 @@ def home(request):
     if has_capability(request.user, "ledger.use"):
         day = _as_of_day(request)
         context["as_of"] = day
-        context["counts"] = selectors.roster_counts(request.user, day)
+        # one grouped query: the counts, and today the 60+ and the no-contact warnings of the same roster
+        context["counts"] = counts = selectors.home_counts(request.user, day)
         # flow events (with reasons) and contact dates are record details: not for the study role (visibility.py)
         context["show_details"] = visibility.has_details_anywhere(request.user)
         context["recent_events"] = selectors.recent_events(request.user, limit=8, day=day) if context["show_details"] else []
-        context["elderly"] = selectors.filter_age_band(
-            selectors.member_queryset(request.user).filter(status__in=selectors.ROSTER_STATUSES), "60plus"
-        ).count()
+        context["elderly"] = counts["elderly"]  # None for a past day (the page shows them for today only)
         context["scope_label"] = _scope_label(request.user)
-        context["contact_overdue"] = selectors.contact_overdue(request.user).count()
+        context["contact_overdue"] = counts["contact_overdue"]
         context["overdue_months"] = selectors.contact_warning_months()
         context["outflow"] = context["counts"]["status_codes"].get("outflow", 0)
         context["lost"] = context["counts"]["status_codes"].get("lost", 0)

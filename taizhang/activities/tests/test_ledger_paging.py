@@ -50,3 +50,23 @@ def test_the_ledger_costs_the_same_queries_for_a_bigger_audience(client, cast):
     assert response.context["ledger"].expected == 66
     assert len(response.context["ledger_rows"]) == views.LEDGER_PAGE_SIZE
     assert len(many) <= len(few)
+
+
+def test_the_expected_are_counted_once_from_the_spells_and_walk_ins_stay_apart(client, cast, monkeypatch):
+    """应到 is one count over the roster spells (the pager reuses it) and the totals one grouped query over the
+    activity's records; a walk-in from outside the audience is present but neither expected nor absent."""
+    monkeypatch.setattr(views, "LEDGER_PAGE_SIZE", 4)
+    seed_types(cast)
+    activity = make_activity(cast.admin, cast.committee, audience_kind="branch", audience_branch=cast.east)
+    attendance_record(actor=cast.admin, activity=activity, member=cast.me, status="present")
+    attendance_record(actor=cast.admin, activity=activity, member=cast.west_members[0], status="present")
+    client.force_login(cast.admin)
+    with CaptureQueriesContext(connection) as ctx:
+        response = _page(client, activity)
+    ledger = response.context["ledger"]
+    assert (ledger.expected, ledger.present, ledger.absent, ledger.present_not_expected) == (3, 1, 2, 1)
+    counts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert sum("members_rosterspell" in sql and "activities_attendance" not in sql for sql in counts) == 1
+    assert not any('FROM "members_member"' in sql for sql in counts)  # the pager does not count again
+    rows = response.context["ledger_rows"]
+    assert [r["expected"] for r in rows] == [True, True, True, False]  # one page: the three, then the walk-in
