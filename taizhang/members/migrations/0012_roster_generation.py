@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0009_home_indexes'),
+        ('members', '0011_home_indexes'),
         ('organisation', '0002_superior_committee_superior'),
     ]
 

@@ -29,7 +29,7 @@ def drop_cover(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("members", "0008_roster_spells"),
+        ("members", "0010_ledger_sort_indexes"),
     ]
 
     operations = [
