@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,7 @@ from taizhang.core.audit import audit_log
 from taizhang.core.money import yuan
 from taizhang.core.permissions import EDIT, allows, has_capability
 from taizhang.finance.models import DuesBase, DuesBracket, DuesKind, DuesPayment, DuesSettings, GiftMethod
+from taizhang.members.services import member_contact_touch
 
 VOLUNTARY_ABOVE_FEN = 100_000  # a voluntary one-off payment above 1000 元 goes to the central organisation
 
@@ -121,9 +123,12 @@ def dues_base_set(*, actor, member, kind: str, applies_from: datetime.date, inco
 
 
 @transaction.atomic
+@transaction.atomic
 def dues_pay(*, actor, member, period_from: datetime.date, months: int, amount_fen: int, paid_on: datetime.date,
              method: str = GiftMethod.CASH, paid_by: str = "", voluntary: bool = False) -> DuesPayment:
-    """Record a payment of dues for ``months`` months from ``period_from``."""
+    """Record a payment of dues for ``months`` months from ``period_from``. A payment is contact with the
+    member (DOMAIN_RULES "Flow and contact": lost contact counts from the last organisational life or the last
+    dues payment), so it moves the member's last-contact date forward to ``paid_on``."""
     _require(actor, member)
     errors = {}
     if not isinstance(months, int) or not 1 <= months <= 24:
@@ -146,7 +151,14 @@ def dues_pay(*, actor, member, period_from: datetime.date, months: int, amount_f
     audit_log(actor=actor, action="finance.dues_pay", obj=member,
               new={"from": payment.period_from, "months": months, "amount": yuan(amount_fen), "paid_on": paid_on,
                    "paid_by": payment.paid_by or None, "voluntary": voluntary})
+    member_contact_touch(member_ids=[member.pk], day=paid_on)
     return payment
+
+
+def last_dues_payment_day(member) -> datetime.date | None:
+    """The ledger's contact source (``members.hooks.contact_source``): the day of the member's latest dues
+    payment."""
+    return DuesPayment.objects.filter(member=member).aggregate(day=Max("paid_on"))["day"]
 
 
 # --- reads ------------------------------------------------------------------------------------------------

@@ -83,7 +83,8 @@ def test_the_apps_connect_their_listeners_once_at_start_up():
         "taizhang.points.services.entries_for_attendance"]
     assert [x.key for x in activities.study_item_read.listeners()] == ["taizhang.points.services.entries_for_study_read"]
     assert [x.key for x in members.contact_source.listeners()] == [
-        "taizhang.activities.selectors.last_attendance_day", "taizhang.care.selectors.last_visit_day"]
+        "taizhang.activities.selectors.last_attendance_day", "taizhang.finance.dues.last_dues_payment_day",
+        "taizhang.care.selectors.last_visit_day"]
     assert [x.key for x in members.member_panel.listeners()] == [
         "activity_profile", "points", "care", "places_groups", "places.rooms"]
     assert [x.key for x in members.home_panel.listeners()] == [

@@ -135,3 +135,33 @@ def test_the_ledger_costs_the_same_with_more_payments(client, cast, on, django_a
         svc.dues_pay(actor=cast.admin, member=m, period_from=JAN, months=2, amount_fen=8_000, paid_on=JAN)
     with django_assert_max_num_queries(len(few)):
         client.get(reverse("finance:dues"))
+
+
+def test_a_dues_payment_is_contact_and_counts_when_the_last_contact_is_recomputed(cast, on):
+    """DOMAIN_RULES "Flow and contact": lost contact counts from the last organisational life or the last
+    dues payment. A payment moves the last contact forward (never back), and a recomputation (after a
+    correction, say) still finds it."""
+    from taizhang.members.models import Member
+    from taizhang.members.services import member_contact_recompute
+
+    member = cast.west_members[0]
+    Member.objects.filter(pk=member.pk).update(last_contact_date=datetime.date(2025, 6, 1))
+    svc.dues_pay(actor=cast.admin, member=member, period_from=JAN, months=2, amount_fen=8_000,
+                 paid_on=datetime.date(2026, 2, 3))
+    assert Member.objects.get(pk=member.pk).last_contact_date == datetime.date(2026, 2, 3)
+    svc.dues_pay(actor=cast.admin, member=member, period_from=JAN, months=1, amount_fen=4_000,
+                 paid_on=datetime.date(2026, 1, 20))  # an older receipt entered late moves nothing back
+    assert Member.objects.get(pk=member.pk).last_contact_date == datetime.date(2026, 2, 3)
+    Member.objects.filter(pk=member.pk).update(last_contact_date=None)
+    member_contact_recompute(member=Member.objects.get(pk=member.pk))
+    assert Member.objects.get(pk=member.pk).last_contact_date >= datetime.date(2026, 2, 3)
+
+
+def test_a_refused_payment_moves_no_contact(cast, on):
+    from taizhang.members.models import Member
+
+    before = Member.objects.get(pk=cast.me.pk).last_contact_date
+    with pytest.raises(ValidationError):
+        svc.dues_pay(actor=cast.admin, member=cast.me, period_from=JAN, months=0, amount_fen=4_000,
+                     paid_on=datetime.date(2026, 2, 3))
+    assert Member.objects.get(pk=cast.me.pk).last_contact_date == before
