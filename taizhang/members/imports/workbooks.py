@@ -121,5 +121,5 @@ def write_template(output, ctx: Context) -> None:
         _("Ledger"), [c.header for c in COLUMNS], [[sample.get(c.key, "") for c in COLUMNS]], widths,
         cells="raw", header_style={**HEADER_STYLE, "border": 1},
         required={col for col, c in enumerate(COLUMNS) if c.required}, formats=formats,
-        validations=validations, options_name=_("Options"), freeze=(1, 1),
+        validations=validations, freeze=(1, 1),
     )])
