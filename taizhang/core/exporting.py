@@ -142,13 +142,13 @@ class Sheet:
 
     ``cells``: ``"text"`` writes every cell as text; ``"typed"`` writes whole numbers as numbers and fractions
     as percentages, so a report's sheets can be summed; ``"raw"`` keeps a cell's type as it came from a file
-    (dates and datetimes as dates in ``yyyy-mm-dd``, numbers as numbers, booleans as booleans). In every
-    mode text is neutralised.
+    (dates as dates in ``yyyy-mm-dd``, date-times with the time, numbers as numbers, booleans as booleans).
+    In every mode text is neutralised.
 
     For workbooks a user fills in or fixes: ``header_style`` (more xlsxwriter format properties for the bold
     header, e.g. a fill), ``required`` (indexes of header cells shown in red), ``formats`` (column index → a
     ``COLUMN_STYLES`` name), ``validations`` (``(column index, values)``: a drop-down list of ``values``
-    kept on a hidden options sheet named ``options_name``, or ``"date"``: a date from 1900 on), ``freeze``
+    kept on a hidden options sheet named ``options_name`` (选项 by default), or ``"date"``: a date from 1900 on), ``freeze``
     (the rows and columns frozen).
     """
 
