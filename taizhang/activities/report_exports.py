@@ -2,7 +2,7 @@
 
 Same numbers and the same scoping as the page (``reports``). Written by ``core.exporting.write_sheets``
 in constant memory (text cells neutralised against formula injection); counts are written as numbers so
-the sheets can be summed (``typed``).
+the sheets can be summed (``cells="typed"``).
 """
 
 from django.utils.translation import gettext as _
@@ -65,7 +65,7 @@ def report_tables(user, date_from, date_to) -> dict:
 def sheets(tables) -> list:
     date_from, date_to = tables["period"]
     note = _("Period: %(from)s to %(to)s") % {"from": date_from.isoformat(), "to": date_to.isoformat()}
-    return [exporting.Sheet(name, header, rows, widths, typed=True, note=note)
+    return [exporting.Sheet(name, header, rows, widths, cells="typed", note=note)
             for name, header, rows, widths in tables["sheets"]]
 
 

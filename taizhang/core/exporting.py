@@ -12,19 +12,24 @@
   spreadsheet writer of the project.
 
 Rows are iterables of cell values in header order; ``None`` becomes an empty cell, dates ISO strings,
-anything else ``str()``. Every cell is written as text, so ID numbers and dates are never reinterpreted.
+anything else ``str()``. Every cell is written as text, so ID numbers and dates are never reinterpreted —
+unless a ``Sheet`` asks for ``cells="typed"`` (a report's numbers) or ``cells="raw"`` (the import's error
+file and template: dates, numbers and booleans keep their type). ``Sheet`` also carries what a workbook a
+user fills in needs: header styles, required headers in red, column formats and drop-down lists. No other
+module imports xlsxwriter or writes CSV itself (``core/tests/test_one_writer.py``).
 """
 
 import csv
 import datetime
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
 
 import xlsxwriter
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
+from xlsxwriter.utility import xl_col_to_name
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
@@ -117,25 +122,107 @@ def csv_response(header: Iterable, rows: Iterable[Iterable], filename: str) -> S
     return response
 
 
+CELL_MODES = ("text", "typed", "raw")
+# Named column styles a ``Sheet`` may give a column (``formats``): the column's default format, which its
+# cells written without a format of their own also take.
+COLUMN_STYLES = {
+    "text": {"num_format": "@"},  # what is typed into it later stays text (ID numbers, phone numbers)
+    "date": {"num_format": "yyyy-mm-dd"},
+    "error": {"font_color": "#C00000", "text_wrap": True},  # red, wrapped: what is wrong with the row
+}
+REQUIRED_COLOUR = "#C00000"
+VALIDATION_ROWS = 5000  # data validations cover the rows under the header up to this one
+FIRST_DATE = datetime.date(1900, 1, 1)
+
+
 @dataclass
 class Sheet:
-    """One sheet of a workbook: a header, rows (iterated once, in constant memory) and column widths.
-    ``typed``: whole numbers are written as numbers and fractions as percentages, so a report's sheets can
-    be summed (text stays text, neutralised); otherwise every cell is text. ``note``: a line under the table."""
+    """One sheet of a workbook: a header, rows (iterated once, in constant memory) and column widths
+    (``None`` for the default width). ``note``: a line under the table.
+
+    ``cells``: ``"text"`` writes every cell as text; ``"typed"`` writes whole numbers as numbers and fractions
+    as percentages, so a report's sheets can be summed; ``"raw"`` keeps a cell's type as it came from a file
+    (dates as dates in ``yyyy-mm-dd``, date-times with the time, numbers as numbers, booleans as booleans).
+    In every mode text is neutralised.
+
+    For workbooks a user fills in or fixes: ``header_style`` (more xlsxwriter format properties for the bold
+    header, e.g. a fill), ``required`` (indexes of header cells shown in red), ``formats`` (column index → a
+    ``COLUMN_STYLES`` name), ``validations`` (``(column index, values)``: a drop-down list of ``values``
+    kept on a hidden options sheet named ``options_name`` (选项 by default), or ``"date"``: a date from 1900 on), ``freeze``
+    (the rows and columns frozen).
+    """
 
     name: str
     header: Iterable
     rows: Iterable[Iterable]
-    widths: Iterable[int] | None = None
-    typed: bool = False
+    widths: Iterable[int | None] | None = None
+    cells: str = "text"
     note: str = ""
+    header_style: dict | None = None
+    required: Collection[int] = ()
+    formats: dict[int, str] = field(default_factory=dict)
+    validations: Iterable[tuple[int, list[str] | str]] = ()
+    options_name: str = ""
+    freeze: tuple[int, int] = (1, 0)
+
+    def __post_init__(self):
+        if self.cells not in CELL_MODES:
+            raise ValueError(f"cells must be one of {CELL_MODES}, not {self.cells!r}")
+
+
+def _write_raw(sheet, row: int, col: int, value, formats) -> None:
+    """A cell of a ``cells="raw"`` sheet: its type kept, text neutralised."""
+    if isinstance(value, bool):
+        sheet.write_boolean(row, col, value)
+    elif isinstance(value, (int, float)):
+        sheet.write_number(row, col, value)
+    elif isinstance(value, datetime.datetime):
+        sheet.write_datetime(row, col, value, formats["datetime"])
+    elif isinstance(value, datetime.date):
+        sheet.write_datetime(row, col, datetime.datetime.combine(value, datetime.time()), formats["date"])
+    elif text := neutralise(value):
+        sheet.write_string(row, col, text)
+
+
+def _write_validations(workbook, sheet, spec: Sheet, header: list[str], formats) -> None:
+    """The drop-down lists (their values on a hidden options sheet, one column per list, written row by
+    row as constant memory wants) and the date checks of ``spec.validations``."""
+    from django.utils.translation import gettext as _
+
+    lists = []
+    for col, values in spec.validations:
+        title = header[col] if col < len(header) else ""
+        if values == "date":
+            sheet.data_validation(1, col, VALIDATION_ROWS, col, {
+                "validate": "date", "criteria": ">=", "value": FIRST_DATE,
+                "error_title": title, "error_message": _("Enter a date, e.g. 2015-07-01."),
+            })
+        elif values:
+            lists.append((col, title, list(values)))
+    if not lists:
+        return
+    options = workbook.add_worksheet((spec.options_name or _("Options"))[:31])
+    for option_col, (col, title, values) in enumerate(lists):
+        letter = xl_col_to_name(option_col)
+        sheet.data_validation(1, col, VALIDATION_ROWS, col, {
+            "validate": "list",
+            "source": f"='{options.get_name()}'!${letter}$2:${letter}${len(values) + 1}",
+            "error_title": title,
+            "error_message": _("Choose a value from the list."),
+        })
+    for row in range(max(len(values) for _col, _title, values in lists) + 1):
+        for option_col, (_col, title, values) in enumerate(lists):
+            text = title if row == 0 else (values[row - 1] if row <= len(values) else "")
+            if text := neutralise(text):
+                options.write_string(row, option_col, text)
+    options.hide()
 
 
 def write_sheets(path, sheets: Iterable[Sheet]) -> int:
-    """Write an .xlsx file of one or more sheets to ``path`` row by row in constant memory; returns the
-    number of data rows of the last sheet. Each header row is bold and frozen."""
+    """Write an .xlsx file of one or more sheets to ``path`` (a path or a binary file object) row by row in
+    constant memory; returns the number of data rows of the last sheet. Each header row is bold and frozen."""
     workbook = xlsxwriter.Workbook(
-        str(path),
+        path if hasattr(path, "write") else str(path),
         {
             "constant_memory": True,
             "strings_to_numbers": False,
@@ -146,25 +233,43 @@ def write_sheets(path, sheets: Iterable[Sheet]) -> int:
     count = 0
     try:
         bold = workbook.add_format({"bold": True})
-        percent = workbook.add_format({"num_format": "0%"})
+        formats = {
+            "percent": workbook.add_format({"num_format": "0%"}),
+            "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+        }
         for spec in sheets:
             sheet = workbook.add_worksheet(spec.name[:31])
-            for col, width in enumerate(spec.widths or ()):
-                sheet.set_column(col, col, width)
-            sheet.freeze_panes(1, 0)
-            for col, value in enumerate(_safe_row(spec.header)):
-                sheet.write_string(0, col, value, bold)
+            header = _safe_row(spec.header)
+            widths = list(spec.widths or ())
+            for col in sorted(set(range(len(widths))) | set(spec.formats)):
+                width = widths[col] if col < len(widths) else None
+                style = spec.formats.get(col)
+                if width is not None or style:
+                    sheet.set_column(col, col, width, workbook.add_format(COLUMN_STYLES[style]) if style else None)
+            sheet.freeze_panes(*spec.freeze)
+            header_format = bold
+            if spec.header_style or spec.required:
+                header_format = workbook.add_format({"bold": True, **(spec.header_style or {})})
+            required_format = workbook.add_format(
+                {"bold": True, **(spec.header_style or {}), "font_color": REQUIRED_COLOUR}) if spec.required else None
+            for col, value in enumerate(header):
+                sheet.write_string(0, col, value, required_format if col in spec.required else header_format)
             count = 0
             for count, row in enumerate(spec.rows, start=1):
                 for col, value in enumerate(row):
-                    if spec.typed and isinstance(value, int) and not isinstance(value, bool):
+                    if spec.cells == "raw":
+                        _write_raw(sheet, count, col, value, formats)
+                    elif spec.cells == "typed" and isinstance(value, int) and not isinstance(value, bool):
                         sheet.write_number(count, col, value)
-                    elif spec.typed and isinstance(value, float):
-                        sheet.write_number(count, col, value, percent)
+                    elif spec.cells == "typed" and isinstance(value, float):
+                        sheet.write_number(count, col, value, formats["percent"])
                     elif text := neutralise(value):
                         sheet.write_string(count, col, text)
             if spec.note:
                 sheet.write_string(count + 2, 0, spec.note)
+            if spec.validations:
+                _write_validations(workbook, sheet, spec, header, formats)
     finally:
         workbook.close()
     return count

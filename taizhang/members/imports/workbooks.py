@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from django.utils.translation import gettext as _
 
-from taizhang.core.exporting import neutralise
+from taizhang.core.exporting import Sheet, write_sheets
 from taizhang.core.imports import Source
 from taizhang.core.spreadsheets import printable
 from taizhang.members.imports.columns import DATE_KEYS, read_header
@@ -20,62 +20,41 @@ from taizhang.members.ledger_columns import (
     normalise_header,
 )
 
+HEADER_STYLE = {"bold": True, "bg_color": "#F2DCDB"}
 
-def _write_cell(sheet, row, col, value, formats):
-    if value is None or value == "":
-        return
-    if isinstance(value, bool):
-        sheet.write_boolean(row, col, value)
-    elif isinstance(value, (int, float)):
-        sheet.write_number(row, col, value)
-    elif isinstance(value, datetime.datetime):
-        sheet.write_datetime(row, col, value, formats["datetime"])
-    elif isinstance(value, datetime.date):
-        sheet.write_datetime(row, col, datetime.datetime.combine(value, datetime.time()), formats["date"])
-    else:  # a text cell, never a formula; defused like every export, so it stays inert in any program
-        sheet.write_string(row, col, neutralise(printable(str(value))))
+
+def _printable(value):
+    """A cell of the upload as the error file shows it: text with its control characters shown as �."""
+    return printable(value) if isinstance(value, str) else value
 
 
 def write_error_file(source: Source, errors: list, output) -> None:
     """The rows with errors, as they were in the file, with an extra 错误 column saying what is wrong.
 
     ``output`` is a path or a binary file object. Fix the rows and upload the file again: the 错误 column is
-    ignored by the import (``ledger_columns.IGNORED_HEADERS``).
+    ignored by the import (``ledger_columns.IGNORED_HEADERS``). Written by ``core.exporting.write_sheets`` in
+    constant memory: the upload's rows are read one by one as they are written.
     """
-    import xlsxwriter
-
     from taizhang.members.ledger_columns import ERROR_HEADER
 
     by_row = defaultdict(list)
     for error in errors:
         column = f"{error['column']}：" if error["column"] else ""
         by_row[error["row"]].append(f"{column}{error['message']}")
-    workbook = xlsxwriter.Workbook(output, {"constant_memory": True, "in_memory": False})
-    formats = {
-        "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
-        "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
-        "header": workbook.add_format({"bold": True, "bg_color": "#F2DCDB"}),
-        "error": workbook.add_format({"font_color": "#C00000", "text_wrap": True}),
-    }
-    sheet = workbook.add_worksheet(_("Errors"))
     rows = source.rows()
     header = read_header(rows)
     keep = [i for i, text in enumerate(header.headers) if normalise_header(text) != ERROR_HEADER]
-    for col, index in enumerate(keep):
-        sheet.write_string(0, col, neutralise(header.headers[index]), formats["header"])
     error_col = len(keep)
-    sheet.write_string(0, error_col, ERROR_HEADER, formats["header"])
-    sheet.set_column(error_col, error_col, 60)
-    out_row = 1
-    for number, cells in rows:
-        if number not in by_row:
-            continue
-        for col, index in enumerate(keep):
-            _write_cell(sheet, out_row, col, cells[index] if index < len(cells) else None, formats)
-        sheet.write_string(out_row, error_col, neutralise("；".join(by_row[number])), formats["error"])
-        out_row += 1
-    sheet.freeze_panes(1, 0)
-    workbook.close()
+
+    def error_rows():
+        for number, cells in rows:
+            if number in by_row:
+                yield [*(_printable(cells[i]) if i < len(cells) else None for i in keep), "；".join(by_row[number])]
+
+    write_sheets(output, [Sheet(
+        _("Errors"), [*(header.headers[i] for i in keep), ERROR_HEADER], error_rows(), cells="raw",
+        widths=[None] * error_col + [60], header_style=HEADER_STYLE, formats={error_col: "error"},
+    )])
 
 
 TEMPLATE_SAMPLE = {
@@ -105,9 +84,8 @@ TEMPLATE_SAMPLE = {
 
 
 def write_template(output, ctx: Context) -> None:
-    """An empty ledger with the headers, one sample row and dropdown lists (the importer's branches, …)."""
-    import xlsxwriter
-
+    """An empty ledger with the headers (the required ones in red), one sample row and dropdown lists (the
+    importer's branches, …) on a hidden options sheet; ID and phone columns take text, date columns dates."""
     branch_names = ctx.editable_branch_names()
     district_names = [d.name for d in ctx.districts if ctx.can_edit(d.branch)] or [d.name for d in ctx.districts]
     sample = dict(TEMPLATE_SAMPLE)
@@ -125,45 +103,23 @@ def write_template(output, ctx: Context) -> None:
         "is_mobile": ["是", "否"],
         "district": district_names,
     }
-    workbook = xlsxwriter.Workbook(output, {"in_memory": True})
-    header_format = workbook.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1})
-    required_format = workbook.add_format({"bold": True, "bg_color": "#F2DCDB", "border": 1, "font_color": "#C00000"})
-    text_format = workbook.add_format({"num_format": "@"})
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    sheet = workbook.add_worksheet(_("Ledger"))
-    options = workbook.add_worksheet(_("Options"))
-    last_row = 5000
+    widths, formats, validations = [], {}, []
     for col, column in enumerate(COLUMNS):
-        sheet.write_string(0, col, column.header, required_format if column.required else header_format)
         if column.key in ("id_number", "phone"):
-            sheet.set_column(col, col, 22, text_format)
+            widths.append(22)
+            formats[col] = "text"
         elif column.key in DATE_KEYS:
-            sheet.set_column(col, col, 12, date_format)
+            widths.append(12)
+            formats[col] = "date"
         else:
-            sheet.set_column(col, col, max(10, len(column.header) * 2 + 2))
-        value = sample.get(column.key, "")
-        if isinstance(value, datetime.date):
-            sheet.write_datetime(1, col, datetime.datetime.combine(value, datetime.time()), date_format)
-        elif value:
-            sheet.write_string(1, col, value)
-        if column.key in lists and lists[column.key]:
-            option_col = list(lists).index(column.key)
-            values = lists[column.key]
-            options.write_string(0, option_col, column.header)
-            for i, item in enumerate(values, start=1):
-                options.write_string(i, option_col, item)
-            letter = xlsxwriter.utility.xl_col_to_name(option_col)
-            sheet.data_validation(1, col, last_row, col, {
-                "validate": "list",
-                "source": f"='{options.get_name()}'!${letter}$2:${letter}${len(values) + 1}",
-                "error_title": column.header,
-                "error_message": _("Choose a value from the list."),
-            })
+            widths.append(max(10, len(column.header) * 2 + 2))
+        if lists.get(column.key):
+            validations.append((col, lists[column.key]))
         elif column.key in DATE_KEYS:
-            sheet.data_validation(1, col, last_row, col, {
-                "validate": "date", "criteria": ">=", "value": datetime.date(1900, 1, 1),
-                "error_title": column.header, "error_message": _("Enter a date, e.g. 2015-07-01."),
-            })
-    sheet.freeze_panes(1, 1)
-    options.hide()
-    workbook.close()
+            validations.append((col, "date"))
+    write_sheets(output, [Sheet(
+        _("Ledger"), [c.header for c in COLUMNS], [[sample.get(c.key, "") for c in COLUMNS]], widths,
+        cells="raw", header_style={**HEADER_STYLE, "border": 1},
+        required={col for col, c in enumerate(COLUMNS) if c.required}, formats=formats,
+        validations=validations, freeze=(1, 1),
+    )])
