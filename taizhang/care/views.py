@@ -53,7 +53,7 @@ from taizhang.core.paging import page_of, pager_query
 from taizhang.core.permissions import EDIT, branches_for, has_capability, home_committee, restrict
 from taizhang.finance.models import Expense
 from taizhang.members.models import Member
-from taizhang.members.selectors import search_members
+from taizhang.members.pickers import picker_response, ticked_members
 
 PAGE_SIZE = 50
 PREVIEW_PAGE_SIZE = 50  # the lines of the newspaper preview shown at once (its counts are of all of them)
@@ -395,21 +395,12 @@ def target_update(request, pk):
 
 # --- the member picker (the visit form without a plan, the hand-out form) ----------------------------------
 
-SEARCH_LIMIT = 20
 PICKERS = {"members": True, "member": False}  # field name -> several members?
 
 
 def _elderly_choices(request, committee):
     """Whom a visit without a plan or a hand-out may name: the elderly members today the user may edit."""
     return restrict(selectors.elderly_on(timezone.localdate(), committee=committee), request.user, EDIT)
-
-
-def _chosen(field, queryset) -> list:
-    """The members a (re-shown) picker has ticked: the posted or initial values, bounded by what was sent."""
-    values = field.value()
-    values = values if isinstance(values, list | tuple) else [values] if values not in (None, "") else []
-    pks = [int(v) for v in values if str(v).isdigit()][:50]
-    return list(queryset.filter(pk__in=pks).select_related("branch").order_by("name_pinyin", "id")) if pks else []
 
 
 @login_required
@@ -422,14 +413,9 @@ def member_search(request):
     if name not in PICKERS:
         raise Http404
     qs = _elderly_choices(request, committee).select_related("branch", "household")
-    if request.GET.get("pick", "").isdigit():
-        member = get_object_or_404(qs, pk=int(request.GET["pick"]))
-        return render(request, "care/partials/member_chip.html", {"m": member, "name": name})
-    q = request.GET.get("q", "").strip()[:50]
-    found = list(search_members(qs, q, numbers=False).order_by("name_pinyin", "id")[:SEARCH_LIMIT + 1]) if q else []
-    return render(request, "care/partials/member_results.html", {
-        "found": found[:SEARCH_LIMIT], "more": len(found) > SEARCH_LIMIT, "limit": SEARCH_LIMIT, "q": q,
-        "name": name, "multi": PICKERS[name]})
+    return picker_response(request, qs, chip_template="care/partials/member_chip.html",
+                           results_template="care/partials/member_results.html",
+                           context={"name": name, "multi": PICKERS[name]})
 
 
 # --- visits -------------------------------------------------------------------------------------------------
@@ -474,7 +460,7 @@ def visit_create(request):
             messages.success(request, _("The visit of %(date)s is recorded.") % {"date": visit.visited_on})
             return redirect("care:plan", pk=plan.pk) if plan else redirect("care:visit", pk=visit.pk)
     return render(request, "care/visit_form.html", {
-        "form": form, "plan": plan, "chosen": _chosen(form["members"], members) if plan is None else []},
+        "form": form, "plan": plan, "chosen": ticked_members(form["members"], members) if plan is None else []},
         status=400 if form.errors else 200)
 
 
@@ -571,7 +557,7 @@ def _item_context(request, item, *, in_form=None, out_form=None):
         "out_form": out_form,
         "reverse_form": ReasonForm() if manage else None,
         "book": manage and has_capability(request.user, "finance.manage", item.committee_id),
-        "chosen": _chosen(out_form["member"], out_form.fields["member"].queryset),
+        "chosen": ticked_members(out_form["member"], out_form.fields["member"].queryset),
     }
 
 

@@ -18,14 +18,14 @@ from taizhang.accounts.models import User
 from taizhang.core.audit import client_ip
 from taizhang.core.errors import form_errors_from
 from taizhang.core.permissions import EDIT, branches_for, capability_holders, has_capability, home_committee, restrict
-from taizhang.members.selectors import roster_on, search_members
+from taizhang.members.pickers import picker_response, ticked_members
+from taizhang.members.selectors import roster_on
 from taizhang.places import talks_selectors as selectors
 from taizhang.places import talks_services as services
 from taizhang.places.models.talks import DEFAULT_PLACE, TalkKind, TalkReader
 from taizhang.places.talks_forms import ReaderForm, TalkForm, TargetForm
 
 PAGE_SIZE = 50
-SEARCH_LIMIT = 20
 
 
 def _committee(request, *, record=False):
@@ -104,15 +104,8 @@ def talk_create(request):
             messages.success(request, _("The talk of %(date)s is recorded.") % {"date": talk.held_on})
             return redirect("places:talk_detail", pk=talk.pk)
     return render(request, "places/talks/form.html", {
-        "form": form, "chosen": _chosen(form["members"], members), "places": [DEFAULT_PLACE]},
+        "form": form, "chosen": ticked_members(form["members"], members), "places": [DEFAULT_PLACE]},
         status=400 if form.errors else 200)
-
-
-def _chosen(field, queryset) -> list:
-    values = field.value()
-    values = values if isinstance(values, list | tuple) else [values] if values not in (None, "") else []
-    pks = [int(v) for v in values if str(v).isdigit()][:50]
-    return list(queryset.filter(pk__in=pks).select_related("branch").order_by("name_pinyin", "id")) if pks else []
 
 
 @login_required
@@ -122,14 +115,8 @@ def talk_member_search(request):
     pinyin or initials), or with ``pick`` the ticked box of the one chosen."""
     committee = _committee(request, record=True)
     qs = _members(request, committee)
-    if request.GET.get("pick", "").isdigit():
-        member = get_object_or_404(qs, pk=int(request.GET["pick"]))
-        return render(request, "places/talks/partials/member_chip.html", {"m": member, "name": "members"})
-    q = request.GET.get("q", "").strip()[:50]
-    found = list(search_members(qs, q, numbers=False).order_by("name_pinyin", "id")[:SEARCH_LIMIT + 1]) if q else []
-    return render(request, "places/talks/partials/member_results.html", {
-        "found": found[:SEARCH_LIMIT], "more": len(found) > SEARCH_LIMIT, "limit": SEARCH_LIMIT, "q": q,
-        "name": "members"})
+    return picker_response(request, qs, chip_template="places/talks/partials/member_chip.html",
+                           results_template="places/talks/partials/member_results.html", context={"name": "members"})
 
 
 # --- one talk ---------------------------------------------------------------------------------------------------
