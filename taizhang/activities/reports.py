@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from taizhang.activities import tallies
 from taizhang.activities.models import Activity, ActivityType, Attendance, AttendanceStatus, AudienceKind
 from taizhang.activities.selectors import activities_between, expected_pairs, expected_per_member_branch
+from taizhang.core.paging import LazyRows
 from taizhang.core.permissions import VIEW, branches_for, committee_wide, committees_for, restrict
 from taizhang.members.models import Member, RosterSpell
 from taizhang.organisation.models import Branch, Committee
@@ -279,7 +280,7 @@ def member_row(mid, name, pinyin, branch, n, pr, lv, ab, ex, last) -> MemberRow:
                      absent=ab, extra=ex, last_attended=last)
 
 
-class MemberTable:
+class MemberTable(LazyRows):
     """The report's member rows (``MemberRow``), sorted and paged by the database (``tallies.member_rows``):
     ``len`` is known from the branch query, a slice (the pager's page) reads just its rows in one query and
     iterating reads them all (the export). ``sorted(key)`` gives the same rows in another order."""
@@ -290,9 +291,6 @@ class MemberTable:
 
     def sorted(self, sort: str) -> "MemberTable":
         return MemberTable(self.with_sql, self.params, self.count_, self.last_until, sort, self.prefetched)
-
-    def __len__(self) -> int:
-        return self.count_
 
     def _rows(self, offset: int, limit: int | None) -> list:
         if self.with_sql is None or limit == 0:
@@ -305,19 +303,6 @@ class MemberTable:
                 self.with_sql, self.params, sort=self.sort, last_until=self.last_until, offset=offset, limit=limit)
         ]
 
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            start, stop, step = index.indices(self.count_)
-            rows = self._rows(start, max(0, stop - start))
-            return rows[::step] if step != 1 else rows
-        if index < 0:
-            index += self.count_
-        if not 0 <= index < self.count_:
-            raise IndexError(index)
-        return self._rows(index, 1)[0]
-
-    def __iter__(self):
-        return iter(self._rows(0, None))
 
 
 def member_sort(key: str) -> str:

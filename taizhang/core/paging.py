@@ -17,3 +17,31 @@ def pager_query(request, *drop: str) -> str:
     for key in ("page", *drop):
         query.pop(key, None)
     return query.urlencode()
+
+
+class LazyRows:
+    """Rows a database query sorts and pages (a report's member table): ``len`` is known up front (``count_``,
+    from an aggregate), a slice — the pager's page — reads just its rows, iterating reads them all (the export).
+    A subclass sets ``count_`` and implements ``_rows(offset, limit)`` (``limit`` None: all from ``offset``)."""
+
+    count_: int = 0
+
+    def __len__(self) -> int:
+        return self.count_
+
+    def _rows(self, offset: int, limit: int | None) -> list:
+        raise NotImplementedError
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.count_)
+            rows = self._rows(start, max(0, stop - start))
+            return rows[::step] if step != 1 else rows
+        if index < 0:
+            index += self.count_
+        if not 0 <= index < self.count_:
+            raise IndexError(index)
+        return self._rows(index, 1)[0]
+
+    def __iter__(self):
+        return iter(self._rows(0, None))

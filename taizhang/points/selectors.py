@@ -17,6 +17,7 @@ from django.utils import timezone
 from taizhang.activities import tallies
 from taizhang.activities.models import Activity
 from taizhang.activities.selectors import expected_per_member
+from taizhang.core.paging import LazyRows
 from taizhang.core.permissions import EDIT, VIEW, allows, branches_for, has_capability, own_member, restrict
 from taizhang.members.models import ROSTER_STATUSES, Member
 from taizhang.points.models import (
@@ -244,7 +245,7 @@ def participation_count(user, committee, branch_id=None) -> int:
     return members.filter(current_event__status_after__in=ROSTER_STATUSES).count()
 
 
-class ParticipationRows:
+class ParticipationRows(LazyRows):
     """The participation rows (``ParticipationRow``) of a scope, computed, ranked, filtered and paged by the
     database (``_participation_sql``): ``len`` is known from the branch query, a slice (the pager's page)
     reads its rows in one query (and their platform scores in two), iterating reads them all (the export)."""
@@ -255,9 +256,6 @@ class ParticipationRows:
         self.prefetched = prefetched or {}  # offset -> (limit, rows): the page read with the branch rows
         self.baseline, self.threshold, self.platform, self.period, self.in_scope = (
             baseline, threshold, platform, period, in_scope)
-
-    def __len__(self) -> int:
-        return self.count_
 
     def _rows(self, offset: int, limit: int | None) -> list:
         if self.sql is None or limit == 0:
@@ -281,19 +279,6 @@ class ParticipationRows:
             for pk, name, branch_name, n, present, points, rank in found
         ]
 
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            start, stop, step = index.indices(self.count_)
-            rows = self._rows(start, max(0, stop - start))
-            return rows[::step] if step != 1 else rows
-        if index < 0:
-            index += self.count_
-        if not 0 <= index < self.count_:
-            raise IndexError(index)
-        return self._rows(index, 1)[0]
-
-    def __iter__(self):
-        return iter(self._rows(0, None))
 
 
 def _participation_sql(on_roster, activities, committee, start, end, baseline) -> tuple[str, tuple]:
