@@ -196,30 +196,28 @@ def group_member_end(request, pk):
     return redirect("places:group_detail", group.pk)
 
 
-@login_required
-@require_POST
-def group_join(request, pk):
+def _self_membership(request, pk, service, done: str):
+    """A member joins or leaves a group themselves: the service, then its message, back to the group."""
     group = _group_or_404(request, pk)
     try:
-        services.group_join_self(actor=request.user, group=group)
+        service(actor=request.user, group=group)
     except ValidationError as exc:
         _error(request, exc)
     else:
-        messages.success(request, _("You joined %(group)s.") % {"group": group.name})
+        messages.success(request, done % {"group": group.name})
     return redirect("places:group_detail", group.pk)
+
+
+@login_required
+@require_POST
+def group_join(request, pk):
+    return _self_membership(request, pk, services.group_join_self, _("You joined %(group)s."))
 
 
 @login_required
 @require_POST
 def group_leave(request, pk):
-    group = _group_or_404(request, pk)
-    try:
-        services.group_leave_self(actor=request.user, group=group)
-    except ValidationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("You left %(group)s.") % {"group": group.name})
-    return redirect("places:group_detail", group.pk)
+    return _self_membership(request, pk, services.group_leave_self, _("You left %(group)s."))
 
 
 @login_required
