@@ -318,6 +318,9 @@ def _spell_count_rows(user, day: datetime.date | None, extra: dict, *, committee
         branch_path = "member__branch"
     if user is not None:
         spells = restrict(spells, user, branch=branch_path, member="member")
+        # the same scope said on the member row too (today the same members: the open spell's branch is the
+        # member's branch), so the member side is read through its committee/branch index, not in full
+        spells = restrict(spells, user, committee="member__committee", branch="member__branch", member="member")
     if committee is not None:
         spells = spells.filter(committee=committee)
     rows = (spells.order_by().values("status", branch_on=F("branch"), category=F("member__category"))
