@@ -205,6 +205,8 @@ def compute_participation(activities, members, *, last_attended_until=None) -> t
     if last_attended_until is not None:
         latest = (
             Attendance.objects.filter(member_id__in=member_ids, status=AttendanceStatus.PRESENT,
+                                      # a member attends only their own committee's activities
+                                      activity__committee_id__in={m["committee_id"] for m in member_rows},
                                       activity__cancelled=False, activity__starts_at__lte=last_attended_until)
             .order_by().values("member_id").annotate(at=Max("activity__starts_at"))
         )

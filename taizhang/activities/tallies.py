@@ -201,7 +201,10 @@ def _member_select(sort: str, last_until) -> tuple[str, str, tuple]:
         f" COALESCE(b.{q('name')}, '') AS bname, pm.n AS n, pm.pr AS pr, pm.lv AS lv, pm.ex AS ex,"
         f" (SELECT {last_sql} FROM {table(Attendance)} t2"
         f" INNER JOIN {table(Activity)} ac ON ac.{q('id')} = t2.{q('activity_id')}"
-        f" WHERE t2.{q('member_id')} = m.{q('id')} AND t2.{q('status')} = %s AND ac.{q('cancelled')} = %s"
+        # the member's own committee's activities only (a member attends no other: services.attendance_*),
+        # so the committee's index on the activities bounds the lookup whatever else the database holds
+        f" WHERE t2.{q('member_id')} = m.{q('id')} AND ac.{q('committee_id')} = m.{q('committee_id')}"
+        f" AND t2.{q('status')} = %s AND ac.{q('cancelled')} = %s"
         f" AND ac.{q('starts_at')} <= %s) AS last_day"
         f" FROM pm INNER JOIN {table(Member)} m ON m.{q('id')} = pm.mid"
         f" LEFT JOIN {table(Branch)} b ON b.{q('id')} = m.{q('branch_id')}"

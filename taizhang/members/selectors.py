@@ -247,12 +247,13 @@ def roster_spell_count(user, purpose: str = VIEW, *, day: datetime.date | None =
 
 
 def roster_counts(user=None, day: datetime.date | None = None, *, committee=None) -> dict:
-    """Roster counts on ``day`` from the flow events: total, by branch, by category, by status.
+    """Roster counts on ``day`` from the roster spells: total, by branch, by category, by status (the members
+    ``roster_on`` lists, counted by ``_spell_count_rows``).
 
     With ``user`` the counts are limited to what the user may see; without (commands run by the
     operator) they cover ``committee`` or every committee.
     """
-    return _labelled(_count_rows(roster_on(user, day, committee=committee), {}), day, ())[0]
+    return _labelled(_spell_count_rows(user, day, {}, committee=committee), day, ())[0]
 
 
 def home_counts(user, day: datetime.date | None = None) -> dict:
@@ -260,25 +261,18 @@ def home_counts(user, day: datetime.date | None = None) -> dict:
     page shows them only then; None for a past day), ``elderly`` (on the roster, aged ``ELDERLY_AGE`` or over,
     as ``filter_age_band`` "60plus") and ``contact_overdue`` (as ``contact_overdue``).
 
-    One grouped query over the roster, cached under the user's scope, the day and the generations of the
+    One grouped query over the roster spells (``_spell_count_rows``), cached under the user's scope, the day and the generations of the
     committees counted (``members.generations``: every write that changes the counts gives its committee a new
     one in its own transaction), so a cached answer is never stale; plus the generations and the branch names.
     """
     today = timezone.localdate()
     if day is not None and day >= today:
         day = None
-    extra = {}
-    if day is None:
-        limit = _contact_limit(contact_warning_months(), today)
-        extra = {
-            "elderly": Count("pk", filter=Q(birth_date__lte=years_ago(settings.ELDERLY_AGE, today))),
-            "overdue": Count("pk", filter=~Q(status=Status.LOST) & (Q(last_contact_date__lte=limit)
-                                                                    | Q(last_contact_date__isnull=True))),
-        }
+    extra = home_extra_counts(today, member="member__") if day is None else {}
     scope = user_scope(user, VIEW)
 
     def compute():
-        return _count_rows(roster_on(user, day), extra)
+        return _spell_count_rows(user, day, extra)
 
     if scope.self_member or scope.empty:  # a member's own login: their scope is their own record
         rows = compute()
@@ -290,6 +284,48 @@ def home_counts(user, day: datetime.date | None = None) -> dict:
     counts["elderly"] = sums["elderly"] if day is None else None
     counts["contact_overdue"] = sums["overdue"] if day is None else None
     return counts
+
+
+def home_extra_counts(today: datetime.date, *, member: str = "") -> dict:
+    """The home page's further counts of roster rows (``_count_rows``'s ``extra``): ``elderly`` (60+ by birth
+    date) and ``overdue`` (not lost, no contact for ``contact_warning_months``); ``member`` is the path from
+    the rows to the member ("" when the rows are members, "member__" for roster spells)."""
+    limit = _contact_limit(contact_warning_months(), today)
+    return {
+        "elderly": Count("pk", filter=Q(**{f"{member}birth_date__lte": years_ago(settings.ELDERLY_AGE, today)})),
+        "overdue": Count("pk", filter=~Q(status=Status.LOST) & (Q(**{f"{member}last_contact_date__lte": limit})
+                                                                | Q(**{f"{member}last_contact_date__isnull": True}))),
+    }
+
+
+def _spell_count_rows(user, day: datetime.date | None, extra: dict, *, committee=None) -> list[tuple]:
+    """``_count_rows`` of ``roster_on(user, day, committee=committee)`` read from the roster spells instead of
+    the flow events: the same rows (branch that day, category, status, n, *extra).
+
+    Today (``day`` None) the open spells (``valid_to`` = ``OPEN_END``): their status and branch are those of
+    the member's latest effective event, which ``Member.current_event`` points at, and the open spell's branch
+    is the member's current branch, so the scope is read on the spell (the partial indexes
+    ``roster_spell_open_committee`` / ``roster_spell_open_branch`` serve it). A past day: the spells valid that
+    day, scoped by the member's current branch as ``member_queryset`` is. Category, birth date and last
+    contact come from the member row, joined by its primary key. No flow event is read: the cost follows the
+    members counted, not the length of the flow history."""
+    spells = RosterSpell.objects.filter(status__in=ROSTER_STATUSES)
+    if day is None or day >= timezone.localdate():
+        spells = spells.filter(valid_to=OPEN_END)
+        branch_path = "branch"
+    else:
+        spells = spells.filter(valid_from__lte=day, valid_to__gt=day)
+        branch_path = "member__branch"
+    if user is not None:
+        spells = restrict(spells, user, branch=branch_path, member="member")
+        # the same scope said on the member row too (today the same members: the open spell's branch is the
+        # member's branch), so the member side is read through its committee/branch index, not in full
+        spells = restrict(spells, user, committee="member__committee", branch="member__branch", member="member")
+    if committee is not None:
+        spells = spells.filter(committee=committee)
+    rows = (spells.order_by().values("status", branch_on=F("branch"), category=F("member__category"))
+            .annotate(n=Count("pk"), **extra))
+    return [(r["branch_on"], r["category"], r["status"], r["n"], *(r[k] for k in extra)) for r in rows]
 
 
 def _count_rows(roster, extra: dict) -> list[tuple]:
