@@ -290,7 +290,7 @@ def home_extra_counts(today: datetime.date, *, member: str = "") -> dict:
     """The home page's further counts of roster rows (``_count_rows``'s ``extra``): ``elderly`` (60+ by birth
     date) and ``overdue`` (not lost, no contact for ``contact_warning_months``); ``member`` is the path from
     the rows to the member ("" when the rows are members, "member__" for roster spells)."""
-    limit = _contact_limit(contact_warning_months(), today)
+    limit = contact_overdue_limit(today)
     return {
         "elderly": Count("pk", filter=Q(**{f"{member}birth_date__lte": years_ago(settings.ELDERLY_AGE, today)})),
         "overdue": Count("pk", filter=~Q(status=Status.LOST) & (Q(**{f"{member}last_contact_date__lte": limit})
@@ -365,6 +365,11 @@ def contact_warning_months() -> int:
 def contact_overdue(user, months: int | None = None, today: datetime.date | None = None):
     """Members on the roster (not already lost) with no contact for ``months`` months or more."""
     return filter_contact_overdue(member_queryset(user), months, today)
+
+
+def contact_overdue_limit(today: datetime.date | None = None) -> datetime.date:
+    """A last contact on or before this day is overdue ``today`` (None: today), by ``contact_warning_months``."""
+    return _contact_limit(contact_warning_months(), today or timezone.localdate())
 
 
 def _contact_limit(months: int, today: datetime.date) -> datetime.date:
