@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,6 +21,7 @@ from taizhang.accounts.forms import (
 from taizhang.accounts.models import RoleAssignment
 from taizhang.accounts.policy import current_policy
 from taizhang.core.errors import error_text, form_errors_from, service_message, service_on_form
+from taizhang.core.paging import page_of
 from taizhang.core.permissions import has_capability
 
 
@@ -60,7 +60,7 @@ def user_list(request):
                 messages.success(request, _("User %(u)s has been created. The security administrator gives the "
                                             "roles.") % {"u": user.username})
                 return redirect("accounts:user_detail", pk=user.pk)
-    page = Paginator(selectors.users_of([committee]), USERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.users_of([committee]), USERS_PAGE_SIZE)
     return render(request, "accounts/user_list.html", {
         "users": list(page.object_list), "page": page, "form": form if can_manage else None, "committee": committee,
         "locked": selectors.locked_usernames(),

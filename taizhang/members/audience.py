@@ -211,10 +211,7 @@ def members_on(obj, day: datetime.date | None = None, *, user=None):
     """The members in ``obj``'s audience on ``day`` (None: today), with ``status`` and ``branch_on``; with
     ``user`` only the members that user may see. One query (a party-group audience reads its group
     unless it was fetched with the record)."""
-    from taizhang.members.selectors import annotate_status
-
-    qs = annotate_status(Member.objects.filter(committee_id=obj.committee_id), day).filter(status__in=ROSTER_STATUSES)
-    qs = filter_members(obj, qs)
+    qs = filter_members(obj, roster_on([obj.committee_id], day))
     if user is not None:
         qs = restrict(qs, user, VIEW)
     return qs

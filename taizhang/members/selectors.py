@@ -222,6 +222,20 @@ def _name_chars_prefilter(queryset, text: str, q: Q):
     return queryset.alias(name_chars=name_chars), q & Q(name_chars__contains=chars)
 
 
+def _spells_on(user, day: datetime.date | None, purpose: str = VIEW):
+    """The roster spells valid on ``day`` (today when None), of the members ``user`` may see (``purpose``;
+    None: everyone), scoped as ``member_queryset`` scopes the members. Today the open spells (``valid_to`` =
+    ``OPEN_END``): the open spell's branch is the member's current branch (both follow the latest effective
+    event), so the scope is read on the spell (the partial indexes ``roster_spell_open_*`` serve it); a past
+    day the spells valid that day, scoped by the member's current branch."""
+    spells = RosterSpell.objects.all()
+    if day is None or day >= timezone.localdate():
+        spells, branch = spells.filter(valid_to=OPEN_END), "branch"
+    else:
+        spells, branch = spells.filter(valid_from__lte=day, valid_to__gt=day), "member__branch"
+    return spells if user is None else restrict(spells, user, purpose, branch=branch, member="member")
+
+
 def roster_spell_count(user, purpose: str = VIEW, *, day: datetime.date | None = None, statuses=None,
                        branch=None) -> int:
     """How many members in ``user``'s scope had a status in ``statuses`` (any status when None: everyone
@@ -230,15 +244,8 @@ def roster_spell_count(user, purpose: str = VIEW, *, day: datetime.date | None =
     spells alone (no join to the members or their events; today's an index-only scan of the open spells,
     ``RosterSpell`` indexes ``roster_spell_open_*``). Cost grows with the members counted, not the database.
 
-    Today the open spell's branch is the member's current branch (both follow the latest effective event),
-    so the scope is read on the spell; for a past day the scope is the member's current branch, as in
-    ``member_queryset``."""
-    spells = RosterSpell.objects.all()
-    if day is None or day >= timezone.localdate():
-        spells = restrict(spells.filter(valid_to=OPEN_END), user, purpose, member="member")
-    else:
-        spells = restrict(spells.filter(valid_from__lte=day, valid_to__gt=day), user, purpose,
-                          branch="member__branch", member="member")
+    The spells and their scope are ``_spells_on``'s."""
+    spells = _spells_on(user, day, purpose)
     if statuses is not None:
         spells = spells.filter(status__in=list(statuses))
     if branch is not None:
@@ -290,7 +297,7 @@ def home_extra_counts(today: datetime.date, *, member: str = "") -> dict:
     """The home page's further counts of roster rows (``_count_rows``'s ``extra``): ``elderly`` (60+ by birth
     date) and ``overdue`` (not lost, no contact for ``contact_warning_months``); ``member`` is the path from
     the rows to the member ("" when the rows are members, "member__" for roster spells)."""
-    limit = _contact_limit(contact_warning_months(), today)
+    limit = contact_overdue_limit(today)
     return {
         "elderly": Count("pk", filter=Q(**{f"{member}birth_date__lte": years_ago(settings.ELDERLY_AGE, today)})),
         "overdue": Count("pk", filter=~Q(status=Status.LOST) & (Q(**{f"{member}last_contact_date__lte": limit})
@@ -302,22 +309,12 @@ def _spell_count_rows(user, day: datetime.date | None, extra: dict, *, committee
     """``_count_rows`` of ``roster_on(user, day, committee=committee)`` read from the roster spells instead of
     the flow events: the same rows (branch that day, category, status, n, *extra).
 
-    Today (``day`` None) the open spells (``valid_to`` = ``OPEN_END``): their status and branch are those of
-    the member's latest effective event, which ``Member.current_event`` points at, and the open spell's branch
-    is the member's current branch, so the scope is read on the spell (the partial indexes
-    ``roster_spell_open_committee`` / ``roster_spell_open_branch`` serve it). A past day: the spells valid that
-    day, scoped by the member's current branch as ``member_queryset`` is. Category, birth date and last
-    contact come from the member row, joined by its primary key. No flow event is read: the cost follows the
-    members counted, not the length of the flow history."""
-    spells = RosterSpell.objects.filter(status__in=ROSTER_STATUSES)
-    if day is None or day >= timezone.localdate():
-        spells = spells.filter(valid_to=OPEN_END)
-        branch_path = "branch"
-    else:
-        spells = spells.filter(valid_from__lte=day, valid_to__gt=day)
-        branch_path = "member__branch"
+    The spells and their scope are ``_spells_on``'s (today the open spells: their status and branch are those
+    of the member's latest effective event, which ``Member.current_event`` points at). Category, birth date
+    and last contact come from the member row, joined by its primary key. No flow event is read: the cost
+    follows the members counted, not the length of the flow history."""
+    spells = _spells_on(user, day).filter(status__in=ROSTER_STATUSES)
     if user is not None:
-        spells = restrict(spells, user, branch=branch_path, member="member")
         # the same scope said on the member row too (today the same members: the open spell's branch is the
         # member's branch), so the member side is read through its committee/branch index, not in full
         spells = restrict(spells, user, committee="member__committee", branch="member__branch", member="member")
@@ -365,6 +362,11 @@ def contact_warning_months() -> int:
 def contact_overdue(user, months: int | None = None, today: datetime.date | None = None):
     """Members on the roster (not already lost) with no contact for ``months`` months or more."""
     return filter_contact_overdue(member_queryset(user), months, today)
+
+
+def contact_overdue_limit(today: datetime.date | None = None) -> datetime.date:
+    """A last contact on or before this day is overdue ``today`` (None: today), by ``contact_warning_months``."""
+    return _contact_limit(contact_warning_months(), today or timezone.localdate())
 
 
 def _contact_limit(months: int, today: datetime.date) -> datetime.date:

@@ -23,7 +23,7 @@ from taizhang.core.chinese import normalise_phone, parse_citizen_id, pinyin_full
 from taizhang.core.errors import ConcurrentEditError
 from taizhang.core.models import AlertKind, AuditEntry, SecurityAlert
 from taizhang.core.permissions import EDIT, REVEAL, can_in_branch, restrict
-from taizhang.members import flow, generations, projection
+from taizhang.members import flow, generations, projection, selectors
 from taizhang.members.contact import last_contact_day
 from taizhang.members.models import (
     BehaviourNote,
@@ -699,13 +699,17 @@ def flow_correct_latest(*, actor, member: Member, event: FlowEvent, reason: str)
 def member_contact_touch(*, member_ids, day: datetime.date) -> int:
     """Another app saw these members on ``day`` (attendance, a care visit …): move the last-contact date
     forward, never back. Returns how many records moved. Runs inside the caller's transaction."""
-    member_ids = list(member_ids)
-    moved = Member.objects.filter(pk__in=member_ids).filter(
-        Q(last_contact_date__lt=day) | Q(last_contact_date__isnull=True)
-    ).update(last_contact_date=day)
-    # the no-contact warnings count them (always: a fixed number of queries whatever moved)
-    generations.roster_changed(member_ids=member_ids)
-    return moved
+    members = Member.objects.filter(pk__in=list(member_ids))
+    # Of the cached roster counts only the no-contact warning (``selectors.home_counts``) reads the date, and a
+    # date moved forward changes it only for a member counted now (no contact since the limit) whom ``day``
+    # takes past the limit: only their committees get a new generation. Each QR check-in thus neither empties
+    # the committee's cached home counts nor queues on its generation row (one query whatever the number).
+    limit = selectors.contact_overdue_limit()
+    if day > limit:
+        generations.roster_changed(members.filter(Q(last_contact_date__lte=limit) | Q(last_contact_date__isnull=True))
+                                   .order_by().values_list("committee_id", flat=True).distinct())
+    return members.filter(Q(last_contact_date__lt=day) | Q(last_contact_date__isnull=True)).update(
+        last_contact_date=day)
 
 
 def member_contact_recompute(*, member: Member) -> None:

@@ -68,24 +68,12 @@ from ``taizhang.members.imports``.
 from taizhang.core.imports import MAX_UPLOAD_BYTES, Source
 from taizhang.core.spreadsheets import SpreadsheetError
 from taizhang.members import services
-from taizhang.members.imports.columns import (
-    CREATE,
-    ERROR,
-    UNCHANGED,
-    UPDATE,
-    Header,
-    ImportFileError,
-    normalise_id_text,
-    read_header,
-)
+from taizhang.members.imports.columns import CREATE, ERROR, UNCHANGED, UPDATE, ImportFileError, normalise_id_text
 from taizhang.members.imports.context import Context
-from taizhang.members.imports.parsing import RowPlan
-from taizhang.members.imports.planning import CHUNK, DISPLAY_CAP, Report, RowPlanner, check, plan_file
+from taizhang.members.imports.planning import Report, check
 from taizhang.members.imports.runs import (
     DISCARDABLE,
-    IMPORT_FOLDERS,
     ImportInterrupted,
-    _claimed_for_writing,
     import_file_delete,
     import_files_purge,
     import_run_discard,
@@ -95,17 +83,14 @@ from taizhang.members.imports.runs import (
     run_check,
     run_commit,
     run_source,
-    worker_id,
 )
-from taizhang.members.imports.workbooks import TEMPLATE_SAMPLE, write_error_file, write_template
-from taizhang.members.imports.writing import LOST_ON_IMPORT_REASON, ImportConflict, commit
+from taizhang.members.imports.workbooks import write_error_file, write_template
+from taizhang.members.imports.writing import ImportConflict, commit
 
 __all__ = [
-    "CHUNK", "CREATE", "DISCARDABLE", "DISPLAY_CAP", "ERROR", "IMPORT_FOLDERS", "LOST_ON_IMPORT_REASON",
-    "MAX_UPLOAD_BYTES", "TEMPLATE_SAMPLE", "UNCHANGED", "UPDATE", "Context", "Header", "ImportConflict",
-    "ImportFileError", "ImportInterrupted", "Report", "RowPlan", "RowPlanner", "Source", "SpreadsheetError",
-    "_claimed_for_writing", "check", "commit", "import_file_delete", "import_files_purge", "import_run_discard",
-    "import_run_retry", "import_runs_recover", "import_runs_supersede", "normalise_id_text", "plan_file",
-    "read_header", "run_check", "run_commit", "run_source", "services", "worker_id", "write_error_file",
-    "write_template",
+    "CREATE", "DISCARDABLE", "ERROR", "MAX_UPLOAD_BYTES", "UNCHANGED", "UPDATE", "Context", "ImportConflict",
+    "ImportFileError", "ImportInterrupted", "Report", "Source", "SpreadsheetError", "check", "commit",
+    "import_file_delete", "import_files_purge", "import_run_discard", "import_run_retry", "import_runs_recover",
+    "import_runs_supersede", "normalise_id_text", "run_check", "run_commit", "run_source", "services",
+    "write_error_file", "write_template",
 ]

@@ -103,3 +103,13 @@ def test_a_branch_secretary_gets_their_own_counts_from_the_cache(client, cast):
     assert context["counts"]["total"] == 3 and grouped == 1  # another scope, another key
     assert home(client)[1] == 0
     assert context["contact_overdue"] is not None
+
+
+def test_a_contact_that_changes_no_warning_keeps_the_cached_counts(client, cast):
+    client.force_login(cast.admin)
+    today = timezone.localdate()
+    services.member_contact_touch(member_ids=[m.pk for m in cast.members], day=today - datetime.timedelta(days=7))
+    assert home(client)[0]["contact_overdue"] == 0
+    services.member_contact_touch(member_ids=[m.pk for m in cast.members], day=today)  # e.g. every QR check-in
+    context, grouped = home(client)
+    assert context["contact_overdue"] == 0 and grouped == 0  # still answered from the cache

@@ -224,7 +224,7 @@ def test_a_commit_still_in_its_transaction_is_never_marked_interrupted(cast):
     def commit_in_progress():
         try:
             with transaction.atomic():
-                imports._claimed_for_writing(run)  # what the commit does first in its transaction
+                imports.runs._claimed_for_writing(run)  # what the commit does first in its transaction
                 holding.set()
                 release.wait(10)
         finally:
