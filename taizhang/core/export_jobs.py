@@ -36,6 +36,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from taizhang.core.attachments import storage_files
 from taizhang.core.audit import audit_log
 from taizhang.core.exporting import write_csv, write_xlsx
 from taizhang.core.models import ExportJob, ExportStatus
@@ -250,7 +251,7 @@ def export_files_purge(*, older_than: datetime.datetime, dry_run: bool = False, 
         if not dry_run:
             export_job_file_delete(job=job, reason="retention", username=username)
     kept = set(ExportJob.objects.exclude(file="").values_list("file", flat=True))
-    for name in _storage_files(default_storage, EXPORT_FOLDER):
+    for name in storage_files(default_storage, EXPORT_FOLDER):
         if name in kept or default_storage.get_modified_time(name) >= older_than:
             continue
         deleted.append(name)
@@ -263,14 +264,3 @@ def export_files_purge(*, older_than: datetime.datetime, dry_run: bool = False, 
 
 
 EXPORT_FOLDER = "exports"  # where ExportJob files are stored (models._export_upload_to)
-
-
-def _storage_files(storage, folder):
-    try:
-        folders, files = storage.listdir(folder)
-    except FileNotFoundError:
-        return
-    for name in files:
-        yield f"{folder}/{name}"
-    for sub in folders:
-        yield from _storage_files(storage, f"{folder}/{sub}")
