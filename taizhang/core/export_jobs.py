@@ -39,12 +39,11 @@ from django.utils.translation import gettext as _
 from taizhang.core.attachments import storage_files
 from taizhang.core.audit import audit_log
 from taizhang.core.exporting import write_csv, write_xlsx
-from taizhang.core.models import ExportJob, ExportStatus
+from taizhang.core.models import EXPORT_FOLDER, ExportJob, ExportStatus
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 1000  # rows between two progress reports of the worker
-FORMATS = ("xlsx", "csv")
 
 
 @dataclass
@@ -261,6 +260,3 @@ def export_files_purge(*, older_than: datetime.datetime, dry_run: bool = False, 
         audit_log(actor=None, username=username, action="export.files_purge", object_type="core.exportjob",
                   new={"files": len(deleted), "older_than": older_than})
     return deleted
-
-
-EXPORT_FOLDER = "exports"  # where ExportJob files are stored (models._export_upload_to)
