@@ -170,8 +170,7 @@ def export_job_run(job_id: int) -> None:
             raise ExportRefused(_("This export can no longer be made for your account. Nothing was exported."))
         export = entry.build(job.created_by, job.params, job.fmt)
         ExportJob.objects.filter(pk=job.pk).update(total=export.total, heartbeat_at=timezone.now())
-        progress = _Progress(job, export.rows)
-        name = _write_to_storage(job, export, progress)
+        name, count = _write_to_storage(job, export, _Progress(job, export.rows))
     except ExportRefused as exc:
         _fail(job, exc.message)
         return
@@ -181,34 +180,35 @@ def export_job_run(job_id: int) -> None:
         return
     with transaction.atomic():
         finished = ExportJob.objects.filter(pk=job.pk, worker=job.worker, status=ExportStatus.RUNNING).update(
-            status=ExportStatus.DONE, file=name, file_name=export.filename[:255], processed=progress.count,
-            total=progress.count, finished_at=timezone.now(), heartbeat_at=timezone.now(), params=_kept_params(job))
+            status=ExportStatus.DONE, file=name, file_name=export.filename[:255], processed=count,
+            total=count, finished_at=timezone.now(), heartbeat_at=timezone.now(), params=_kept_params(job))
         if finished:
             audit_log(actor=job.created_by, action=export.action, obj=export.obj, object_type=export.object_type,
                       object_repr=export.object_repr, message=export.message, ip_address=job.ip_address,
-                      new={"rows": progress.count, "format": job.fmt, **export.details, "background": True,
+                      new={"rows": count, "format": job.fmt, **export.details, "background": True,
                            "export_job": job.pk})
     if not finished:  # marked failed (stale) meanwhile: the file is nobody's
         job.file.storage.delete(name)
 
 
-def _write_to_storage(job, export: Export, rows) -> str:
-    """Write the file to a temporary path row by row, then hand it to the storage; returns its name."""
+def _write_to_storage(job, export: Export, rows) -> tuple[str, int]:
+    """Write the file to a temporary path row by row, then hand it to the storage; returns its name and
+    the number of rows written."""
     fd, path = tempfile.mkstemp(suffix=f".{job.fmt}", prefix="taizhang-export-")
     os.close(fd)
     try:
         if export.write is not None:
             export.write(path)
-            rows.count = export.total
+            count = export.total
         elif job.fmt == "csv":
-            write_csv(path, export.header, rows)
+            count = write_csv(path, export.header, rows)
         else:
-            write_xlsx(path, export.header, rows, sheet_name=export.sheet_name, widths=export.widths)
+            count = write_xlsx(path, export.header, rows, sheet_name=export.sheet_name, widths=export.widths)
         with open(path, "rb") as f:
             job.file.save(f"export.{job.fmt}", File(f), save=False)
     finally:
         os.unlink(path)
-    return job.file.name
+    return job.file.name, count
 
 
 def export_jobs_recover(*, jobs) -> int:
