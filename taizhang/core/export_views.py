@@ -8,8 +8,8 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from taizhang.core import export_jobs
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.exporting import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
+from taizhang.core.htmx import full_redirect
 from taizhang.core.models import ExportJob, ExportStatus
 from taizhang.core.paging import page_of, pager_query
 
@@ -58,12 +59,7 @@ def export_job(request, pk):
 def export_job_progress(request, pk):
     job = _get_job(request, pk)
     if not job.running:
-        url = reverse("core:export_job", args=[job.pk])
-        if request.htmx:
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = url
-            return response
-        return redirect(url)
+        return full_redirect(request, reverse("core:export_job", args=[job.pk]))
     return render(request, "core/partials/export_progress.html", _context(job))
 
 
