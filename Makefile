@@ -103,12 +103,7 @@ migrate: install
 	$(MANAGE) migrate --noinput
 
 demo: migrate
-	$(MANAGE) load_demo
-	$(MANAGE) load_demo_activities
-	$(MANAGE) load_demo_points
-	$(MANAGE) load_demo_finance
-	$(MANAGE) load_demo_care
-	$(MANAGE) load_demo_places
+	PY=$(PY) bash scripts/load_demo.sh
 
 ## Serve: migrate, demo data if the database is empty, collectstatic, gunicorn -----------------------------
 run: install assets messages

@@ -347,16 +347,17 @@ def build_tier(members, *, small=True):
     """Wipe the database and build the tier (the big committee, then 小党委 beside it, and the superuser)."""
     from taizhang.accounts.models import User
 
-    call_command("migrate", "--noinput", verbosity=0)
-    call_command("flush", "--noinput", verbosity=0)
-    started = time.perf_counter()
-    print(f"building the tier: {members} members + 小党委 ({SMALL['members']}) …")
-    with ledger_scale.bulk_load(ledger_scale.big_tables()):
+    def committees():
         big = build_one(BIG, members)
         if small:
             build_one(SMALL, SMALL["members"])
-    User.objects.create_superuser("bench_super", password="x")
-    ledger_scale.analyze()
+        User.objects.create_superuser("bench_super", password="x")
+        return big
+
+    call_command("migrate", "--noinput", verbosity=0)
+    started = time.perf_counter()
+    print(f"building the tier: {members} members + 小党委 ({SMALL['members']}) …")
+    big = ledger_scale.rebuild(committees)
     seconds = time.perf_counter() - started
     counts = {k: big[k] for k in ("members", "events", "activities", "attendance", "points", "reads")}
     _meta_set("tier", {"members": members, "build_seconds": round(seconds, 1), "counts": counts,
@@ -427,11 +428,8 @@ def alone_only(args):
     """In the alone database: build 小党委 by itself (unless ``--reuse``), time its admin's pages (if ``--out``)."""
     if not args.reuse:
         call_command("migrate", "--noinput", verbosity=0)
-        call_command("flush", "--noinput", verbosity=0)
         started = time.perf_counter()
-        with ledger_scale.bulk_load(ledger_scale.big_tables()):
-            build_one(SMALL, SMALL["members"])
-        ledger_scale.analyze()
+        ledger_scale.rebuild(lambda: build_one(SMALL, SMALL["members"]))
         print(f"  built 小党委 alone in {time.perf_counter() - started:.1f} s")
     if args.out:
         committee, admin, _east = users_of(SMALL)

@@ -44,12 +44,7 @@ PY
 case "$db_state" in
     empty)
         echo "==> 数据库为空，载入演示组织 / empty database: loading the demo organisation"
-        "$PY" manage.py load_demo
-        "$PY" manage.py load_demo_activities
-        "$PY" manage.py load_demo_points
-        "$PY" manage.py load_demo_finance
-        "$PY" manage.py load_demo_care
-        "$PY" manage.py load_demo_places
+        PY="$PY" bash scripts/load_demo.sh
         ;;
     production)
         echo "==> TAIZHANG_ENV=production: demo data is never loaded"

@@ -164,9 +164,7 @@ ok "$DB dropped and created on 127.0.0.1:$PRIMARY_PORT"
 begin "migrate and load the demo"
 started=$SECONDS
 "$PY" manage.py migrate --noinput -v0 >>"$LOG" 2>&1
-for command in load_demo load_demo_activities load_demo_points load_demo_finance load_demo_care; do
-    "$PY" manage.py "$command" >>"$LOG" 2>&1 || fail "manage.py $command failed"
-done
+PY="$PY" bash scripts/load_demo.sh >>"$LOG" 2>&1 || fail "loading the demo failed (scripts/load_demo.sh; see the log)"
 "$PY" manage.py collectstatic --noinput -v0 >>"$LOG" 2>&1
 members=$(psql_primary -d "$DB" -Atc "SELECT count(*) FROM members_member")
 ok "migrated, demo loaded ($members members), static files collected in $((SECONDS - started)) s"

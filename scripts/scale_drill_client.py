@@ -3,8 +3,9 @@
 A browser-like client with one cookie jar, talking to two gunicorn instances in turn: it signs in on A,
 continues on B, uploads a ledger file on A, watches the worker's dry run from B, commits on B, sees the
 result on A, and proves that a report page is read from the replica (its statement log) while the
-ledger is not. Only the standard library (urllib + http.cookiejar), openpyxl for the upload and psycopg
-for the ground truth on the two PostgreSQL servers — never Django's test client: it must cross processes.
+ledger is not. Only the standard library (urllib + http.cookiejar), openpyxl for the upload (python-stdnum
+for its ID numbers' check digit, as the project checks them) and psycopg for the ground truth on the two
+PostgreSQL servers — never Django's test client: it must cross processes.
 
 Each step prints one line ``STEP<TAB>name<TAB>OK|FAILED<TAB>detail`` for the summary; the exit status is
 non-zero when a step failed (the later steps are then skipped).
@@ -26,6 +27,7 @@ import uuid
 
 import openpyxl
 import psycopg
+from stdnum.cn import ric
 
 
 class StepFailed(Exception):
@@ -99,8 +101,7 @@ def citizen_id(birth, male, rng):
     """A valid GB 11643 number: region, birth date, order code (odd for men), check digit."""
     order = rng.randrange(0, 500) * 2 + (1 if male else 0)
     body = f"110105{birth:%Y%m%d}{order:03d}"
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+    return body + ric.calc_check_digit(body + "?")  # stdnum ignores the last character (the check digit's place)
 
 
 def ledger_file(rng):

@@ -6,6 +6,8 @@ downloaded through permission-checked views.
 * ``StoredFiles`` removes what a failing service already wrote to storage; ``StoredFiles.attach`` fills and
   saves a ``core.models.CheckedFile`` row.
 * ``file_response`` sends a stored file privately (no caching, no sniffing).
+* ``storage_files`` walks a folder of the storage (the storage API has no walk): the backup's media, the
+  purges of files no row refers to any more.
 
 Used by activity notes and study items, expense scans and care visit photos.
 """
@@ -180,3 +182,16 @@ def file_response(file, name: str, content_type: str, *, inline: bool = False) -
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def storage_files(storage, folder: str = ""):
+    """Every file name under ``folder`` of ``storage`` (all of it by default), recursively, in name order;
+    nothing when the folder does not exist."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in sorted(files):
+        yield f"{folder}/{name}" if folder else name
+    for sub in sorted(folders):
+        yield from storage_files(storage, f"{folder}/{sub}" if folder else sub)

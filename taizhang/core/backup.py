@@ -37,6 +37,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from taizhang.core.attachments import storage_files
+
 FORMAT = 1
 MANIFEST = "manifest.json"
 MEDIA_PREFIX = "media/"
@@ -71,18 +73,6 @@ def _sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(CHUNK), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _storage_files(storage, folder=""):
-    """Every file name in ``storage``, recursively (the storage API has no walk)."""
-    try:
-        folders, files = storage.listdir(folder)
-    except FileNotFoundError:
-        return
-    for name in sorted(files):
-        yield f"{folder}/{name}" if folder else name
-    for sub in sorted(folders):
-        yield from _storage_files(storage, f"{folder}/{sub}" if folder else sub)
 
 
 def _pg_env(settings_dict) -> dict:
@@ -160,7 +150,7 @@ def create_backup(path: Path) -> dict:
         try:
             with tarfile.open(temporary, "w:gz") as archive:
                 archive.add(db_file, arcname=DB_MEMBERS[vendor])
-                for name in _storage_files(default_storage):
+                for name in storage_files(default_storage):
                     manifest["members"][MEDIA_PREFIX + name] = _add_storage_file(archive, name)
                 data = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
                 info = tarfile.TarInfo(MANIFEST)

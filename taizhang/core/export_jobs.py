@@ -36,14 +36,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from taizhang.core.attachments import storage_files
 from taizhang.core.audit import audit_log
 from taizhang.core.exporting import write_csv, write_xlsx
-from taizhang.core.models import ExportJob, ExportStatus
+from taizhang.core.models import EXPORT_FOLDER, ExportJob, ExportStatus
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 1000  # rows between two progress reports of the worker
-FORMATS = ("xlsx", "csv")
 
 
 @dataclass
@@ -170,8 +170,7 @@ def export_job_run(job_id: int) -> None:
             raise ExportRefused(_("This export can no longer be made for your account. Nothing was exported."))
         export = entry.build(job.created_by, job.params, job.fmt)
         ExportJob.objects.filter(pk=job.pk).update(total=export.total, heartbeat_at=timezone.now())
-        progress = _Progress(job, export.rows)
-        name = _write_to_storage(job, export, progress)
+        name, count = _write_to_storage(job, export, _Progress(job, export.rows))
     except ExportRefused as exc:
         _fail(job, exc.message)
         return
@@ -181,34 +180,35 @@ def export_job_run(job_id: int) -> None:
         return
     with transaction.atomic():
         finished = ExportJob.objects.filter(pk=job.pk, worker=job.worker, status=ExportStatus.RUNNING).update(
-            status=ExportStatus.DONE, file=name, file_name=export.filename[:255], processed=progress.count,
-            total=progress.count, finished_at=timezone.now(), heartbeat_at=timezone.now(), params=_kept_params(job))
+            status=ExportStatus.DONE, file=name, file_name=export.filename[:255], processed=count,
+            total=count, finished_at=timezone.now(), heartbeat_at=timezone.now(), params=_kept_params(job))
         if finished:
             audit_log(actor=job.created_by, action=export.action, obj=export.obj, object_type=export.object_type,
                       object_repr=export.object_repr, message=export.message, ip_address=job.ip_address,
-                      new={"rows": progress.count, "format": job.fmt, **export.details, "background": True,
+                      new={"rows": count, "format": job.fmt, **export.details, "background": True,
                            "export_job": job.pk})
     if not finished:  # marked failed (stale) meanwhile: the file is nobody's
         job.file.storage.delete(name)
 
 
-def _write_to_storage(job, export: Export, rows) -> str:
-    """Write the file to a temporary path row by row, then hand it to the storage; returns its name."""
+def _write_to_storage(job, export: Export, rows) -> tuple[str, int]:
+    """Write the file to a temporary path row by row, then hand it to the storage; returns its name and
+    the number of rows written."""
     fd, path = tempfile.mkstemp(suffix=f".{job.fmt}", prefix="taizhang-export-")
     os.close(fd)
     try:
         if export.write is not None:
             export.write(path)
-            rows.count = export.total
+            count = export.total
         elif job.fmt == "csv":
-            write_csv(path, export.header, rows)
+            count = write_csv(path, export.header, rows)
         else:
-            write_xlsx(path, export.header, rows, sheet_name=export.sheet_name, widths=export.widths)
+            count = write_xlsx(path, export.header, rows, sheet_name=export.sheet_name, widths=export.widths)
         with open(path, "rb") as f:
             job.file.save(f"export.{job.fmt}", File(f), save=False)
     finally:
         os.unlink(path)
-    return job.file.name
+    return job.file.name, count
 
 
 def export_jobs_recover(*, jobs) -> int:
@@ -250,7 +250,7 @@ def export_files_purge(*, older_than: datetime.datetime, dry_run: bool = False, 
         if not dry_run:
             export_job_file_delete(job=job, reason="retention", username=username)
     kept = set(ExportJob.objects.exclude(file="").values_list("file", flat=True))
-    for name in _storage_files(default_storage, EXPORT_FOLDER):
+    for name in storage_files(default_storage, EXPORT_FOLDER):
         if name in kept or default_storage.get_modified_time(name) >= older_than:
             continue
         deleted.append(name)
@@ -260,17 +260,3 @@ def export_files_purge(*, older_than: datetime.datetime, dry_run: bool = False, 
         audit_log(actor=None, username=username, action="export.files_purge", object_type="core.exportjob",
                   new={"files": len(deleted), "older_than": older_than})
     return deleted
-
-
-EXPORT_FOLDER = "exports"  # where ExportJob files are stored (models._export_upload_to)
-
-
-def _storage_files(storage, folder):
-    try:
-        folders, files = storage.listdir(folder)
-    except FileNotFoundError:
-        return
-    for name in files:
-        yield f"{folder}/{name}"
-    for sub in folders:
-        yield from _storage_files(storage, f"{folder}/{sub}")

@@ -8,9 +8,8 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -18,7 +17,9 @@ from django.views.decorators.http import require_GET
 from taizhang.core import export_jobs
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.exporting import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
+from taizhang.core.htmx import full_redirect
 from taizhang.core.models import ExportJob, ExportStatus
+from taizhang.core.paging import page_of, pager_query
 
 JOBS_PER_PAGE = 20
 WORKER_HINT_SECONDS = 15
@@ -58,12 +59,7 @@ def export_job(request, pk):
 def export_job_progress(request, pk):
     job = _get_job(request, pk)
     if not job.running:
-        url = reverse("core:export_job", args=[job.pk])
-        if request.htmx:
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = url
-            return response
-        return redirect(url)
+        return full_redirect(request, reverse("core:export_job", args=[job.pk]))
     return render(request, "core/partials/export_progress.html", _context(job))
 
 
@@ -90,6 +86,6 @@ def export_job_download(request, pk):
 def export_job_list(request):
     """我的导出: the user's background exports, newest first."""
     jobs = ExportJob.objects.filter(created_by=request.user).defer("params")
-    page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, jobs, JOBS_PER_PAGE)
     rows = [(job, export_jobs.label_of(job.export)) for job in page.object_list]
-    return render(request, "core/export_jobs.html", {"page": page, "rows": rows, "query": ""})
+    return render(request, "core/export_jobs.html", {"page": page, "rows": rows, "query": pager_query(request)})

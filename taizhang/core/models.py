@@ -171,11 +171,14 @@ class ExportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+EXPORT_FOLDER = "exports"  # the storage folder of ExportJob files (their orphans are purged from it)
+
+
 def _export_upload_to(job, filename):
     import uuid
 
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"exports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+    return f"{EXPORT_FOLDER}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
 
 
 class ExportJob(models.Model):
