@@ -10,13 +10,12 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponse
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from taizhang.accounts.models import ADMIN_POSTS
 from taizhang.accounts.policy import current_policy
+from taizhang.core.htmx import full_redirect
 from taizhang.core.permissions import roles_of
 
 
@@ -53,12 +52,7 @@ class PasswordChangeRequiredMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.must_change_password and not self._allowed(request):
-            target = reverse("accounts:password_change")
-            if getattr(request, "htmx", False):
-                response = HttpResponse(status=204)
-                response["HX-Redirect"] = target
-                return response
-            return redirect(target)
+            return full_redirect(request, reverse("accounts:password_change"))
         return self.get_response(request)
 
     @staticmethod

@@ -10,7 +10,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +22,9 @@ from django.views.decorators.http import require_POST
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.exporting import xlsx_response, xlsx_tempfile
 from taizhang.core.forms import TzForm
+from taizhang.core.htmx import full_redirect
 from taizhang.core.imports import upload_error
+from taizhang.core.paging import page_of
 from taizhang.core.permissions import has_capability
 from taizhang.core.spreadsheets import SUPPORTED_EXTENSIONS
 from taizhang.members import imports, tasks
@@ -118,7 +119,7 @@ def import_run(request, pk):
             rows = [r for r in rows if r["action"] == show]
         context.update(
             results=results,
-            page=Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page")),
+            page=page_of(request, rows, ROWS_PER_PAGE),
             show=show,
             filters=ROW_FILTERS,
             can_commit=run.status == ImportStatus.CHECKED and (run.created + run.updated) > 0 and bool(run.file),
@@ -133,12 +134,7 @@ def import_run(request, pk):
 def import_progress(request, pk):
     run = _get_live_run(request, pk)
     if not run.running:
-        url = reverse("members:import_run", args=[run.pk])
-        if request.htmx:
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = url
-            return response
-        return redirect(url)
+        return full_redirect(request, reverse("members:import_run", args=[run.pk]))
     return render(request, "members/import_progress.html", _progress_context(run))
 
 

@@ -23,7 +23,9 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from taizhang.core.attachments import storage_files
 from taizhang.core.audit import audit_log
+from taizhang.core.export_jobs import worker_id
 from taizhang.core.imports import Source
 from taizhang.members.imports.planning import Report, check
 from taizhang.members.imports.writing import ImportConflict, commit
@@ -34,10 +36,6 @@ logger = logging.getLogger("taizhang.members.imports")
 
 class ImportInterrupted(Exception):
     """The run was marked interrupted (or retried) while this worker worked on it; nothing was written."""
-
-
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:150]
 
 
 def run_source(run) -> Source:
@@ -279,7 +277,7 @@ def import_files_purge(*, older_than: datetime.datetime, dry_run: bool = False, 
             import_file_delete(actor=None, username=username, run=run, reason="retention")
     kept = set(ImportRun.objects.exclude(file="").values_list("file", flat=True))
     for folder in IMPORT_FOLDERS:
-        for name in _storage_files(default_storage, folder):
+        for name in storage_files(default_storage, folder):
             if name in kept or default_storage.get_modified_time(name) >= older_than:
                 continue
             deleted.append(name)
@@ -293,15 +291,5 @@ def import_files_purge(*, older_than: datetime.datetime, dry_run: bool = False, 
 
 IMPORT_FOLDERS = ("imports", "points/imports")  # where uploaded spreadsheets are kept until imported
 
-
-def _storage_files(storage, folder):
-    try:
-        folders, files = storage.listdir(folder)
-    except FileNotFoundError:
-        return
-    for name in files:
-        yield f"{folder}/{name}"
-    for sub in folders:
-        yield from _storage_files(storage, f"{folder}/{sub}")
 
 
