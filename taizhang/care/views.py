@@ -50,7 +50,7 @@ from taizhang.core.errors import error_text, form_errors_from
 from taizhang.core.exporting import export_xlsx
 from taizhang.core.money import yuan
 from taizhang.core.paging import page_of, pager_query
-from taizhang.core.permissions import EDIT, branches_for, has_capability, home_committee, restrict
+from taizhang.core.permissions import EDIT, branches_for, has_capability, home_committee_for, restrict
 from taizhang.finance.models import Expense
 from taizhang.members.models import Member
 from taizhang.members.pickers import picker_response, ticked_members
@@ -62,10 +62,8 @@ PRINT_LIMIT = 500
 
 def _committee(request):
     """The committee the user cares for, or 403."""
-    committee = home_committee(request.user)
-    if committee is None or not selectors.may_care(request.user, committee.pk):
-        raise PermissionDenied(_("Your role does not give access to the care of elderly members."))
-    return committee
+    return home_committee_for(request.user, "care.manage",
+                              _("Your role does not give access to the care of elderly members."))
 
 
 def _errors_message(request, exc):
