@@ -41,6 +41,7 @@ from taizhang.care.models import (
     Occasion,
     PlanTarget,
     Subscription,
+    Visit,
     VisitMode,
     VisitPhoto,
 )
@@ -366,7 +367,7 @@ def plan_detail(request, pk):
     return render(request, "care/plan_detail.html", {
         "plan": plan, "page": page, "coverage": selectors.coverage(plan), "show": show, "query": pager_query(request),
         "add_form": PlanAddForm(members=selectors.plan_candidates(request.user, plan)),
-        "gifts": Movement.objects.filter(visit__plan=plan, visit__withdrawn_at__isnull=True)
+        "gifts": Movement.objects.filter(visit__in=Visit.objects.counted().filter(plan=plan))
         .values("item__name", "item__unit").annotate(
             n=-Sum("quantity")).order_by("item__name")})
 
