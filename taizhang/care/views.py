@@ -47,7 +47,7 @@ from taizhang.care.models import (
 )
 from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
-from taizhang.core.errors import error_text, form_errors_from
+from taizhang.core.errors import error_text, form_errors_from, service_message
 from taizhang.core.exporting import export_xlsx
 from taizhang.core.money import yuan
 from taizhang.core.paging import page_of, pager_query
@@ -496,15 +496,14 @@ def visit_withdraw(request, pk):
     if visit is None:
         raise Http404(_("No such visit."))
     form = ReasonForm(request.POST)
-    try:
+
+    def withdraw():
         if not form.is_valid():
             raise ValidationError({"reason": [_("Say why the visit is withdrawn.")]})
-        services.visit_withdraw(actor=request.user, visit=visit, reason=form.cleaned_data["reason"])
-    except ValidationError as exc:
-        _errors_message(request, exc)
-    else:
-        messages.success(request, _("The visit of %(date)s is withdrawn; what it handed out is back in the store.")
-                         % {"date": visit.visited_on})
+        return services.visit_withdraw(actor=request.user, visit=visit, reason=form.cleaned_data["reason"])
+
+    service_message(request, withdraw, _("The visit of %(date)s is withdrawn; what it handed out is back in the store.")
+                    % {"date": visit.visited_on})
     return redirect("care:visit", pk=visit.pk)
 
 
