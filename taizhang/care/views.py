@@ -634,7 +634,7 @@ def movement_reverse(request, pk):
 def stock_in_book(request, pk):
     """Book a stock-in's cost to the budget (the store's keeper who is also money staff)."""
     committee = _committee(request)
-    movement = get_object_or_404(Movement.objects.select_related("item", "expense"), pk=pk,
+    movement = get_object_or_404(Movement.objects.select_related("item"), pk=pk,
                                  item__committee=committee, kind="in")
     _require_booking(request, committee, "care.store")
     form = StockBookForm(request.POST or None, request.FILES or None,
