@@ -478,13 +478,18 @@ def visit_create(request):
         status=400 if form.errors else 200)
 
 
+def _visit_or_404(request, pk):
+    visit = selectors.visit_get(request.user, pk)
+    if visit is None:
+        raise Http404(_("No such visit."))
+    return visit
+
+
 @login_required
 @require_GET
 def visit_detail(request, pk):
     _committee(request)
-    visit = selectors.visit_get(request.user, pk)
-    if visit is None:
-        raise Http404(_("No such visit."))
+    visit = _visit_or_404(request, pk)
     return render(request, "care/visit_detail.html", {"visit": visit})
 
 
@@ -492,9 +497,7 @@ def visit_detail(request, pk):
 @require_POST
 def visit_withdraw(request, pk):
     _committee(request)
-    visit = selectors.visit_get(request.user, pk)
-    if visit is None:
-        raise Http404(_("No such visit."))
+    visit = _visit_or_404(request, pk)
     form = ReasonForm(request.POST)
 
     def withdraw():
