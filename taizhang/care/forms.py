@@ -183,10 +183,6 @@ class StockBookForm(BookForm):
 
     scans = MultipleFileField(label=_("scans of the receipt or invoice"), required=False)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["payee"].initial = None
-
 
 class PlanAddForm(TzForm):
     member = forms.ModelChoiceField(label=_("Add a member"), queryset=None,

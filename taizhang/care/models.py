@@ -182,6 +182,13 @@ class VisitMode(models.TextChoices):
     PARTY_HOME = "party_home", _("At the Party members' home")
 
 
+class VisitQuerySet(models.QuerySet):
+    def counted(self):
+        """The visits that count — for a plan's coverage, as contact, in the summary and on the member's
+        page: all but the withdrawn ones (the list and the detail page still show those)."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
 class Visit(models.Model):
     """A visit that happened (走访慰问记录): who visited whom, how, what was said and needed, what was handed out."""
 
@@ -207,6 +214,8 @@ class Visit(models.Model):
     withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("withdrawn by"), null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
     withdraw_reason = models.CharField(_("reason for withdrawing"), max_length=200, blank=True)
+
+    objects = VisitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("visit")

@@ -38,7 +38,7 @@ def may_care(user, committee_id=None) -> bool:
 
 def last_visit_day(member) -> datetime.date | None:
     """The ledger's contact source: the member's latest care visit."""
-    return Visit.objects.filter(members=member, withdrawn_at__isnull=True).aggregate(day=Max("visited_on"))["day"]
+    return Visit.objects.counted().filter(members=member).aggregate(day=Max("visited_on"))["day"]
 
 
 # Who still gets a paper or a festival visit: on the roster and reachable in Beijing (not away, not lost).
@@ -211,7 +211,7 @@ def subscription_preview(*, committee, year: int, day: datetime.date | None = No
 
 
 def _visited(plan_field="plan"):
-    return Exists(Visit.objects.filter(plan=OuterRef(plan_field), members=OuterRef("member"), withdrawn_at__isnull=True))
+    return Exists(Visit.objects.counted().filter(plan=OuterRef(plan_field), members=OuterRef("member")))
 
 
 def plans_for(user):
@@ -307,7 +307,7 @@ def yearly_summary(committee, year: int) -> dict:
                        spent_fen=Coalesce(Sum(F("movements__quantity") * F("movements__unit_price_fen"),
                                               filter=in_year & Q(movements__kind=MovementKind.IN)), 0))
              .order_by("name"))
-    visits = Visit.objects.filter(committee=committee, visited_on__range=(start, end), withdrawn_at__isnull=True)
+    visits = Visit.objects.counted().filter(committee=committee, visited_on__range=(start, end))
     by_occasion = {row["occasion"]: row for row in visits.values("occasion").annotate(
         visits=Count("pk", distinct=True), members=Count("members", distinct=True))}
     labels = dict(Occasion.choices)
@@ -335,8 +335,7 @@ def member_panel(*, member, user):
     sub = (Subscription.objects.filter(year=year).filter(
         Q(household_id=member.household_id) if member.household_id else Q(recipient=member, household__isnull=True))
         .select_related("recipient").first())
-    visits = list(Visit.objects.filter(members=member, withdrawn_at__isnull=True)
-                  .order_by("-visited_on", "-id")[:PANEL_ROWS])
+    visits = list(Visit.objects.counted().filter(members=member).order_by("-visited_on", "-id")[:PANEL_ROWS])
     items = list(Movement.objects.filter(member=member).exclude(kind=MovementKind.IN).select_related("item")
                  .order_by("-day", "-id")[:PANEL_ROWS])
     profile = getattr(member, "care_profile", None) if editor else None

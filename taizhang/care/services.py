@@ -180,13 +180,27 @@ def subscription_cancel(*, actor, subscription: Subscription, reason: str) -> Su
     return sub
 
 
+def _book(*, actor, committee, year: int, use_code: str, field: str, missing: str, **expense):
+    """Care's one way to book a cost: an expense on the ``year`` budget's line for ``use_code`` through finance's
+    expense service (four eyes, over-plan confirmation, receipt check). A refused year, or a budget without
+    that line (``missing``), is said on the caller's ``field``. Runs in the caller's transaction."""
+    from taizhang.finance import budget as money
+
+    try:
+        budget = money.budget_get_or_create(actor=actor, committee=committee, year=year)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from exc
+    line = budget.lines.select_related("use").filter(use__code=use_code).first()
+    if line is None:
+        raise ValidationError({field: [missing]})
+    return money.expense_record(actor=actor, line=line, **expense)
+
+
 @transaction.atomic
 def subscriptions_book(*, actor, committee, year: int, spent_on, payee: str, decided_on, decision: str = "",
                        decision_activity=None, receipt_no: str = "", confirm_over_budget: bool = False):
     """Book the cost of the year's subscriptions not yet booked as one expense on the budget's newspaper line
     (报刊和学习资料), awaiting approval by someone else as every expense; the subscriptions point at it."""
-    from taizhang.finance import budget as money
-
     require(actor, "care.subscriptions", committee.pk)
     subs = list(Subscription.objects.select_for_update().filter(
         committee=committee, year=year, status=SubscriptionStatus.ACTIVE, expense__isnull=True))
@@ -197,14 +211,11 @@ def subscriptions_book(*, actor, committee, year: int, spent_on, payee: str, dec
     if total <= 0:
         raise ValidationError({"year": [_("The subscriptions of %(year)s cost nothing: enter their cost first.")
                                         % {"year": year}]})
-    budget = money.budget_get_or_create(actor=actor, committee=committee, year=year)
-    line = budget.lines.select_related("use").filter(use__code="newspapers").first()
-    if line is None:
-        raise ValidationError({"year": [_("The %(year)s budget has no line for newspapers and study materials.")
-                                        % {"year": year}]})
     papers = "、".join(sorted({s.paper for s in subs}))
-    expense = money.expense_record(
-        actor=actor, line=line, spent_on=spent_on, amount_fen=total, payee=payee, receipt_no=receipt_no,
+    expense = _book(
+        actor=actor, committee=committee, year=year, use_code="newspapers", field="year",
+        missing=_("The %(year)s budget has no line for newspapers and study materials.") % {"year": year},
+        spent_on=spent_on, amount_fen=total, payee=payee, receipt_no=receipt_no,
         description=_("%(year)s newspapers for %(n)d households of elderly members: %(papers)s")
         % {"year": year, "n": len(subs), "papers": papers},
         decided_on=decided_on, decision=decision, decision_activity=decision_activity,
@@ -532,8 +543,6 @@ def stock_in_book(*, actor, movement: Movement, spent_on, payee: str, decided_on
     visits and gifts (困难党员帮扶和老党员慰问), awaiting approval by someone else as every expense; the
     stock-in points at it. The stock-in's row is locked first, so it is never booked twice, also when two
     requests come at once."""
-    from taizhang.finance import budget as money
-
     movement = Movement.objects.select_for_update(of=("self",)).select_related("item").get(pk=movement.pk)
     item = movement.item
     require(actor, "care.store", item.committee_id)
@@ -550,20 +559,14 @@ def stock_in_book(*, actor, movement: Movement, spent_on, payee: str, decided_on
     if spent_on is None:
         raise ValidationError({"spent_on": [_("Enter the date of the expense.")]})
     total = movement.unit_price_fen * movement.quantity
-    try:
-        budget = money.budget_get_or_create(actor=actor, committee=item.committee, year=spent_on.year)
-    except ValidationError as exc:
-        raise ValidationError({"spent_on": exc.messages}) from exc
-    line = budget.lines.select_related("use").filter(use__code="care").first()
-    if line is None:
-        raise ValidationError({"spent_on": [_("The %(year)s budget has no line for elderly visits and gifts.")
-                                            % {"year": spent_on.year}]})
     description = _("%(quantity)d %(unit)s of %(item)s for the store") % {
         "quantity": movement.quantity, "unit": item.unit, "item": item.name}
     if movement.supplier:
         description += f"（{movement.supplier}）"
-    expense = money.expense_record(
-        actor=actor, line=line, spent_on=spent_on, amount_fen=total, payee=payee, receipt_no=receipt_no,
+    expense = _book(
+        actor=actor, committee=item.committee, year=spent_on.year, use_code="care", field="spent_on",
+        missing=_("The %(year)s budget has no line for elderly visits and gifts.") % {"year": spent_on.year},
+        spent_on=spent_on, amount_fen=total, payee=payee, receipt_no=receipt_no,
         description=description, decided_on=decided_on, decision=decision, decision_activity=decision_activity,
         confirm_over_budget=confirm_over_budget, scans=scans)
     Movement.objects.filter(pk=movement.pk).update(expense=expense)

@@ -41,16 +41,17 @@ from taizhang.care.models import (
     Occasion,
     PlanTarget,
     Subscription,
+    Visit,
     VisitMode,
     VisitPhoto,
 )
 from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
-from taizhang.core.errors import error_text, form_errors_from
+from taizhang.core.errors import error_text, form_errors_from, service_message
 from taizhang.core.exporting import export_xlsx
 from taizhang.core.money import yuan
 from taizhang.core.paging import page_of, pager_query
-from taizhang.core.permissions import EDIT, branches_for, has_capability, home_committee, restrict
+from taizhang.core.permissions import EDIT, branches_for, has_capability, home_committee_for, restrict
 from taizhang.finance.models import Expense
 from taizhang.members.models import Member
 from taizhang.members.pickers import picker_response, ticked_members
@@ -62,10 +63,32 @@ PRINT_LIMIT = 500
 
 def _committee(request):
     """The committee the user cares for, or 403."""
-    committee = home_committee(request.user)
-    if committee is None or not selectors.may_care(request.user, committee.pk):
-        raise PermissionDenied(_("Your role does not give access to the care of elderly members."))
-    return committee
+    return home_committee_for(request.user, "care.manage",
+                              _("Your role does not give access to the care of elderly members."))
+
+
+def _may_book(user, committee_id, capability: str) -> bool:
+    """Care books a cost to the budget (newspapers, a stock-in) for who holds the care right ``capability``
+    and is also the committee's money staff."""
+    return has_capability(user, capability, committee_id) and has_capability(user, "finance.manage", committee_id)
+
+
+def _require_booking(request, committee, capability: str) -> None:
+    if not _may_book(request.user, committee.pk, capability):
+        raise PermissionDenied(_("Your role cannot record money matters of this committee."))
+
+
+def _booked_on_form(request, form, call) -> bool:
+    """Run a booking service: a refusal goes on the form (the over-plan one next to the confirmation box),
+    else the success message. True when the expense is recorded; the view then redirects."""
+    try:
+        expense = call()
+    except ValidationError as exc:
+        form_errors_from(exc, form, aliases={"amount_fen": "confirm_over_budget"})
+        return False
+    messages.success(request, _("%(amount)s yuan booked to the %(year)s budget; the expense waits for approval.")
+                     % {"amount": yuan(expense.amount_fen), "year": expense.line.budget.year})
+    return True
 
 
 def _errors_message(request, exc):
@@ -172,7 +195,7 @@ def _subscription_members(request, committee, year):
 def _subscription_context(request, committee, year, add_form=None, book_form=None):
     qs = selectors.subscriptions_for(request.user, year, committee=committee)
     manage = has_capability(request.user, "care.subscriptions", committee.pk)
-    book = manage and has_capability(request.user, "finance.manage", committee.pk)
+    book = manage and _may_book(request.user, committee.pk, "care.subscriptions")
     unbooked = qs.filter(status="active", expense__isnull=True).exists() if book else False
     return {"year": year, "page": page_of(request, qs, PAGE_SIZE),
             "book_form": (book_form or BookForm(initial={"spent_on": timezone.localdate()})) if unbooked else None,
@@ -243,20 +266,11 @@ def subscriptions_preview(request, year):
 def subscriptions_book(request, year):
     committee = _committee(request)
     year = _year(year)
-    if not (has_capability(request.user, "care.subscriptions", committee.pk)
-            and has_capability(request.user, "finance.manage", committee.pk)):
-        raise PermissionDenied(_("Your role cannot record money matters of this committee."))
+    _require_booking(request, committee, "care.subscriptions")
     form = BookForm(request.POST)
-    if form.is_valid():
-        try:
-            expense = services.subscriptions_book(actor=request.user, committee=committee, year=year,
-                                                  **form.cleaned_data)
-        except ValidationError as exc:
-            form_errors_from(exc, form, aliases={"amount_fen": "confirm_over_budget"})
-        else:
-            messages.success(request, _("%(amount)s yuan booked to the %(year)s budget; the expense waits for approval.")
-                             % {"amount": yuan(expense.amount_fen), "year": year})
-            return redirect("care:subscriptions", year=year)
+    if form.is_valid() and _booked_on_form(request, form, lambda: services.subscriptions_book(
+            actor=request.user, committee=committee, year=year, **form.cleaned_data)):
+        return redirect("care:subscriptions", year=year)
     return render(request, "care/subscriptions.html", _subscription_context(request, committee, year, book_form=form),
                   status=400)
 
@@ -353,7 +367,7 @@ def plan_detail(request, pk):
     return render(request, "care/plan_detail.html", {
         "plan": plan, "page": page, "coverage": selectors.coverage(plan), "show": show, "query": pager_query(request),
         "add_form": PlanAddForm(members=selectors.plan_candidates(request.user, plan)),
-        "gifts": Movement.objects.filter(visit__plan=plan, visit__withdrawn_at__isnull=True)
+        "gifts": Movement.objects.filter(visit__in=Visit.objects.counted().filter(plan=plan))
         .values("item__name", "item__unit").annotate(
             n=-Sum("quantity")).order_by("item__name")})
 
@@ -464,13 +478,18 @@ def visit_create(request):
         status=400 if form.errors else 200)
 
 
+def _visit_or_404(request, pk):
+    visit = selectors.visit_get(request.user, pk)
+    if visit is None:
+        raise Http404(_("No such visit."))
+    return visit
+
+
 @login_required
 @require_GET
 def visit_detail(request, pk):
     _committee(request)
-    visit = selectors.visit_get(request.user, pk)
-    if visit is None:
-        raise Http404(_("No such visit."))
+    visit = _visit_or_404(request, pk)
     return render(request, "care/visit_detail.html", {"visit": visit})
 
 
@@ -478,19 +497,16 @@ def visit_detail(request, pk):
 @require_POST
 def visit_withdraw(request, pk):
     _committee(request)
-    visit = selectors.visit_get(request.user, pk)
-    if visit is None:
-        raise Http404(_("No such visit."))
+    visit = _visit_or_404(request, pk)
     form = ReasonForm(request.POST)
-    try:
+
+    def withdraw():
         if not form.is_valid():
             raise ValidationError({"reason": [_("Say why the visit is withdrawn.")]})
-        services.visit_withdraw(actor=request.user, visit=visit, reason=form.cleaned_data["reason"])
-    except ValidationError as exc:
-        _errors_message(request, exc)
-    else:
-        messages.success(request, _("The visit of %(date)s is withdrawn; what it handed out is back in the store.")
-                         % {"date": visit.visited_on})
+        return services.visit_withdraw(actor=request.user, visit=visit, reason=form.cleaned_data["reason"])
+
+    service_message(request, withdraw, _("The visit of %(date)s is withdrawn; what it handed out is back in the store.")
+                    % {"date": visit.visited_on})
     return redirect("care:visit", pk=visit.pk)
 
 
@@ -556,7 +572,7 @@ def _item_context(request, item, *, in_form=None, out_form=None):
         "in_form": in_form or (_stock_in_form(item.committee) if manage else None),
         "out_form": out_form,
         "reverse_form": ReasonForm() if manage else None,
-        "book": manage and has_capability(request.user, "finance.manage", item.committee_id),
+        "book": _may_book(request.user, item.committee_id, "care.store"),
         "chosen": ticked_members(out_form["member"], out_form.fields["member"].queryset),
     }
 
@@ -621,22 +637,14 @@ def movement_reverse(request, pk):
 def stock_in_book(request, pk):
     """Book a stock-in's cost to the budget (the store's keeper who is also money staff)."""
     committee = _committee(request)
-    movement = get_object_or_404(Movement.objects.select_related("item", "expense"), pk=pk,
+    movement = get_object_or_404(Movement.objects.select_related("item"), pk=pk,
                                  item__committee=committee, kind="in")
-    if not (has_capability(request.user, "care.store", committee.pk)
-            and has_capability(request.user, "finance.manage", committee.pk)):
-        raise PermissionDenied(_("Your role cannot record money matters of this committee."))
+    _require_booking(request, committee, "care.store")
     form = StockBookForm(request.POST or None, request.FILES or None,
                          initial={"spent_on": movement.day, "payee": movement.supplier})
-    if request.method == "POST" and form.is_valid():
-        try:
-            expense = services.stock_in_book(actor=request.user, movement=movement, **form.cleaned_data)
-        except ValidationError as exc:
-            form_errors_from(exc, form, aliases={"amount_fen": "confirm_over_budget"})
-        else:
-            messages.success(request, _("%(amount)s yuan booked to the %(year)s budget; the expense waits for approval.")
-                             % {"amount": yuan(expense.amount_fen), "year": expense.spent_on.year})
-            return redirect("care:item", pk=movement.item_id)
+    if request.method == "POST" and form.is_valid() and _booked_on_form(
+            request, form, lambda: services.stock_in_book(actor=request.user, movement=movement, **form.cleaned_data)):
+        return redirect("care:item", pk=movement.item_id)
     return render(request, "care/stock_in_book.html", {
         "form": form, "movement": movement, "item": movement.item,
         "total_fen": (movement.unit_price_fen or 0) * movement.quantity}, status=400 if form.errors else 200)

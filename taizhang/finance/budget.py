@@ -265,7 +265,7 @@ def activity_expenses_panel(*, activity, user):
     staff (the budget's readers). One query, whatever the number of expenses."""
     if not has_capability(user, "finance.manage", activity.committee_id):
         return None
-    expenses = list(Expense.objects.filter(activity=activity).select_related("line__use", "reversed_by")
+    expenses = list(Expense.objects.filter(activity=activity).select_related("line__use")
                     .order_by("spent_on", "id"))
     return {"activity": activity, "expenses": expenses,
             "total_fen": sum(e.amount_fen for e in expenses),

@@ -123,7 +123,6 @@ def dues_base_set(*, actor, member, kind: str, applies_from: datetime.date, inco
 
 
 @transaction.atomic
-@transaction.atomic
 def dues_pay(*, actor, member, period_from: datetime.date, months: int, amount_fen: int, paid_on: datetime.date,
              method: str = GiftMethod.CASH, paid_by: str = "", voluntary: bool = False) -> DuesPayment:
     """Record a payment of dues for ``months`` months from ``period_from``. A payment is contact with the
