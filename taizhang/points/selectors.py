@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from taizhang.activities import tallies
 from taizhang.activities.models import Activity
-from taizhang.activities.selectors import expected_per_member
 from taizhang.core.paging import LazyRows
 from taizhang.core.permissions import EDIT, VIEW, allows, branches_for, has_capability, own_member, restrict
 from taizhang.members.models import ROSTER_STATUSES, Member
@@ -224,17 +223,6 @@ class BranchRow:
     @property
     def average(self) -> float | None:
         return self.points / self.members if self.members else None
-
-
-def _expected_per_member(activities: list, member_ids: set) -> dict:
-    """{member id: number of the activities they were expected at (应到)}, from the flow history
-    (``activities.selectors.expected_per_member``: one query, counted in the database)."""
-    counts = defaultdict(int)
-    if not activities or not member_ids:
-        return counts
-    # All the members of the activities' committees (no list of ids in the SQL), kept to ``member_ids`` here.
-    counts.update((pk, n) for pk, n in expected_per_member(activities, None) if pk in member_ids)
-    return counts
 
 
 def participation_count(user, committee, branch_id=None) -> int:
