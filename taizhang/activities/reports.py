@@ -306,7 +306,6 @@ class MemberTable(LazyRows):
         ]
 
 
-
 def member_sort(key: str) -> str:
     """``key`` if it is a sort of the member table (``-key`` descending), else "name"."""
     return key if key.lstrip("-") in MEMBER_SORTS else "name"
@@ -373,12 +372,10 @@ MEMBER_SORTS = {
 def sort_members(rows, key: str) -> tuple:
     """Sort member rows by ``key`` (``-key`` descending); unknown keys sort by name. A ``MemberTable`` is
     sorted by the database (the same keys, ``tallies.MEMBER_ORDER``), a list in Python."""
-    name = key.lstrip("-")
-    if name not in MEMBER_SORTS:
-        key, name = "name", "name"
+    key = member_sort(key)
     if isinstance(rows, MemberTable):
         return rows.sorted(key), key
-    return sorted(rows, key=MEMBER_SORTS[name], reverse=key.startswith("-")), key
+    return sorted(rows, key=MEMBER_SORTS[key.lstrip("-")], reverse=key.startswith("-")), key
 
 
 # --- expected vs done ------------------------------------------------------------------------------------
