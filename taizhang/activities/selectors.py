@@ -290,7 +290,7 @@ def expected_pairs(activities, members):
 # from d0 (valid_from) until the day before d1 (valid_to, ``OPEN_END`` while it lasts), so the member is
 # on the roster on day D with that state if d0 <= D < d1.
 #
-# The four readings below share one walk (``_expected_spans``), in at most three queries: the members'
+# The three readings below share one walk (``_expected_spans``), in at most three queries: the members'
 # roster spells, the groups' branches and the picked members. Each spell is matched with the activities
 # on the days it covers (bisection in the activities of its committee, branch, group or picks: the
 # audience keys of ``members.audience``), so the work grows with the answer.
@@ -443,19 +443,6 @@ def expected_per_member_branch(activities, members, *, recorded: dict | None = N
             if activity_id in members_of[key] and start <= audiences.by_pk[activity_id].date < end:
                 expected_recorded[(activity_id, member_id)] = branch_id
     return [(m, b, n) for (m, b), n in counts.items()], expected_recorded
-
-
-def expected_per_activity(activities, members) -> list:
-    """应到 per activity: [(activity pk, number of ``members`` expected)] (only the activities with
-    someone expected; ``expected_counts`` is quicker for the whole audience)."""
-    from collections import defaultdict
-
-    audiences, spans = _expected_spans(activities, members)
-    counts = defaultdict(int)
-    for _member_id, _branch_id, _start, _end, key, first, last in spans:
-        for activity in audiences.activities[key][first:last]:
-            counts[activity.pk] += 1
-    return list(counts.items())
 
 
 def _roster_changes(activities, members):
