@@ -290,7 +290,7 @@ def expected_pairs(activities, members):
 # from d0 (valid_from) until the day before d1 (valid_to, ``OPEN_END`` while it lasts), so the member is
 # on the roster on day D with that state if d0 <= D < d1.
 #
-# The three readings below share one walk (``_expected_spans``), in at most three queries: the members'
+# The readings below share one walk (``_expected_spans``), in at most three queries: the members'
 # roster spells, the groups' branches and the picked members. Each spell is matched with the activities
 # on the days it covers (bisection in the activities of its committee, branch, group or picks: the
 # audience keys of ``members.audience``), so the work grows with the answer.
@@ -423,26 +423,6 @@ def expected_per_member(activities, members) -> list:
     for member_id, _branch_id, _start, _end, _key, first, last in spans:
         counts[member_id] += last - first
     return list(counts.items())
-
-
-def expected_per_member_branch(activities, members, *, recorded: dict | None = None) -> tuple[list, dict]:
-    """应到 per member and branch on the day: ([(member pk, branch, number)], expected recorded), where,
-    given ``recorded`` ({member pk: [activity pk, …]}), expected recorded is {(activity pk, member pk):
-    branch on the day} for those recorded pairs that were expected (else {})."""
-    from collections import defaultdict
-
-    audiences, spans = _expected_spans(activities, members)
-    if audiences is None:
-        return [], {}
-    members_of = {key: {a.pk for a in acts} for key, acts in audiences.activities.items()} if recorded else {}
-    counts = defaultdict(int)
-    expected_recorded = {}
-    for member_id, branch_id, start, end, key, first, last in spans:
-        counts[(member_id, branch_id)] += last - first
-        for activity_id in (recorded or {}).get(member_id, ()):
-            if activity_id in members_of[key] and start <= audiences.by_pk[activity_id].date < end:
-                expected_recorded[(activity_id, member_id)] = branch_id
-    return [(m, b, n) for (m, b), n in counts.items()], expected_recorded
 
 
 def _roster_changes(activities, members):

@@ -12,6 +12,7 @@ from taizhang.activities import reports
 from taizhang.activities.models import AudienceKind
 from taizhang.activities.selectors import expected_attendees, expected_counts, expected_pairs, expected_per_member
 from taizhang.activities.tests.factories import make_activity, seed_types
+from taizhang.activities.tests.python_tallies import compute_participation
 from taizhang.members.models import EventKind, Member
 from taizhang.members.services import flow_correct_latest, flow_record_event
 from taizhang.members.tests.factories import make_member
@@ -134,7 +135,7 @@ def test_reports_use_the_same_reading(cast, histories):
     past = [a.pk for a in histories]
     from taizhang.activities.models import Activity
 
-    rows, branches = reports.compute_participation(Activity.objects.filter(pk__in=past), Member.objects.all())
+    rows, branches = compute_participation(Activity.objects.filter(pk__in=past), Member.objects.all())
     expected = {r.member_id: r.expected for r in rows}
     for member in Member.objects.all():
         assert expected[member.pk] == sum(member.pk in ids for ids in truth.values()), member.name
