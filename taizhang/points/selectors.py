@@ -225,12 +225,18 @@ class BranchRow:
         return self.points / self.members if self.members else None
 
 
-def participation_count(user, committee, branch_id=None) -> int:
-    """How many rows ``participation`` has at most (its members on the roster in scope): one COUNT."""
+def _on_roster(user, committee, branch_id=None):
+    """The members of ``participation``: on the roster today, of ``committee`` (and ``branch_id``), in
+    ``user``'s VIEW scope."""
     members = restrict(Member.objects.filter(committee=committee), user, VIEW)
     if branch_id:
         members = members.filter(branch_id=branch_id)
-    return members.filter(current_event__status_after__in=ROSTER_STATUSES).count()
+    return members.filter(current_event__status_after__in=ROSTER_STATUSES)
+
+
+def participation_count(user, committee, branch_id=None) -> int:
+    """How many rows ``participation`` has at most (its members on the roster in scope): one COUNT."""
+    return _on_roster(user, committee, branch_id).count()
 
 
 class ParticipationRows(LazyRows):
@@ -314,10 +320,7 @@ def participation(user, committee, year: int | None = None, *, period: Period | 
     config = points_settings(committee.pk)
     baseline = config.annual_baseline if whole_year else 0
     threshold = config.threshold if whole_year else None
-    members = restrict(Member.objects.filter(committee=committee), user, VIEW)
-    if branch_id:
-        members = members.filter(branch_id=branch_id)
-    on_roster = members.filter(current_event__status_after__in=ROSTER_STATUSES)
+    on_roster = _on_roster(user, committee, branch_id)
     in_scope = on_roster.values("pk")  # a subquery, never a list of (possibly 100,000s of) ids in the SQL
     activities = Activity.objects.filter(committee=committee, cancelled=False, starts_at__date__gte=start,
                                          starts_at__date__lte=end)
