@@ -265,12 +265,8 @@ class ReaderTotals:
 def study_reader_totals(item: StudyItem, user) -> tuple[ReaderTotals, list[ReaderTotals]]:
     """(all, per branch in the branches' order): who should read the item (the members on the roster today
     in its audience that ``user`` may see) and how many of them read it. One SQL aggregate over the roster
-    spells covering today (``members.RosterSpell``), whatever the size of the audience."""
-    spells = _spells_today({item.committee_id}, user)
-    if item.audience_kind == AudienceKind.BRANCH:
-        spells = spells.filter(branch_id=item.audience_branch_id)
-    elif item.audience_kind == AudienceKind.PARTY_GROUP:
-        spells = spells.filter(member__party_group_id=item.audience_group_id, branch_id=item.audience_group.branch_id)
+    spells of the audience today (``members.audience.spells_on``), whatever the size of the audience."""
+    spells = audience.spells_on(item, user=user)
     read = StudyRead.objects.filter(item=item, member_id=OuterRef("member_id"))
     rows = (spells.order_by().values("branch_id", "branch__name", "branch__sort_order")
             .annotate(audience=Count("pk"), read=Count("pk", filter=Q(Exists(read))))

@@ -11,7 +11,6 @@ import datetime
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from taizhang.activities.models import AttendanceStatus
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.exporting import export_in_background
 from taizhang.core.forms import TzForm
+from taizhang.core.paging import page_of, pager_query
 from taizhang.core.permissions import has_capability
 from taizhang.core.routers import use_replica
 from taizhang.members.selectors import member_get
@@ -107,9 +107,7 @@ def summary(request):
     # the tallies and the page asked for in one query (another page is read again if it is out of range)
     data = reports.participation(request.user, start, end, page=(sort, (number - 1) * size, size))
     rows, sort = reports.sort_members(data.members, sort)
-    page = Paginator(rows, size).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = page_of(request, rows, size)
     period_query = {"date_from": start.isoformat(), "date_to": end.isoformat()}
     context = {
         "form": form,
@@ -123,8 +121,8 @@ def summary(request):
         "page": page,
         "sort": sort,
         "columns": MEMBER_COLUMNS,
-        "query": query.urlencode(),
-        "per_page": _page_size(request),
+        "query": pager_query(request),
+        "per_page": size,
         "page_sizes": PAGE_SIZES,
         "period_query": "&".join(f"{k}={v}" for k, v in period_query.items()),
     }
@@ -164,9 +162,7 @@ def member_report(request, pk):
                 tally.absent += 1
         else:
             tally.extra += 1
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = page_of(request, rows, 50)
     context = {
         "member": member,
         "form": form,
@@ -176,7 +172,7 @@ def member_report(request, pk):
         "presets": presets,
         "tally": tally,
         "page": page,
-        "query": query.urlencode(),
+        "query": pager_query(request),
     }
     return render(request, "activities/reports/member.html", context)
 

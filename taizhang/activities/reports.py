@@ -2,34 +2,32 @@
 
 Who was expected (应到) at an activity is never stored (see ``models``): it is the audience's members
 on the roster on the activity's day. Asking the database that once per activity and member would
-cost a query each; instead ``participation`` reads, in a fixed number of queries, the period's
-activities, the picked members, the members in scope, their roster spells (the projection of the flow
-history, ``members.models.RosterSpell``) and their attendance rows, and matches each spell with the
-activities on the days it covers (the rule of ``members.audience``), so the work grows
-with the spells and the records, not with members × activities.
+cost a query each; instead ``participation`` (and one member's ``activity_profile``) asks the database
+for SQL aggregates (``tallies``) that match the roster spells (the projection of the flow history,
+``members.models.RosterSpell``) with the activities on the days they cover (the rule of
+``members.audience``), so the work grows with the spells and the records, not with members × activities.
 
 Everything is limited to what the viewer may see: activities through ``selectors.activity_scope_q``
 and members through ``restrict``. Only activities that have started count (a planned activity has no
 absentees yet); cancelled activities never count.
 """
 
-import bisect
 import datetime
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Count, Max
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.activities import tallies
 from taizhang.activities.models import Activity, ActivityType, Attendance, AttendanceStatus, AudienceKind
-from taizhang.activities.selectors import activities_between, expected_pairs, expected_per_member_branch
+from taizhang.activities.selectors import activities_between, expected_pairs
 from taizhang.core.paging import LazyRows
 from taizhang.core.permissions import VIEW, branches_for, committee_wide, committees_for, restrict
-from taizhang.members.models import Member, RosterSpell
+from taizhang.members.models import Member
 from taizhang.organisation.models import Branch, Committee
 
 FIRST_FOUR_YEARS = (datetime.date(2017, 9, 1), datetime.date(2021, 8, 31))
@@ -181,102 +179,6 @@ def _expected(acts: list[dict], members) -> dict:
             for activity, member_id, branch_id in expected_pairs(_days(acts), members)}
 
 
-def compute_participation(activities, members, *, last_attended_until=None) -> tuple[list[MemberRow], dict]:
-    """应到 / 实到 / 请假 / 缺席 of ``members`` at ``activities`` (querysets). Fixed number of queries.
-
-    Returns (member rows, {branch id: Tally}); a member's expectations count for the branch they
-    belonged to on the activity's day (walk-ins too, when they had a history by then). 应到 comes
-    from the shared reading (``selectors.expected_per_member_branch``) as counts per member and branch, plus which
-    recorded attendances were expected, so the work grows with the members and the records, not
-    with members × activities.
-    """
-    acts = _activity_rows(activities)
-    by_pk = {a["pk"]: a for a in acts}
-    member_rows = list(
-        members.order_by().values("pk", "name", "name_pinyin", "committee_id", "party_group_id", "branch__name")
-    )
-    activity_ids = activities.values("pk")
-    member_ids = members.values("pk")
-    recorded = {}
-    attendance = Attendance.objects.filter(activity_id__in=activity_ids, member_id__in=member_ids)
-    for activity_id, member_id, status in attendance.values_list("activity_id", "member_id", "status"):
-        recorded[(activity_id, member_id)] = status
-    last = {}
-    if last_attended_until is not None:
-        latest = (
-            Attendance.objects.filter(member_id__in=member_ids, status=AttendanceStatus.PRESENT,
-                                      # a member attends only their own committee's activities
-                                      activity__committee_id__in={m["committee_id"] for m in member_rows},
-                                      activity__cancelled=False, activity__starts_at__lte=last_attended_until)
-            .order_by().values("member_id").annotate(at=Max("activity__starts_at"))
-        )
-        last = {member_id: timezone.localdate(at) for member_id, at in latest.values_list("member_id", "at")}
-
-    committee_of = {m["pk"]: m["committee_id"] for m in member_rows}
-    rows = {
-        m["pk"]: MemberRow(member_id=m["pk"], name=m["name"], name_pinyin=m["name_pinyin"],
-                           branch=m["branch__name"] or "", last_attended=last.get(m["pk"]))
-        for m in member_rows
-    }
-    branches = defaultdict(Tally)
-    attended = defaultdict(list)  # member -> days present (when the last attendance is not given)
-    counts, expected = [], {}
-    if acts:
-        attending = defaultdict(list)  # member -> activities with a present / leave record
-        for (activity_id, member_id), status in recorded.items():
-            if status in (AttendanceStatus.PRESENT, AttendanceStatus.LEAVE):
-                attending[member_id].append(activity_id)
-        counts, expected = expected_per_member_branch(_days(acts), members, recorded=attending)
-    for member_id, branch_on, n in counts:  # expected: absent until a record says otherwise
-        row = rows.get(member_id)
-        if row is None:
-            continue
-        tally = branches[branch_on]
-        row.expected += n
-        tally.expected += n
-        row.absent += n
-        tally.absent += n
-    for (activity_id, member_id), branch_on in expected.items():
-        row = rows.get(member_id)
-        if row is None:
-            continue
-        tally = branches[branch_on]
-        row.absent -= 1
-        tally.absent -= 1
-        if recorded[(activity_id, member_id)] == AttendanceStatus.PRESENT:
-            row.present += 1
-            tally.present += 1
-            row.types[by_pk[activity_id]["activity_type__name"]] += 1
-            attended[member_id].append(by_pk[activity_id]["day"])
-        else:
-            row.leave += 1
-            tally.leave += 1
-    walk_ins = [
-        (activity_id, member_id) for (activity_id, member_id), status in recorded.items()
-        if status == AttendanceStatus.PRESENT and (activity_id, member_id) not in expected
-        and member_id in rows and committee_of[member_id] == by_pk[activity_id]["committee_id"]
-    ]
-    if walk_ins:
-        spells = defaultdict(list)  # member -> [(from, until, branch)] in order: the branch on a walk-in's day
-        for member_id, start, end, branch_id in RosterSpell.objects.filter(
-                member_id__in={m for _a, m in walk_ins}).order_by("member_id", "valid_from").values_list(
-                "member_id", "valid_from", "valid_to", "branch_id"):
-            spells[member_id].append((start, end, branch_id))
-        for activity_id, member_id in walk_ins:
-            activity, row = by_pk[activity_id], rows[member_id]
-            row.extra += 1
-            row.types[activity["activity_type__name"]] += 1
-            attended[member_id].append(activity["day"])
-            own = spells.get(member_id, [])
-            index = bisect.bisect_right([start for start, _end, _b in own], activity["day"]) - 1
-            if index >= 0 and activity["day"] < own[index][1]:
-                branches[own[index][2]].extra += 1
-    if last_attended_until is None:
-        for member_id, days in attended.items():
-            rows[member_id].last_attended = max(days)
-    return list(rows.values()), branches
-
-
 def member_row(mid, name, pinyin, branch, n, pr, lv, ab, ex, last) -> MemberRow:
     return MemberRow(member_id=mid, name=name, name_pinyin=pinyin, branch=branch, expected=n, present=pr, leave=lv,
                      absent=ab, extra=ex, last_attended=last)
@@ -304,7 +206,6 @@ class MemberTable(LazyRows):
             member_row(*row) for row in tallies.member_rows(
                 self.with_sql, self.params, sort=self.sort, last_until=self.last_until, offset=offset, limit=limit)
         ]
-
 
 
 def member_sort(key: str) -> str:
@@ -373,12 +274,10 @@ MEMBER_SORTS = {
 def sort_members(rows, key: str) -> tuple:
     """Sort member rows by ``key`` (``-key`` descending); unknown keys sort by name. A ``MemberTable`` is
     sorted by the database (the same keys, ``tallies.MEMBER_ORDER``), a list in Python."""
-    name = key.lstrip("-")
-    if name not in MEMBER_SORTS:
-        key, name = "name", "name"
+    key = member_sort(key)
     if isinstance(rows, MemberTable):
         return rows.sorted(key), key
-    return sorted(rows, key=MEMBER_SORTS[name], reverse=key.startswith("-")), key
+    return sorted(rows, key=MEMBER_SORTS[key.lstrip("-")], reverse=key.startswith("-")), key
 
 
 # --- expected vs done ------------------------------------------------------------------------------------
@@ -465,29 +364,45 @@ def expected_vs_done(user, date_from: datetime.date, date_to: datetime.date, *, 
 # --- one member's activity profile ------------------------------------------------------------------------
 
 
+def _member_tally(member: Member, activities, since: datetime.date, until: datetime.date, now) -> MemberRow:
+    """``member``'s 应到 / 实到 / 请假 / 缺席 at ``activities`` (of the member's committee, on days in [since,
+    until]) and last attended day (up to ``now``): the report's SQL tallies for one member, one query."""
+    try:
+        with_sql, params = tallies.tally_sql(activities, Member.objects.filter(pk=member.pk), since, until,
+                                             [member.committee_id])
+    except EmptyResultSet:
+        rows = []
+    else:
+        rows = tallies.member_rows(with_sql, params, sort="name", last_until=now)
+    return member_row(*rows[0]) if rows else MemberRow(member_id=member.pk, name=member.name)
+
+
 def activity_profile(member: Member, *, today: datetime.date | None = None) -> dict:
     """The member's dated activity profile (行为特征: 活动画像), over the last 12 months and since
-    registration. The caller has already decided the viewer may see the member. Fixed queries."""
+    registration. The caller has already decided the viewer may see the member. Three queries (the two
+    tallies and the types attended), whatever the member's history."""
     today = today or timezone.localdate()
     now = timezone.now()
     year_ago = today - datetime.timedelta(days=365)
     activities = Activity.objects.filter(committee_id=member.committee_id, cancelled=False, starts_at__lte=now)
-    members = Member.objects.filter(pk=member.pk)
-    rows, _branches = compute_participation(activities, members)
-    overall = rows[0] if rows else MemberRow(member_id=member.pk, name=member.name)
+    overall = _member_tally(member, activities, datetime.date.min, today, now)
     recent_acts = activities.filter(
         starts_at__gte=timezone.make_aware(datetime.datetime.combine(year_ago, datetime.time.min))
     )
-    recent_rows, _branches = compute_participation(recent_acts, members)
-    recent = recent_rows[0] if recent_rows else MemberRow(member_id=member.pk, name=member.name)
+    recent = _member_tally(member, recent_acts, year_ago, today, now)
+    # every present attendance at them counts (expected or a walk-in: all are the member's committee's)
+    types = Counter(dict(
+        Attendance.objects.filter(member=member, status=AttendanceStatus.PRESENT, activity__in=activities)
+        .values_list("activity__activity_type__name").annotate(n=Count("pk"))
+        .order_by("activity__activity_type__name")
+    ))
     return {
         "as_of": today,
         "since": year_ago,
         "recent": recent,
         "overall": overall,
         "last_attended": overall.last_attended,
-        "types": overall.types.most_common(),
-        "recent_types": recent.types.most_common(),
+        "types": types.most_common(),
     }
 
 

@@ -8,6 +8,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
+from taizhang.activities import tallies
 from taizhang.activities.models import (
     Activity,
     ActivityType,
@@ -290,40 +291,10 @@ def expected_pairs(activities, members):
 # from d0 (valid_from) until the day before d1 (valid_to, ``OPEN_END`` while it lasts), so the member is
 # on the roster on day D with that state if d0 <= D < d1.
 #
-# The four readings below share one walk (``_expected_spans``), in at most three queries: the members'
+# The readings below share one walk (``_expected_spans``), in at most three queries: the members'
 # roster spells, the groups' branches and the picked members. Each spell is matched with the activities
 # on the days it covers (bisection in the activities of its committee, branch, group or picks: the
 # audience keys of ``members.audience``), so the work grows with the answer.
-
-
-def _sql(queryset) -> tuple[str, tuple]:
-    sql, params = queryset.query.sql_with_params()
-    return sql, tuple(params)
-
-
-def _activity_days(activities) -> tuple[str, tuple]:
-    """SQL for the activities: aid, day (local date), acid, kind, abr, agr, gbr (the group's branch)."""
-    from django.db.models import F
-    from django.db.models.functions import TruncDate
-
-    acts = (
-        Activity.objects.filter(pk__in=[a.pk for a in activities])
-        .order_by()
-        .values(
-            aid=F("id"), day=TruncDate("starts_at", tzinfo=timezone.get_default_timezone()), acid=F("committee_id"),
-            kind=F("audience_kind"), abr=F("audience_branch_id"), agr=F("audience_group_id"),
-            gbr=F("audience_group__branch_id"),
-        )
-    )
-    return _sql(acts)
-
-
-def _fetch(sql: str, params) -> list:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 @dataclass
@@ -385,12 +356,9 @@ def _expected_spans(activities, members):
 
     def spans():
         days = audiences.days
-        for member_id, _status, branch_id, start, end, committee_id, group_id in _fetch(
+        for member_id, _status, branch_id, start, end, committee_id, group_id in tallies.fetch(
                 f"SELECT t.mid, t.st, t.br, t.d0, t.d1, t.cid, t.gid FROM ({intervals}) t", params):
-            if isinstance(start, str):  # SQLite gives the dates of raw SQL as text
-                start = datetime.date.fromisoformat(start)
-            if isinstance(end, str):
-                end = datetime.date.fromisoformat(end)
+            start, end = tallies.as_date(start), tallies.as_date(end)  # SQLite gives raw SQL's dates as text
             for key in audience.member_keys(committee_id, branch_id, group_id, member_id):
                 dates = days.get(key)
                 if not dates:
@@ -425,39 +393,6 @@ def expected_per_member(activities, members) -> list:
     return list(counts.items())
 
 
-def expected_per_member_branch(activities, members, *, recorded: dict | None = None) -> tuple[list, dict]:
-    """应到 per member and branch on the day: ([(member pk, branch, number)], expected recorded), where,
-    given ``recorded`` ({member pk: [activity pk, …]}), expected recorded is {(activity pk, member pk):
-    branch on the day} for those recorded pairs that were expected (else {})."""
-    from collections import defaultdict
-
-    audiences, spans = _expected_spans(activities, members)
-    if audiences is None:
-        return [], {}
-    members_of = {key: {a.pk for a in acts} for key, acts in audiences.activities.items()} if recorded else {}
-    counts = defaultdict(int)
-    expected_recorded = {}
-    for member_id, branch_id, start, end, key, first, last in spans:
-        counts[(member_id, branch_id)] += last - first
-        for activity_id in (recorded or {}).get(member_id, ()):
-            if activity_id in members_of[key] and start <= audiences.by_pk[activity_id].date < end:
-                expected_recorded[(activity_id, member_id)] = branch_id
-    return [(m, b, n) for (m, b), n in counts.items()], expected_recorded
-
-
-def expected_per_activity(activities, members) -> list:
-    """应到 per activity: [(activity pk, number of ``members`` expected)] (only the activities with
-    someone expected; ``expected_counts`` is quicker for the whole audience)."""
-    from collections import defaultdict
-
-    audiences, spans = _expected_spans(activities, members)
-    counts = defaultdict(int)
-    for _member_id, _branch_id, _start, _end, key, first, last in spans:
-        for activity in audiences.activities[key][first:last]:
-            counts[activity.pk] += 1
-    return list(counts.items())
-
-
 def _roster_changes(activities, members):
     """How the roster changed, in one query: rows (part, key, branch, day, n).
 
@@ -479,7 +414,8 @@ def _roster_changes(activities, members):
         until = max(a.date for a in activities)
         intervals, params = audience.roster_spells_sql(members, min(a.date for a in activities), until,
                                                        {a.committee_id for a in activities})
-        acts, acts_params = _activity_days(picked) if picked else ("", ())
+        acts, acts_params = (tallies.activities_sql(Activity.objects.filter(pk__in=[a.pk for a in picked]))
+                             if picked else ("", ()))
     except EmptyResultSet:  # nobody in scope
         return []
     sql = f"WITH t AS ({intervals})"
@@ -514,7 +450,7 @@ def _roster_changes(activities, members):
             " INNER JOIN t ON t.mid = pk.mid AND t.cid = pk.acid AND t.d0 <= pk.day AND t.d1 > pk.day"
             " GROUP BY pk.aid"
         )
-    return _fetch(sql, params)
+    return tallies.fetch(sql, params)
 
 
 def _counts_from_changes(activities, members) -> dict:
@@ -529,8 +465,7 @@ def _counts_from_changes(activities, members) -> dict:
         if part == 2:
             counts[key] = n
             continue
-        if isinstance(day, str):  # SQLite returns the dates of a UNION as text
-            day = datetime.date.fromisoformat(day)
+        day = tallies.as_date(day)  # SQLite returns the dates of a UNION as text
         per_day = changes.setdefault((key, branch_id) if part in (0, 1) else ("group", key, branch_id), {})
         per_day[day] = per_day.get(day, 0) + (n if part in (0, 3) else -n)
     running = {}

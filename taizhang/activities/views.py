@@ -242,8 +242,7 @@ def activity_detail(request, pk):
         context["signups"] = [{"signup": s, "position": positions.get(s.pk), "may_cancel": s.member_id in editable}
                               for s in signups]
         if len(signups) == SIGNUPS_SHOWN:  # the first ones (signed up, then the waiting list in order)
-            context["signups_more"] = (selectors.signup_queryset(user, activity)
-                                       .exclude(status=SignUpStatus.CANCELLED).count() - SIGNUPS_SHOWN)
+            context["signups_more"] = selectors.live_signups(user, activity).count() - SIGNUPS_SHOWN
         if _may_sign_up_others(user, activity):
             context.update(_on_behalf_context(user, activity))
         context["ledger"] = selectors.attendance_ledger(activity, user=user)

@@ -182,11 +182,14 @@ class _Members:
                 phone = ""
             if phone:
                 self.phone_hashes[number] = crypto.blind_index(phone)
-        self.in_scope = set(restrict(Member.objects.filter(committee=committee), actor, EDIT).values_list("pk", flat=True))
         self.by_id = {m.id_number_hash: m for m in Member.objects.filter(id_number_hash__in=set(self.id_hashes.values()))}
         self.by_phone: dict[str, list] = {}
         for m in Member.objects.filter(phone_hash__in=set(self.phone_hashes.values())):
             self.by_phone.setdefault(m.phone_hash, []).append(m)
+        # which of the members found the actor may edit: only those (the file's), not the committee's ids
+        found = {m.pk for m in self.by_id.values()} | {m.pk for ms in self.by_phone.values() for m in ms}
+        self.in_scope = set(restrict(Member.objects.filter(committee=committee, pk__in=found), actor, EDIT)
+                            .values_list("pk", flat=True))
 
     def find(self, row: "Row"):
         """The row's member, or None with the reason on the row."""

@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from taizhang.activities import tallies
 from taizhang.activities.models import Activity
-from taizhang.activities.selectors import expected_per_member
 from taizhang.core.paging import LazyRows
 from taizhang.core.permissions import EDIT, VIEW, allows, branches_for, has_capability, own_member, restrict
 from taizhang.members.models import ROSTER_STATUSES, Member
@@ -226,23 +225,18 @@ class BranchRow:
         return self.points / self.members if self.members else None
 
 
-def _expected_per_member(activities: list, member_ids: set) -> dict:
-    """{member id: number of the activities they were expected at (应到)}, from the flow history
-    (``activities.selectors.expected_per_member``: one query, counted in the database)."""
-    counts = defaultdict(int)
-    if not activities or not member_ids:
-        return counts
-    # All the members of the activities' committees (no list of ids in the SQL), kept to ``member_ids`` here.
-    counts.update((pk, n) for pk, n in expected_per_member(activities, None) if pk in member_ids)
-    return counts
+def _on_roster(user, committee, branch_id=None):
+    """The members of ``participation``: on the roster today, of ``committee`` (and ``branch_id``), in
+    ``user``'s VIEW scope."""
+    members = restrict(Member.objects.filter(committee=committee), user, VIEW)
+    if branch_id:
+        members = members.filter(branch_id=branch_id)
+    return members.filter(current_event__status_after__in=ROSTER_STATUSES)
 
 
 def participation_count(user, committee, branch_id=None) -> int:
     """How many rows ``participation`` has at most (its members on the roster in scope): one COUNT."""
-    members = restrict(Member.objects.filter(committee=committee), user, VIEW)
-    if branch_id:
-        members = members.filter(branch_id=branch_id)
-    return members.filter(current_event__status_after__in=ROSTER_STATUSES).count()
+    return _on_roster(user, committee, branch_id).count()
 
 
 class ParticipationRows(LazyRows):
@@ -326,10 +320,7 @@ def participation(user, committee, year: int | None = None, *, period: Period | 
     config = points_settings(committee.pk)
     baseline = config.annual_baseline if whole_year else 0
     threshold = config.threshold if whole_year else None
-    members = restrict(Member.objects.filter(committee=committee), user, VIEW)
-    if branch_id:
-        members = members.filter(branch_id=branch_id)
-    on_roster = members.filter(current_event__status_after__in=ROSTER_STATUSES)
+    on_roster = _on_roster(user, committee, branch_id)
     in_scope = on_roster.values("pk")  # a subquery, never a list of (possibly 100,000s of) ids in the SQL
     activities = Activity.objects.filter(committee=committee, cancelled=False, starts_at__date__gte=start,
                                          starts_at__date__lte=end)

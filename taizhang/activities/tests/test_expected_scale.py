@@ -12,11 +12,11 @@ from taizhang.activities import reports
 from taizhang.activities.models import AudienceKind
 from taizhang.activities.selectors import expected_attendees, expected_counts, expected_pairs, expected_per_member
 from taizhang.activities.tests.factories import make_activity, seed_types
+from taizhang.activities.tests.python_tallies import compute_participation
 from taizhang.members.models import EventKind, Member
 from taizhang.members.services import flow_correct_latest, flow_record_event
 from taizhang.members.tests.factories import make_member
 from taizhang.organisation.services import party_group_create
-from taizhang.points.selectors import _expected_per_member
 
 D = datetime.date
 DAYS = [D(2017, 10, 1), D(2018, 6, 12), D(2019, 3, 1), D(2019, 3, 2), D(2020, 6, 12), D(2021, 1, 1), D(2022, 6, 12),
@@ -94,7 +94,7 @@ def test_pairs_and_member_counts_match_and_give_the_branch_on_the_day(cast, hist
     branch_on = {(a.date, a.audience_kind): b for a, m, b in pairs if m == mover.pk}
     assert branch_on[(D(2019, 3, 1), AudienceKind.COMMITTEE)] == cast.east.pk
     assert branch_on[(D(2020, 6, 12), AudienceKind.COMMITTEE)] == cast.west.pk
-    per_member = _expected_per_member(histories, {m.pk for m in Member.objects.all()})
+    per_member = dict(expected_per_member(histories, Member.objects.all()))
     for member in Member.objects.all():
         assert per_member.get(member.pk, 0) == sum(member.pk in ids for ids in truth.values()), member.name
 
@@ -135,7 +135,7 @@ def test_reports_use_the_same_reading(cast, histories):
     past = [a.pk for a in histories]
     from taizhang.activities.models import Activity
 
-    rows, branches = reports.compute_participation(Activity.objects.filter(pk__in=past), Member.objects.all())
+    rows, branches = compute_participation(Activity.objects.filter(pk__in=past), Member.objects.all())
     expected = {r.member_id: r.expected for r in rows}
     for member in Member.objects.all():
         assert expected[member.pk] == sum(member.pk in ids for ids in truth.values()), member.name

@@ -1,6 +1,6 @@
 """The SQL tallies (``activities.tallies``) of the activity report and the points participation give the same
 应到 / 实到 / 请假 / 缺席, walk-ins, last attended day, branch totals and sort orders as the Python reading
-(``reports.compute_participation``, which walks the roster spells member by member) on random histories:
+(``tests.python_tallies.compute_participation``, which walks the roster spells member by member) on random histories:
 members registered, moved, away, transferred out and corrected, activities for every audience kind, and
 attendance present, on leave, absent or as a walk-in."""
 
@@ -16,6 +16,7 @@ from taizhang.activities import reports
 from taizhang.activities.models import Attendance, AttendanceStatus, AudienceKind
 from taizhang.activities.services import activity_types_seed
 from taizhang.activities.tests.factories import make_activity
+from taizhang.activities.tests.python_tallies import compute_participation
 from taizhang.core.permissions import VIEW, restrict
 from taizhang.members import flow
 from taizhang.members.models import EventKind, FlowEvent, LostContactCause, Member
@@ -128,7 +129,7 @@ class SqlTalliesEqualThePythonReading(TestCase):
             data = reports.participation(user, SINCE, today)
             now = timezone.now()
             until = min(now, timezone.make_aware(datetime.datetime.combine(today, datetime.time.max)))
-            old_rows, old_branches = reports.compute_participation(
+            old_rows, old_branches = compute_participation(
                 reports.held_activities(user, SINCE, today, now=now), restrict(Member.objects.all(), user, VIEW),
                 last_attended_until=until)
             old_rows = [r for r in old_rows if r.expected or r.extra]
@@ -156,7 +157,7 @@ class SqlTalliesEqualThePythonReading(TestCase):
         # the points participation: 应到 and 实到 (walk-ins included) of the members on the roster today
         rows, branch_rows, _config = points.participation(self.admin, self.committee, period=Period(SINCE, today),
                                                           today=today)
-        old = {r.member_id: r for r in reports.compute_participation(
+        old = {r.member_id: r for r in compute_participation(
             reports.held_activities(self.admin, SINCE, today), Member.objects.filter(committee=self.committee))[0]}
         for row in rows:
             mine = old[row.member.pk]
