@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.core.signing import BadSignature, SignatureExpired
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -48,7 +47,7 @@ from taizhang.activities.panels import activity_panels
 from taizhang.activities.tables import ACTIVITY_COLUMNS
 from taizhang.core.audit import audit_log
 from taizhang.core.errors import form_errors_from, service_on_form
-from taizhang.core.paging import page_of, pager_query
+from taizhang.core.paging import CountedPaginator, page_of, pager_query
 from taizhang.core.permissions import (
     EDIT,
     VIEW,
@@ -266,9 +265,7 @@ def _ledger_rows(activity, user, page_number, expected_count):
     order = ("branch__sort_order", "name_pinyin", "id")
     ids = (Member.objects.filter(pk__in=spells.order_by().values("member_id")).order_by(*order)
            .values_list("pk", flat=True))
-    paginator = Paginator(ids, LEDGER_PAGE_SIZE)
-    paginator.count = expected_count  # the cached property, set: one count query less
-    page = paginator.get_page(page_number)
+    page = CountedPaginator(ids, LEDGER_PAGE_SIZE, count=expected_count).get_page(page_number)
     page_ids = list(page.object_list)
     members = Member.objects.filter(pk__in=page_ids).select_related("branch").order_by(*order)
     records = {a.member_id: a for a in selectors.attendance_queryset(user, activity).filter(member_id__in=page_ids)}
@@ -491,7 +488,8 @@ def attendance(request, pk):
     members = _tick_queryset(request, activity)
     if q:
         members = search_members(members, q)
-    page = page_of(request, members, TICK_PAGE_SIZE)
+    counts = _tick_counts(request, activity)
+    page = page_of(request, members, TICK_PAGE_SIZE, count=None if q else counts["expected"])
     shown = list(page.object_list)
     records = {a.member_id: a for a in Attendance.objects.filter(activity=activity, member__in=[m.pk for m in shown])}
     # The pager's links must not carry a full number either.
@@ -502,7 +500,7 @@ def attendance(request, pk):
         "page": page,
         "query": query,
         "q": q,
-        "counts": _tick_counts(request, activity),
+        "counts": counts,
         "started": activity.starts_at <= timezone.now(),
         "checkin_open": _checkin_open(activity),
         "elderly_age": settings.ELDERLY_AGE,
@@ -558,8 +556,8 @@ SHEET_ROWS = 500  # names per printed sign-in sheet; a bigger audience prints sh
 def attendance_sheet(request, pk):
     """签到表: the printable sign-in sheet of the tick list's members, for a meeting held on paper."""
     activity = _tick_activity(request, pk)
-    page = page_of(request, _tick_queryset(request, activity), SHEET_ROWS)
     counts = _tick_counts(request, activity)
+    page = page_of(request, _tick_queryset(request, activity), SHEET_ROWS, count=counts["expected"])
     audit_log(actor=request.user, action="activity.sign_in_sheet", obj=activity,
               new={"rows": len(page.object_list), "page": page.number})
     return render(request, "activities/sign_in_sheet.html", {

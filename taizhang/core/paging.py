@@ -4,10 +4,20 @@ issue 9 "Lists"): the page the request asks for, and the list's other GET parame
 from django.core.paginator import Page, Paginator
 
 
-def page_of(request, items, per_page: int) -> Page:
-    """The page of ``items`` named by the request's ``page`` parameter (the first or the last when it is
-    missing, not a number or out of range)."""
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
+class CountedPaginator(Paginator):
+    """A paginator told its total: a list whose count is already known (an aggregate the page shows anyway,
+    or a count cheaper than ``COUNT(*)`` over the list's joins) is not counted again."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
+def page_of(request, items, per_page: int, *, count: int | None = None, number=None) -> Page:
+    """The page of ``items`` named by the request's ``page`` parameter (or ``number``; the first or the last
+    when it is missing, not a number or out of range). ``count``: the list's total when it is already known."""
+    paginator = Paginator(items, per_page) if count is None else CountedPaginator(items, per_page, count=count)
+    return paginator.get_page(request.GET.get("page") if number is None else number)
 
 
 def pager_query(request, *drop: str) -> str:

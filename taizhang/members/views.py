@@ -5,7 +5,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 from taizhang.accounts.selectors import role_labels
 from taizhang.core.audit import client_ip
 from taizhang.core.errors import ConcurrentEditError, form_errors_from
+from taizhang.core.paging import page_of
 from taizhang.core.permissions import EDIT, REVEAL, allows, has_capability, is_member_login
 from taizhang.members import flow, searches, selectors, services, visibility
 from taizhang.members.change_views import describe_changes
@@ -44,14 +44,6 @@ FLOW_ACTIONS = {
     EventKind.REGISTERED: ("primary", "box-arrow-in-right"),
     EventKind.DECEASED: ("dark", "flower1"),
 }
-
-
-class CountedPaginator(Paginator):
-    """A paginator told its total (``MemberFilter.count``, cheaper than ``COUNT(*)`` over the list's joins)."""
-
-    def __init__(self, object_list, per_page, *, count: int):
-        super().__init__(object_list, per_page)
-        self.__dict__["count"] = count  # Paginator.count is a cached_property
 
 
 def _require_ledger(user):
@@ -101,7 +93,7 @@ def member_list(request):
     except ValueError:
         per_page = 20
     per_page = per_page if per_page in PAGE_SIZES else 20
-    page = CountedPaginator(queryset, per_page, count=total).get_page(data.get("page"))
+    page = page_of(request, queryset, per_page, count=total, number=data.get("page"))  # MemberFilter.count: cheaper
     columns = visibility.list_columns(request.user, MEMBER_COLUMNS)
     query.pop("page", None)
     today_query = query.copy()
