@@ -23,7 +23,7 @@ from taizhang.activities.models import AttendanceStatus
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.exporting import export_in_background
 from taizhang.core.forms import TzForm
-from taizhang.core.paging import page_of, pager_query
+from taizhang.core.paging import page_number, page_of, pager_query
 from taizhang.core.permissions import has_capability
 from taizhang.core.routers import use_replica
 from taizhang.members.selectors import member_get
@@ -100,10 +100,7 @@ def _page_size(request) -> int:
 def summary(request):
     form, start, end, preset, presets = period_from_request(request)
     sort, size = reports.member_sort(request.GET.get("sort", "name")), _page_size(request)
-    try:
-        number = max(1, int(request.GET.get("page") or 1))
-    except ValueError:
-        number = 1
+    number = page_number(request)
     # the tallies and the page asked for in one query (another page is read again if it is out of range)
     data = reports.participation(request.user, start, end, page=(sort, (number - 1) * size, size))
     rows, sort = reports.sort_members(data.members, sort)

@@ -199,10 +199,8 @@ class MemberTable(LazyRows):
     def _rows(self, offset: int, limit: int | None) -> list:
         if self.with_sql is None or limit == 0:
             return []
-        limit_read, rows = self.prefetched.get((self.sort, offset), (0, None))
-        if rows is not None and limit is not None and (limit <= limit_read or len(rows) < limit_read):
-            return rows[:limit]
-        return [
+        rows = self._already_read((self.sort, offset), limit)
+        return rows if rows is not None else [
             member_row(*row) for row in tallies.member_rows(
                 self.with_sql, self.params, sort=self.sort, last_until=self.last_until, offset=offset, limit=limit)
         ]

@@ -13,6 +13,15 @@ class CountedPaginator(Paginator):
         self.__dict__["count"] = count  # Paginator.count is a cached_property
 
 
+def page_number(request) -> int:
+    """The page the request asks for (``page``), 1 when it is missing or not a number: for a view that reads
+    the page in the same query as the list's totals, before the paginator checks the range."""
+    try:
+        return max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        return 1
+
+
 def page_of(request, items, per_page: int, *, count: int | None = None, number=None) -> Page:
     """The page of ``items`` named by the request's ``page`` parameter (or ``number``; the first or the last
     when it is missing, not a number or out of range). ``count``: the list's total when it is already known."""
@@ -35,9 +44,17 @@ class LazyRows:
     A subclass sets ``count_`` and implements ``_rows(offset, limit)`` (``limit`` None: all from ``offset``)."""
 
     count_: int = 0
+    prefetched: dict = {}  # key -> (limit read, rows): a page read in the same query as the totals
 
     def __len__(self) -> int:
         return self.count_
+
+    def _already_read(self, key, limit: int | None) -> list | None:
+        """The first ``limit`` rows of the page ``prefetched[key]`` when that read covers them, else None."""
+        limit_read, rows = self.prefetched.get(key, (0, None))
+        if rows is not None and limit is not None and (limit <= limit_read or len(rows) < limit_read):
+            return rows[:limit]
+        return None
 
     def _rows(self, offset: int, limit: int | None) -> list:
         raise NotImplementedError

@@ -255,10 +255,8 @@ class ParticipationRows(LazyRows):
         if self.sql is None or limit == 0:
             return []
         sql, params = self.sql, self.params
-        limit_read, found = self.prefetched.get(offset, (0, None))
-        if found is not None and limit is not None and (limit <= limit_read or len(found) < limit_read):
-            found = found[:limit]
-        else:
+        found = self._already_read(offset, limit)
+        if found is None:
             if limit is not None:
                 sql, params = f"{sql} LIMIT %s OFFSET %s", params + (limit, offset)
             found = tallies.fetch(sql, params)

@@ -21,7 +21,7 @@ from taizhang.core.errors import error_text, form_errors_from, service_message, 
 from taizhang.core.export_jobs import Export
 from taizhang.core.exporting import export_in_background, export_xlsx, xlsx_response, xlsx_tempfile
 from taizhang.core.imports import upload_error
-from taizhang.core.paging import page_of, pager_query
+from taizhang.core.paging import page_number, page_of, pager_query
 from taizhang.core.permissions import EDIT, VIEW, has_capability, home_committee, own_member, restrict
 from taizhang.core.spreadsheets import file_extension
 from taizhang.members.selectors import member_get
@@ -265,10 +265,7 @@ def _period_from(form, presets) -> tuple:
 
 
 def _participation_data(request):
-    try:
-        number = max(1, int(request.GET.get("page") or 1))
-    except ValueError:
-        number = 1
+    number = page_number(request)
     # the branch rows and the page asked for in one query (another page is read again if it is out of range)
     return participation_data(request.user, request.GET,
                               page=((number - 1) * PARTICIPATION_PAGE_SIZE, PARTICIPATION_PAGE_SIZE))
