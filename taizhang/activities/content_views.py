@@ -22,7 +22,7 @@ from taizhang.activities.models import NoteKind
 from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.errors import form_errors_from, service_message
-from taizhang.core.exporting import export_in_background, export_xlsx
+from taizhang.core.export_jobs import send_export
 from taizhang.core.paging import page_of, pager_query
 from taizhang.core.permissions import EDIT, committees_for, has_capability, is_member_login, own_member
 from taizhang.organisation.models import Committee
@@ -300,14 +300,8 @@ def study_readers(request, pk):
     if request.GET.get("format") == "xlsx" and filterset.is_valid():  # invalid filters: the page says why
         export = readers_export(request.user, item, request.GET, totals=(total, branches))
         filters = export.details["filters"]  # the page's filters, for the worker to build the same rows
-        background = export_in_background(request, export=STUDY_READERS,
-                                           params={"item": item.pk, **({"filters": filters} if filters else {})},
-                                           total=export.total)
-        if background is not None:
-            return background
-        return export_xlsx(request, header=export.header, rows=export.rows, filename=export.filename,
-                           action=export.action, obj=item, sheet_name=export.sheet_name, widths=export.widths,
-                           details={"read": export.details["read"], "filters": export.details["filters"]})
+        return send_export(request, export, name=STUDY_READERS,
+                           params={"item": item.pk, **({"filters": filters} if filters else {})})
     members = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     page = page_of(request, members, READERS_PAGE_SIZE)
     context = {

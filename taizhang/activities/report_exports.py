@@ -72,7 +72,3 @@ def sheets(tables) -> list:
 def write_workbook(path, tables) -> None:
     exporting.write_sheets(path, sheets(tables))
 
-
-def workbook_response(tables, filename: str):
-    f, _rows = exporting.sheets_tempfile(sheets(tables))
-    return exporting.xlsx_response(f, filename)

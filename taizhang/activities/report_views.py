@@ -17,11 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from taizhang.activities import report_exports, reports
-from taizhang.activities.export_jobs import ACTIVITY_REPORT
+from taizhang.activities import reports
+from taizhang.activities.export_jobs import ACTIVITY_REPORT, report_export
 from taizhang.activities.models import AttendanceStatus
-from taizhang.core.audit import audit_log, client_ip
-from taizhang.core.exporting import export_in_background
+from taizhang.core.export_jobs import send_export
 from taizhang.core.forms import TzForm
 from taizhang.core.paging import page_number, page_of, pager_query
 from taizhang.core.permissions import has_capability
@@ -180,19 +179,6 @@ def member_report(request, pk):
 def export_xlsx(request):
     """The four tables of the summary as one workbook, through the same scoping; audit-logged first."""
     _form, start, end, _preset, _presets = period_from_request(request)
-    background = export_in_background(request, export=ACTIVITY_REPORT, total=reports.report_member_count(request.user),
-                                      params={"date_from": start.isoformat(), "date_to": end.isoformat()})
-    if background is not None:  # a large workbook is written by the worker (export_jobs.report_export)
-        return background
-    tables = report_exports.report_tables(request.user, start, end)
-    audit_log(
-        actor=request.user,
-        action="report.export",
-        object_type="activities.report",
-        object_repr=_("Activity report"),
-        new={"report": "activity_summary", "from": start, "to": end, "format": "xlsx",
-             "members": len(tables["members"]), "branches": len(tables["branches"])},
-        ip_address=client_ip(request),
-    )
-    filename = f"{_('Activity report')}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
-    return report_exports.workbook_response(tables, filename)
+    return send_export(request, lambda: report_export(request.user, start, end), name=ACTIVITY_REPORT,
+                       params={"date_from": start.isoformat(), "date_to": end.isoformat()},
+                       total=reports.report_member_count(request.user))

@@ -1,7 +1,7 @@
 """Large exports as background jobs (issue 10): the registry of exports, the job's services and its run.
 
-A page whose export is larger than ``EXPORT_BACKGROUND_ROWS`` rows does not write the file in the request
-(``exporting.export_in_background``): it records an ``ExportJob`` — who asked, which registered export,
+Every registered export is sent by ``send_export``: one larger than ``EXPORT_BACKGROUND_ROWS`` rows is not
+written in the request: it records an ``ExportJob`` — who asked, which registered export,
 its parameters (the filter values, never rows) — and the worker (``tasks.run_export_job``) builds the
 export again *as that user* through the export's ``build`` function, i.e. the same selectors, filters and
 scoping as the page, then writes the file with the project's streaming writers (``exporting.write_xlsx`` /
@@ -18,8 +18,8 @@ Exports register themselves by name from their own app (``AppConfig.ready``)::
 says) or raises ``ExportRefused`` with a Chinese reason (the user lost the right, the filters are no longer
 valid). Core never imports the domain apps.
 
-The audit entry of a background export has the same action as the direct download, with
-``"background": true`` and the job's id, written when the file is complete (with its row count).
+Both ways write one audit entry (``export_audit``): the direct download when its file is written, the
+worker when the file is complete, with ``"background": true`` and the job's id.
 """
 
 import datetime
@@ -37,8 +37,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taizhang.core.attachments import storage_files
-from taizhang.core.audit import audit_log
-from taizhang.core.exporting import write_csv, write_xlsx
+from taizhang.core.audit import audit_log, client_ip
+from taizhang.core.exporting import (
+    csv_response,
+    write_csv,
+    write_xlsx,
+    written_tempfile,
+    xlsx_response,
+    xlsx_tempfile,
+)
 from taizhang.core.models import EXPORT_FOLDER, ExportJob, ExportStatus
 
 logger = logging.getLogger(__name__)
@@ -128,6 +135,40 @@ def export_job_create(*, actor, export: str, params: dict, fmt: str, total: int,
     return job
 
 
+def export_audit(export: Export, *, actor, fmt: str, rows: int, ip_address=None, **extra) -> None:
+    """The one audit entry of an export, sent now or written by the worker (``extra``: that it was)."""
+    audit_log(actor=actor, action=export.action, obj=export.obj, object_type=export.object_type,
+              object_repr=export.object_repr, message=export.message, ip_address=ip_address,
+              new={"rows": rows, "format": fmt, **export.details, **extra})
+
+
+def send_export(request, export: "Export | Callable[[], Export]", *, name: str, params: dict, fmt: str = "xlsx",
+                total: int | None = None):
+    """The download of the registered export ``name``: above ``EXPORT_BACKGROUND_ROWS`` rows a job the worker
+    builds again from ``params`` as this user (the response redirects to its progress page); otherwise the
+    file now, with the same audit entry. ``export`` is built (an ``Export``) or a function building it, then
+    ``total`` is a cheap count of its rows, so a large export is never built in the request."""
+    from django.shortcuts import redirect
+
+    total = export.total if total is None else total
+    if goes_to_background(total):
+        job = export_job_create(actor=request.user, export=name, params=params, fmt=fmt, total=total,
+                                ip_address=client_ip(request))
+        return redirect("core:export_job", pk=job.pk)
+    export = export if isinstance(export, Export) else export()
+    audit = {"actor": request.user, "fmt": fmt, "ip_address": client_ip(request)}
+    if fmt == "csv":  # streamed: the entry goes first, with the count the export was built with
+        export_audit(export, rows=export.total, **audit)
+        return csv_response(export.header, export.rows, export.filename)
+    if export.write is not None:
+        f, _written = written_tempfile(export.write)
+        count = export.total
+    else:
+        f, count = xlsx_tempfile(export.header, export.rows, sheet_name=export.sheet_name, widths=export.widths)
+    export_audit(export, rows=count, **audit)
+    return xlsx_response(f, export.filename)
+
+
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:150]
 
@@ -183,10 +224,8 @@ def export_job_run(job_id: int) -> None:
             status=ExportStatus.DONE, file=name, file_name=export.filename[:255], processed=count,
             total=count, finished_at=timezone.now(), heartbeat_at=timezone.now(), params=_kept_params(job))
         if finished:
-            audit_log(actor=job.created_by, action=export.action, obj=export.obj, object_type=export.object_type,
-                      object_repr=export.object_repr, message=export.message, ip_address=job.ip_address,
-                      new={"rows": count, "format": job.fmt, **export.details, "background": True,
-                           "export_job": job.pk})
+            export_audit(export, actor=job.created_by, fmt=job.fmt, rows=count, ip_address=job.ip_address,
+                         background=True, export_job=job.pk)
     if not finished:  # marked failed (stale) meanwhile: the file is nobody's
         job.file.storage.delete(name)
 

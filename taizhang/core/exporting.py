@@ -292,14 +292,20 @@ def xlsx_tempfile(header: Iterable, rows: Iterable[Iterable], **kwargs):
 
 def sheets_tempfile(sheets: Iterable[Sheet]):
     """``xlsx_tempfile`` for a workbook of several sheets (``Sheet``)."""
+    return written_tempfile(lambda path: write_sheets(path, sheets))
+
+
+def written_tempfile(write):
+    """Run ``write(path)`` on a temporary .xlsx path; returns ``(open binary file, what write returned)``,
+    the file already unlinked (it disappears when the file object is closed, FileResponse closes it)."""
     fd, path = tempfile.mkstemp(suffix=".xlsx", prefix="taizhang-export-")
     os.close(fd)
     try:
-        count = write_sheets(path, sheets)
+        result = write(path)
         f = open(path, "rb")  # noqa: SIM115 - handed to FileResponse, which closes it
     finally:
         os.unlink(path)
-    return f, count
+    return f, result
 
 
 def xlsx_response(f, filename: str) -> FileResponse:
@@ -339,22 +345,3 @@ def export_csv(request, *, header: Iterable, rows: Iterable[Iterable], filename:
     audit_log(actor=request.user, action=action, obj=obj, object_type=object_type,
               object_repr=object_repr, ip_address=client_ip(request), new={"format": "csv", **(details or {})})
     return csv_response(header, rows, filename)
-
-
-def export_in_background(request, *, export: str, params: dict, total: int, fmt: str = "xlsx"):
-    """For an export of more than ``EXPORT_BACKGROUND_ROWS`` rows: record a background job (``export`` is
-    its registered name, ``params`` what the worker needs to build the same rows again for this user) and
-    return the redirect to its progress page. ``None`` when the export is small enough to send directly.
-
-    The worker writes the audit entry (same action as the direct download) once the file is complete.
-    """
-    from django.shortcuts import redirect
-
-    from taizhang.core import export_jobs
-    from taizhang.core.audit import client_ip
-
-    if not export_jobs.goes_to_background(total):
-        return None
-    job = export_jobs.export_job_create(actor=request.user, export=export, params=params, fmt=fmt, total=total,
-                                        ip_address=client_ip(request))
-    return redirect("core:export_job", pk=job.pk)

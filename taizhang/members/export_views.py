@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from taizhang.core import exporting
 from taizhang.core.audit import client_ip
+from taizhang.core.export_jobs import send_export
 from taizhang.core.permissions import DETAILS, VIEW, branches_for, committee_wide, committees_for, has_capability
 from taizhang.members import export_jobs, exports, searches
 from taizhang.members.export_jobs import filter_params
@@ -61,17 +61,8 @@ def _export(request, fmt: str):
     filterset = _filtered(request)
     if filterset is None:
         return _back_to_list(request)
-    export = export_jobs.ledger_export(request.user, filterset, fmt)
-    background = exporting.export_in_background(request, export=export_jobs.LEDGER, fmt=fmt, total=export.total,
-                                                params=export_jobs.job_params(filterset))
-    if background is not None:
-        return background
-    exports.log_export(actor=request.user, fmt=fmt, filters=export.details["filters"], rows=export.total,
-                       unmasked=export.details["unmasked"], ip_address=client_ip(request))
-    if fmt == "csv":
-        return exporting.csv_response(export.header, export.rows, export.filename)
-    f, _rows = exporting.xlsx_tempfile(export.header, export.rows, sheet_name=export.sheet_name, widths=export.widths)
-    return exporting.xlsx_response(f, export.filename)
+    return send_export(request, export_jobs.ledger_export(request.user, filterset, fmt), name=export_jobs.LEDGER,
+                       fmt=fmt, params=export_jobs.job_params(filterset))
 
 
 @login_required

@@ -18,8 +18,8 @@ from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from taizhang.core.errors import error_text, form_errors_from, service_message, service_on_form
-from taizhang.core.export_jobs import Export
-from taizhang.core.exporting import export_in_background, export_xlsx, xlsx_response, xlsx_tempfile
+from taizhang.core.export_jobs import Export, send_export
+from taizhang.core.exporting import xlsx_response, xlsx_tempfile
 from taizhang.core.imports import upload_error
 from taizhang.core.paging import page_number, page_of, pager_query
 from taizhang.core.permissions import EDIT, VIEW, has_capability, home_committee, own_member, restrict
@@ -347,15 +347,10 @@ def _participation_xlsx(request):
     committee = _staff_committee(request)
     form = ParticipationFilter(request.GET, branches=selectors.visible_branches(request.user, committee))
     form.is_valid()
-    background = export_in_background(
-        request, export=PARTICIPATION, params={"query": pager_query(request, "format")},
+    return send_export(
+        request, lambda: participation_export(request.user, request.GET), name=PARTICIPATION,
+        params={"query": pager_query(request, "format")},
         total=selectors.participation_count(request.user, committee, branch_id=form.cleaned_data.get("branch")))
-    if background is not None:
-        return background
-    export = participation_export(request.user, request.GET)
-    return export_xlsx(request, header=export.header, rows=export.rows, filename=export.filename,
-                       action=export.action, object_type=export.object_type, object_repr=export.object_repr,
-                       sheet_name=export.sheet_name, details=export.details)
 
 
 @login_required

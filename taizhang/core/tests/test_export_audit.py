@@ -17,9 +17,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from taizhang.core.models import AuditEntry
 
-SENDS = {"FileResponse", "xlsx_response", "csv_response", "workbook_response", "_file_response", "export_xlsx",
-         "export_csv", "StreamingHttpResponse"}
-AUDITS = {"audit_log", "log_export", "export_xlsx", "export_csv"}
+SENDS = {"FileResponse", "xlsx_response", "csv_response", "_file_response", "export_xlsx", "export_csv",
+         "send_export", "StreamingHttpResponse"}
+AUDITS = {"audit_log", "log_export", "export_xlsx", "export_csv", "send_export"}
 # Downloads that carry no personal or organisational data, with the reason.
 EXEMPT = {
     "points:import_template": "a blank template with the column names only",
