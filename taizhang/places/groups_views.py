@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from taizhang.accounts.models import User
 from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
-from taizhang.core.errors import form_errors_from
+from taizhang.core.errors import error_text, form_errors_from, service_message, service_on_form
 from taizhang.core.permissions import EDIT, home_committee, own_member, restrict
 from taizhang.members.models import Member
 from taizhang.members.selectors import search_members
@@ -42,8 +42,9 @@ def _query(request):
     return urlencode([(k, v) for k, v in request.GET.items() if k != "page"])
 
 
-def _error(request, exc):
-    messages.error(request, "；".join(exc.messages))
+def _form_refused(request, form) -> None:
+    """A POST action's form did not validate: its errors as one message at the top of the page."""
+    messages.error(request, error_text(ValidationError(form.errors)))
 
 
 def _group_or_404(request, pk):
@@ -118,14 +119,10 @@ def group_edit(request, pk):
     members = _committee_members(request.user, group.committee_id)
     form = GroupForm(request.POST or None, members=members, shown=_shown(request, members, group.leader),
                      initial={"name": group.name, "description": group.description, "leader": group.leader})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.group_update(actor=request.user, group=group, **form.cleaned_data)
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("The group %(name)s is saved.") % {"name": form.cleaned_data["name"]})
-            return redirect("places:group_detail", group.pk)
+    if request.method == "POST" and form.is_valid() and service_on_form(
+            request, form, lambda: services.group_update(actor=request.user, group=group, **form.cleaned_data),
+            lambda saved: _("The group %(name)s is saved.") % {"name": saved.name}):
+        return redirect("places:group_detail", group.pk)
     return render(request, "places/groups/group_form.html", {"form": form, "group": group, "picker_size": PICKER_SIZE},
                   status=400 if form.errors else 200)
 
@@ -163,15 +160,10 @@ def group_member_add(request, pk):
         raise PermissionDenied(_("Only the committee's staff may manage interest groups."))
     form = MembershipAddForm(request.POST, members=_committee_members(request.user, group.committee_id))
     if form.is_valid():
-        try:
-            services.membership_add(actor=request.user, group=group, **form.cleaned_data)
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("%(name)s joined %(group)s.")
-                             % {"name": form.cleaned_data["member"].name, "group": group.name})
+        service_message(request, lambda: services.membership_add(actor=request.user, group=group, **form.cleaned_data),
+                        _("%(name)s joined %(group)s.") % {"name": form.cleaned_data["member"].name, "group": group.name})
     else:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        _form_refused(request, form)
     return redirect("places:group_detail", group.pk)
 
 
@@ -183,28 +175,18 @@ def group_member_end(request, pk):
     group = _group_or_404(request, membership.group_id)
     form = MembershipEndForm(request.POST)
     if form.is_valid():
-        try:
-            services.membership_end(actor=request.user, group=group, member=membership.member,
-                                    left_on=form.cleaned_data["left_on"])
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("%(name)s left %(group)s.") % {"name": membership.member.name,
-                                                                        "group": group.name})
+        service_message(request, lambda: services.membership_end(actor=request.user, group=group, member=membership.member,
+                                                                 left_on=form.cleaned_data["left_on"]),
+                        _("%(name)s left %(group)s.") % {"name": membership.member.name, "group": group.name})
     else:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        _form_refused(request, form)
     return redirect("places:group_detail", group.pk)
 
 
 def _self_membership(request, pk, service, done: str):
     """A member joins or leaves a group themselves: the service, then its message, back to the group."""
     group = _group_or_404(request, pk)
-    try:
-        service(actor=request.user, group=group)
-    except ValidationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, done % {"group": group.name})
+    service_message(request, lambda: service(actor=request.user, group=group), done % {"group": group.name})
     return redirect("places:group_detail", group.pk)
 
 
@@ -228,15 +210,11 @@ def group_activity_link(request, pk):
         raise PermissionDenied(_("Only the committee's staff may manage interest groups."))
     form = ActivityLinkForm(request.POST, activities=selectors.linkable_activities(group, request.user))
     if form.is_valid():
-        try:
-            services.group_activity_link(actor=request.user, group=group, activity=form.cleaned_data["activity"])
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("“%(title)s” is now an activity of %(group)s.")
-                             % {"title": form.cleaned_data["activity"].title, "group": group.name})
+        activity = form.cleaned_data["activity"]
+        service_message(request, lambda: services.group_activity_link(actor=request.user, group=group, activity=activity),
+                        _("“%(title)s” is now an activity of %(group)s.") % {"title": activity.title, "group": group.name})
     else:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        _form_refused(request, form)
     return redirect("places:group_detail", group.pk)
 
 
@@ -309,15 +287,10 @@ def contest_awards(request, pk):
     contest = _contest_or_404(request, pk)
     _require_manage(request, contest)
     form = AwardsForm(request.POST)
-    if form.is_valid():
-        try:
-            awards = services.parse_awards(form.cleaned_data["awards"])
-            services.contest_awards_set(actor=request.user, contest=contest, awards=awards)
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("The awards are saved."))
-            return redirect("places:contest_detail", contest.pk)
+    if form.is_valid() and service_on_form(request, form, lambda: services.contest_awards_set(
+            actor=request.user, contest=contest, awards=services.parse_awards(form.cleaned_data["awards"])),
+            _("The awards are saved.")):
+        return redirect("places:contest_detail", contest.pk)
     return render(request, "places/groups/contest_detail.html", _contest_context(request, contest, awards_form=form),
                   status=400)
 
@@ -328,14 +301,11 @@ def contest_judge_add(request, pk):
     contest = _contest_or_404(request, pk)
     _require_manage(request, contest)
     form = JudgeForm(request.POST, users=_judge_candidates(contest))
-    if form.is_valid():
-        try:
-            services.contest_judge_add(actor=request.user, contest=contest, user=form.cleaned_data["user"])
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("The judge is added."))
-            return redirect("places:contest_detail", contest.pk)
+    if form.is_valid() and service_on_form(
+            request, form, lambda: services.contest_judge_add(actor=request.user, contest=contest,
+                                                              user=form.cleaned_data["user"]),
+            _("The judge is added.")):
+        return redirect("places:contest_detail", contest.pk)
     return render(request, "places/groups/contest_detail.html", _contest_context(request, contest, judge_form=form),
                   status=400)
 
@@ -404,14 +374,11 @@ def contest_rank(request, pk):
         if value and not value.isdigit():
             bad.append(_("“%(title)s”: the place must be a whole number.") % {"title": entry.title})
         places[entry.pk] = int(value) if value.isdigit() else None
-    try:
-        if bad:
-            raise ValidationError({"rank": bad})
-        services.contest_rank(actor=request.user, contest=contest, places=places)
-    except ValidationError as exc:
-        _error(request, exc)
+    if bad:
+        messages.error(request, error_text(ValidationError(bad)))
     else:
-        messages.success(request, _("The places are saved."))
+        service_message(request, lambda: services.contest_rank(actor=request.user, contest=contest, places=places),
+                        _("The places are saved."))
     return redirect("places:contest_detail", contest.pk)
 
 
@@ -420,13 +387,9 @@ def contest_rank(request, pk):
 def contest_awards_give(request, pk):
     contest = _contest_or_404(request, pk)
     _require_manage(request, contest)
-    try:
-        given = services.contest_awards_give(actor=request.user, contest=contest)
-    except ValidationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("Awards given: %(list)s.") % {
-            "list": "、".join(f"{name} {n}" for name, n in given.items())})
+    service_message(request, lambda: services.contest_awards_give(actor=request.user, contest=contest),
+                    lambda given: _("Awards given: %(list)s.") % {
+                        "list": "、".join(f"{name} {n}" for name, n in given.items())})
     return redirect("places:contest_detail", contest.pk)
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
-from taizhang.core.errors import form_errors_from
+from taizhang.core.errors import error_text, form_errors_from, service_message, service_on_form
 from taizhang.core.permissions import EDIT, VIEW, has_capability, own_member, restrict
 from taizhang.members.models import Member
 from taizhang.members.selectors import search_members
@@ -53,10 +53,6 @@ def _query(request, *drop):
     return urlencode([(k, v) for k, v in request.GET.items() if k not in ("page", *drop)])
 
 
-def _errors_message(request, exc):
-    messages.error(request, "；".join(exc.messages))
-
-
 # --- rooms ---------------------------------------------------------------------------------------------------
 
 
@@ -76,17 +72,12 @@ def _room_form(request, committee, room=None):
     if not has_capability(request.user, "places.rooms", committee.pk):
         raise PermissionDenied(_("Only the committee admin manages the rooms."))
     form = RoomForm(request.POST or None, room=room)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if room is None:
-                room = svc.room_create(actor=request.user, committee=committee, **form.values())
-            else:
-                room = svc.room_update(actor=request.user, room=room, **form.values())
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("The room “%(name)s” is saved.") % {"name": room.name})
-            return redirect("places:room_list")
+    if request.method == "POST" and form.is_valid() and service_on_form(
+            request, form,
+            lambda: svc.room_create(actor=request.user, committee=committee, **form.values()) if room is None
+            else svc.room_update(actor=request.user, room=room, **form.values()),
+            lambda saved: _("The room “%(name)s” is saved.") % {"name": saved.name}):
+        return redirect("places:room_list")
     return render(request, "places/rooms/room_form.html", {"form": form, "room": room})
 
 
@@ -197,20 +188,18 @@ def booking_decide(request, pk, decision):
     booking = sel.booking_get(request.user, pk)
     if booking is None:
         raise Http404(_("No such booking."))
-    try:
-        if decision == "confirm":
-            svc.booking_confirm(actor=request.user, booking=booking)
-            messages.success(request, _("The booking is confirmed."))
-        elif decision in ("decline", "cancel"):
-            reason = request.POST.get("reason", "")
-            action = svc.booking_decline if decision == "decline" else svc.booking_cancel
-            action(actor=request.user, booking=booking, reason=reason)
-            messages.success(request, _("The booking is declined.") if decision == "decline"
-                             else _("The booking is cancelled."))
-        else:
-            raise Http404
-    except ValidationError as exc:
-        _errors_message(request, exc)
+    reason = request.POST.get("reason", "")
+    if decision == "confirm":
+        service_message(request, lambda: svc.booking_confirm(actor=request.user, booking=booking),
+                        _("The booking is confirmed."))
+    elif decision == "decline":
+        service_message(request, lambda: svc.booking_decline(actor=request.user, booking=booking, reason=reason),
+                        _("The booking is declined."))
+    elif decision == "cancel":
+        service_message(request, lambda: svc.booking_cancel(actor=request.user, booking=booking, reason=reason),
+                        _("The booking is cancelled."))
+    else:
+        raise Http404
     return redirect("places:booking_detail", pk=booking.pk)
 
 
@@ -224,14 +213,10 @@ def book_list(request):
     form = BookForm(request.POST or None) if staff else None
     if request.method == "POST":
         _staff(request, committee)
-        if form.is_valid():
-            try:
-                book = svc.book_create(actor=request.user, committee=committee, **form.cleaned_data)
-            except ValidationError as exc:
-                form_errors_from(exc, form)
-            else:
-                messages.success(request, _("“%(title)s” is added.") % {"title": book.title})
-                return redirect("places:book_list")
+        if form.is_valid() and service_on_form(
+                request, form, lambda: svc.book_create(actor=request.user, committee=committee, **form.cleaned_data),
+                lambda book: _("“%(title)s” is added.") % {"title": book.title}):
+            return redirect("places:book_list")
     text = request.GET.get("q", "").strip()
     page = Paginator(sel.books(committee, text), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "places/rooms/book_list.html", {
@@ -260,7 +245,7 @@ def book_lend(request, pk):
                                               % {"q": form.cleaned_data["member"]}]})
         loan = svc.loan_create(actor=request.user, book=book, member=found[0], due_on=form.cleaned_data["due_on"])
     except ValidationError as exc:
-        _errors_message(request, exc)
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("“%(title)s” is lent to %(name)s, due %(due)s.")
                          % {"title": book.title, "name": loan.member.name, "due": loan.due_on})
@@ -287,12 +272,8 @@ def loan_return(request, pk):
     loan = Loan.objects.filter(book__committee=committee, pk=pk).select_related("book").first()
     if loan is None:
         raise Http404
-    try:
-        svc.loan_return(actor=request.user, loan=loan)
-    except ValidationError as exc:
-        _errors_message(request, exc)
-    else:
-        messages.success(request, _("“%(title)s” is back.") % {"title": loan.book.title})
+    service_message(request, lambda: svc.loan_return(actor=request.user, loan=loan),
+                    _("“%(title)s” is back.") % {"title": loan.book.title})
     return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/places/")
                     else "places:loan_list")
 

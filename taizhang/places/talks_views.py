@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from taizhang.accounts.models import User
 from taizhang.core.audit import client_ip
-from taizhang.core.errors import form_errors_from
+from taizhang.core.errors import form_errors_from, service_message, service_on_form
 from taizhang.core.permissions import EDIT, branches_for, capability_holders, has_capability, home_committee, restrict
 from taizhang.members.pickers import picker_response, ticked_members
 from taizhang.members.selectors import roster_on
@@ -188,13 +188,9 @@ def talk_target(request):
     committee = _committee(request, record=True)
     form = TargetForm(request.POST)
     if form.is_valid():
-        try:
-            services.talk_settings_set(actor=request.user, committee=committee,
-                                       target_per_year=form.cleaned_data["target_per_year"])
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-        else:
-            messages.success(request, _("The target is saved."))
+        service_message(request, lambda: services.talk_settings_set(
+            actor=request.user, committee=committee, target_per_year=form.cleaned_data["target_per_year"]),
+            _("The target is saved."))
     else:
         messages.error(request, _("The target is a number from 1 to 12."))
     return redirect("places:talk_overview")
@@ -212,13 +208,10 @@ def talk_readers(request):
     form = ReaderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = User.objects.filter(username=form.cleaned_data["username"].strip(), is_active=True).first()
-        try:
-            services.talk_reader_add(actor=request.user, committee=committee, user=user)
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("%(name)s may now read the content of the committee's talks.")
-                             % {"name": user})
+        if service_on_form(request, form, lambda: services.talk_reader_add(actor=request.user, committee=committee,
+                                                                           user=user),
+                           lambda reader: _("%(name)s may now read the content of the committee's talks.")
+                           % {"name": reader.user}):
             return redirect("places:talk_readers")
     page = Paginator(TalkReader.objects.filter(committee=committee).select_related("user", "added_by")
                      .order_by("added_at", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
