@@ -4,11 +4,9 @@ Thin: scope (groups_selectors / core.permissions) → form → service → redir
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,6 +14,7 @@ from taizhang.accounts.models import User
 from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.errors import error_text, form_errors_from, service_message, service_on_form
+from taizhang.core.paging import page_of, pager_query
 from taizhang.core.permissions import EDIT, home_committee, own_member, restrict
 from taizhang.members.models import Member
 from taizhang.members.selectors import search_members
@@ -37,9 +36,6 @@ from taizhang.places.models import ContestEntry, ContestMode, EntryFile, GroupMe
 
 PAGE_SIZE = 50
 
-
-def _query(request):
-    return urlencode([(k, v) for k, v in request.GET.items() if k != "page"])
 
 
 def _form_refused(request, form) -> None:
@@ -85,10 +81,10 @@ def group_list(request):
     groups = selectors.groups_for(request.user).order_by("name", "id")
     if not selectors.visible_committee_ids(request.user):
         raise PermissionDenied(_("Your role does not give access to the interest groups."))
-    page = Paginator(groups, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, groups, PAGE_SIZE)
     committee = home_committee(request.user)
     return render(request, "places/groups/group_list.html", {
-        "page": page, "query": _query(request),
+        "page": page, "query": pager_query(request),
         "may_create": committee is not None and selectors.may_manage_groups(request.user, committee.pk)})
 
 
@@ -131,11 +127,11 @@ def group_edit(request, pk):
 def group_detail(request, pk):
     group = _group_or_404(request, pk)
     user = request.user
-    page = Paginator(selectors.current_members(group, user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.current_members(group, user), PAGE_SIZE)
     manage = selectors.may_manage(user, group.committee_id)
     manage_groups = selectors.may_manage_groups(user, group.committee_id)
     context = {
-        "group": group, "page": page, "query": _query(request), "manage": manage, "manage_groups": manage_groups,
+        "group": group, "page": page, "query": pager_query(request), "manage": manage, "manage_groups": manage_groups,
         "own": selectors.own_membership(group, user),
         "is_member_login": own_member(user, group.committee_id) is not None,
         "activities": list(selectors.group_activities(group, user)[:20]),
@@ -225,10 +221,10 @@ def group_activity_link(request, pk):
 def contest_list(request):
     if not selectors.visible_committee_ids(request.user):
         raise PermissionDenied(_("Your role does not give access to the interest groups."))
-    page = Paginator(selectors.contests_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.contests_for(request.user), PAGE_SIZE)
     committee = home_committee(request.user)
     return render(request, "places/groups/contest_list.html", {
-        "page": page, "query": _query(request),
+        "page": page, "query": pager_query(request),
         "may_create": committee is not None and selectors.may_manage(request.user, committee.pk)})
 
 
@@ -254,8 +250,8 @@ def _contest_context(request, contest, **forms):
     user = request.user
     manage = selectors.may_manage_contest(user, contest)
     rows = selectors.contest_results(contest)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"contest": contest, "activity": contest.activity, "page": page, "query": _query(request),
+    page = page_of(request, rows, PAGE_SIZE)
+    context = {"contest": contest, "activity": contest.activity, "page": page, "query": pager_query(request),
                "manage": manage, "judge": selectors.is_judge(user, contest), "levels": list(contest.levels.all()),
                "judges": list(contest.judges.select_related("user")), "scoring": contest.mode == ContestMode.SCORES}
     if manage:

@@ -6,17 +6,16 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.errors import error_text, form_errors_from, service_message, service_on_form
+from taizhang.core.paging import page_of, pager_query
 from taizhang.core.permissions import EDIT, VIEW, has_capability, own_member, restrict
 from taizhang.members.models import Member
 from taizhang.members.selectors import search_members
@@ -48,9 +47,6 @@ def _staff(request, committee):
     if not sel.may_manage(request.user, committee):
         raise PermissionDenied(_("Only staff of the party members' home may do this."))
 
-
-def _query(request, *drop):
-    return urlencode([(k, v) for k, v in request.GET.items() if k not in ("page", *drop)])
 
 
 # --- rooms ---------------------------------------------------------------------------------------------------
@@ -164,10 +160,10 @@ def _url(name, *args):
 def booking_list(request):
     committee = _committee(request)
     staff = sel.may_manage(request.user, committee)
-    pending = Paginator(sel.pending(committee), PAGE_SIZE).get_page(request.GET.get("page")) if staff else None
+    pending = page_of(request, sel.pending(committee), PAGE_SIZE) if staff else None
     mine = list(sel.my_bookings(request.user, committee)[:PAGE_SIZE])
     return render(request, "places/rooms/booking_list.html", {
-        "page": pending, "mine": mine, "staff": staff, "query": _query(request)})
+        "page": pending, "mine": mine, "staff": staff, "query": pager_query(request)})
 
 
 @login_required
@@ -218,9 +214,9 @@ def book_list(request):
                 lambda book: _("“%(title)s” is added.") % {"title": book.title}):
             return redirect("places:book_list")
     text = request.GET.get("q", "").strip()
-    page = Paginator(sel.books(committee, text), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, sel.books(committee, text), PAGE_SIZE)
     return render(request, "places/rooms/book_list.html", {
-        "page": page, "form": form, "staff": staff, "q": text, "query": _query(request),
+        "page": page, "form": form, "staff": staff, "q": text, "query": pager_query(request),
         "loan_form": LoanForm(), "loan_days": svc.loan_days()})
 
 
@@ -259,9 +255,9 @@ def loan_list(request):
     _staff(request, committee)
     late = request.GET.get("overdue") == "1"
     qs = sel.overdue(committee) if late else sel.open_loans(committee)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs, PAGE_SIZE)
     return render(request, "places/rooms/loan_list.html", {
-        "page": page, "overdue": late, "query": _query(request), "today": timezone.localdate()})
+        "page": page, "overdue": late, "query": pager_query(request), "today": timezone.localdate()})
 
 
 @login_required
@@ -283,10 +279,9 @@ def loan_return(request, pk):
 def my_loans(request):
     committee = _committee(request)
     member = own_member(request.user, committee.pk)
-    loans = Paginator(sel.member_loans(member) if member else Loan.objects.none(), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    loans = page_of(request, sel.member_loans(member) if member else Loan.objects.none(), PAGE_SIZE)
     return render(request, "places/rooms/my_loans.html", {"page": loans, "member": member,
-                                                          "today": timezone.localdate(), "query": _query(request)})
+                                                          "today": timezone.localdate(), "query": pager_query(request)})
 
 
 # --- the archive corner --------------------------------------------------------------------------------------
@@ -297,8 +292,8 @@ def my_loans(request):
 def archive_list(request):
     committee = _committee(request)
     text = request.GET.get("q", "").strip()
-    page = Paginator(sel.archive_documents(request.user, committee, text), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "places/rooms/archive_list.html", {"page": page, "q": text, "query": _query(request)})
+    page = page_of(request, sel.archive_documents(request.user, committee, text), PAGE_SIZE)
+    return render(request, "places/rooms/archive_list.html", {"page": page, "q": text, "query": pager_query(request)})
 
 
 @login_required

@@ -6,17 +6,16 @@ allows, and every showing is audited by ``talks_services.talk_read_content``; li
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from taizhang.accounts.models import User
 from taizhang.core.audit import client_ip
 from taizhang.core.errors import form_errors_from, service_message, service_on_form
+from taizhang.core.paging import page_of, pager_query
 from taizhang.core.permissions import EDIT, branches_for, capability_holders, has_capability, home_committee, restrict
 from taizhang.members.pickers import picker_response, ticked_members
 from taizhang.members.selectors import roster_on
@@ -38,9 +37,6 @@ def _committee(request, *, record=False):
         raise PermissionDenied(_("Your role does not give access to heart-to-heart talks."))
     return committee
 
-
-def _query(request, *drop):
-    return urlencode([(k, v) for k, v in request.GET.items() if k not in ("page", *drop)])
 
 
 def _year(request) -> int:
@@ -66,12 +62,12 @@ def talk_list(request):
     kind = request.GET.get("kind", "")
     if kind in TalkKind.values:
         qs = qs.filter(kind=kind)
-    page = Paginator(selectors.with_people(qs, request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.with_people(qs, request.user), PAGE_SIZE)
     readable = selectors.readable_ids(request.user, page.object_list)
     for talk in page:
         talk.readable = talk.pk in readable
     return render(request, "places/talks/list.html", {
-        "page": page, "query": _query(request), "year": year, "kind": kind, "kinds": TalkKind.choices,
+        "page": page, "query": pager_query(request), "year": year, "kind": kind, "kinds": TalkKind.choices,
         "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
         "can_record": selectors.may_record(request.user, committee),
         "can_name": has_capability(request.user, "talks.read_all", committee.pk)})
@@ -154,8 +150,8 @@ def talk_follow_up_done(request, pk):
 def talk_follow_ups(request):
     committee = _committee(request)
     qs = selectors.with_people(selectors.follow_ups_due(request.user, committee=committee), request.user)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "places/talks/follow_ups.html", {"page": page, "query": _query(request),
+    page = page_of(request, qs, PAGE_SIZE)
+    return render(request, "places/talks/follow_ups.html", {"page": page, "query": pager_query(request),
                                                             "today": timezone.localdate()})
 
 
@@ -173,10 +169,10 @@ def talk_overview(request):
         branch = branches.filter(pk=int(request.GET["branch"])).first()
     summary = selectors.overview(request.user, committee, year)
     not_yet = selectors.not_yet_talked(request.user, committee, year, branch=branch).select_related("branch")
-    page = Paginator(not_yet, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, not_yet, PAGE_SIZE)
     can_set = has_capability(request.user, "talks.read_all", committee.pk)
     return render(request, "places/talks/overview.html", {
-        "summary": summary, "page": page, "query": _query(request), "year": year, "branch": branch,
+        "summary": summary, "page": page, "query": pager_query(request), "year": year, "branch": branch,
         "branches": branches, "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
         "current_year": year == timezone.localdate().year,
         "target_form": TargetForm(initial={"target_per_year": summary["target"]}) if can_set else None})
@@ -213,9 +209,9 @@ def talk_readers(request):
                            lambda reader: _("%(name)s may now read the content of the committee's talks.")
                            % {"name": reader.user}):
             return redirect("places:talk_readers")
-    page = Paginator(TalkReader.objects.filter(committee=committee).select_related("user", "added_by")
-                     .order_by("added_at", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "places/talks/readers.html", {"form": form, "page": page, "query": _query(request)},
+    page = page_of(request, TalkReader.objects.filter(committee=committee).select_related("user", "added_by")
+                     .order_by("added_at", "id"), PAGE_SIZE)
+    return render(request, "places/talks/readers.html", {"form": form, "page": page, "query": pager_query(request)},
                   status=400 if form.errors else 200)
 
 
