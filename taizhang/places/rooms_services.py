@@ -23,6 +23,7 @@ from taizhang.places.models import (
     Room,
     WhoMayBook,
 )
+from taizhang.places.rooms_selectors import may_manage
 
 ROOM_FIELDS = ("name", "place", "capacity", "equipment", "hours", "who_may_book", "active", "sort_order")
 
@@ -128,10 +129,6 @@ def check_booking_time(room, starts_at, ends_at, *, now=None) -> None:
                                              % {"room": room.name, "opens": opens, "closes": closes}]})
 
 
-def may_manage_bookings(user, committee_id) -> bool:
-    return has_capability(user, "places.manage", committee_id)
-
-
 def _values(b: Booking) -> dict:
     return {"room": b.room.name, "starts_at": b.starts_at, "ends_at": b.ends_at, "purpose": b.purpose,
             "status": b.status, "activity": b.activity_id, "member": b.member_id}
@@ -147,7 +144,7 @@ def booking_request(*, actor, room, starts_at, ends_at, purpose, activity=None, 
         raise ValidationError({"purpose": [_("Say what the room is booked for.")]})
     with transaction.atomic():
         room = _lock_room(room)
-        staff = may_manage_bookings(actor, room.committee_id)
+        staff = may_manage(actor, room.committee_id)
         member = own_member(actor, room.committee_id)
         if not staff:
             if member is None:
@@ -174,7 +171,7 @@ def booking_request(*, actor, room, starts_at, ends_at, purpose, activity=None, 
 
 def _staff_booking(actor, booking) -> Booking:
     booking = Booking.objects.select_related("room").get(pk=booking.pk)
-    if not may_manage_bookings(actor, booking.room.committee_id):
+    if not may_manage(actor, booking.room.committee_id):
         raise PermissionDenied(_("Only staff confirm or decline bookings."))
     return booking
 
@@ -222,7 +219,7 @@ def booking_cancel(*, actor, booking, reason) -> Booking:
     """The booker or staff cancel a requested or confirmed booking, with a reason."""
     reason = _reason(reason)
     booking = Booking.objects.select_for_update().select_related("room").get(pk=booking.pk)
-    if not (booking.booked_by_id == actor.pk or may_manage_bookings(actor, booking.room.committee_id)):
+    if not (booking.booked_by_id == actor.pk or may_manage(actor, booking.room.committee_id)):
         raise PermissionDenied(_("Only the booker or staff cancel a booking."))
     if booking.status not in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
         raise ValidationError({"status": [_("This booking is no longer open.")]})
@@ -239,7 +236,7 @@ def booking_cancel(*, actor, booking, reason) -> Booking:
 
 
 def _check_library(actor, committee_id):
-    if not has_capability(actor, "places.manage", committee_id):
+    if not may_manage(actor, committee_id):
         raise PermissionDenied(_("Only staff manage the reading corner."))
 
 
@@ -302,13 +299,9 @@ def loan_return(*, actor, loan, back_on=None) -> Loan:
 # --- the archive corner --------------------------------------------------------------------------------------
 
 
-def may_edit_member(user, member) -> bool:
-    return allows(user, EDIT, committee_id=member.committee_id, branch_id=member.branch_id)
-
-
 def document_add(*, actor, member, kind, title, files) -> list[ArchiveDocument]:
     """Add checked files to a member's archive (only who may edit the member)."""
-    if not may_edit_member(actor, member):
+    if not allows(actor, EDIT, committee_id=member.committee_id, branch_id=member.branch_id):
         raise PermissionDenied(_("You may not change this member's archive."))
     if kind not in DocumentKind.values:
         raise ValidationError({"kind": [_("Choose the kind of document.")]})
