@@ -15,7 +15,7 @@ from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.errors import error_text, form_errors_from, service_message, service_on_form
 from taizhang.core.paging import page_of, pager_query
-from taizhang.core.permissions import EDIT, home_committee, own_member, restrict
+from taizhang.core.permissions import EDIT, home_committee, home_committee_for, own_member, restrict
 from taizhang.members.models import Member
 from taizhang.members.selectors import search_members
 from taizhang.places import groups_selectors as selectors
@@ -230,9 +230,7 @@ def contest_list(request):
 
 @login_required
 def contest_create(request):
-    committee = home_committee(request.user)
-    if committee is None or not selectors.may_manage(request.user, committee.pk):
-        raise PermissionDenied(_("You may not manage this contest."))
+    committee = home_committee_for(request.user, "places.manage", _("You may not manage this contest."))
     candidates = selectors.contest_candidates(request.user, committee.pk)
     form = ContestForm(request.POST or None, activities=candidates, shown=list(candidates[:ACTIVITIES_OFFERED]))
     if request.method == "POST" and form.is_valid():

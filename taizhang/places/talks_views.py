@@ -16,7 +16,15 @@ from taizhang.accounts.models import User
 from taizhang.core.audit import client_ip
 from taizhang.core.errors import form_errors_from, service_message, service_on_form
 from taizhang.core.paging import page_of, pager_query
-from taizhang.core.permissions import EDIT, branches_for, capability_holders, has_capability, home_committee, restrict
+from taizhang.core.permissions import (
+    EDIT,
+    branches_for,
+    capability_holders,
+    has_capability,
+    home_committee,
+    home_committee_for,
+    restrict,
+)
 from taizhang.members.pickers import picker_response, ticked_members
 from taizhang.members.selectors import roster_on
 from taizhang.places import talks_selectors as selectors
@@ -28,13 +36,15 @@ PAGE_SIZE = 50
 
 
 def _committee(request, *, record=False):
-    """The committee whose talks the user works with, or 403."""
+    """The committee whose talks the user works with (``record``: where they hold talks.manage), or 403."""
+    refusal = _("Your role does not give access to heart-to-heart talks.")
+    if record:
+        return home_committee_for(request.user, "talks.manage", refusal)
     committee = home_committee(request.user)
-    allowed = selectors.may_record if record else selectors.may_use_talks
-    if not record and not allowed(request.user, committee):  # a reader the committee names, without a role there
+    if not selectors.may_use_talks(request.user, committee):  # a reader the committee names, without a role there
         committee = selectors.reader_committee(request.user)
-    if not allowed(request.user, committee):
-        raise PermissionDenied(_("Your role does not give access to heart-to-heart talks."))
+        if not selectors.may_use_talks(request.user, committee):
+            raise PermissionDenied(refusal)
     return committee
 
 
