@@ -35,10 +35,8 @@ def rooms(committee, *, active_only=True):
     return qs.filter(active=True) if active_only else qs
 
 
-def room_get(user, pk):
-    committee = committee_for(user)
-    if committee is None:
-        return None
+def room_get(committee, pk):
+    """The room ``pk`` of ``committee`` (the view's ``committee_for``), or None."""
     return Room.objects.filter(committee=committee, pk=pk).first()
 
 

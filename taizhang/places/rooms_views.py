@@ -85,15 +85,14 @@ def room_create(request):
 @login_required
 def room_edit(request, pk):
     committee = _committee(request)
-    room = sel.room_get(request.user, pk)
+    room = sel.room_get(committee, pk)
     if room is None:
         raise Http404
     return _room_form(request, committee, room)
 
 
 def _room(request, pk):
-    _committee(request)
-    room = sel.room_get(request.user, pk)
+    room = sel.room_get(_committee(request), pk)
     if room is None or not room.active and not sel.may_manage(request.user, room.committee_id):
         raise Http404(_("No such room."))
     return room
