@@ -206,9 +206,9 @@ def home_panel(*, user):
     if not may_record(user, committee):
         return None
     today = timezone.localdate()
-    due = follow_ups_due(user, committee=committee, today=today)
-    return {"due": due.count(), "overdue": due.filter(follow_up_on__lt=today).count(),
-            "this_year": visible_talks(user, committee=committee).filter(held_on__year=today.year).count()}
+    counts = follow_ups_due(user, committee=committee, today=today).aggregate(
+        due=Count("pk"), overdue=Count("pk", filter=Q(follow_up_on__lt=today)))
+    return {**counts, "this_year": visible_talks(user, committee=committee).filter(held_on__year=today.year).count()}
 
 
 # --- counts for places_summary -------------------------------------------------------------------------------------
