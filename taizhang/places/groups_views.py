@@ -76,16 +76,21 @@ def _shown(request, members, keep=None) -> list:
 # --- groups -------------------------------------------------------------------------------------------------
 
 
-@login_required
-def group_list(request):
-    groups = selectors.groups_for(request.user).order_by("name", "id")
+def _list_page(request, items, template: str, may_create):
+    """The group list and the contest list: 403 for a user who sees no committee's groups, else a page of
+    ``items`` and whether the user may create one in their home committee (``may_create(user, committee_id)``)."""
     if not selectors.visible_committee_ids(request.user):
         raise PermissionDenied(_("Your role does not give access to the interest groups."))
-    page = page_of(request, groups, PAGE_SIZE)
     committee = home_committee(request.user)
-    return render(request, "places/groups/group_list.html", {
-        "page": page, "query": pager_query(request),
-        "may_create": committee is not None and selectors.may_manage_groups(request.user, committee.pk)})
+    return render(request, template, {
+        "page": page_of(request, items, PAGE_SIZE), "query": pager_query(request),
+        "may_create": committee is not None and may_create(request.user, committee.pk)})
+
+
+@login_required
+def group_list(request):
+    return _list_page(request, selectors.groups_for(request.user).order_by("name", "id"),
+                      "places/groups/group_list.html", selectors.may_manage_groups)
 
 
 @login_required
@@ -219,13 +224,8 @@ def group_activity_link(request, pk):
 
 @login_required
 def contest_list(request):
-    if not selectors.visible_committee_ids(request.user):
-        raise PermissionDenied(_("Your role does not give access to the interest groups."))
-    page = page_of(request, selectors.contests_for(request.user), PAGE_SIZE)
-    committee = home_committee(request.user)
-    return render(request, "places/groups/contest_list.html", {
-        "page": page, "query": pager_query(request),
-        "may_create": committee is not None and selectors.may_manage(request.user, committee.pk)})
+    return _list_page(request, selectors.contests_for(request.user), "places/groups/contest_list.html",
+                      selectors.may_manage)
 
 
 @login_required
