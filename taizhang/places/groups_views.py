@@ -330,7 +330,8 @@ def contest_score(request, pk):
     contest = _contest_or_404(request, pk)
     if not selectors.is_judge(request.user, contest):
         raise PermissionDenied(_("Only the contest's judges may score its entries."))
-    entries = list(ContestEntry.objects.filter(contest=contest).select_related("member").order_by("id"))
+    # through the contest's manager: each entry's ``contest`` is this one, not a query per entry in entry_score
+    entries = list(contest.entries.select_related("member").order_by("id"))
     mine = selectors.judge_scores(contest, request.user)
     errors = []
     if request.method == "POST":
