@@ -170,7 +170,8 @@ def booking_request(*, actor, room, starts_at, ends_at, purpose, activity=None, 
 
 
 def _staff_booking(actor, booking) -> Booking:
-    booking = Booking.objects.select_related("room").get(pk=booking.pk)
+    """The booking read afresh and locked (inside the caller's transaction), for staff of its committee."""
+    booking = Booking.objects.select_for_update().select_related("room").get(pk=booking.pk)
     if not may_manage(actor, booking.room.committee_id):
         raise PermissionDenied(_("Only staff confirm or decline bookings."))
     return booking
@@ -203,7 +204,6 @@ def _reason(reason) -> str:
 def booking_decline(*, actor, booking, reason) -> Booking:
     reason = _reason(reason)
     booking = _staff_booking(actor, booking)
-    booking = Booking.objects.select_for_update().select_related("room").get(pk=booking.pk)
     if booking.status != BookingStatus.REQUESTED:
         raise ValidationError({"status": [_("Only a requested booking can be declined.")]})
     booking.status, booking.reason = BookingStatus.DECLINED, reason
