@@ -128,14 +128,20 @@ def talk_member_search(request):
 # --- one talk ---------------------------------------------------------------------------------------------------
 
 
-@login_required
-@require_GET
-def talk_detail(request, pk):
-    """The talk: what everyone who sees it may see and, for a reader, its content (each showing audited)."""
+def _talk(request, pk):
+    """A talk of the user's talks committee that the user sees took place, or 404."""
     committee = _committee(request)
     talk = selectors.talk_get(request.user, pk)
     if talk is None or talk.committee_id != committee.pk:
         raise Http404(_("No such talk."))
+    return talk
+
+
+@login_required
+@require_GET
+def talk_detail(request, pk):
+    """The talk: what everyone who sees it may see and, for a reader, its content (each showing audited)."""
+    talk = _talk(request, pk)
     content = None
     if selectors.may_read_content(request.user, talk):
         content = services.talk_read_content(actor=request.user, talk=talk, ip_address=client_ip(request))
@@ -146,10 +152,7 @@ def talk_detail(request, pk):
 @login_required
 @require_POST
 def talk_follow_up_done(request, pk):
-    committee = _committee(request)
-    talk = selectors.talk_get(request.user, pk)
-    if talk is None or talk.committee_id != committee.pk:
-        raise Http404(_("No such talk."))
+    talk = _talk(request, pk)
     services.talk_follow_up_done(actor=request.user, talk=talk)
     messages.success(request, _("The follow-up is marked done."))
     return redirect("places:talk_detail", pk=talk.pk)
