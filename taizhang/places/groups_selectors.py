@@ -149,12 +149,11 @@ class ResultRow:
     scores: int = 0  # how many judges scored
 
 
-def contest_results(contest: Contest, *, entries=None) -> list[ResultRow]:
+def contest_results(contest: Contest) -> list[ResultRow]:
     """The contest's entries in result order with their places. Judges' mode: by the exact mean of the
     scores (a fraction, so 250/3 and 83.33 are not confused), equal means are a tie; unscored entries
     last. Organisers' mode: by the place given. Two queries."""
-    qs = entries if entries is not None else ContestEntry.objects.filter(contest=contest)
-    qs = qs.select_related("member", "member__branch", "award")
+    qs = ContestEntry.objects.filter(contest=contest).select_related("member", "member__branch", "award")
     if contest.mode == ContestMode.SCORES:
         qs = qs.annotate(total=Sum("scores__score"), n=Count("scores"))
         keyed = [(Fraction(e.total, e.n) if e.n else None, e) for e in qs]
