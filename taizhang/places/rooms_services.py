@@ -5,8 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -90,10 +89,8 @@ def room_update(*, actor, room, **values) -> Room:
 
 def _lock_room(room) -> Room:
     """Serialise the bookings of one room. PostgreSQL: the room row's lock (a second transaction waits here
-    until the first commits). SQLite: an UPDATE of the room row makes this a write transaction, which
-    SQLite runs one at a time (the settings begin every transaction IMMEDIATE as well)."""
-    if connection.vendor == "sqlite":
-        Room.objects.filter(pk=room.pk).update(capacity=F("capacity"))
+    until the first commits). SQLite runs write transactions one at a time: the settings begin every
+    transaction IMMEDIATE."""
     return Room.objects.select_for_update().select_related("committee").get(pk=room.pk)
 
 
@@ -258,12 +255,10 @@ def loan_days() -> int:
 
 def loan_create(*, actor, book, member, out_on=None, due_on=None) -> Loan:
     """Lend a copy of ``book`` to ``member``; refused when every copy is out. The book row is locked
-    (SQLite: an UPDATE of it) and the open loans counted inside the transaction."""
+    (SQLite: every transaction is IMMEDIATE) and the open loans counted inside the transaction."""
     out_on = out_on or timezone.localdate()
     due_on = due_on or out_on + datetime.timedelta(days=loan_days())
     with transaction.atomic():
-        if connection.vendor == "sqlite":
-            Book.objects.filter(pk=book.pk).update(copies=F("copies"))
         book = Book.objects.select_for_update().get(pk=book.pk)
         _check_library(actor, book.committee_id)
         if member.committee_id != book.committee_id or not allows(
