@@ -201,7 +201,10 @@ def follow_ups_due(user, *, committee=None, today=None):
 
 def home_panel(*, user):
     """The talks card for those who hold talks: follow-ups due and this year's progress in their scope.
-    A fixed number of queries; None for anyone who does not use the talks pages."""
+    A fixed number of queries; None for anyone who does not use the talks pages (answered from the cached
+    roles, before the home committee's query: this runs on every home page)."""
+    if not capability_committee_ids(user, "talks.manage"):
+        return None
     committee = home_committee(user)
     if not may_record(user, committee):
         return None
