@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -144,14 +145,8 @@ def booking_create(request, pk):
         else:
             messages.success(request, _("The room is booked.") if booking.status == "confirmed"
                              else _("Your request is sent; staff will confirm it."))
-            return redirect(f"{_url('places:room_week', room.pk)}?day={timezone.localtime(booking.starts_at).date()}")
+            return redirect(f"{reverse('places:room_week', args=[room.pk])}?day={timezone.localtime(booking.starts_at).date()}")
     return render(request, "places/rooms/booking_form.html", {"form": form, "room": room})
-
-
-def _url(name, *args):
-    from django.urls import reverse
-
-    return reverse(name, args=args)
 
 
 @login_required
