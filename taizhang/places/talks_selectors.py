@@ -173,10 +173,11 @@ def overview(user, committee, year: int) -> dict:
             "not_yet": total - talked, "percent": round(100 * talked / total) if total else 0}
 
 
-def not_yet_talked(user, committee, year: int, *, branch=None):
+def not_yet_talked(user, committee, year: int, *, branch=None, target: int | None = None):
     """The members on the roster the user may edit who were talked with fewer than the target times in
-    ``year`` (an SQL queryset, to be paged)."""
-    qs = roster_with_talks(user, committee, year).filter(talks_n__lt=target_per_year(committee))
+    ``year`` (an SQL queryset, to be paged); ``target``: the committee's, when the caller has read it already."""
+    target = target if target is not None else target_per_year(committee)
+    qs = roster_with_talks(user, committee, year).filter(talks_n__lt=target)
     if branch is not None:
         qs = qs.filter(branch_on=branch.pk)
     return qs.order_by("branch__sort_order", "name_pinyin", "id")

@@ -181,7 +181,8 @@ def talk_overview(request):
     if request.GET.get("branch", "").isdigit():
         branch = branches.filter(pk=int(request.GET["branch"])).first()
     summary = selectors.overview(request.user, committee, year)
-    not_yet = selectors.not_yet_talked(request.user, committee, year, branch=branch).select_related("branch")
+    not_yet = selectors.not_yet_talked(request.user, committee, year, branch=branch,
+                                       target=summary["target"]).select_related("branch")
     page = page_of(request, not_yet, PAGE_SIZE)
     can_set = has_capability(request.user, "talks.read_all", committee.pk)
     return render(request, "places/talks/overview.html", {
