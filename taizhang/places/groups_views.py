@@ -399,7 +399,7 @@ def contest_certificates(request, pk):
 
 @login_required
 def entry_file(request, pk):
-    f = get_object_or_404(EntryFile.objects.select_related("entry__contest"), pk=pk)
+    f = get_object_or_404(EntryFile.objects.select_related("entry__member"), pk=pk)
     contest = _contest_or_404(request, f.entry.contest_id)
     if not (selectors.may_manage_contest(request.user, contest) or selectors.is_judge(request.user, contest)
             or f.entry.member.user_id == request.user.pk):
