@@ -220,8 +220,8 @@ def talk_readers(request):
         user = User.objects.filter(username=form.cleaned_data["username"].strip(), is_active=True).first()
         if service_on_form(request, form, lambda: services.talk_reader_add(actor=request.user, committee=committee,
                                                                            user=user),
-                           lambda reader: _("%(name)s may now read the content of the committee's talks.")
-                           % {"name": reader.user}):
+                           lambda _reader: _("%(name)s may now read the content of the committee's talks.")
+                           % {"name": user}):
             return redirect("places:talk_readers")
     page = page_of(request, TalkReader.objects.filter(committee=committee).select_related("user", "added_by")
                      .order_by("added_at", "id"), PAGE_SIZE)
