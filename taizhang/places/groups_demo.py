@@ -101,7 +101,7 @@ def _load(committee) -> None:
     if "shuji" not in users:
         raise DemoError(_("The demo logins are missing: %(names)s.") % {"names": "shuji"})
     shuji = users["shuji"]
-    roster = {m.pk for m in groups_selectors.roster_today(committee)}
+    roster = {m.pk for m in audience.roster_on([committee.pk])}
     groups = {}
     for name, tag, description in GROUPS:
         members = [m for m in Member.objects.filter(committee=committee, tags__name=tag).order_by("-birth_date", "id")

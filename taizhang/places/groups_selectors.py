@@ -19,7 +19,6 @@ from taizhang.core.permissions import (
     own_member,
     restrict,
 )
-from taizhang.members import audience
 from taizhang.places.models import (
     Contest,
     ContestEntry,
@@ -55,12 +54,17 @@ def visible_committee_ids(user) -> set:
 # --- groups -------------------------------------------------------------------------------------------------
 
 
+def _with_current(groups):
+    """``groups`` with ``current``: how many members each has today."""
+    today = timezone.localdate()
+    return groups.annotate(current=Count("memberships", filter=Q(memberships__left_on__isnull=True)
+                                         & Q(memberships__joined_on__lte=today)))
+
+
 def groups_for(user):
     """The interest groups the user sees, with their current member counts."""
-    today = timezone.localdate()
-    return (InterestGroup.objects.filter(committee_id__in=visible_committee_ids(user)).select_related("leader")
-            .annotate(current=Count("memberships", filter=Q(memberships__left_on__isnull=True)
-                                    & Q(memberships__joined_on__lte=today))))
+    return _with_current(InterestGroup.objects.filter(committee_id__in=visible_committee_ids(user))
+                         .select_related("leader"))
 
 
 def group_get(user, pk) -> InterestGroup | None:
@@ -145,12 +149,11 @@ class ResultRow:
     scores: int = 0  # how many judges scored
 
 
-def contest_results(contest: Contest, *, entries=None) -> list[ResultRow]:
+def contest_results(contest: Contest) -> list[ResultRow]:
     """The contest's entries in result order with their places. Judges' mode: by the exact mean of the
     scores (a fraction, so 250/3 and 83.33 are not confused), equal means are a tie; unscored entries
     last. Organisers' mode: by the place given. Two queries."""
-    qs = entries if entries is not None else ContestEntry.objects.filter(contest=contest)
-    qs = qs.select_related("member", "member__branch", "award")
+    qs = ContestEntry.objects.filter(contest=contest).select_related("member", "member__branch", "award")
     if contest.mode == ContestMode.SCORES:
         qs = qs.annotate(total=Sum("scores__score"), n=Count("scores"))
         keyed = [(Fraction(e.total, e.n) if e.n else None, e) for e in qs]
@@ -202,19 +205,10 @@ def member_panel(*, member, user):
             "past": [s for s in spells if s.left_on is not None], "entries": entries}
 
 
-def roster_today(committee):
-    """The committee's members on the roster today (``members.audience.roster_on``)."""
-    return audience.roster_on([committee.pk])
-
-
 # --- the summary --------------------------------------------------------------------------------------------
 
 
 def summary_counts(committee) -> dict:
     """``places_summary``'s groups part: {"groups": {group name: current members}} (counts only)."""
-    today = timezone.localdate()
-    groups = (InterestGroup.objects.filter(committee=committee)
-              .annotate(current=Count("memberships", filter=Q(memberships__left_on__isnull=True)
-                                      & Q(memberships__joined_on__lte=today)))
-              .order_by("name"))
+    groups = _with_current(InterestGroup.objects.filter(committee=committee)).order_by("name")
     return {"groups": {g.name: g.current for g in groups}}

@@ -24,7 +24,7 @@ from taizhang.activities.models import Activity
 from taizhang.activities.selectors import activity_queryset, expected_attendees
 from taizhang.core.attachments import StoredFiles, clean_files
 from taizhang.core.audit import audit_log
-from taizhang.core.permissions import EDIT, allows, committee_wide, has_capability, own_member, role_committee_ids
+from taizhang.core.permissions import EDIT, allows, own_member, role_committee_ids
 from taizhang.members.models import Member
 from taizhang.places import groups_selectors as selectors
 from taizhang.places.models import (
@@ -47,19 +47,18 @@ MAX_SCORE = 100
 
 
 def _require_committee(actor, committee_id) -> None:
-    if not (has_capability(actor, "places.manage", committee_id) and committee_wide(actor, committee_id, EDIT)):
+    if not selectors.may_manage_groups(actor, committee_id):
         raise PermissionDenied(_("Only the committee's staff may manage interest groups."))
 
 
 def _require_member(actor, member: Member) -> None:
-    if not (has_capability(actor, "places.manage", member.committee_id)
+    if not (selectors.may_manage(actor, member.committee_id)
             and allows(actor, EDIT, committee_id=member.committee_id, branch_id=member.branch_id)):
         raise PermissionDenied(_("%(name)s is outside your scope.") % {"name": member.name})
 
 
 def _require_contest(actor, contest: Contest) -> None:
-    if not (has_capability(actor, "places.manage", contest.committee_id)
-            and activity_queryset(actor, EDIT).filter(pk=contest.activity_id).exists()):
+    if not selectors.may_manage_contest(actor, contest):
         raise PermissionDenied(_("You may not manage this contest."))
 
 
@@ -230,7 +229,7 @@ def group_activity_link(*, actor, group: InterestGroup, activity: Activity) -> G
 @transaction.atomic
 def contest_create(*, actor, activity: Activity, mode: str = ContestMode.SCORES, categories: str = "") -> Contest:
     """Make ``activity`` a contest (书法比赛 …): entries, scores or a ranking, awards."""
-    if not (has_capability(actor, "places.manage", activity.committee_id)
+    if not (selectors.may_manage(actor, activity.committee_id)
             and activity_queryset(actor, EDIT).filter(pk=activity.pk).exists()):
         raise PermissionDenied(_("You may not manage this contest."))
     errors = {}

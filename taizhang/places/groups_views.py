@@ -4,19 +4,18 @@ Thin: scope (groups_selectors / core.permissions) → form → service → redir
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.accounts.models import User
 from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
-from taizhang.core.errors import form_errors_from
-from taizhang.core.permissions import EDIT, home_committee, own_member, restrict
+from taizhang.core.errors import error_text, form_errors_from, service_message, service_on_form
+from taizhang.core.paging import page_of, pager_query
+from taizhang.core.permissions import EDIT, home_committee, home_committee_for, own_member, restrict
 from taizhang.members.models import Member
 from taizhang.members.selectors import search_members
 from taizhang.places import groups_selectors as selectors
@@ -38,12 +37,10 @@ from taizhang.places.models import ContestEntry, ContestMode, EntryFile, GroupMe
 PAGE_SIZE = 50
 
 
-def _query(request):
-    return urlencode([(k, v) for k, v in request.GET.items() if k != "page"])
 
-
-def _error(request, exc):
-    messages.error(request, "；".join(exc.messages))
+def _form_refused(request, form) -> None:
+    """A POST action's form did not validate: its errors as one message at the top of the page."""
+    messages.error(request, error_text(ValidationError(form.errors)))
 
 
 def _group_or_404(request, pk):
@@ -79,16 +76,21 @@ def _shown(request, members, keep=None) -> list:
 # --- groups -------------------------------------------------------------------------------------------------
 
 
-@login_required
-def group_list(request):
-    groups = selectors.groups_for(request.user).order_by("name", "id")
+def _list_page(request, items, template: str, may_create):
+    """The group list and the contest list: 403 for a user who sees no committee's groups, else a page of
+    ``items`` and whether the user may create one in their home committee (``may_create(user, committee_id)``)."""
     if not selectors.visible_committee_ids(request.user):
         raise PermissionDenied(_("Your role does not give access to the interest groups."))
-    page = Paginator(groups, PAGE_SIZE).get_page(request.GET.get("page"))
     committee = home_committee(request.user)
-    return render(request, "places/groups/group_list.html", {
-        "page": page, "query": _query(request),
-        "may_create": committee is not None and selectors.may_manage_groups(request.user, committee.pk)})
+    return render(request, template, {
+        "page": page_of(request, items, PAGE_SIZE), "query": pager_query(request),
+        "may_create": committee is not None and may_create(request.user, committee.pk)})
+
+
+@login_required
+def group_list(request):
+    return _list_page(request, selectors.groups_for(request.user).order_by("name", "id"),
+                      "places/groups/group_list.html", selectors.may_manage_groups)
 
 
 @login_required
@@ -118,14 +120,10 @@ def group_edit(request, pk):
     members = _committee_members(request.user, group.committee_id)
     form = GroupForm(request.POST or None, members=members, shown=_shown(request, members, group.leader),
                      initial={"name": group.name, "description": group.description, "leader": group.leader})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.group_update(actor=request.user, group=group, **form.cleaned_data)
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("The group %(name)s is saved.") % {"name": form.cleaned_data["name"]})
-            return redirect("places:group_detail", group.pk)
+    if request.method == "POST" and form.is_valid() and service_on_form(
+            request, form, lambda: services.group_update(actor=request.user, group=group, **form.cleaned_data),
+            lambda saved: _("The group %(name)s is saved.") % {"name": saved.name}):
+        return redirect("places:group_detail", group.pk)
     return render(request, "places/groups/group_form.html", {"form": form, "group": group, "picker_size": PICKER_SIZE},
                   status=400 if form.errors else 200)
 
@@ -134,11 +132,11 @@ def group_edit(request, pk):
 def group_detail(request, pk):
     group = _group_or_404(request, pk)
     user = request.user
-    page = Paginator(selectors.current_members(group, user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.current_members(group, user), PAGE_SIZE)
     manage = selectors.may_manage(user, group.committee_id)
     manage_groups = selectors.may_manage_groups(user, group.committee_id)
     context = {
-        "group": group, "page": page, "query": _query(request), "manage": manage, "manage_groups": manage_groups,
+        "group": group, "page": page, "query": pager_query(request), "manage": manage, "manage_groups": manage_groups,
         "own": selectors.own_membership(group, user),
         "is_member_login": own_member(user, group.committee_id) is not None,
         "activities": list(selectors.group_activities(group, user)[:20]),
@@ -163,15 +161,10 @@ def group_member_add(request, pk):
         raise PermissionDenied(_("Only the committee's staff may manage interest groups."))
     form = MembershipAddForm(request.POST, members=_committee_members(request.user, group.committee_id))
     if form.is_valid():
-        try:
-            services.membership_add(actor=request.user, group=group, **form.cleaned_data)
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("%(name)s joined %(group)s.")
-                             % {"name": form.cleaned_data["member"].name, "group": group.name})
+        service_message(request, lambda: services.membership_add(actor=request.user, group=group, **form.cleaned_data),
+                        _("%(name)s joined %(group)s.") % {"name": form.cleaned_data["member"].name, "group": group.name})
     else:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        _form_refused(request, form)
     return redirect("places:group_detail", group.pk)
 
 
@@ -183,28 +176,18 @@ def group_member_end(request, pk):
     group = _group_or_404(request, membership.group_id)
     form = MembershipEndForm(request.POST)
     if form.is_valid():
-        try:
-            services.membership_end(actor=request.user, group=group, member=membership.member,
-                                    left_on=form.cleaned_data["left_on"])
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("%(name)s left %(group)s.") % {"name": membership.member.name,
-                                                                        "group": group.name})
+        service_message(request, lambda: services.membership_end(actor=request.user, group=group, member=membership.member,
+                                                                 left_on=form.cleaned_data["left_on"]),
+                        _("%(name)s left %(group)s.") % {"name": membership.member.name, "group": group.name})
     else:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        _form_refused(request, form)
     return redirect("places:group_detail", group.pk)
 
 
 def _self_membership(request, pk, service, done: str):
     """A member joins or leaves a group themselves: the service, then its message, back to the group."""
     group = _group_or_404(request, pk)
-    try:
-        service(actor=request.user, group=group)
-    except ValidationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, done % {"group": group.name})
+    service_message(request, lambda: service(actor=request.user, group=group), done % {"group": group.name})
     return redirect("places:group_detail", group.pk)
 
 
@@ -228,15 +211,11 @@ def group_activity_link(request, pk):
         raise PermissionDenied(_("Only the committee's staff may manage interest groups."))
     form = ActivityLinkForm(request.POST, activities=selectors.linkable_activities(group, request.user))
     if form.is_valid():
-        try:
-            services.group_activity_link(actor=request.user, group=group, activity=form.cleaned_data["activity"])
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("“%(title)s” is now an activity of %(group)s.")
-                             % {"title": form.cleaned_data["activity"].title, "group": group.name})
+        activity = form.cleaned_data["activity"]
+        service_message(request, lambda: services.group_activity_link(actor=request.user, group=group, activity=activity),
+                        _("“%(title)s” is now an activity of %(group)s.") % {"title": activity.title, "group": group.name})
     else:
-        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        _form_refused(request, form)
     return redirect("places:group_detail", group.pk)
 
 
@@ -245,20 +224,13 @@ def group_activity_link(request, pk):
 
 @login_required
 def contest_list(request):
-    if not selectors.visible_committee_ids(request.user):
-        raise PermissionDenied(_("Your role does not give access to the interest groups."))
-    page = Paginator(selectors.contests_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    committee = home_committee(request.user)
-    return render(request, "places/groups/contest_list.html", {
-        "page": page, "query": _query(request),
-        "may_create": committee is not None and selectors.may_manage(request.user, committee.pk)})
+    return _list_page(request, selectors.contests_for(request.user), "places/groups/contest_list.html",
+                      selectors.may_manage)
 
 
 @login_required
 def contest_create(request):
-    committee = home_committee(request.user)
-    if committee is None or not selectors.may_manage(request.user, committee.pk):
-        raise PermissionDenied(_("You may not manage this contest."))
+    committee = home_committee_for(request.user, "places.manage", _("You may not manage this contest."))
     candidates = selectors.contest_candidates(request.user, committee.pk)
     form = ContestForm(request.POST or None, activities=candidates, shown=list(candidates[:ACTIVITIES_OFFERED]))
     if request.method == "POST" and form.is_valid():
@@ -276,8 +248,8 @@ def _contest_context(request, contest, **forms):
     user = request.user
     manage = selectors.may_manage_contest(user, contest)
     rows = selectors.contest_results(contest)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"contest": contest, "activity": contest.activity, "page": page, "query": _query(request),
+    page = page_of(request, rows, PAGE_SIZE)
+    context = {"contest": contest, "activity": contest.activity, "page": page, "query": pager_query(request),
                "manage": manage, "judge": selectors.is_judge(user, contest), "levels": list(contest.levels.all()),
                "judges": list(contest.judges.select_related("user")), "scoring": contest.mode == ContestMode.SCORES}
     if manage:
@@ -309,15 +281,10 @@ def contest_awards(request, pk):
     contest = _contest_or_404(request, pk)
     _require_manage(request, contest)
     form = AwardsForm(request.POST)
-    if form.is_valid():
-        try:
-            awards = services.parse_awards(form.cleaned_data["awards"])
-            services.contest_awards_set(actor=request.user, contest=contest, awards=awards)
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("The awards are saved."))
-            return redirect("places:contest_detail", contest.pk)
+    if form.is_valid() and service_on_form(request, form, lambda: services.contest_awards_set(
+            actor=request.user, contest=contest, awards=services.parse_awards(form.cleaned_data["awards"])),
+            _("The awards are saved.")):
+        return redirect("places:contest_detail", contest.pk)
     return render(request, "places/groups/contest_detail.html", _contest_context(request, contest, awards_form=form),
                   status=400)
 
@@ -328,14 +295,11 @@ def contest_judge_add(request, pk):
     contest = _contest_or_404(request, pk)
     _require_manage(request, contest)
     form = JudgeForm(request.POST, users=_judge_candidates(contest))
-    if form.is_valid():
-        try:
-            services.contest_judge_add(actor=request.user, contest=contest, user=form.cleaned_data["user"])
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("The judge is added."))
-            return redirect("places:contest_detail", contest.pk)
+    if form.is_valid() and service_on_form(
+            request, form, lambda: services.contest_judge_add(actor=request.user, contest=contest,
+                                                              user=form.cleaned_data["user"]),
+            _("The judge is added.")):
+        return redirect("places:contest_detail", contest.pk)
     return render(request, "places/groups/contest_detail.html", _contest_context(request, contest, judge_form=form),
                   status=400)
 
@@ -366,7 +330,8 @@ def contest_score(request, pk):
     contest = _contest_or_404(request, pk)
     if not selectors.is_judge(request.user, contest):
         raise PermissionDenied(_("Only the contest's judges may score its entries."))
-    entries = list(ContestEntry.objects.filter(contest=contest).select_related("member").order_by("id"))
+    # through the contest's manager: each entry's ``contest`` is this one, not a query per entry in entry_score
+    entries = list(contest.entries.select_related("member").order_by("id"))
     mine = selectors.judge_scores(contest, request.user)
     errors = []
     if request.method == "POST":
@@ -404,14 +369,11 @@ def contest_rank(request, pk):
         if value and not value.isdigit():
             bad.append(_("“%(title)s”: the place must be a whole number.") % {"title": entry.title})
         places[entry.pk] = int(value) if value.isdigit() else None
-    try:
-        if bad:
-            raise ValidationError({"rank": bad})
-        services.contest_rank(actor=request.user, contest=contest, places=places)
-    except ValidationError as exc:
-        _error(request, exc)
+    if bad:
+        messages.error(request, error_text(ValidationError(bad)))
     else:
-        messages.success(request, _("The places are saved."))
+        service_message(request, lambda: services.contest_rank(actor=request.user, contest=contest, places=places),
+                        _("The places are saved."))
     return redirect("places:contest_detail", contest.pk)
 
 
@@ -420,13 +382,9 @@ def contest_rank(request, pk):
 def contest_awards_give(request, pk):
     contest = _contest_or_404(request, pk)
     _require_manage(request, contest)
-    try:
-        given = services.contest_awards_give(actor=request.user, contest=contest)
-    except ValidationError as exc:
-        _error(request, exc)
-    else:
-        messages.success(request, _("Awards given: %(list)s.") % {
-            "list": "、".join(f"{name} {n}" for name, n in given.items())})
+    service_message(request, lambda: services.contest_awards_give(actor=request.user, contest=contest),
+                    lambda given: _("Awards given: %(list)s.") % {
+                        "list": "、".join(f"{name} {n}" for name, n in given.items())})
     return redirect("places:contest_detail", contest.pk)
 
 
@@ -441,7 +399,7 @@ def contest_certificates(request, pk):
 
 @login_required
 def entry_file(request, pk):
-    f = get_object_or_404(EntryFile.objects.select_related("entry__contest"), pk=pk)
+    f = get_object_or_404(EntryFile.objects.select_related("entry__member"), pk=pk)
     contest = _contest_or_404(request, f.entry.contest_id)
     if not (selectors.may_manage_contest(request.user, contest) or selectors.is_judge(request.user, contest)
             or f.entry.member.user_id == request.user.pk):

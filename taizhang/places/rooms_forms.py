@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core.forms import TzForm, apply_project_messages
 from taizhang.places.models import DocumentKind, WhoMayBook
 from taizhang.places.models.rooms import WEEKDAYS
 
@@ -13,7 +14,7 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class RoomForm(forms.Form):
+class RoomForm(TzForm):
     name = forms.CharField(label=_("name"), max_length=50)
     place = forms.CharField(label=_("place"), max_length=200, required=False)
     capacity = forms.IntegerField(label=_("capacity"), min_value=1, max_value=10000, initial=10)
@@ -37,6 +38,7 @@ class RoomForm(forms.Form):
                                                        required=False, widget=TIME)
             self.fields[f"closes_{d}"] = forms.TimeField(label=_("%(day)s closes") % {"day": WEEKDAYS[d]},
                                                         required=False, widget=TIME)
+        apply_project_messages(self)  # the day fields added here name themselves too
 
     @property
     def day_fields(self):
@@ -63,7 +65,7 @@ class RoomForm(forms.Form):
                                   "hours")}
 
 
-class BookingForm(forms.Form):
+class BookingForm(TzForm):
     day = forms.DateField(label=_("day"), widget=DATE)
     start = forms.TimeField(label=_("start time"), widget=TIME)
     end = forms.TimeField(label=_("end time"), widget=TIME)
@@ -89,11 +91,11 @@ class BookingForm(forms.Form):
         return data
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(TzForm):
     reason = forms.CharField(label=_("reason"), max_length=200)
 
 
-class BookForm(forms.Form):
+class BookForm(TzForm):
     title = forms.CharField(label=_("title"), max_length=200)
     author = forms.CharField(label=_("author"), max_length=100, required=False)
     copies = forms.IntegerField(label=_("copies"), min_value=1, max_value=1000, initial=1)
@@ -101,12 +103,12 @@ class BookForm(forms.Form):
     notes = forms.CharField(label=_("notes"), max_length=300, required=False)
 
 
-class LoanForm(forms.Form):
+class LoanForm(TzForm):
     member = forms.CharField(label=_("member (name or pinyin)"), max_length=50)
     due_on = forms.DateField(label=_("due on"), required=False, widget=DATE)
 
 
-class DocumentForm(forms.Form):
+class DocumentForm(TzForm):
     kind = forms.ChoiceField(label=_("kind"), choices=DocumentKind.choices)
     title = forms.CharField(label=_("title"), max_length=200)
     file = forms.FileField(label=_("file"))

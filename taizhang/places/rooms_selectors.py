@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from taizhang.core.permissions import EDIT, has_capability, home_committee, own_member, restrict
+from taizhang.core.permissions import EDIT, allows, has_capability, home_committee, own_member, restrict
 from taizhang.places.models import ArchiveDocument, Book, Booking, BookingStatus, Loan, Room
 
 OPEN = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)
@@ -27,7 +27,7 @@ def committee_for(user):
 
 def may_manage(user, committee) -> bool:
     """Does the user run the bookings and the reading corner of ``committee`` (places.manage)?"""
-    return has_capability(user, "places.manage", getattr(committee, "pk", committee))
+    return has_capability(user, "places.manage", committee)
 
 
 def rooms(committee, *, active_only=True):
@@ -35,10 +35,8 @@ def rooms(committee, *, active_only=True):
     return qs.filter(active=True) if active_only else qs
 
 
-def room_get(user, pk):
-    committee = committee_for(user)
-    if committee is None:
-        return None
+def room_get(committee, pk):
+    """The room ``pk`` of ``committee`` (the view's ``committee_for``), or None."""
     return Room.objects.filter(committee=committee, pk=pk).first()
 
 
@@ -162,9 +160,7 @@ def archive_documents(user, committee, text=""):
 
 def documents(user, member):
     """A member's archive documents, or None when the user may not edit the member."""
-    from taizhang.places.rooms_services import may_edit_member
-
-    if not may_edit_member(user, member):
+    if not allows(user, EDIT, committee_id=member.committee_id, branch_id=member.branch_id):
         return None
     return ArchiveDocument.objects.filter(member=member).order_by("-uploaded_at", "-id")
 

@@ -5,8 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +22,7 @@ from taizhang.places.models import (
     Room,
     WhoMayBook,
 )
+from taizhang.places.rooms_selectors import may_manage
 
 ROOM_FIELDS = ("name", "place", "capacity", "equipment", "hours", "who_may_book", "active", "sort_order")
 
@@ -89,10 +89,8 @@ def room_update(*, actor, room, **values) -> Room:
 
 def _lock_room(room) -> Room:
     """Serialise the bookings of one room. PostgreSQL: the room row's lock (a second transaction waits here
-    until the first commits). SQLite: an UPDATE of the room row makes this a write transaction, which
-    SQLite runs one at a time (the settings begin every transaction IMMEDIATE as well)."""
-    if connection.vendor == "sqlite":
-        Room.objects.filter(pk=room.pk).update(capacity=F("capacity"))
+    until the first commits). SQLite runs write transactions one at a time: the settings begin every
+    transaction IMMEDIATE."""
     return Room.objects.select_for_update().select_related("committee").get(pk=room.pk)
 
 
@@ -128,10 +126,6 @@ def check_booking_time(room, starts_at, ends_at, *, now=None) -> None:
                                              % {"room": room.name, "opens": opens, "closes": closes}]})
 
 
-def may_manage_bookings(user, committee_id) -> bool:
-    return has_capability(user, "places.manage", committee_id)
-
-
 def _values(b: Booking) -> dict:
     return {"room": b.room.name, "starts_at": b.starts_at, "ends_at": b.ends_at, "purpose": b.purpose,
             "status": b.status, "activity": b.activity_id, "member": b.member_id}
@@ -147,7 +141,7 @@ def booking_request(*, actor, room, starts_at, ends_at, purpose, activity=None, 
         raise ValidationError({"purpose": [_("Say what the room is booked for.")]})
     with transaction.atomic():
         room = _lock_room(room)
-        staff = may_manage_bookings(actor, room.committee_id)
+        staff = may_manage(actor, room.committee_id)
         member = own_member(actor, room.committee_id)
         if not staff:
             if member is None:
@@ -173,8 +167,9 @@ def booking_request(*, actor, room, starts_at, ends_at, purpose, activity=None, 
 
 
 def _staff_booking(actor, booking) -> Booking:
-    booking = Booking.objects.select_related("room").get(pk=booking.pk)
-    if not may_manage_bookings(actor, booking.room.committee_id):
+    """The booking read afresh and locked (inside the caller's transaction), for staff of its committee."""
+    booking = Booking.objects.select_for_update().select_related("room").get(pk=booking.pk)
+    if not may_manage(actor, booking.room.committee_id):
         raise PermissionDenied(_("Only staff confirm or decline bookings."))
     return booking
 
@@ -206,7 +201,6 @@ def _reason(reason) -> str:
 def booking_decline(*, actor, booking, reason) -> Booking:
     reason = _reason(reason)
     booking = _staff_booking(actor, booking)
-    booking = Booking.objects.select_for_update().select_related("room").get(pk=booking.pk)
     if booking.status != BookingStatus.REQUESTED:
         raise ValidationError({"status": [_("Only a requested booking can be declined.")]})
     booking.status, booking.reason = BookingStatus.DECLINED, reason
@@ -222,7 +216,7 @@ def booking_cancel(*, actor, booking, reason) -> Booking:
     """The booker or staff cancel a requested or confirmed booking, with a reason."""
     reason = _reason(reason)
     booking = Booking.objects.select_for_update().select_related("room").get(pk=booking.pk)
-    if not (booking.booked_by_id == actor.pk or may_manage_bookings(actor, booking.room.committee_id)):
+    if not (booking.booked_by_id == actor.pk or may_manage(actor, booking.room.committee_id)):
         raise PermissionDenied(_("Only the booker or staff cancel a booking."))
     if booking.status not in (BookingStatus.REQUESTED, BookingStatus.CONFIRMED):
         raise ValidationError({"status": [_("This booking is no longer open.")]})
@@ -239,7 +233,7 @@ def booking_cancel(*, actor, booking, reason) -> Booking:
 
 
 def _check_library(actor, committee_id):
-    if not has_capability(actor, "places.manage", committee_id):
+    if not may_manage(actor, committee_id):
         raise PermissionDenied(_("Only staff manage the reading corner."))
 
 
@@ -261,12 +255,10 @@ def loan_days() -> int:
 
 def loan_create(*, actor, book, member, out_on=None, due_on=None) -> Loan:
     """Lend a copy of ``book`` to ``member``; refused when every copy is out. The book row is locked
-    (SQLite: an UPDATE of it) and the open loans counted inside the transaction."""
+    (SQLite: every transaction is IMMEDIATE) and the open loans counted inside the transaction."""
     out_on = out_on or timezone.localdate()
     due_on = due_on or out_on + datetime.timedelta(days=loan_days())
     with transaction.atomic():
-        if connection.vendor == "sqlite":
-            Book.objects.filter(pk=book.pk).update(copies=F("copies"))
         book = Book.objects.select_for_update().get(pk=book.pk)
         _check_library(actor, book.committee_id)
         if member.committee_id != book.committee_id or not allows(
@@ -302,13 +294,9 @@ def loan_return(*, actor, loan, back_on=None) -> Loan:
 # --- the archive corner --------------------------------------------------------------------------------------
 
 
-def may_edit_member(user, member) -> bool:
-    return allows(user, EDIT, committee_id=member.committee_id, branch_id=member.branch_id)
-
-
 def document_add(*, actor, member, kind, title, files) -> list[ArchiveDocument]:
     """Add checked files to a member's archive (only who may edit the member)."""
-    if not may_edit_member(actor, member):
+    if not allows(actor, EDIT, committee_id=member.committee_id, branch_id=member.branch_id):
         raise PermissionDenied(_("You may not change this member's archive."))
     if kind not in DocumentKind.values:
         raise ValidationError({"kind": [_("Choose the kind of document.")]})

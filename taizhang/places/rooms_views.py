@@ -6,17 +6,17 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from taizhang.core.attachments import file_response
 from taizhang.core.audit import audit_log, client_ip
-from taizhang.core.errors import form_errors_from
+from taizhang.core.errors import error_text, form_errors_from, service_message, service_on_form
+from taizhang.core.paging import page_of, pager_query
 from taizhang.core.permissions import EDIT, VIEW, has_capability, own_member, restrict
 from taizhang.members.models import Member
 from taizhang.members.selectors import search_members
@@ -49,13 +49,6 @@ def _staff(request, committee):
         raise PermissionDenied(_("Only staff of the party members' home may do this."))
 
 
-def _query(request, *drop):
-    return urlencode([(k, v) for k, v in request.GET.items() if k not in ("page", *drop)])
-
-
-def _errors_message(request, exc):
-    messages.error(request, "；".join(exc.messages))
-
 
 # --- rooms ---------------------------------------------------------------------------------------------------
 
@@ -76,17 +69,12 @@ def _room_form(request, committee, room=None):
     if not has_capability(request.user, "places.rooms", committee.pk):
         raise PermissionDenied(_("Only the committee admin manages the rooms."))
     form = RoomForm(request.POST or None, room=room)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if room is None:
-                room = svc.room_create(actor=request.user, committee=committee, **form.values())
-            else:
-                room = svc.room_update(actor=request.user, room=room, **form.values())
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("The room “%(name)s” is saved.") % {"name": room.name})
-            return redirect("places:room_list")
+    if request.method == "POST" and form.is_valid() and service_on_form(
+            request, form,
+            lambda: svc.room_create(actor=request.user, committee=committee, **form.values()) if room is None
+            else svc.room_update(actor=request.user, room=room, **form.values()),
+            lambda saved: _("The room “%(name)s” is saved.") % {"name": saved.name}):
+        return redirect("places:room_list")
     return render(request, "places/rooms/room_form.html", {"form": form, "room": room})
 
 
@@ -98,15 +86,14 @@ def room_create(request):
 @login_required
 def room_edit(request, pk):
     committee = _committee(request)
-    room = sel.room_get(request.user, pk)
+    room = sel.room_get(committee, pk)
     if room is None:
         raise Http404
     return _room_form(request, committee, room)
 
 
 def _room(request, pk):
-    _committee(request)
-    room = sel.room_get(request.user, pk)
+    room = sel.room_get(_committee(request), pk)
     if room is None or not room.active and not sel.may_manage(request.user, room.committee_id):
         raise Http404(_("No such room."))
     return room
@@ -158,14 +145,8 @@ def booking_create(request, pk):
         else:
             messages.success(request, _("The room is booked.") if booking.status == "confirmed"
                              else _("Your request is sent; staff will confirm it."))
-            return redirect(f"{_url('places:room_week', room.pk)}?day={timezone.localtime(booking.starts_at).date()}")
+            return redirect(f"{reverse('places:room_week', args=[room.pk])}?day={timezone.localtime(booking.starts_at).date()}")
     return render(request, "places/rooms/booking_form.html", {"form": form, "room": room})
-
-
-def _url(name, *args):
-    from django.urls import reverse
-
-    return reverse(name, args=args)
 
 
 @login_required
@@ -173,10 +154,10 @@ def _url(name, *args):
 def booking_list(request):
     committee = _committee(request)
     staff = sel.may_manage(request.user, committee)
-    pending = Paginator(sel.pending(committee), PAGE_SIZE).get_page(request.GET.get("page")) if staff else None
+    pending = page_of(request, sel.pending(committee), PAGE_SIZE) if staff else None
     mine = list(sel.my_bookings(request.user, committee)[:PAGE_SIZE])
     return render(request, "places/rooms/booking_list.html", {
-        "page": pending, "mine": mine, "staff": staff, "query": _query(request)})
+        "page": pending, "mine": mine, "staff": staff, "query": pager_query(request)})
 
 
 @login_required
@@ -197,20 +178,18 @@ def booking_decide(request, pk, decision):
     booking = sel.booking_get(request.user, pk)
     if booking is None:
         raise Http404(_("No such booking."))
-    try:
-        if decision == "confirm":
-            svc.booking_confirm(actor=request.user, booking=booking)
-            messages.success(request, _("The booking is confirmed."))
-        elif decision in ("decline", "cancel"):
-            reason = request.POST.get("reason", "")
-            action = svc.booking_decline if decision == "decline" else svc.booking_cancel
-            action(actor=request.user, booking=booking, reason=reason)
-            messages.success(request, _("The booking is declined.") if decision == "decline"
-                             else _("The booking is cancelled."))
-        else:
-            raise Http404
-    except ValidationError as exc:
-        _errors_message(request, exc)
+    reason = request.POST.get("reason", "")
+    if decision == "confirm":
+        service_message(request, lambda: svc.booking_confirm(actor=request.user, booking=booking),
+                        _("The booking is confirmed."))
+    elif decision == "decline":
+        service_message(request, lambda: svc.booking_decline(actor=request.user, booking=booking, reason=reason),
+                        _("The booking is declined."))
+    elif decision == "cancel":
+        service_message(request, lambda: svc.booking_cancel(actor=request.user, booking=booking, reason=reason),
+                        _("The booking is cancelled."))
+    else:
+        raise Http404
     return redirect("places:booking_detail", pk=booking.pk)
 
 
@@ -224,18 +203,14 @@ def book_list(request):
     form = BookForm(request.POST or None) if staff else None
     if request.method == "POST":
         _staff(request, committee)
-        if form.is_valid():
-            try:
-                book = svc.book_create(actor=request.user, committee=committee, **form.cleaned_data)
-            except ValidationError as exc:
-                form_errors_from(exc, form)
-            else:
-                messages.success(request, _("“%(title)s” is added.") % {"title": book.title})
-                return redirect("places:book_list")
+        if form.is_valid() and service_on_form(
+                request, form, lambda: svc.book_create(actor=request.user, committee=committee, **form.cleaned_data),
+                lambda book: _("“%(title)s” is added.") % {"title": book.title}):
+            return redirect("places:book_list")
     text = request.GET.get("q", "").strip()
-    page = Paginator(sel.books(committee, text), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, sel.books(committee, text), PAGE_SIZE)
     return render(request, "places/rooms/book_list.html", {
-        "page": page, "form": form, "staff": staff, "q": text, "query": _query(request),
+        "page": page, "form": form, "staff": staff, "q": text, "query": pager_query(request),
         "loan_form": LoanForm(), "loan_days": svc.loan_days()})
 
 
@@ -260,7 +235,7 @@ def book_lend(request, pk):
                                               % {"q": form.cleaned_data["member"]}]})
         loan = svc.loan_create(actor=request.user, book=book, member=found[0], due_on=form.cleaned_data["due_on"])
     except ValidationError as exc:
-        _errors_message(request, exc)
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("“%(title)s” is lent to %(name)s, due %(due)s.")
                          % {"title": book.title, "name": loan.member.name, "due": loan.due_on})
@@ -274,9 +249,9 @@ def loan_list(request):
     _staff(request, committee)
     late = request.GET.get("overdue") == "1"
     qs = sel.overdue(committee) if late else sel.open_loans(committee)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, qs, PAGE_SIZE)
     return render(request, "places/rooms/loan_list.html", {
-        "page": page, "overdue": late, "query": _query(request), "today": timezone.localdate()})
+        "page": page, "overdue": late, "query": pager_query(request), "today": timezone.localdate()})
 
 
 @login_required
@@ -287,12 +262,8 @@ def loan_return(request, pk):
     loan = Loan.objects.filter(book__committee=committee, pk=pk).select_related("book").first()
     if loan is None:
         raise Http404
-    try:
-        svc.loan_return(actor=request.user, loan=loan)
-    except ValidationError as exc:
-        _errors_message(request, exc)
-    else:
-        messages.success(request, _("“%(title)s” is back.") % {"title": loan.book.title})
+    service_message(request, lambda: svc.loan_return(actor=request.user, loan=loan),
+                    _("“%(title)s” is back.") % {"title": loan.book.title})
     return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/places/")
                     else "places:loan_list")
 
@@ -302,10 +273,9 @@ def loan_return(request, pk):
 def my_loans(request):
     committee = _committee(request)
     member = own_member(request.user, committee.pk)
-    loans = Paginator(sel.member_loans(member) if member else Loan.objects.none(), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+    loans = page_of(request, sel.member_loans(member) if member else Loan.objects.none(), PAGE_SIZE)
     return render(request, "places/rooms/my_loans.html", {"page": loans, "member": member,
-                                                          "today": timezone.localdate(), "query": _query(request)})
+                                                          "today": timezone.localdate(), "query": pager_query(request)})
 
 
 # --- the archive corner --------------------------------------------------------------------------------------
@@ -316,8 +286,8 @@ def my_loans(request):
 def archive_list(request):
     committee = _committee(request)
     text = request.GET.get("q", "").strip()
-    page = Paginator(sel.archive_documents(request.user, committee, text), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "places/rooms/archive_list.html", {"page": page, "q": text, "query": _query(request)})
+    page = page_of(request, sel.archive_documents(request.user, committee, text), PAGE_SIZE)
+    return render(request, "places/rooms/archive_list.html", {"page": page, "q": text, "query": pager_query(request)})
 
 
 @login_required

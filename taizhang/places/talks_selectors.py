@@ -173,10 +173,11 @@ def overview(user, committee, year: int) -> dict:
             "not_yet": total - talked, "percent": round(100 * talked / total) if total else 0}
 
 
-def not_yet_talked(user, committee, year: int, *, branch=None):
+def not_yet_talked(user, committee, year: int, *, branch=None, target: int | None = None):
     """The members on the roster the user may edit who were talked with fewer than the target times in
-    ``year`` (an SQL queryset, to be paged)."""
-    qs = roster_with_talks(user, committee, year).filter(talks_n__lt=target_per_year(committee))
+    ``year`` (an SQL queryset, to be paged); ``target``: the committee's, when the caller has read it already."""
+    target = target if target is not None else target_per_year(committee)
+    qs = roster_with_talks(user, committee, year).filter(talks_n__lt=target)
     if branch is not None:
         qs = qs.filter(branch_on=branch.pk)
     return qs.order_by("branch__sort_order", "name_pinyin", "id")
@@ -201,14 +202,17 @@ def follow_ups_due(user, *, committee=None, today=None):
 
 def home_panel(*, user):
     """The talks card for those who hold talks: follow-ups due and this year's progress in their scope.
-    A fixed number of queries; None for anyone who does not use the talks pages."""
+    A fixed number of queries; None for anyone who does not use the talks pages (answered from the cached
+    roles, before the home committee's query: this runs on every home page)."""
+    if not capability_committee_ids(user, "talks.manage"):
+        return None
     committee = home_committee(user)
     if not may_record(user, committee):
         return None
     today = timezone.localdate()
-    due = follow_ups_due(user, committee=committee, today=today)
-    return {"due": due.count(), "overdue": due.filter(follow_up_on__lt=today).count(),
-            "this_year": visible_talks(user, committee=committee).filter(held_on__year=today.year).count()}
+    counts = follow_ups_due(user, committee=committee, today=today).aggregate(
+        due=Count("pk"), overdue=Count("pk", filter=Q(follow_up_on__lt=today)))
+    return {**counts, "this_year": visible_talks(user, committee=committee).filter(held_on__year=today.year).count()}
 
 
 # --- counts for places_summary -------------------------------------------------------------------------------------

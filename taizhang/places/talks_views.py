@@ -6,18 +6,25 @@ allows, and every showing is audited by ``talks_services.talk_read_content``; li
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from taizhang.accounts.models import User
 from taizhang.core.audit import client_ip
-from taizhang.core.errors import form_errors_from
-from taizhang.core.permissions import EDIT, branches_for, capability_holders, has_capability, home_committee, restrict
+from taizhang.core.errors import form_errors_from, service_message, service_on_form
+from taizhang.core.paging import page_of, pager_query
+from taizhang.core.permissions import (
+    EDIT,
+    branches_for,
+    capability_holders,
+    has_capability,
+    home_committee,
+    home_committee_for,
+    restrict,
+)
 from taizhang.members.pickers import picker_response, ticked_members
 from taizhang.members.selectors import roster_on
 from taizhang.places import talks_selectors as selectors
@@ -29,18 +36,17 @@ PAGE_SIZE = 50
 
 
 def _committee(request, *, record=False):
-    """The committee whose talks the user works with, or 403."""
+    """The committee whose talks the user works with (``record``: where they hold talks.manage), or 403."""
+    refusal = _("Your role does not give access to heart-to-heart talks.")
+    if record:
+        return home_committee_for(request.user, "talks.manage", refusal)
     committee = home_committee(request.user)
-    allowed = selectors.may_record if record else selectors.may_use_talks
-    if not record and not allowed(request.user, committee):  # a reader the committee names, without a role there
+    if not selectors.may_use_talks(request.user, committee):  # a reader the committee names, without a role there
         committee = selectors.reader_committee(request.user)
-    if not allowed(request.user, committee):
-        raise PermissionDenied(_("Your role does not give access to heart-to-heart talks."))
+        if not selectors.may_use_talks(request.user, committee):
+            raise PermissionDenied(refusal)
     return committee
 
-
-def _query(request, *drop):
-    return urlencode([(k, v) for k, v in request.GET.items() if k not in ("page", *drop)])
 
 
 def _year(request) -> int:
@@ -66,12 +72,12 @@ def talk_list(request):
     kind = request.GET.get("kind", "")
     if kind in TalkKind.values:
         qs = qs.filter(kind=kind)
-    page = Paginator(selectors.with_people(qs, request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.with_people(qs, request.user), PAGE_SIZE)
     readable = selectors.readable_ids(request.user, page.object_list)
     for talk in page:
         talk.readable = talk.pk in readable
     return render(request, "places/talks/list.html", {
-        "page": page, "query": _query(request), "year": year, "kind": kind, "kinds": TalkKind.choices,
+        "page": page, "query": pager_query(request), "year": year, "kind": kind, "kinds": TalkKind.choices,
         "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
         "can_record": selectors.may_record(request.user, committee),
         "can_name": has_capability(request.user, "talks.read_all", committee.pk)})
@@ -122,14 +128,20 @@ def talk_member_search(request):
 # --- one talk ---------------------------------------------------------------------------------------------------
 
 
-@login_required
-@require_GET
-def talk_detail(request, pk):
-    """The talk: what everyone who sees it may see and, for a reader, its content (each showing audited)."""
+def _talk(request, pk):
+    """A talk of the user's talks committee that the user sees took place, or 404."""
     committee = _committee(request)
     talk = selectors.talk_get(request.user, pk)
     if talk is None or talk.committee_id != committee.pk:
         raise Http404(_("No such talk."))
+    return talk
+
+
+@login_required
+@require_GET
+def talk_detail(request, pk):
+    """The talk: what everyone who sees it may see and, for a reader, its content (each showing audited)."""
+    talk = _talk(request, pk)
     content = None
     if selectors.may_read_content(request.user, talk):
         content = services.talk_read_content(actor=request.user, talk=talk, ip_address=client_ip(request))
@@ -140,10 +152,7 @@ def talk_detail(request, pk):
 @login_required
 @require_POST
 def talk_follow_up_done(request, pk):
-    committee = _committee(request)
-    talk = selectors.talk_get(request.user, pk)
-    if talk is None or talk.committee_id != committee.pk:
-        raise Http404(_("No such talk."))
+    talk = _talk(request, pk)
     services.talk_follow_up_done(actor=request.user, talk=talk)
     messages.success(request, _("The follow-up is marked done."))
     return redirect("places:talk_detail", pk=talk.pk)
@@ -154,8 +163,8 @@ def talk_follow_up_done(request, pk):
 def talk_follow_ups(request):
     committee = _committee(request)
     qs = selectors.with_people(selectors.follow_ups_due(request.user, committee=committee), request.user)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "places/talks/follow_ups.html", {"page": page, "query": _query(request),
+    page = page_of(request, qs, PAGE_SIZE)
+    return render(request, "places/talks/follow_ups.html", {"page": page, "query": pager_query(request),
                                                             "today": timezone.localdate()})
 
 
@@ -172,11 +181,12 @@ def talk_overview(request):
     if request.GET.get("branch", "").isdigit():
         branch = branches.filter(pk=int(request.GET["branch"])).first()
     summary = selectors.overview(request.user, committee, year)
-    not_yet = selectors.not_yet_talked(request.user, committee, year, branch=branch).select_related("branch")
-    page = Paginator(not_yet, PAGE_SIZE).get_page(request.GET.get("page"))
+    not_yet = selectors.not_yet_talked(request.user, committee, year, branch=branch,
+                                       target=summary["target"]).select_related("branch")
+    page = page_of(request, not_yet, PAGE_SIZE)
     can_set = has_capability(request.user, "talks.read_all", committee.pk)
     return render(request, "places/talks/overview.html", {
-        "summary": summary, "page": page, "query": _query(request), "year": year, "branch": branch,
+        "summary": summary, "page": page, "query": pager_query(request), "year": year, "branch": branch,
         "branches": branches, "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
         "current_year": year == timezone.localdate().year,
         "target_form": TargetForm(initial={"target_per_year": summary["target"]}) if can_set else None})
@@ -188,13 +198,9 @@ def talk_target(request):
     committee = _committee(request, record=True)
     form = TargetForm(request.POST)
     if form.is_valid():
-        try:
-            services.talk_settings_set(actor=request.user, committee=committee,
-                                       target_per_year=form.cleaned_data["target_per_year"])
-        except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
-        else:
-            messages.success(request, _("The target is saved."))
+        service_message(request, lambda: services.talk_settings_set(
+            actor=request.user, committee=committee, target_per_year=form.cleaned_data["target_per_year"]),
+            _("The target is saved."))
     else:
         messages.error(request, _("The target is a number from 1 to 12."))
     return redirect("places:talk_overview")
@@ -212,17 +218,14 @@ def talk_readers(request):
     form = ReaderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = User.objects.filter(username=form.cleaned_data["username"].strip(), is_active=True).first()
-        try:
-            services.talk_reader_add(actor=request.user, committee=committee, user=user)
-        except ValidationError as exc:
-            form_errors_from(exc, form)
-        else:
-            messages.success(request, _("%(name)s may now read the content of the committee's talks.")
-                             % {"name": user})
+        if service_on_form(request, form, lambda: services.talk_reader_add(actor=request.user, committee=committee,
+                                                                           user=user),
+                           lambda _reader: _("%(name)s may now read the content of the committee's talks.")
+                           % {"name": user}):
             return redirect("places:talk_readers")
-    page = Paginator(TalkReader.objects.filter(committee=committee).select_related("user", "added_by")
-                     .order_by("added_at", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "places/talks/readers.html", {"form": form, "page": page, "query": _query(request)},
+    page = page_of(request, TalkReader.objects.filter(committee=committee).select_related("user", "added_by")
+                     .order_by("added_at", "id"), PAGE_SIZE)
+    return render(request, "places/talks/readers.html", {"form": form, "page": page, "query": pager_query(request)},
                   status=400 if form.errors else 200)
 
 
