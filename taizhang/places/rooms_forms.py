@@ -5,6 +5,7 @@ import datetime
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.core.forms import TzForm, apply_project_messages
 from taizhang.places.models import DocumentKind, WhoMayBook
@@ -15,7 +16,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class RoomForm(TzForm):
-    name = forms.CharField(label=_("name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("room", "name"), max_length=50)
     place = forms.CharField(label=_("place"), max_length=200, required=False)
     capacity = forms.IntegerField(label=_("capacity"), min_value=1, max_value=10000, initial=10)
     equipment = forms.CharField(label=_("equipment"), max_length=300, required=False)

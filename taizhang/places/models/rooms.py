@@ -9,6 +9,7 @@ from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, Ra
 from django.db import models
 from django.db.models import Func, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.core.models import CheckedFile
 
@@ -28,7 +29,7 @@ class Room(models.Model):
 
     committee = models.ForeignKey("organisation.Committee", verbose_name=_("committee"), on_delete=models.PROTECT,
                                   related_name="+")
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("room", "name"), max_length=50)
     place = models.CharField(_("place"), max_length=200, blank=True)
     capacity = models.PositiveIntegerField(_("capacity"), default=10)
     equipment = models.CharField(_("equipment"), max_length=300, blank=True)
