@@ -9,6 +9,7 @@ def roles(request):
     if user is None or not user.is_authenticated:
         return {}
     alerts = has_capability(user, "security.alerts")
+    member_login, places_manage = is_member_login(user), has_capability(user, "places.manage")
     return {
         # elderly mode (适老化): (option, on, icon) for the navigation bar's buttons
         "display_options": [("large_text", user.large_text, "fonts"), ("high_contrast", user.high_contrast, "circle-half")],
@@ -29,14 +30,14 @@ def roles(request):
             "study_readers": has_capability(user, "study.readers"),
             "points_manage": has_capability(user, "points.manage"),
             "points_approve": has_capability(user, "points.approve"),
-            "self_member": is_member_login(user),
+            "self_member": member_login,
             "security_alerts": alerts,
             "superior_overview": has_capability(user, "superior.overview"),
             "finance": has_capability(user, "finance.view"),
             "finance_manage": has_capability(user, "finance.manage"),
             "care": has_capability(user, "care.manage"),
-            "places": has_capability(user, "places.manage") or is_member_login(user),
-            "places_manage": has_capability(user, "places.manage"),
+            "places": places_manage or member_login,
+            "places_manage": places_manage,
             "talks": has_capability(user, "talks.manage"),
         },
     }
