@@ -186,16 +186,22 @@ def _picked_ids(obj):
 def filter_members(obj, qs):
     """Limit a roster queryset annotated with ``branch_on`` (``members.selectors.annotate_status``) to
     ``obj``'s audience."""
-    qs = qs.filter(committee_id=obj.committee_id)
+    return qs.filter(committee_id=obj.committee_id).filter(_kind_q(obj, branch="branch_on", group="party_group_id",
+                                                                  member="pk"))
+
+
+def _kind_q(obj, *, branch: str, group: str, member: str) -> Q:
+    """What ``obj``'s kind of audience asks of a row whose branch on the day, party group and member are the
+    fields ``branch``, ``group`` and ``member`` (a member row or a roster spell): the one reading of the kinds."""
     kind = obj.audience_kind
     if kind == AudienceKind.BRANCH:
-        qs = qs.filter(branch_on=obj.audience_branch_id)
-    elif kind == AudienceKind.PARTY_GROUP:
-        group = obj.audience_group
-        qs = qs.filter(party_group_id=group.pk, branch_on=group.branch_id)
-    elif kind == AudienceKind.PICKED:
-        qs = qs.filter(pk__in=_picked_ids(obj))
-    return qs
+        return Q(**{branch: obj.audience_branch_id})
+    if kind == AudienceKind.PARTY_GROUP:
+        group_ = obj.audience_group
+        return Q(**{group: group_.pk, branch: group_.branch_id})
+    if kind == AudienceKind.PICKED:
+        return Q(**{f"{member}__in": _picked_ids(obj)})
+    return Q()
 
 
 def roster_on(committee_ids, day: datetime.date | None = None):
@@ -230,14 +236,7 @@ def spells_on(obj, day: datetime.date | None = None, *, user=None):
     day = today if day is None or day > today else day
     spells = RosterSpell.objects.filter(committee_id=obj.committee_id, status__in=ROSTER_STATUSES,
                                         valid_from__lte=day, valid_to__gt=day)
-    kind = obj.audience_kind
-    if kind == AudienceKind.BRANCH:
-        spells = spells.filter(branch_id=obj.audience_branch_id)
-    elif kind == AudienceKind.PARTY_GROUP:
-        group = obj.audience_group
-        spells = spells.filter(member__party_group_id=group.pk, branch_id=group.branch_id)
-    elif kind == AudienceKind.PICKED:
-        spells = spells.filter(member_id__in=_picked_ids(obj))
+    spells = spells.filter(_kind_q(obj, branch="branch_id", group="member__party_group_id", member="member_id"))
     if user is not None:
         spells = restrict(spells, user, VIEW, committee="committee", branch="member__branch", member="member")
     return spells
