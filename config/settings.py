@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "taizhang.accounts.context_processors.roles",
+                "taizhang.reports.context_processors.notices",  # the bell: unread notices
             ],
         },
     },
@@ -156,6 +157,24 @@ else:
 # needs no extra server. `manage.py db_worker` runs them (`make run` starts one next to gunicorn).
 TASKS_BACKEND = env("TAIZHANG_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
 TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": ["default"]}}
+# Periodic tasks (issue 14): (dotted path of a task, every N seconds). The worker (`db_worker`) enqueues each
+# when due; the due time lives in the database (core.PeriodicRun), so several workers enqueue it once.
+PERIODIC_TASKS = [
+    ("taizhang.reports.tasks.send_reminders_task", env_int("TAIZHANG_REMINDERS_EVERY_SECONDS", 3600)),
+]
+PERIODIC_CHECK_SECONDS = env_int("TAIZHANG_PERIODIC_CHECK_SECONDS", 30)
+
+# E-mail (reminders): printed on the console unless an SMTP host is given.
+EMAIL_HOST = env("DJANGO_EMAIL_HOST", "")
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                    else "django.core.mail.backends.console.EmailBackend")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "taizhang@localhost")
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -190,6 +209,18 @@ CARE_SUBSCRIPTION_REFERENCE = env("TAIZHANG_CARE_SUBSCRIPTION_REFERENCE", "12-01
 PLACES_LOAN_DAYS = env_int("TAIZHANG_PLACES_LOAN_DAYS", 30)
 # Lost contact (DOMAIN_RULES "Flow"): warn after this many months without contact (staff record the loss at 6).
 CONTACT_WARNING_MONTHS = env_int("TAIZHANG_CONTACT_WARNING_MONTHS", 5)
+LOST_CONTACT_MONTHS = env_int("TAIZHANG_LOST_CONTACT_MONTHS", 6)
+# Worklist (issue 14; DOMAIN_RULES): consider a formal transfer after this many months away from Beijing;
+# probation lasts this many months from joining; a study item without a month is due this many days after it
+# is published; the worklist looks at study items of the last N days and visit plans starting within N days.
+TRANSFER_CONSIDER_MONTHS = env_int("TAIZHANG_TRANSFER_CONSIDER_MONTHS", 6)
+PROBATION_MONTHS = env_int("TAIZHANG_PROBATION_MONTHS", 12)
+STUDY_READ_DAYS = env_int("TAIZHANG_STUDY_READ_DAYS", 7)
+STUDY_WORKLIST_DAYS = env_int("TAIZHANG_STUDY_WORKLIST_DAYS", 90)
+CARE_VISIT_AHEAD_DAYS = env_int("TAIZHANG_CARE_VISIT_AHEAD_DAYS", 30)
+# Reminders: an activity is reminded this many hours ahead, the study day this many days ahead.
+REMINDER_ACTIVITY_HOURS = env_int("TAIZHANG_REMINDER_ACTIVITY_HOURS", 48)
+REMINDER_STUDY_DAY_DAYS = env_int("TAIZHANG_REMINDER_STUDY_DAY_DAYS", 3)
 MIN_JOIN_AGE = 18
 COMMITTEE_FOUNDED = env("TAIZHANG_COMMITTEE_FOUNDED", "2017-09-01")
 CHECKIN_BEFORE_MINUTES = env_int("TAIZHANG_CHECKIN_BEFORE_MINUTES", 20)

@@ -104,6 +104,8 @@ ACTION_LABELS = {
     "study_item.withdraw": _("Withdraw study item"),
     "study_item.read": _("Mark study item read"),
     "report.export": _("Export report"),
+    "reminders.send": _("Send reminders"),
+    "reminder_preferences.update": _("Change reminder settings"),
     # points
     "points.settings_update": _("Change points settings"),
     "points.rules_seed": _("Add default points rules"),

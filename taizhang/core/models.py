@@ -234,3 +234,20 @@ class ExportJob(models.Model):
         if not self.total:
             return 0
         return min(100, self.processed * 100 // self.total)
+
+
+class PeriodicRun(models.Model):
+    """When a periodic task (setting ``PERIODIC_TASKS``) is next due. The background worker enqueues a task
+    only by moving ``next_run_at`` forward in one conditional UPDATE (``core.periodic.enqueue_due``): of two
+    workers looking at the same moment, one moves it and enqueues, the other updates no row."""
+
+    name = models.CharField(_("task"), max_length=200, unique=True)
+    next_run_at = models.DateTimeField(_("next run at"))
+    last_run_at = models.DateTimeField(_("last enqueued at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("periodic task")
+        verbose_name_plural = _("periodic tasks")
+
+    def __str__(self):
+        return self.name

@@ -371,6 +371,11 @@ def contact_overdue_limit(today: datetime.date | None = None) -> datetime.date:
 
 def _contact_limit(months: int, today: datetime.date) -> datetime.date:
     """The day ``months`` months before ``today``: a last contact on or before it is overdue."""
+    return months_before(today, months)
+
+
+def months_before(today: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` calendar months before ``today`` (the 28th when that month is shorter)."""
     month = today.month - months
     year = today.year + (month - 1) // 12
     month = (month - 1) % 12 + 1
