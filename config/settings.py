@@ -175,6 +175,8 @@ EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", EMAIL_PORT == 587)
 EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", EMAIL_PORT == 465)
 EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "taizhang@localhost")
+# The address before the links of e-mailed reminders (the notices page uses the request's own).
+SITE_URL = env("TAIZHANG_SITE_URL", "")
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

@@ -135,6 +135,9 @@ CASES = [
     (["places_summary", "--committee", "无此党委"], ["无此党委"]),
     (["places_summary", "--format", "xml"], ["--format", "xml"]),
     (["load_demo_places"], ["load_demo"]),
+    (["send_reminders", "--format", "xml"], ["--format", "xml"]),
+    (["send_reminders", "--dry-run=yes"], ["--dry-run"]),
+    (["db_worker", "--no-periodic=yes"], ["--no-periodic"]),
     (["flush", "--database", "nowhere", "--noinput"], ["nowhere"]),
 ]
 
