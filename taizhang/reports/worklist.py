@@ -354,8 +354,8 @@ def may_see_worklist(user) -> bool:
 
 
 def worklist(user, today: datetime.date | None = None) -> list[WorkItem]:
-    """The user's worklist: every item their roles reach, in a fixed order (those with nothing to do included,
-    shown as done)."""
+    """The user's worklist: every item their roles reach, in a fixed order, those with something to do first
+    (those with nothing to do are included, shown as done)."""
     today = today or timezone.localdate()
     items = []
     if member_rule_allowed(user, "lost_contact"):
@@ -374,4 +374,4 @@ def worklist(user, today: datetime.date | None = None) -> list[WorkItem]:
         items.append(_care_item(user, today))
     if member_rule_allowed(user, "dues"):
         items.append(_member_item(user, "dues", today, "warning"))
-    return items
+    return sorted(items, key=lambda item: item.level == "success")  # what needs doing first, in this order
