@@ -61,7 +61,7 @@ def preferences(user) -> dict:
     return {(k, c): (k, c) not in off for k in ReminderKind.values for c in Channel.values}
 
 
-def preferences_set(*, actor, wanted: set) -> None:
+def reminder_preferences_set(*, actor, wanted: set) -> None:
     """Save ``actor``'s choices: ``wanted`` is the set of (kind, channel) they want; every other pair is an
     opt-out. Audited with the old and new opt-outs."""
     with transaction.atomic():

@@ -10,7 +10,7 @@
 * ``worklist:<year>-W<week>`` — the staff's weekly digest of their worklist (only items with something to do).
 
 Only users who log in can be reminded (members without a login are in the staff's worklist instead).
-``send_reminders`` sends each on each channel the recipient has not opted out of (``ReminderOptOut``):
+``reminders_send`` sends each on each channel the recipient has not opted out of (``ReminderOptOut``):
 the in-app notice and, for users with an address, e-mail (Django's mail settings). Each send first inserts its
 ``ReminderSend`` row; the unique constraint on (event key, recipient, channel) refuses a second row, so an
 event is never sent twice on a channel — not on a second run, not when two workers run at the same moment
@@ -27,6 +27,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -126,8 +127,12 @@ def _study_unread_reminders(today: datetime.date) -> list[Reminder]:
 def _worklist_reminders(today: datetime.date) -> list[Reminder]:
     year, week, _day = today.isocalendar()
     key = f"worklist:{year}-W{week:02d}"
+    # staff whose digest of the week is out already, or who want none, are not worked out again every hour
+    done = ReminderSend.objects.filter(event_key=key).values("recipient_id")
+    off = (ReminderOptOut.objects.filter(kind=ReminderKind.WORKLIST).values("user_id")
+           .annotate(n=Count("pk")).filter(n__gte=len(Channel.values)).values("user_id"))
     staff = (get_user_model().objects.filter(is_active=True, role_assignments__role__in=STAFF_ROLES)
-             .distinct().order_by("pk"))
+             .exclude(pk__in=done).exclude(pk__in=off).distinct().order_by("pk"))
     reminders = []
     for user in staff:
         if not wl.may_see_worklist(user):
@@ -195,7 +200,7 @@ def _send_one(reminder: Reminder, channel: str) -> str:
     return "sent"
 
 
-def send_reminders(*, now: datetime.datetime | None = None, dry_run: bool = False) -> Outcome:
+def reminders_send(*, now: datetime.datetime | None = None, dry_run: bool = False) -> Outcome:
     """Send what is due now and not sent before (``dry_run``: only say what that is; nothing is written)."""
     outcome = Outcome(planned=_planned(due_reminders(now)))
     if dry_run:

@@ -10,7 +10,7 @@ from taizhang.reports import reminders
 
 @task()
 def send_reminders_task() -> dict:
-    """Send the reminders due now (``reminders.send_reminders``); safe to run twice (the send log)."""
+    """Send the reminders due now (``reminders.reminders_send``); safe to run twice (the send log)."""
     with translation.override(settings.LANGUAGE_CODE):
-        outcome = reminders.send_reminders()
+        outcome = reminders.reminders_send()
     return {"sent": outcome.sent, "failed": outcome.failed, "already_sent": outcome.raced}

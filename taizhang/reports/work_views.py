@@ -104,7 +104,7 @@ def preferences_page(request):
         current = svc.preferences(request.user)
         offered = {k for k, _label in kinds}
         wanted |= {pair for pair, on in current.items() if on and pair[0] not in offered}
-        svc.preferences_set(actor=request.user, wanted=wanted)
+        svc.reminder_preferences_set(actor=request.user, wanted=wanted)
         messages.success(request, _("Your reminder settings were saved."))
         return redirect("reports:notice_preferences")
     current = svc.preferences(request.user)

@@ -349,8 +349,10 @@ def _care_item(user, today: datetime.date) -> WorkItem:
 
 
 def may_see_worklist(user) -> bool:
-    return any(has_capability(user, c) for c in ("member.corrections", "activities.manage", "study.readers",
-                                                  "points.approve", "care.manage", "finance.view"))
+    """Does any item of the worklist reach the user (the roles only; no query)?"""
+    return (member_rule_allowed(user, "lost_contact") or member_rule_allowed(user, "dues")
+            or any(has_capability(user, c) for c in ("activities.manage", "study.readers", "points.approve",
+                                                     "care.manage")))
 
 
 def worklist(user, today: datetime.date | None = None) -> list[WorkItem]:

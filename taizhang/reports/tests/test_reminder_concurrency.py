@@ -29,7 +29,7 @@ def test_two_senders_at_once_send_each_event_once(cast, settings, monkeypatch):
     outcomes = []
 
     def send():
-        outcomes.append(reminders.send_reminders())
+        outcomes.append(reminders.reminders_send())
 
     run_at_once(send, 4)
     assert sum(o.sent for o in outcomes) == 2  # one notice, one e-mail

@@ -20,7 +20,7 @@ from taizhang.members.selectors import months_before
 from taizhang.members.tests.factories import UserFactory, grant
 from taizhang.reports import reminders
 from taizhang.reports.models import Channel, Notice, ReminderKind, ReminderOptOut, ReminderSend, SendStatus
-from taizhang.reports.notices import preferences_set
+from taizhang.reports.notices import reminder_preferences_set
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def _sent(kind=None):
 def test_activity_reminder_sent_once_per_channel(logins, quiet, monkeypatch):
     monkeypatch.setattr(reminders, "_worklist_reminders", lambda today: [])
     activity = _east_activity(logins)
-    outcome = reminders.send_reminders()
+    outcome = reminders.reminders_send()
     assert outcome.sent == 2 and outcome.failed == 0
     assert _sent() == [("activity", "plain_member", "email"), ("activity", "plain_member", "notice")]
     notice = Notice.objects.get(recipient=logins.plain_member)
@@ -69,7 +69,7 @@ def test_activity_reminder_sent_once_per_channel(logins, quiet, monkeypatch):
     assert "东部集体学习" in mail.outbox[0].subject and "东部集体学习" in mail.outbox[0].body
     assert ReminderSend.objects.filter(channel=Channel.EMAIL, status=SendStatus.SENT).count() == 1
     # a second run sends nothing new
-    again = reminders.send_reminders()
+    again = reminders.reminders_send()
     assert again.planned == [] and again.sent == 0
     assert len(mail.outbox) == 1 and Notice.objects.count() == 1
     assert AuditEntry.objects.filter(action="reminders.send").count() == 1
@@ -78,21 +78,21 @@ def test_activity_reminder_sent_once_per_channel(logins, quiet, monkeypatch):
 def test_a_moved_activity_is_a_new_event(logins, quiet, monkeypatch):
     monkeypatch.setattr(reminders, "_worklist_reminders", lambda today: [])
     activity = _east_activity(logins)
-    reminders.send_reminders()
+    reminders.reminders_send()
     later = activity.starts_at + datetime.timedelta(hours=2)
     Activity.objects.filter(pk=activity.pk).update(starts_at=later, ends_at=later + datetime.timedelta(hours=2))
-    outcome = reminders.send_reminders()
+    outcome = reminders.reminders_send()
     assert outcome.sent == 2
     assert Notice.objects.filter(recipient=logins.plain_member).count() == 2
 
 
 def test_opt_out_is_honoured_per_kind_and_channel(logins, quiet, monkeypatch):
     monkeypatch.setattr(reminders, "_worklist_reminders", lambda today: [])
-    preferences_set(actor=logins.plain_member, wanted={(ReminderKind.ACTIVITY, Channel.NOTICE)})
+    reminder_preferences_set(actor=logins.plain_member, wanted={(ReminderKind.ACTIVITY, Channel.NOTICE)})
     assert ReminderOptOut.objects.filter(user=logins.plain_member, kind=ReminderKind.ACTIVITY,
                                          channel=Channel.EMAIL).exists()
     _east_activity(logins)
-    reminders.send_reminders()
+    reminders.reminders_send()
     assert _sent() == [("activity", "plain_member", "notice")] and mail.outbox == []
     assert AuditEntry.objects.filter(action="reminder_preferences.update").count() == 1
 
@@ -101,7 +101,7 @@ def test_activity_beyond_the_window_or_cancelled_is_not_reminded(logins, quiet, 
     monkeypatch.setattr(reminders, "_worklist_reminders", lambda today: [])
     settings.REMINDER_ACTIVITY_HOURS = 12
     _east_activity(logins, hours=24)
-    assert reminders.send_reminders(dry_run=True).planned == []
+    assert reminders.reminders_send(dry_run=True).planned == []
 
 
 def test_study_day_and_unread_items(logins, monkeypatch, settings):
@@ -111,26 +111,28 @@ def test_study_day_and_unread_items(logins, monkeypatch, settings):
     item = study_item_create(actor=logins.admin, committee=logins.committee, kind=StudyKind.MONTHLY,
                              title="上月学习", body="学习党章", month=months_before(today, 1).replace(day=1))
     StudyRead.objects.create(item=item, member=logins.members_by_name["赵丽华"])
-    reminders.send_reminders()
+    reminders.reminders_send()
     sent = _sent()
     assert ("study_day", "plain_member", "notice") in sent and ("study_day", "zhao", "notice") in sent
     assert ("study_unread", "plain_member", "notice") in sent
     assert ("study_unread", "zhao", "notice") not in sent  # read already
-    assert reminders.send_reminders().sent == 0
+    assert reminders.reminders_send().sent == 0
 
 
 def test_staff_digest_weekly(cast, settings):
     settings.REMINDER_STUDY_DAY_DAYS = -1
     cast.east_secretary.email = "east@example.cn"
     cast.east_secretary.save()
-    reminders.send_reminders()
+    reminders.reminders_send()
     digest = Notice.objects.get(recipient=cast.east_secretary, kind=ReminderKind.WORKLIST)
     assert digest.event_key.startswith("worklist:") and digest.link == "/reports/worklist/"
     assert "6" in digest.body  # e.g. “6 个月及以上未联系：…”
     assert not Notice.objects.filter(recipient=cast.plain_member, kind=ReminderKind.WORKLIST).exists()
     assert not Notice.objects.filter(recipient=cast.auditor).exists()
     assert any(m.to == ["east@example.cn"] for m in mail.outbox)
-    assert reminders.send_reminders().sent == 0
+    assert reminders.reminders_send().sent == 0
+    # the staff whose digest is out are not worked out again this week
+    assert reminders._worklist_reminders(timezone.localdate()) == []
 
 
 def test_failed_email_is_logged_not_raised(logins, quiet, monkeypatch, settings):
@@ -141,11 +143,11 @@ def test_failed_email_is_logged_not_raised(logins, quiet, monkeypatch, settings)
 
     monkeypatch.setattr(reminders, "send_mail", refuse)
     _east_activity(logins)
-    outcome = reminders.send_reminders()
+    outcome = reminders.reminders_send()
     assert outcome.sent == 1 and outcome.failed == 1
     failed = ReminderSend.objects.get(channel=Channel.EMAIL)
     assert failed.status == SendStatus.FAILED and "refused" in failed.message
-    assert reminders.send_reminders().planned == []  # never twice, even after a failure
+    assert reminders.reminders_send().planned == []  # never twice, even after a failure
 
 
 def test_command_dry_run_writes_nothing(logins, quiet, monkeypatch):

@@ -22,7 +22,7 @@ class Command(ProjectCommand):
 
     def handle(self, *args, **options):
         dry_run = options["dry_run"]
-        outcome = reminders.send_reminders(dry_run=dry_run)
+        outcome = reminders.reminders_send(dry_run=dry_run)
         if options["format"] == "json":
             self.stdout.write(json.dumps({
                 "dry_run": dry_run,
