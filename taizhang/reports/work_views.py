@@ -79,7 +79,8 @@ def notice_read(request, pk):
     if notice is None:
         raise Http404
     svc.notice_mark_read(actor=request.user, notice_id=notice.pk)
-    if request.POST.get("open") and notice.link.startswith("/"):
+    if request.POST.get("open") and url_has_allowed_host_and_scheme(notice.link, allowed_hosts={request.get_host()},
+                                                                    require_https=request.is_secure()):
         return redirect(notice.link)
     return redirect(_back(request, "reports:notices"))
 

@@ -64,6 +64,10 @@ def test_mark_read_and_all_read(client, cast):
     assert second.read_at is not None and unread_count(cast.plain_member) == 0
     assert unread_count(cast.admin) == 1
     assert client.get(reverse("reports:notices_read_all")).status_code == 405
+    # a link to another site is never followed
+    odd = notice(cast.plain_member, 4, link="//example.com/x")
+    response = client.post(reverse("reports:notice_read", args=[odd.pk]), {"open": "1"})
+    assert response.status_code == 302 and response["Location"] == URL
 
 
 def test_notices_page_query_count_does_not_grow(client, cast):
