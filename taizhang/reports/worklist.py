@@ -8,8 +8,8 @@ thousand. The rules' numbers are settings (DOMAIN_RULES.md, README "Where the ru
 * ``contact_warning`` — on the roster, not lost, no contact for CONTACT_WARNING_MONTHS (5) months but not yet
   LOST_CONTACT_MONTHS (6): warn (``members.selectors.filter_contact_overdue``);
 * ``lost_contact`` — no contact for LOST_CONTACT_MONTHS (6) months or more: record the loss of contact;
-* ``transfer`` — away from Beijing (outflow) for TRANSFER_CONSIDER_MONTHS (6) months or more since the
-  outflow was recorded: consider a formal transfer (an alert; the ledger records it as 转出);
+* ``transfer`` — away from Beijing (outflow) for TRANSFER_CONSIDER_MONTHS (6) months or more (the open
+  roster spell began that long ago): consider a formal transfer (an alert; the ledger records it as 转出);
 * ``not_reported`` — active, away or awaiting report, and no report or contact recorded in the flow history
   this calendar year (the contact events: registered, reported, returned, contact restored, a recorded
   contact, membership restored — ``members.flow.CONTACT_KINDS``): DOMAIN_RULES "report at least once a year";
@@ -26,7 +26,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
@@ -43,7 +43,7 @@ from taizhang.finance.dues import collects_dues
 from taizhang.finance.models import DuesBase, DuesPayment
 from taizhang.members import flow
 from taizhang.members import selectors as member_selectors
-from taizhang.members.models import EventKind, FlowEvent, Member, MembershipType, Status
+from taizhang.members.models import OPEN_END, EventKind, FlowEvent, Member, MembershipType, Status
 from taizhang.points.selectors import approvals_queryset
 
 FIRST_NAMES = 5  # names shown on the card; the rest behind "more"
@@ -97,10 +97,13 @@ def lost_contact_members(user, today: datetime.date):
 
 
 def transfer_members(user, today: datetime.date):
-    left = (FlowEvent.objects.effective().filter(member=OuterRef("pk"), kind=EventKind.LEFT_BEIJING)
-            .order_by().values("member").annotate(day=Max("effective_date")).values("day")[:1])
+    """Away from Beijing since TRANSFER_CONSIDER_MONTHS or more: the open roster spell (the projection of the
+    flow events; a recorded contact while away does not start a new spell) is an outflow that began on or
+    before that day. (A move to another branch while away starts a new spell, so the count starts again.)"""
     limit = member_selectors.months_before(today, settings.TRANSFER_CONSIDER_MONTHS)
-    return (_staff_members(user).filter(status=Status.OUTFLOW).annotate(left_on=Subquery(left))
+    away = FilteredRelation("roster_spells", condition=Q(roster_spells__valid_to=OPEN_END,
+                                                         roster_spells__status=Status.OUTFLOW))
+    return (_staff_members(user).filter(status=Status.OUTFLOW).annotate(away=away, left_on=F("away__valid_from"))
             .filter(left_on__lte=limit).order_by("left_on", "id"))
 
 
