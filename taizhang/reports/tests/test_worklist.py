@@ -240,3 +240,20 @@ def test_query_count_does_not_grow_with_rows(client, cast, today):
     _rows(cast, today, 12, start=1)
     assert _queries(client, URL) == few
     assert _queries(client, more) == few_more
+
+
+def test_care_visits_due(cast, today):
+    from taizhang.care import services as care
+    from taizhang.care.models import Occasion, VisitMode
+
+    east = [cast.members_by_name["李秀英"], cast.members_by_name["王建国"]]
+    plan = care.plan_create(actor=cast.east_secretary, branch=cast.east, occasion=Occasion.ILLNESS, year=today.year,
+                            title="看望生病党员", starts_on=today - datetime.timedelta(days=1),
+                            ends_on=today + datetime.timedelta(days=10), members=east)
+    item = {i.key: i for i in wl.worklist(cast.east_secretary, today)}["care_visits"]
+    assert item.count == 2 and {e.label for e in item.entries} == {"李秀英", "王建国"}
+    care.visit_record(actor=cast.east_secretary, committee=cast.committee, plan=plan, visited_on=today,
+                      mode=VisitMode.HOME, visitors="东部支部书记", members=[east[0]], talk="身体好转")
+    item = {i.key: i for i in wl.worklist(cast.east_secretary, today)}["care_visits"]
+    assert item.count == 1 and item.entries[0].label == "王建国"
+    assert {i.key: i for i in wl.worklist(cast.west_secretary, today)}["care_visits"].count == 0
