@@ -185,3 +185,8 @@ def status_movements(user, start: datetime.date, end: datetime.date) -> dict:
         events = restrict(events, user, committee="member__committee", branch="branch_after", member="member")
     counts = dict(events.order_by().values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
     return {kind.value: counts.get(kind.value, 0) for kind in MOVEMENTS}
+
+
+def movement_label(kind: str) -> str:
+    """The label of a status change of ``MOVEMENTS`` in the report's second table."""
+    return _("Status change: %(event)s") % {"event": EventKind(kind).label}
