@@ -9,6 +9,7 @@ written during the request.
 import datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy
 
 from taizhang.core import export_jobs, exporting
@@ -48,10 +49,10 @@ def composition_export(user, day: datetime.date, by: tuple) -> export_jobs.Expor
                      repr_=_("Composition of the members"), details={"as_of": day.isoformat(), "by": list(by)})
 
 
-def flow_rows(report: dict) -> list[list]:
+def flow_rows(report: dict, *, moves: bool = False) -> list[list]:
     rows = [[_("On the roster at the start"), report["opening"]]]
     for direction, title in (("increase", _("Increase")), ("decrease", _("Decrease"))):
-        reasons = flow_module.ordered_reasons(direction, report[direction])
+        reasons = flow_module.ordered_reasons(direction, report[direction], moves=moves)
         rows.append([title, sum(n for _c, _l, n in reasons)])
         rows += [["　" + label, n] for _code, label, n in reasons]
     rows.append([_("On the roster at the end"), report["closing"]])
@@ -63,9 +64,9 @@ def flow_export(user, start: datetime.date, end: datetime.date) -> export_jobs.E
     months = flow_module.flow_by_month(user, start, end)
     movements = flow_module.status_movements(user, start, end)
     note = _("Period: %(from)s to %(to)s") % {"from": start.isoformat(), "to": end.isoformat()}
-    summary = exporting.Sheet(_("Increase and decrease"), [_("Item"), _("Members")], flow_rows(report), [28, 12],
+    summary = exporting.Sheet(_("Increase and decrease"), [_("Item"), _("Members")], flow_rows(report, moves=flow_module.branch_view(user)), [28, 12],
                               cells="typed", note=note)
-    month_header = [_("Month"), _("At the start"), _("Increase"), _("Decrease"), _("At the end")]
+    month_header = [pgettext("statistics report", "Month"), _("At the start"), _("Increase"), _("Decrease"), _("At the end")]
     month_rows = [[m["month"].strftime("%Y-%m"), m["opening"], sum(m["increase"].values()),
                    sum(m["decrease"].values()), m["closing"]] for m in months]
     by_month = exporting.Sheet(_("By month"), month_header, month_rows, [10, 12, 12, 12, 12], cells="typed", note=note)

@@ -30,7 +30,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from taizhang.core.permissions import committee_ids_for, restrict, scope_q
+from taizhang.core.permissions import committee_ids_for, restrict, scope_q, user_scope
 from taizhang.members.models import ROSTER_STATUSES, EventKind, FlowEvent, RosterSpell
 from taizhang.reports.composition import roster_spells
 
@@ -68,10 +68,17 @@ def reason_label(direction: str, code: str) -> str:
         return code
 
 
-def ordered_reasons(direction: str, counts: dict) -> list[tuple[str, str, int]]:
-    """``[(code, label, n)]``: the usual reasons first (also when 0), then any others that occurred."""
+def branch_view(user) -> bool:
+    """Does ``user`` see some branches only (moves between branches then count)? No user: every committee."""
+    return user is not None and bool(user_scope(user).branch_ids)
+
+
+def ordered_reasons(direction: str, counts: dict, *, moves: bool = False) -> list[tuple[str, str, int]]:
+    """``[(code, label, n)]``: the usual reasons first (also when 0), then any others that occurred. The moves
+    between branches are listed when ``moves`` (a branch's view, ``branch_view``) or when they occurred."""
     known = INCREASE_REASONS if direction == "increase" else DECREASE_REASONS
-    codes = list(known) + sorted(c for c in counts if c not in known)
+    known = [c for c in known if moves or c not in (MOVED_IN, MOVED_OUT) or counts.get(c)]
+    codes = known + sorted(c for c in counts if c not in known)
     return [(code, reason_label(direction, code), counts.get(code, 0)) for code in codes]
 
 

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from taizhang.core.export_jobs import send_export
@@ -59,8 +59,8 @@ def _dimension_choices(blank=False):
 class CompositionForm(TzForm):
     day = forms.DateField(label=gettext_lazy("Roster as of"), required=False,
                           widget=forms.DateInput(attrs={"type": "date"}))
-    rows = forms.ChoiceField(label=gettext_lazy("Rows"), choices=_dimension_choices, required=False)
-    columns = forms.ChoiceField(label=gettext_lazy("Columns"), choices=lambda: _dimension_choices(blank=True),
+    rows = forms.ChoiceField(label=pgettext_lazy("report axis", "Rows"), choices=_dimension_choices, required=False)
+    columns = forms.ChoiceField(label=pgettext_lazy("report axis", "Columns"), choices=lambda: _dimension_choices(blank=True),
                                 required=False)
 
     def clean(self):
@@ -161,11 +161,12 @@ def flow_view(request):
     require_reports(request.user)
     form, start, end = _period(request)
     report = flow_module.flow_report(request.user, start, end)
+    moves = flow_module.branch_view(request.user)
     context = {
         "form": form, "date_from": start, "date_to": end, "report": report,
         "opening_day": start - datetime.timedelta(days=1),
-        "increase": flow_module.ordered_reasons("increase", report["increase"]),
-        "decrease": flow_module.ordered_reasons("decrease", report["decrease"]),
+        "increase": flow_module.ordered_reasons("increase", report["increase"], moves=moves),
+        "decrease": flow_module.ordered_reasons("decrease", report["decrease"], moves=moves),
         "increase_total": sum(report["increase"].values()), "decrease_total": sum(report["decrease"].values()),
         "months": flow_module.flow_by_month(request.user, start, end),
         "movements": [(flow_module.movement_label(k), n) for k, n in

@@ -23,6 +23,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from taizhang.activities import content_selectors
 from taizhang.activities import reports as activity_reports
@@ -72,7 +73,7 @@ def _roster(user, start, end) -> list[Section]:
     rows = [(_("On the roster at the start of the year"), opening)]
     table = composition(user, end, by=("branch",))
     rows.append((_("On the roster on %(day)s") % {"day": end.isoformat()}, table.total))
-    sections = [Section("roster", _("Members on the roster"), rows=rows)]
+    sections = [Section("roster", pgettext("statistics report", "Members on the roster"), rows=rows)]
     sheets = {"branch": _("Roster by branch"), "category": _("Roster by category"), "age_band": _("Roster by age")}
     for key in ("branch", "category", "age_band"):
         table = composition(user, end, by=(key,))
@@ -88,7 +89,7 @@ def _flow(user, start, end) -> Section:
     report = flow_report_module.flow_report(user, start, end)
     rows = [(_("On the roster at the start"), report["opening"])]
     for direction, title in (("increase", _("Increase")), ("decrease", _("Decrease"))):
-        reasons = flow_report_module.ordered_reasons(direction, report[direction])
+        reasons = flow_report_module.ordered_reasons(direction, report[direction], moves=flow_report_module.branch_view(user))
         rows.append((title, sum(n for _c, _l, n in reasons)))
         rows += [("　" + label, n) for _code, label, n in reasons]
     rows.append((_("On the roster at the end"), report["closing"]))
@@ -164,7 +165,7 @@ def _money(committee, start, end) -> Section:
         total=Coalesce(Sum("amount_fen"), 0), n=Count("pk", filter=Q(reverses__isnull=True, reversed_by__isnull=True)))
     dues = DuesPayment.objects.filter(member__committee=committee, paid_on__gte=start, paid_on__lte=end).aggregate(
         total=Coalesce(Sum("amount_fen"), 0), members=Count("member", distinct=True))
-    rows += [(_("Donations received (yuan)"), yuan_grouped(gifts["total"])), (_("Gifts"), gifts["n"]),
+    rows += [(_("Donations received (yuan)"), yuan_grouped(gifts["total"])), (pgettext("statistics report", "Gifts"), gifts["n"]),
              (_("Party dues received (yuan)"), yuan_grouped(dues["total"])), (_("Members who paid dues"), dues["members"])]
     return Section("money", _("Money"), rows=rows)
 
