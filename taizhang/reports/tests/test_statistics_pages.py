@@ -59,6 +59,11 @@ def test_composition_of_a_branch_secretary_covers_the_branch(client, cast):
     assert cast.west.name not in page.split('id="composition-table"')[1]
 
 
+def test_composition_by_one_dimension(client, cast):
+    table = get(client, cast.admin, "reports:composition", rows="gender", columns="").context["table"]
+    assert table.by == ("gender",) and table.cell("M") == 4 and table.cell("F") == 2
+
+
 def test_flow_page_counts_moves_for_the_branches(client, cast):
     flow_record_event(actor=cast.admin, member=cast.east_members[2], kind=EventKind.MOVED_BRANCH,
                       effective_date=datetime.date(2024, 3, 1), to_branch=cast.west)
