@@ -190,6 +190,8 @@ CARE_SUBSCRIPTION_REFERENCE = env("TAIZHANG_CARE_SUBSCRIPTION_REFERENCE", "12-01
 PLACES_LOAN_DAYS = env_int("TAIZHANG_PLACES_LOAN_DAYS", 30)
 # Lost contact (DOMAIN_RULES "Flow"): warn after this many months without contact (staff record the loss at 6).
 CONTACT_WARNING_MONTHS = env_int("TAIZHANG_CONTACT_WARNING_MONTHS", 5)
+# … and after this many months without contact the member counts as lost contact: record it (DOMAIN_RULES "Flow")
+CONTACT_LOST_MONTHS = env_int("TAIZHANG_CONTACT_LOST_MONTHS", 6)
 MIN_JOIN_AGE = 18
 COMMITTEE_FOUNDED = env("TAIZHANG_COMMITTEE_FOUNDED", "2017-09-01")
 CHECKIN_BEFORE_MINUTES = env_int("TAIZHANG_CHECKIN_BEFORE_MINUTES", 20)

@@ -65,6 +65,9 @@ _CAPABILITIES = {
     # the superior organisation's overview: the totals of each committee that gave the user this role
     # (counts only; no member, name or number of anyone)
     "superior.overview": {"superior_viewer"},
+    # the dashboard (看板): charts and tables of the roster, flow, activities, points, care and money of one's
+    # scope (a branch secretary: the branch); counts only, no names
+    "reports.dashboard": {"committee_admin", "branch_secretary"},
     # money: record donation campaigns, gifts and hand-overs (财务, or the committee admin)
     "finance.manage": {"committee_admin", "treasurer"},
     # see donation campaigns and the gifts of the members in one's scope (branch secretaries: their branch)
