@@ -18,6 +18,7 @@ writes do not renew the roster's generation).
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -26,6 +27,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from taizhang.activities import reports as activity_reports
 from taizhang.activities import tallies
@@ -61,8 +63,16 @@ class Panel:
     total: list | None = None
     note: str = ""
     wide: bool = False
+    chart_override: dict | None = None  # the chart's own data when the table is shaped otherwise
+
+    @property
+    def table_below(self) -> bool:
+        """A table of many columns goes under its chart, not beside it."""
+        return len(self.header) > 5
 
     def chart_data(self) -> dict:
+        if self.chart_override is not None:
+            return {"type": self.chart, "title": self.title, **self.chart_override}
         return {
             "type": self.chart,
             "title": self.title,
@@ -186,15 +196,19 @@ def _roster_panels(user, committee, day: datetime.date) -> dict:
 def contact_warnings(user, committee, day: datetime.date) -> dict:
     """Per branch (that day): lost contact (status that day), and — for today only, last contact dates have no
     history — members not lost without contact for ``contact_warning_months`` (warn) and for
-    ``lost_contact_months()`` (record the loss). One grouped query."""
+    ``lost_contact_months()`` or more, or never (record the loss): two bands that do not overlap. One grouped
+    query."""
     today = timezone.localdate()
     counts = {"lost": Count("pk", filter=Q(status=Status.LOST))}
     if day >= today:
         not_lost = ~Q(status=Status.LOST)
-        for key, months in (("warn", contact_warning_months()), ("overdue", lost_contact_months())):
-            limit = _contact_limit(months, today)
-            counts[key] = Count("pk", filter=not_lost & (Q(member__last_contact_date__lte=limit)
-                                                       | Q(member__last_contact_date__isnull=True)))
+        warn_limit = _contact_limit(contact_warning_months(), today)
+        lost_limit = _contact_limit(lost_contact_months(), today)
+        # two bands that do not overlap (the chart stacks them): warned but not yet due, and due to be recorded
+        counts["warn"] = Count("pk", filter=not_lost & Q(member__last_contact_date__lte=warn_limit,
+                                                          member__last_contact_date__gt=lost_limit))
+        counts["overdue"] = Count("pk", filter=not_lost & (Q(member__last_contact_date__lte=lost_limit)
+                                                           | Q(member__last_contact_date__isnull=True)))
     rows = spells_on(user, committee, day).order_by().values("branch_id").annotate(**counts)
     return {"today": day >= today, "by_branch": {r["branch_id"]: [r.get(k) for k in ("lost", "warn", "overdue")]
                                                  for r in rows}}
@@ -301,8 +315,9 @@ def budget_spent(committee, day: datetime.date):
 # --- the dashboard ----------------------------------------------------------------------------------------
 
 
-def yuan(fen: int):
-    return round(fen / 100, 2) if fen % 100 else fen // 100
+def yuan(fen: int) -> Decimal:
+    """Fen as exact yuan (money is never a float)."""
+    return Decimal(int(fen)).scaleb(-2)
 
 
 def build(user, day: datetime.date | None = None) -> Dashboard:
@@ -316,16 +331,17 @@ def build(user, day: datetime.date | None = None) -> Dashboard:
 
     trend = data["trend"]
     panels.append(Panel(
-        "trend", _("Members on the roster by month"), [_("Month"), _("On the roster")],
-        [[month_label(m), n] for m, n in trend], chart="line", wide=True,
+        "trend", _("Members on the roster by month"), *trend_grid(trend), chart="line", wide=True,
+        chart_override={"categories": [month_label(m) for m, _n in trend],
+                        "series": [{"name": _("On the roster"), "data": [n for _m, n in trend]}]},
         note=_("At the end of each month (the last month: on the as-of day), from the flow history.")))
 
     warnings = data["warnings"]
     warn_header = [_("Branch"), _("Lost contact")]
     warn_cols = 1
     if warnings["today"]:
-        warn_header += [_("No contact for %(n)s months") % {"n": contact_warning_months()},
-                        _("No contact for %(n)s months") % {"n": lost_contact_months()}]
+        warn_header += [_("No contact for %(n)s months (warning)") % {"n": contact_warning_months()},
+                        _("No contact for %(n)s months or more (to be recorded)") % {"n": lost_contact_months()}]
         warn_cols = 3
     rows = []
     by_branch = warnings["by_branch"]
@@ -340,14 +356,6 @@ def build(user, day: datetime.date | None = None) -> Dashboard:
                 "flow event) is that long ago or unknown.") if warnings["today"] else
               _("The no-contact warnings are shown for today only: last contact dates have no history."))))
 
-    months = activity_months(user, committee, day)
-    rows = [[month_label(m), n, present, people] for m, n, present, people in months]
-    panels.append(Panel(
-        "activities", _("Activity participation by month"),
-        [_("Month"), _("Activities held"), _("Attendances"), _("Members present")], rows, chart="bar",
-        series=[1, 2, 3], total=_total(rows, skip=(3,)), wide=True,
-        note=_("Members present: different members present at least once in the month.")))
-
     buckets, config = points_buckets(user, committee, day)
     rows = [[label, n] for label, n in buckets]
     panels.append(Panel(
@@ -356,6 +364,14 @@ def build(user, day: datetime.date | None = None) -> Dashboard:
         note=_("Yearly total so far (baseline %(baseline)s included) of the members on the roster; the threshold "
                "is %(threshold)s. A distribution, not a ranking.") % {"baseline": config.annual_baseline,
                                                                     "threshold": config.threshold}))
+
+    months = activity_months(user, committee, day)
+    rows = [[month_label(m), n, present, people] for m, n, present, people in months]
+    panels.append(Panel(
+        "activities", _("Activity participation by month"),
+        [pgettext("dashboard", "Month"), _("Activities held"), _("Attendances"), _("Members taking part")], rows, chart="bar",
+        series=[1, 2, 3], total=_total(rows, skip=(3,)), wide=True,
+        note=_("Members taking part: different members present at least once in the month.")))
 
     if has_capability(user, "care.manage", committee.pk):
         care = care_coverage(user, committee, day)
@@ -382,6 +398,16 @@ def build(user, day: datetime.date | None = None) -> Dashboard:
     scope_label = (committee.name if committee.pk in scope.committee_ids
                    else "、".join(name for pk, name in branches if pk in scope.branch_ids))
     return Dashboard(committee=committee, day=day, scope_label=scope_label, roster=data["roster"], panels=panels)
+
+
+def trend_grid(trend) -> tuple[list, list]:
+    """The trend as a table of years × months (header, rows): short enough to read beside the chart and to
+    print; a month outside the range is an empty cell."""
+    header = [_("Year"), *[_("Month %(month)s") % {"month": m} for m in range(1, 13)]]
+    by_year = {}
+    for month, n in trend:
+        by_year.setdefault(month.year, [""] * 12)[month.month - 1] = n
+    return header, [[str(year), *cells] for year, cells in sorted(by_year.items())]
 
 
 def _total(rows, skip=()) -> list:

@@ -37,8 +37,9 @@ def _board(request):
     numbers are shown."""
     dashboard.dashboard_committee(request.user)  # refuse first, before reading the form
     form = DashboardForm(request.GET or None)
-    day = (form.cleaned_data.get("day") if form.is_valid() else None) or timezone.localdate()
-    if form.is_valid():
+    valid = form.is_valid()
+    day = (form.cleaned_data.get("day") if valid else None) or timezone.localdate()
+    if not form.is_bound or valid:  # show the day the numbers are for (today filled in)
         form = DashboardForm({"day": day.isoformat()})
         form.is_valid()
     return form, dashboard.build(request.user, day)
