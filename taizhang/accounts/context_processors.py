@@ -33,12 +33,12 @@ def roles(request):
             "self_member": member_login,
             "security_alerts": alerts,
             "superior_overview": has_capability(user, "superior.overview"),
-            "dashboard": has_capability(user, "reports.dashboard"),
             "finance": has_capability(user, "finance.view"),
             "finance_manage": has_capability(user, "finance.manage"),
             "care": has_capability(user, "care.manage"),
             "places": places_manage or member_login,
             "places_manage": places_manage,
             "talks": has_capability(user, "talks.manage"),
+            "reports": has_capability(user, "reports.view"),
         },
     }

@@ -65,9 +65,6 @@ _CAPABILITIES = {
     # the superior organisation's overview: the totals of each committee that gave the user this role
     # (counts only; no member, name or number of anyone)
     "superior.overview": {"superior_viewer"},
-    # the dashboard (看板): charts and tables of the roster, flow, activities, points, care and money of one's
-    # scope (a branch secretary: the branch); counts only, no names
-    "reports.dashboard": {"committee_admin", "branch_secretary"},
     # money: record donation campaigns, gifts and hand-overs (财务, or the committee admin)
     "finance.manage": {"committee_admin", "treasurer"},
     # see donation campaigns and the gifts of the members in one's scope (branch secretaries: their branch)
@@ -88,6 +85,9 @@ _CAPABILITIES = {
     # (talks area) read the content of every talk of the committee: the committee secretary; the talkers and
     # the committee's named readers are added by talks_selectors.may_read_content
     "talks.read_all": {"committee_admin"},
+    # the statistics reports (统计报表: the dashboard 看板, composition, increase and decrease, tallies, the
+    # yearly summary) of the people in one's scope: a branch secretary's cover the branch
+    "reports.view": {"committee_admin", "branch_secretary"},
     # 党员之家 rooms as data (name, hours, who may book): the committee admin only (issue 13, rooms area)
     "places.rooms": {"committee_admin"},
 }

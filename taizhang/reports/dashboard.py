@@ -4,8 +4,9 @@ Every panel is a table (the accessible reading, what the print view shows and wh
 the description of the chart drawn from it (``Panel.chart``): the page puts the charts' data into the page
 with ``json_script`` and ``static/js/dashboard.js`` draws every chart with ECharts' SVG renderer.
 
-Who sees it: the holders of ``reports.dashboard`` (committee admin: the committee; a branch secretary: the
-branch — every number is counted over ``core.permissions.restrict`` of the user's scope). The admin posts and
+Who sees it: the holders of ``reports.view`` (committee admin: the committee; a branch secretary: the
+branch — every number is counted over ``core.permissions.restrict`` of the user's scope; the roster spells
+by the branch they were in that day, as ``reports.composition`` and ``reports.flow`` count them). The admin posts and
 plain members get no dashboard.
 
 Cost: every number is a SQL aggregate; the page costs the same few queries for 6 members or 200,000. The
@@ -17,6 +18,7 @@ writes do not renew the roster's generation).
 """
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -43,9 +45,15 @@ from taizhang.members.selectors import _contact_limit, contact_warning_months, y
 from taizhang.organisation.models import Branch
 from taizhang.points.models import PointEntry
 from taizhang.points.selectors import points_settings
+from taizhang.reports import composition, flow
 
-CAPABILITY = "reports.dashboard"
+CAPABILITY = "reports.view"  # the statistics reports' capability (core.permissions)
 ACTIVITY_MONTHS = 12  # activity participation: the months up to the as-of day's
+FLOW_MONTHS = 12  # increase and decrease: the months up to the as-of day's
+ELDERLY_BANDS = ("60-69", "70plus")  # the keys of ``composition.age_bands`` from ELDERLY_AGE on
+# the composition panels: dimension key (``reports.composition.DIMENSIONS``) → chart
+COMPOSITION = {"branch": "bar", "category": "pie", "age_band": "bar", "gender": "pie", "education": "hbar",
+               "party_age_band": "bar", "ethnicity": "hbar"}
 
 
 @dataclass
@@ -139,16 +147,16 @@ def _as_month(value) -> datetime.date:
 
 
 def scope_spells(user, committee):
-    """All roster spells of the committee's members in ``user``'s scope (scoped by the member's current
-    branch, as ``members.selectors`` scopes a past day's spells)."""
+    """All roster spells of the committee in ``user``'s scope, by the branch of the spell (the branch that day),
+    as ``reports.composition`` and ``reports.flow`` scope them: a branch's dashboard on a past day counts whoever
+    was in the branch that day."""
     spells = RosterSpell.objects.filter(committee=committee)
-    return restrict(spells, user, VIEW, branch="member__branch", member="member")
+    return restrict(spells, user, VIEW, committee="committee", branch="branch", member="member")
 
 
 def spells_on(user, committee, day: datetime.date):
-    """The spells on the roster on ``day`` in ``user``'s scope: the members ``roster_counts(user, day)``
-    counts."""
-    return scope_spells(user, committee).filter(valid_from__lte=day, valid_to__gt=day, status__in=ROSTER_STATUSES)
+    """The spells on the roster on ``day`` in ``user``'s scope (``composition.roster_spells``)."""
+    return composition.roster_spells(user, day).filter(committee=committee)
 
 
 def _branch_names(committee) -> list[tuple[int, str]]:
@@ -188,9 +196,31 @@ def _month_counts(queryset, month, **counts) -> dict:
 
 
 def _roster_panels(user, committee, day: datetime.date) -> dict:
-    """The panels read from the roster alone, as plain data (cached)."""
+    """The panels read from the roster alone, as plain data (cached): the trend, the composition by each
+    dimension (``reports.composition``, one grouped query each), the increase and decrease by month and by
+    reason over ``FLOW_MONTHS`` months (``reports.flow``) and the contact warnings."""
     trend, roster = roster_trend(user, committee, day)
-    return {"trend": trend, "roster": roster, "warnings": contact_warnings(user, committee, day)}
+    tables = {}
+    for key in COMPOSITION:
+        table = composition.composition(user, day, by=(key,))
+        tables[key] = [(row, label, table.row_totals.get(row, 0)) for row, label in table.rows]
+    start = add_months(day, 1 - FLOW_MONTHS)
+    months = flow.flow_by_month(user, start, day)
+    increase, decrease = Counter(), Counter()
+    for month in months:
+        increase.update(month["increase"])
+        decrease.update(month["decrease"])
+    moves = flow.branch_view(user)
+    directions = (("increase", _("Increase"), increase), ("decrease", _("Decrease"), decrease))
+    reasons = [(title, label, n) for direction, title, counts in directions
+               for _code, label, n in flow.ordered_reasons(direction, counts, moves=moves)]
+    movements = [(flow.movement_label(kind), n) for kind, n in flow.status_movements(user, start, day).items()]
+    return {
+        "trend": trend, "roster": roster, "composition": tables,
+        "flow": [(m["month"], sum(m["increase"].values()), sum(m["decrease"].values()), m["closing"]) for m in months],
+        "flow_start": start, "reasons": reasons, "movements": movements,
+        "warnings": contact_warnings(user, committee, day),
+    }
 
 
 def contact_warnings(user, committee, day: datetime.date) -> dict:
@@ -336,6 +366,18 @@ def build(user, day: datetime.date | None = None) -> Dashboard:
                         "series": [{"name": _("On the roster"), "data": [n for _m, n in trend]}]},
         note=_("At the end of each month (the last month: on the as-of day), from the flow history.")))
 
+    for key, chart in COMPOSITION.items():
+        dimension = composition.DIMENSIONS[key]
+        rows = [[label, n] for _row, label, n in data["composition"][key]]
+        note = ""
+        if key == "age_band":  # the last two bands (ELDERLY_AGE–69, 70+) make the elderly
+            elderly = sum(n for row, _label, n in data["composition"][key] if row in ELDERLY_BANDS)
+            note = _("Ages on the as-of day; %(n)s members are %(age)s or older.") % {
+                "n": elderly, "age": settings.ELDERLY_AGE}
+        panels.append(Panel(
+            f"by-{key}", _("Members by %(dimension)s") % {"dimension": dimension.label},
+            [str(dimension.label), _("Members")], rows, chart=chart, total=_total(rows), note=note))
+
     warnings = data["warnings"]
     warn_header = [_("Branch"), _("Lost contact")]
     warn_cols = 1
@@ -356,6 +398,21 @@ def build(user, day: datetime.date | None = None) -> Dashboard:
                 "flow event) is that long ago or unknown.") if warnings["today"] else
               _("The no-contact warnings are shown for today only: last contact dates have no history."))))
 
+    rows = [[month_label(m), up, down, closing] for m, up, down, closing in data["flow"]]
+    panels.append(Panel(
+        "flow", _("Increase and decrease by month"),
+        [pgettext("dashboard", "Month"), _("Increase"), _("Decrease"), _("On the roster at the end")], rows,
+        chart="bar", series=[1, 2], total=_total(rows, skip=(3,)), wide=True,
+        note=_("Members coming onto the roster (registered, moved in) and leaving it (transferred out, deceased, "
+               "moved out) in each month, from the flow history.")))
+    rows = [[f"{direction}：{label}", n] for direction, label, n in data["reasons"]] + [
+        [label, n] for label, n in data["movements"]]
+    panels.append(Panel(
+        "flow-reasons", _("Flow by reason since %(start)s") % {"start": data["flow_start"].isoformat()},
+        [_("Reason"), _("Members")], rows, chart="hbar",
+        note=_("Leaving Beijing, lost contact and suspension keep a member on the roster: they are status "
+               "changes, not decreases.")))
+
     buckets, config = points_buckets(user, committee, day)
     rows = [[label, n] for label, n in buckets]
     panels.append(Panel(
@@ -369,8 +426,8 @@ def build(user, day: datetime.date | None = None) -> Dashboard:
     rows = [[month_label(m), n, present, people] for m, n, present, people in months]
     panels.append(Panel(
         "activities", _("Activity participation by month"),
-        [pgettext("dashboard", "Month"), _("Activities held"), _("Attendances"), _("Members taking part")], rows, chart="bar",
-        series=[1, 2, 3], total=_total(rows, skip=(3,)), wide=True,
+        [pgettext("dashboard", "Month"), _("Activities held"), _("Attendances"), _("Members taking part")], rows,
+        chart="bar", series=[1, 2, 3], total=_total(rows, skip=(3,)), wide=True,
         note=_("Members taking part: different members present at least once in the month.")))
 
     if has_capability(user, "care.manage", committee.pk):
