@@ -350,9 +350,10 @@ def yuan(fen: int) -> Decimal:
     return Decimal(int(fen)).scaleb(-2)
 
 
-def build(user, day: datetime.date | None = None) -> Dashboard:
-    """The dashboard of ``user`` on ``day`` (today when None): ``PermissionDenied`` for the roles without one."""
-    committee = dashboard_committee(user)
+def build(user, day: datetime.date | None = None, *, committee=None) -> Dashboard:
+    """The dashboard of ``user`` on ``day`` (today when None): ``PermissionDenied`` for the roles without one.
+    ``committee``: ``dashboard_committee(user)`` when the caller has it already."""
+    committee = committee or dashboard_committee(user)
     day = day or timezone.localdate()
     data = roster_data(user, committee, day)
     branches = _branch_names(committee)

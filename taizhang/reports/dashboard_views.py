@@ -35,14 +35,14 @@ class DashboardForm(TzForm):
 def _board(request):
     """(form, dashboard): the dashboard of the day asked for; on a bad date the form says why and today's
     numbers are shown."""
-    dashboard.dashboard_committee(request.user)  # refuse first, before reading the form
+    committee = dashboard.dashboard_committee(request.user)  # refuse first, before reading the form
     form = DashboardForm(request.GET or None)
     valid = form.is_valid()
     day = (form.cleaned_data.get("day") if valid else None) or timezone.localdate()
     if not form.is_bound or valid:  # show the day the numbers are for (today filled in)
         form = DashboardForm({"day": day.isoformat()})
         form.is_valid()
-    return form, dashboard.build(request.user, day)
+    return form, dashboard.build(request.user, day, committee=committee)
 
 
 @login_required

@@ -72,6 +72,36 @@ def test_the_totals_equal_the_roster_counts_on_any_day(cast):
     assert first == "2017-09"  # from the founding (cast.committee.founded_on)
 
 
+def test_every_composition_adds_up_to_the_roster_and_the_flow_to_the_trend(cast):
+    today = timezone.localdate()
+    left = today - datetime.timedelta(days=40)
+    flow_record_event(actor=cast.admin, member=cast.west_members[1], kind=EventKind.TRANSFERRED_OUT,
+                      effective_date=left, reason="转回青岛")
+    flow_record_event(actor=cast.admin, member=cast.east_members[2], kind=EventKind.LEFT_BEIJING,
+                      effective_date=left, reason="回青岛")
+    for user in (cast.admin, cast.east_secretary, cast.west_secretary):
+        for on in (today, left - datetime.timedelta(days=1), datetime.date(2020, 1, 1)):
+            board = dashboard.build(user, on)
+            keys = [p.key for p in board.panels if p.key.startswith("by-")]
+            assert len(keys) == 7
+            for key in keys:
+                assert panel(board, key).total[1] == board.roster, (user, on, key)
+            # each month's closing of the increase-and-decrease panel is the trend's month end
+            for month, _up, _down, closing in panel(board, "flow").rows:
+                year, number = map(int, month.split("-"))
+                assert table(board, "trend")[str(year)][number - 1] == closing, (user, on, month)
+    board = dashboard.build(cast.admin)
+    month = dashboard.month_label(dashboard.month_start(left))
+    assert table(board, "flow")[month][:2] == [0, 1]  # the transfer out; leaving Beijing is no decrease
+    reasons = table(board, "flow-reasons")
+    assert reasons["减少：组织关系转出"] == [1] and reasons["状态变动：外出流出"] == [1]
+    assert reasons["增加：登记流入"] == [0]
+    age = table(board, "by-age_band")
+    assert age["60–69岁"] == [1] and age["70岁及以上"] == [0]  # 李秀英 (1958)
+    assert "60岁及以上党员1人" in panel(board, "by-age_band").note
+    assert list(table(dashboard.build(cast.east_secretary), "by-branch")) == [cast.east.name]
+
+
 def test_a_branch_secretary_sees_only_the_branch_in_every_panel(cast):
     board = dashboard.build(cast.east_secretary)
     assert board.roster == 3 and board.scope_label == cast.east.name
