@@ -12,25 +12,36 @@
   function narrow(el) { return el.clientWidth < 480; }
 
   function categoryAxis(data, el, horizontal) {
-    return {
-      type: "category", data: data,
-      axisLabel: { fontSize: narrow(el) ? 10 : 12, hideOverlap: true, rotate: !horizontal && data.length > 8 && narrow(el) ? 45 : 0,
-                   width: horizontal ? (narrow(el) ? 90 : 150) : undefined, overflow: horizontal ? "truncate" : undefined },
-      axisTick: { alignWithLabel: true }
-    };
+    var label = { fontSize: narrow(el) ? 11 : 12 };
+    if (horizontal) {
+      label.width = Math.max(96, Math.round(el.clientWidth * 0.36));
+      label.overflow = "truncate";
+    } else if (data.length <= 8) {  // a few bars: every label, wrapped under its bar
+      label.interval = 0;
+      label.width = Math.max(40, Math.floor((el.clientWidth - 60) / data.length) - 6);
+      label.overflow = "break";
+    } else {  // months: as many as fit, turned on a phone
+      label.hideOverlap = true;
+      label.rotate = narrow(el) ? 45 : 0;
+    }
+    return { type: "category", data: data, axisLabel: label, axisTick: { alignWithLabel: true } };
   }
 
   function option(spec, el) {
     var base = {
       color: COLOURS, animation: !printing, textStyle: { fontFamily: FONT },
       tooltip: { trigger: spec.type === "pie" ? "item" : "axis", confine: true },
-      legend: { show: spec.series.length > 1 || spec.type === "pie", top: 0, type: "scroll", textStyle: { fontSize: 12 } },
-      grid: { left: 8, right: 16, top: spec.series.length > 1 ? 34 : 14, bottom: 8, containLabel: true }
+      legend: { show: spec.series.length > 1, top: 0, type: "scroll", textStyle: { fontSize: 12 } },
+      grid: { left: narrow(el) ? 24 : 8, right: 16, top: spec.series.length > 1 ? 34 : 14, bottom: 8, containLabel: true }
     };
     var value = { type: "value", minInterval: 1, axisLabel: { fontSize: narrow(el) ? 10 : 12 } };
     if (spec.type === "pie") {
-      base.series = [{ type: "pie", radius: ["35%", "65%"], top: 24, data: spec.categories.map(function (name, i) {
-        return { name: name, value: spec.series[0].data[i] }; }), label: { formatter: "{b}: {c}" } }];
+      // the slices of nobody are left out (their labels would pile up); the table lists every value
+      var slices = spec.categories.map(function (name, i) { return { name: name, value: spec.series[0].data[i] }; })
+        .filter(function (slice) { return Number(slice.value) > 0; });
+      base.series = [{ type: "pie", radius: narrow(el) ? ["28%", "52%"] : ["35%", "62%"], data: slices,
+        label: { formatter: "{b}\n{c}", fontSize: narrow(el) ? 11 : 12, overflow: "break",
+                 width: narrow(el) ? 90 : 140 } }];
       return base;
     }
     var horizontal = spec.type === "hbar";
@@ -63,6 +74,9 @@
     document.querySelectorAll("[data-tz-chart]").forEach(function (el) {
       var spec = specs[el.dataset.tzChart];
       if (!spec) { return; }
+      if (spec.type === "hbar") {  // a bar per row: tall enough for every label
+        el.style.height = Math.max(el.clientHeight, spec.categories.length * 26 + 50) + "px";
+      }
       var chart = echarts.init(el, null, { renderer: "svg" });
       chart.setOption(option(spec, el));
       charts.push(chart);
