@@ -180,7 +180,6 @@ def roster_trend(user, committee, day: datetime.date) -> tuple[list, int]:
     for month in months_between(first, day):
         running += starts.get(month, 0) - ends.get(month, 0)
         points.append((month, running))
-    # spells from before the first month shown are already in the first month's sum (starts keyed earlier)
     return points, running
 
 

@@ -254,3 +254,9 @@ def test_the_print_view(client, cast):
     assert "@page" not in html  # the A4 rules are in the static print style sheet (no inline style)
     assert "dashboard-print.css" in html and 'id="dashboard-charts"' in html and "<script>" not in html
     assert response.context["board"].roster == 3 and cast.east.name in html and cast.west.name not in html
+
+
+def test_the_contact_months_follow_their_settings(cast, settings):
+    settings.CONTACT_WARNING_MONTHS, settings.CONTACT_LOST_MONTHS = 3, 4
+    header = panel(dashboard.build(cast.admin), "contact").header
+    assert header[2:] == ["3个月未联系（预警）", "4个月以上未联系（应登记失联）"]
