@@ -264,8 +264,10 @@ def activity_months(user, committee, day: datetime.date) -> list[tuple]:
     held = activity_reports.held_activities(user, first, day, now=end).filter(committee=committee)
     tz = timezone.get_current_timezone()
     activities = _month_counts(held, TruncMonth("starts_at", tzinfo=tz))
+    # a member attends only their own committee's activities (activities.services), so a committee-wide scope
+    # is read on the activity (no join to the members); a branch scope on the member's branch
     present = restrict(Attendance.objects.filter(activity__in=held.values("pk"), status=AttendanceStatus.PRESENT),
-                       user, VIEW, committee="member__committee", branch="member__branch", member="member")
+                       user, VIEW, committee="activity__committee", branch="member__branch", member="member")
     attended = _month_counts(present, TruncMonth("activity__starts_at", tzinfo=tz), n=Count("pk"),
                              people=Count("member_id", distinct=True))
     return [(m, activities.get(m, 0), *attended.get(m, (0, 0))) for m in months_between(first, day)]
