@@ -30,7 +30,6 @@ from taizhang.organisation.models import Branch
 
 NONE = "none"  # the value of members for whom a dimension is not known (no education, no party age yet)
 
-OLD_AGE = 70  # the upper band (DOMAIN_RULES: some schemes exempt 70+); the lower one is ELDERLY_AGE
 PARTY_AGE_BANDS = [  # (key, lowest party age in years, highest or None)
     ("0-5", 0, 5),
     ("6-10", 6, 10),
@@ -95,14 +94,15 @@ class BranchDimension(Dimension):
 
 def age_bands() -> list[tuple[str, int | None, int | None]]:
     """(key, lowest age, age it stops at): the ledger's age filter bands (``members.selectors.AGE_BANDS``)
-    cut into disjoint bands at ``ELDERLY_AGE`` and ``OLD_AGE``, so that 60+ is the sum of the last two."""
-    elderly = settings.ELDERLY_AGE
+    cut into disjoint bands at the settings ``ELDERLY_AGE`` (60) and ``REPORT_OLD_AGE`` (70), so that 60+ is the
+    sum of the last two (their keys keep the default numbers; the labels say the settings' ages)."""
+    elderly, old = settings.ELDERLY_AGE, settings.REPORT_OLD_AGE
     bands = []
     for key in ("under35", "35-44", "45-59"):
         low, high = AGE_BANDS[key]
         bands.append((key, low, min(high, elderly)))
-    bands.append(("60-69", elderly, OLD_AGE))
-    bands.append(("70plus", OLD_AGE, None))
+    bands.append(("60-69", elderly, old))
+    bands.append(("70plus", old, None))
     return bands
 
 

@@ -9,8 +9,7 @@ written during the request.
 import datetime
 
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from taizhang.core import export_jobs, exporting
 from taizhang.core.permissions import has_capability, home_committee

@@ -105,7 +105,9 @@ def _bound(form_class, request, defaults: dict):
     valid = form.is_valid() if form.is_bound else True
     data = dict(defaults)
     if form.is_bound:
-        data.update({k: v for k, v in getattr(form, "cleaned_data", {}).items() if v not in (None, "")})
+        # an empty choice given on purpose (列: 无) counts; a missing or wrong value takes the default
+        data.update({k: v for k, v in getattr(form, "cleaned_data", {}).items()
+                     if v is not None and (v != "" or k in request.GET)})
     if valid:
         form = form_class({k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()})
         form.is_valid()
