@@ -99,6 +99,8 @@ def pages_for(user, committee):
          1000),
         ("participation", "points participation, one year",
          f"/points/participation/?date_from={PARTICIPATION[0]}&date_to={PARTICIPATION[1]}", 1000),
+        ("dashboard", "dashboard (看板), today", "/reports/dashboard/", 300),
+        ("dashboard_as_of", f"dashboard (看板) as of {AS_OF}", f"/reports/dashboard/?day={AS_OF}", 300),
         ("floor", "framework floor (trivial logged-in page)", "/accounts/password/", None),
     ]
 

@@ -16,3 +16,5 @@ class ReportsConfig(AppConfig):
 
         # the superior organisation's totals, before the committee's own cards
         members.home_panel.connect(home_panel, key="superior_overview", order=5, template="reports/home_overview.html")
+
+        from taizhang.reports import dashboard_export  # noqa: F401  (registers the dashboard workbook export)
