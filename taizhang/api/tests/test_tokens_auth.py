@@ -29,6 +29,7 @@ def assert_error_shape(response, status):
     assert response["Content-Type"].startswith("application/json")
     body = response.json()
     assert isinstance(body["detail"], str) and body["detail"]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in body["detail"]), body["detail"]  # Chinese
     assert isinstance(body["errors"], list)
     for item in body["errors"]:
         assert set(item) == {"field", "message"}
