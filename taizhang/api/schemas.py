@@ -11,8 +11,8 @@ import datetime
 import re
 from typing import Annotated
 
-from ninja import Field, Path, Schema
-from pydantic import BeforeValidator, StrictBool
+from ninja import Path, Schema
+from pydantic import BeforeValidator, Field, StrictBool
 from pydantic_core import PydanticCustomError
 
 MAX_ID = 2**31 - 1
@@ -32,10 +32,15 @@ def _no_text(value):
     return value
 
 
+def Int(low: int, high: int):  # noqa: N802  (a type)
+    """A whole number from ``low`` to ``high`` in a JSON body (the bounds before the validator, so the schema
+    states them as minimum/maximum)."""
+    return Annotated[int, Field(ge=low, le=high), BeforeValidator(_no_text)]
+
+
 Day = Annotated[datetime.date, BeforeValidator(_iso_day)]
-Int = Annotated[int, BeforeValidator(_no_text)]
 Flag = StrictBool
-Pk = Annotated[int, BeforeValidator(_no_text), Field(ge=1, le=MAX_ID)]  # an id in a JSON body
+Pk = Int(1, MAX_ID)  # an id in a JSON body
 QueryPk = Annotated[int, Field(ge=1, le=MAX_ID)]  # an id in the query string
 
 

@@ -95,7 +95,7 @@ class EventIn(Schema):
                                                    "lost_contact 失联、contact_restored 恢复联系、registered 流入 …")
     effective_date: Day
     reason: str = Field("", max_length=500)
-    lost_contact_cause: Int | None = Field(None, ge=1, le=7, description="失联原因代码（仅 lost_contact）")
+    lost_contact_cause: Int(1, 7) | None = Field(None, description="失联原因代码（仅 lost_contact）")
     to_branch: Pk | None = Field(None, description="调入支部（仅 moved_branch）")
 
 

@@ -18,7 +18,19 @@ from taizhang.api.auth import require_write
 from taizhang.api.errors import Conflict
 from taizhang.api.forms import form_data, raise_form_errors
 from taizhang.api.pagination import Paged, PageParams, paged
-from taizhang.api.schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Day, Flag, IdPath, Int, Pk, QueryPk, Ref
+from taizhang.api.schemas import (
+    LIST_ERRORS,
+    MAX_ID,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Day,
+    Flag,
+    IdPath,
+    Int,
+    Pk,
+    QueryPk,
+    Ref,
+)
 from taizhang.core.audit import client_ip
 from taizhang.core.errors import ConcurrentEditError
 from taizhang.core.permissions import DETAILS, EDIT, REVEAL, allows, has_capability, is_member_login
@@ -208,7 +220,7 @@ class MemberFields(Schema):
     membership_type: Literal[*MembershipType.values]
     join_date: Day
     full_membership_date: Day | None = None
-    party_age_correction: Int = Field(0, ge=-100, le=100)
+    party_age_correction: Int(-100, 100) = 0
     is_mobile: Flag = True
     category: Literal[*Category.values]
     district: Pk | None = None
@@ -236,7 +248,7 @@ class MemberUpdate(Schema):
     """The fields to change (the others keep their values) and the ``version`` the client read. The branch
     is changed by a flow event (``moved_branch``), not here; an empty ``id_number`` / ``phone`` keeps it."""
 
-    version: Int = Field(ge=0, le=2**31 - 1)
+    version: Int(0, MAX_ID)
     name: str | None = Field(None, max_length=50)
     id_number: str | None = Field(None, max_length=40)
     phone: str | None = Field(None, max_length=30)
@@ -247,7 +259,7 @@ class MemberUpdate(Schema):
     membership_type: Literal[*MembershipType.values] | None = None
     join_date: Day | None = None
     full_membership_date: Day | None = None
-    party_age_correction: Int | None = Field(None, ge=-100, le=100)
+    party_age_correction: Int(-100, 100) | None = None
     is_mobile: Flag | None = None
     category: Literal[*Category.values] | None = None
     district: Pk | None = None
