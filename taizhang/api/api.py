@@ -18,6 +18,7 @@ from taizhang.api import errors
 from taizhang.api.auth import SessionAuth, TokenAuth, TokenRate
 from taizhang.api.routers.flow import router as flow_router
 from taizhang.api.routers.members import router as members_router
+from taizhang.api.routers.reports import router as reports_router
 from taizhang.api.routers.roster import router as roster_router
 
 
@@ -53,3 +54,4 @@ errors.register(api)
 api.add_router("/members/", members_router)
 api.add_router("/members/", flow_router)
 api.add_router("/roster/", roster_router)
+api.add_router("/reports/", reports_router)
