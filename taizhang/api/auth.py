@@ -78,6 +78,8 @@ class SessionAuth(APIKeyCookie):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
+        if user.must_change_password:  # the pages send such an account to the password page (accounts middleware)
+            raise PermissionDenied(_("Change your password on the site before using the API."))
         check = _CsrfCheck(lambda req: None)
         check.process_request(request)
         reason = check.process_view(request, None, (), {})

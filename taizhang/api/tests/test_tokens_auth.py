@@ -136,11 +136,14 @@ def test_a_read_only_token_cannot_write(client, cast):
     assert AuditEntry.objects.filter(action="access.denied", actor=cast.east_secretary).exists()
 
 
-def test_a_user_who_must_change_the_password_cannot_use_a_token(client, cast):
+def test_a_user_who_must_change_the_password_cannot_use_a_token_or_the_session(client, cast):
     secret = token_for(cast.admin)
     cast.admin.must_change_password = True
     cast.admin.save()
     assert_error_shape(Api(client, token=secret).get("/members/"), 403)
+    client.force_login(cast.admin)
+    assert_error_shape(client.get("/api/v1/members/"), 403)  # JSON, not the redirect the pages get
+    assert client.get("/members/").status_code == 302
 
 
 # --- the session -------------------------------------------------------------------------------------------
