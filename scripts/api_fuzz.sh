@@ -46,7 +46,7 @@ PORT="127.0.0.1:$PORT" WEB_CONCURRENCY=2 "$BIN/gunicorn" -c gunicorn.conf.py --l
     >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 60); do
-    if curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/v1/openapi.json"; then break; fi
+    if curl -fs -o /dev/null "http://127.0.0.1:$PORT/api/v1/openapi.json"; then break; fi
     sleep 0.5
 done
 
