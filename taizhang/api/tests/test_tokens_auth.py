@@ -224,3 +224,13 @@ def test_a_method_the_endpoint_lacks_is_a_json_405(client, cast):
     response = client.delete("/api/v1/members/", headers={"Authorization": f"Bearer {token_for(cast.admin)}"})
     body = assert_error_shape(response, 405)
     assert "GET" in response["Allow"] and body["errors"] == []
+
+
+def test_the_command_prints_a_token_once(client, cast, capsys):
+    from django.core.management import call_command
+
+    call_command("api_token_create", "east_secretary", "--write", "--days", "3", "--name", "脚本")
+    token = capsys.readouterr().out.strip()
+    row = ApiToken.objects.get(user=cast.east_secretary)
+    assert token.startswith("tzk_" + row.prefix) and not row.read_only and row.name == "脚本"
+    assert Api(client, token=token).get("/members/").json()["count"] == 3
