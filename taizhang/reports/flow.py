@@ -11,10 +11,10 @@ left out — ``members.projection``), so the report reads the history exactly as
   roster in scope before it (no earlier spell, a status off the roster, or a branch outside the user's
   branches) and is after it, it is an increase; the other way round a decrease. Summed over a member's
   spells these telescope, so ``opening + Σ increase − Σ decrease = closing`` always holds;
-* the reason is the kind of the flow event that began the spell (the latest effective event of that day
-  that changes a state, as the projection lets the later event of a day count). A move of branch is
-  ``moved_in`` / ``moved_out`` for a branch's view and cancels out for the committee's (both spells are in
-  scope, so it is no change at all).
+* the reason is the kind of flow event that made that change, read from the two spells' states (the flow
+  state machine allows one kind for each: ``registered``, ``transferred_out``, ``deceased``; see ``_changes``).
+  A move of branch is ``moved_in`` / ``moved_out`` for a branch's view and cancels out for the committee's
+  (both spells are in scope, so it is no change at all).
 
 Leaving Beijing, lost contact, suspension and their returns keep a member on the roster (their statuses are
 ``ROSTER_STATUSES``): ``status_movements`` counts them for the report's second table.
@@ -25,13 +25,13 @@ Each function is a fixed handful of grouped queries, whatever the size of the pe
 import datetime
 from collections import Counter
 
-from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import BooleanField, Case, Count, F, FilteredRelation, Q, Value, When
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from taizhang.core.permissions import committee_ids_for, restrict, scope_q, user_scope
-from taizhang.members.models import ROSTER_STATUSES, EventKind, FlowEvent, RosterSpell
+from taizhang.members.models import ROSTER_STATUSES, EventKind, FlowEvent, RosterSpell, Status
 from taizhang.reports.composition import roster_spells
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -50,11 +50,6 @@ DECREASE_REASONS = {
 # Status changes that keep the member on the roster (the second table of the report).
 MOVEMENTS = [EventKind.REPORTED, EventKind.LEFT_BEIJING, EventKind.RETURNED, EventKind.LOST_CONTACT,
              EventKind.CONTACT_RESTORED, EventKind.SUSPENDED, EventKind.RESTORED, EventKind.PROBATION_COMPLETED]
-# Kinds that never change a member's status or branch: not the reason of a change when another event of
-# the same day is.
-_UNCHANGING = [EventKind.CONTACTED, EventKind.PROBATION_COMPLETED, EventKind.CORRECTION]
-
-
 def reason_label(direction: str, code: str) -> str:
     """The Chinese label of a reason code (``direction`` "increase" or "decrease")."""
     labels = INCREASE_REASONS if direction == "increase" else DECREASE_REASONS
@@ -91,34 +86,41 @@ def _in_scope_roster(user, branch: str) -> Q:
 
 def _changes(user, start: datetime.date, end: datetime.date):
     """The spells beginning in [start, end] that moved their member onto or off the roster in scope, with
-    ``came_in`` (True: an increase) and ``reason`` (the flow event kind that began them)."""
+    ``came_in`` (True: an increase) and ``reason``.
+
+    Each spell is joined with the member's spell before it (the one ending the day it begins; none for the
+    member's first). The reason follows from the two states, because the flow state machine
+    (``members.flow.TRANSITIONS``) lets only one kind of event make each such change: onto the roster from no
+    spell or from 转出 only ``registered``; off it to 转出 ``transferred_out``, to 已故 ``deceased``; from one
+    roster status to another across the scope's edge only a move of branch (``moved_in`` / ``moved_out``).
+    So no flow event is read: one join per spell, whatever the length of the history."""
     spells = RosterSpell.objects.filter(valid_from__gte=start, valid_from__lte=end)
     if user is not None:
         spells = spells.filter(committee_id__in=committee_ids_for(user))
-    before = RosterSpell.objects.filter(member_id=OuterRef("member_id"), valid_to=OuterRef("valid_from"))
-    before = before.filter(status__in=ROSTER_STATUSES)
+    spells = spells.annotate(before=FilteredRelation(
+        "member__roster_spells", condition=Q(member__roster_spells__valid_to=F("valid_from"))))
+    came_in = _in_scope_roster(user, "branch")
+    was_in = Q(before__status__in=ROSTER_STATUSES)
     if user is not None:
-        before = restrict(before, user, committee="committee", branch="branch", member="member")
-    that_day = FlowEvent.objects.effective().filter(member_id=OuterRef("member_id"),
-                                                    effective_date=OuterRef("valid_from")).order_by("-id")
-    reason = Coalesce(Subquery(that_day.exclude(kind__in=_UNCHANGING).values("kind")[:1]),
-                      Subquery(that_day.values("kind")[:1]), Value(OTHER))
+        was_in &= scope_q(user, committee="committee", branch="before__branch", member="member")
+    on_roster_before = Q(before__status__in=ROSTER_STATUSES)
+    reason = Case(
+        When(came_in & on_roster_before, then=Value(MOVED_IN)),
+        When(came_in, then=Value(EventKind.REGISTERED.value)),
+        When(status=Status.TRANSFERRED, then=Value(EventKind.TRANSFERRED_OUT.value)),
+        When(status=Status.DECEASED, then=Value(EventKind.DECEASED.value)),
+        When(status__in=ROSTER_STATUSES, then=Value(MOVED_OUT)),
+        default=Value(OTHER),
+    )
+    def flag(q):
+        return Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
+
     return (
         spells.order_by()
-        .annotate(
-            came_in=Case(When(_in_scope_roster(user, "branch"), then=Value(True)), default=Value(False),
-                         output_field=BooleanField()),
-            was_in=Exists(before),
-        )
+        .annotate(came_in=flag(came_in), was_in=flag(was_in))
         .filter(Q(came_in=True, was_in=False) | Q(came_in=False, was_in=True))
         .annotate(reason=reason)
     )
-
-
-def _code(came_in: bool, kind: str) -> str:
-    if kind == EventKind.MOVED_BRANCH:
-        return MOVED_IN if came_in else MOVED_OUT
-    return kind
 
 
 def roster_count(user, day: datetime.date) -> int:
@@ -138,7 +140,7 @@ def flow_report(user, start: datetime.date, end: datetime.date) -> dict:
     increase, decrease = Counter(), Counter()
     for came_in, kind, n in (_changes(user, start, end).values("came_in", "reason").annotate(n=Count("pk"))
                              .values_list("came_in", "reason", "n")):
-        (increase if came_in else decrease)[_code(came_in, kind)] += n
+        (increase if came_in else decrease)[kind] += n
     return {
         "opening": roster_count(user, start - ONE_DAY),
         "increase": dict(sorted(increase.items())),
@@ -169,7 +171,7 @@ def flow_by_month(user, start: datetime.date, end: datetime.date) -> list[dict]:
         if isinstance(month, str):
             month = datetime.date.fromisoformat(month[:10])
         increase, decrease = rows.setdefault(month, (Counter(), Counter()))
-        (increase if came_in else decrease)[_code(came_in, kind)] += n
+        (increase if came_in else decrease)[kind] += n
     result, count, month = [], roster_count(user, start - ONE_DAY), _month_start(start)
     while month <= end:
         increase, decrease = rows.get(month, (Counter(), Counter()))
