@@ -148,6 +148,8 @@ CASES = [
     (["report_composition", "--as-of", "2024-02-30"], ["--as-of", "2024-02-30"]),
     (["report_composition", "--as", "nobody"], ["--as", "nobody"]),
     (["flush", "--database", "nowhere", "--noinput"], ["nowhere"]),
+    (["api_token_create", "nobody"], ["nobody"]),
+    (["api_token_create", "nobody", "--days", "many"], ["--days", "many"]),
 ]
 
 
