@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "taizhang.care",
     "taizhang.places",
     "taizhang.reports",  # reads every app; nothing reads it
+    "taizhang.api",  # the JSON API under /api/v1/ (django-ninja); may read every app, nothing reads it
     "django_tasks_db",  # after the project's apps: taizhang.members overrides its db_worker command
 ]
 
@@ -279,6 +280,14 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+
+# The JSON API (taizhang/api, issue 15): personal access tokens live at most API_TOKEN_MAX_DAYS; each token
+# (or session user) may make API_RATE_LIMIT requests ("<number>/<s|min|h|day>", counted in the cache: Redis
+# in production); a list answers API_PAGE_SIZE rows unless asked for more, at most API_PAGE_SIZE_MAX.
+API_TOKEN_MAX_DAYS = env_int("TAIZHANG_API_TOKEN_MAX_DAYS", 90)
+API_RATE_LIMIT = env("TAIZHANG_API_RATE_LIMIT", "120/min")
+API_PAGE_SIZE = env_int("TAIZHANG_API_PAGE_SIZE", 20)
+API_PAGE_SIZE_MAX = env_int("TAIZHANG_API_PAGE_SIZE_MAX", 100)
 
 # Uploaded files (import files, later attachments) go through Django's storage API; on several hosts
 # point this at shared storage.

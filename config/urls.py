@@ -16,6 +16,8 @@ urlpatterns = [
     path("finance/", include("taizhang.finance.urls")),
     path("care/", include("taizhang.care.urls")),
     path("places/", include("taizhang.places.urls")),
+    path("api/v1/", include("taizhang.api.urls", namespace="api-v1")),  # the JSON API (django-ninja); the token pages under account/
+    path("account/api-tokens/", include("taizhang.api.token_urls")),
 ]
 
 handler403 = "taizhang.core.views.permission_denied"

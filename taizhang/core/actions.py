@@ -48,6 +48,9 @@ ACTION_LABELS = {
     "member.link_user": _("Link account to member"),
     "member.note_add": _("Add behaviour note"),
     "member.change_request": _("Ask to correct own details"),
+    # the API's personal access tokens
+    "api_token.create": _("Create API token"),
+    "api_token.revoke": _("Revoke API token"),
     "member.change_request_approve": _("Approve correction request"),
     "member.change_request_reject": _("Reject correction request"),
     "household.create": _("Create household"),

@@ -5,6 +5,7 @@ only ways to write one. Bulk writers (imports, the demo loads) build unsaved ent
 ``audit_entry`` and append them with one ``audit_log_many`` call.
 """
 
+import contextvars
 import datetime
 import decimal
 import ipaddress
@@ -35,6 +36,27 @@ def jsonable(value):
     return str(value)
 
 
+# How the request that writes the entry came in, when not through the pages: the API sets it for the
+# request's duration (``audit_via``) — e.g. "API 令牌 abcd1234" — and every entry written meanwhile says so in
+# its message, whichever service writes it.
+_via = contextvars.ContextVar("taizhang_audit_via", default="")
+
+
+@contextmanager
+def audit_via(label: str):
+    """Within the block every audit entry's message names ``label`` as the channel (see ``_via``)."""
+    token = _via.set(label)
+    try:
+        yield
+    finally:
+        _via.reset(token)
+
+
+def set_audit_via(label: str) -> None:
+    """Name the channel for the rest of the current ``audit_via`` block (once the request's token is known)."""
+    _via.set(label)
+
+
 def audit_entry(
     *,
     actor,
@@ -56,6 +78,9 @@ def audit_entry(
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
     real_actor = actor if getattr(actor, "is_authenticated", False) else None
+    via = _via.get()
+    if via:
+        message = f"[{via}] {message}" if message else f"[{via}]"
     return AuditEntry(
         actor=real_actor,
         actor_username=(real_actor.get_username() if real_actor else username)[:150],
