@@ -16,9 +16,11 @@ from ninja.renderers import JSONRenderer
 
 from taizhang.api import errors
 from taizhang.api.auth import SessionAuth, TokenAuth, TokenRate
+from taizhang.api.routers.activities import router as activities_router
 from taizhang.api.routers.flow import router as flow_router
 from taizhang.api.routers.members import router as members_router
 from taizhang.api.routers.roster import router as roster_router
+from taizhang.api.routers.study import router as study_router
 
 
 class LocalSwagger(DocsBase):
@@ -53,3 +55,5 @@ errors.register(api)
 api.add_router("/members/", members_router)
 api.add_router("/members/", flow_router)
 api.add_router("/roster/", roster_router)
+api.add_router("/activities/", activities_router)
+api.add_router("/study/", study_router)
