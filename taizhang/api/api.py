@@ -18,6 +18,7 @@ from taizhang.api import errors
 from taizhang.api.auth import SessionAuth, TokenAuth, TokenRate
 from taizhang.api.routers.activities import router as activities_router
 from taizhang.api.routers.flow import router as flow_router
+from taizhang.api.routers.imports import router as imports_router
 from taizhang.api.routers.members import router as members_router
 from taizhang.api.routers.points import router as points_router
 from taizhang.api.routers.roster import router as roster_router
@@ -59,3 +60,4 @@ api.add_router("/roster/", roster_router)
 api.add_router("/activities/", activities_router)
 api.add_router("/study/", study_router)
 api.add_router("/points/", points_router)
+api.add_router("/imports/", imports_router)
