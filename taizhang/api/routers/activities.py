@@ -4,7 +4,7 @@ attendance ledger (paged), sign-up and its cancelling, attendance and check-in �
 the pages' own (a refusal of a service is a 400 or 403 with its message)."""
 
 import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +13,7 @@ from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 
 from taizhang.activities import selectors, services
 from taizhang.activities.checkin import verify_checkin_token
@@ -32,6 +32,9 @@ from taizhang.api.pagination import Paged, PageParams, paged
 from taizhang.api.schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Ref
 from taizhang.core.permissions import EDIT, has_capability, is_member_login, own_member, restrict
 from taizhang.members.models import Member
+
+# a record id in the path: out of range is a 422, never a database overflow
+PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 router = Router(tags=["activities"])
 
@@ -184,8 +187,8 @@ def _signup_out(signup) -> dict:
     return {"id": signup.pk, "status": signup.status, "waiting_position": _position(signup)}
 
 
-@router.get("/{int:activity_id}", response={200: ActivityDetail, **READ_ERRORS}, summary="活动详情与考勤汇总")
-def activity_detail(request, activity_id: int):
+@router.get("/{activity_id}", response={200: ActivityDetail, **READ_ERRORS}, summary="活动详情与考勤汇总")
+def activity_detail(request, activity_id: PathId):
     user = request.auth
     _require_access(user)
     activity = selectors.activity_get(user, activity_id)
@@ -245,8 +248,8 @@ def _ledger_row(row) -> dict:
     }
 
 
-@router.get("/{int:activity_id}/attendance", response={200: LedgerPage, **READ_ERRORS}, summary="考勤台账（分页）")
-def attendance_ledger(request, activity_id: int, paging: Query[PageParams]):
+@router.get("/{activity_id}/attendance", response={200: LedgerPage, **READ_ERRORS}, summary="考勤台账（分页）")
+def attendance_ledger(request, activity_id: PathId, paging: Query[PageParams]):
     """The expected members (应到) with their record, by branch and name; on the last page the walk-ins.
     ``count`` is 应到. Staff of activities or the ledger only."""
     user = request.auth
@@ -284,8 +287,8 @@ def _signup_answer(signup, message: str) -> dict:
             "message": message}
 
 
-@router.post("/{int:activity_id}/signups", response={201: SignUpOut, **WRITE_ERRORS}, summary="报名（本人或代报名）")
-def signup_create(request, activity_id: int, payload: SignUpIn):
+@router.post("/{activity_id}/signups", response={201: SignUpOut, **WRITE_ERRORS}, summary="报名（本人或代报名）")
+def signup_create(request, activity_id: PathId, payload: SignUpIn):
     user = request.auth
     require_write(request)
     activity = selectors.activity_get(user, activity_id)
@@ -307,9 +310,9 @@ def signup_create(request, activity_id: int, payload: SignUpIn):
     return 201, _signup_answer(signup, message)
 
 
-@router.post("/{int:activity_id}/signups/{int:signup_id}/cancel", response={200: SignUpOut, **WRITE_ERRORS},
+@router.post("/{activity_id}/signups/{signup_id}/cancel", response={200: SignUpOut, **WRITE_ERRORS},
              summary="取消报名")
-def signup_cancel(request, activity_id: int, signup_id: int):
+def signup_cancel(request, activity_id: PathId, signup_id: PathId):
     user = request.auth
     require_write(request)
     activity = selectors.activity_get(user, activity_id)
@@ -355,8 +358,8 @@ def _tick_member(user, activity, member_id) -> Member:
     return member
 
 
-@router.post("/{int:activity_id}/attendance", response={201: AttendanceOut, **WRITE_ERRORS}, summary="登记考勤")
-def attendance_record(request, activity_id: int, payload: AttendanceIn):
+@router.post("/{activity_id}/attendance", response={201: AttendanceOut, **WRITE_ERRORS}, summary="登记考勤")
+def attendance_record(request, activity_id: PathId, payload: AttendanceIn):
     """Record present, leave (with its reason, before the start) or absent (with its reason, after the start)
     for one member; a repeat of what is recorded changes nothing, a contradiction is refused (the tick list's
     rules)."""
@@ -376,8 +379,8 @@ class CheckInIn(Schema):
     token: str = Field("", max_length=200, description="本人签到：活动签到二维码中的 token")
 
 
-@router.post("/{int:activity_id}/checkin", response={200: AttendanceOut, **WRITE_ERRORS}, summary="签到")
-def checkin(request, activity_id: int, payload: CheckInIn):
+@router.post("/{activity_id}/checkin", response={200: AttendanceOut, **WRITE_ERRORS}, summary="签到")
+def checkin(request, activity_id: PathId, payload: CheckInIn):
     """Check-in is idempotent: a second one writes nothing and says when the first was. A member checks
     themself in with the token of the activity's QR code (within the check-in window); staff check a member
     in from the opening of check-in onwards."""

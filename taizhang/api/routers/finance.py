@@ -4,16 +4,20 @@ pages: the committee's money staff see every gift, a branch secretary their bran
 Amounts are integer fen."""
 
 import datetime
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 
 from taizhang.api.pagination import Paged, PageParams, paged
 from taizhang.api.schemas import LIST_ERRORS, READ_ERRORS, Ref
 from taizhang.core.permissions import capability_committee_ids, has_capability
 from taizhang.finance import selectors
+
+# a record id in the path: out of range is a 422, never a database overflow
+PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 router = Router(tags=["finance"])
 
@@ -57,9 +61,9 @@ class GiftRow(Schema):
     reversed: bool
 
 
-@router.get("/campaigns/{int:campaign_id}/gifts", response={200: Paged[GiftRow], **READ_ERRORS},
+@router.get("/campaigns/{campaign_id}/gifts", response={200: Paged[GiftRow], **READ_ERRORS},
             summary="某捐款活动中本人可见的捐款")
-def gift_list(request, campaign_id: int, paging: Query[PageParams]):
+def gift_list(request, campaign_id: PathId, paging: Query[PageParams]):
     user = request.auth
     campaign = selectors.campaign_get(user, campaign_id)
     if campaign is None:

@@ -3,12 +3,12 @@ errors, commit (the second phase, in the background too), discard — the page's
 (``members.imports.runs``: ``ImportRun``, the same services and tasks), limited to the user's own runs."""
 
 import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema, UploadedFile
+from ninja import Field, File, Path, Query, Router, Schema, UploadedFile
 
 from taizhang.api.auth import require_write
 from taizhang.api.errors import Conflict
@@ -18,6 +18,9 @@ from taizhang.core.imports import upload_error
 from taizhang.core.permissions import has_capability
 from taizhang.members import imports
 from taizhang.members.models import ImportRun, ImportStatus
+
+# a record id in the path: out of range is a 422, never a database overflow
+PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 router = Router(tags=["imports"])
 
@@ -100,8 +103,8 @@ def import_list(request, paging: Query[PageParams]):
     return paged(request, qs, paging, row=_run_out)
 
 
-@router.get("/{int:run_id}", response={200: RunOut, **READ_ERRORS}, summary="导入进度与检查结果")
-def import_run(request, run_id: int):
+@router.get("/{run_id}", response={200: RunOut, **READ_ERRORS}, summary="导入进度与检查结果")
+def import_run(request, run_id: PathId):
     return _run_out(_run(request, run_id))
 
 
@@ -148,8 +151,8 @@ def _row(entry) -> dict:
     }
 
 
-@router.get("/{int:run_id}/rows", response={200: RowsPage, **READ_ERRORS}, summary="检查结果的逐行明细")
-def import_rows(request, run_id: int, filters: Query[RowFilters], paging: Query[PageParams]):
+@router.get("/{run_id}/rows", response={200: RowsPage, **READ_ERRORS}, summary="检查结果的逐行明细")
+def import_rows(request, run_id: PathId, filters: Query[RowFilters], paging: Query[PageParams]):
     """What the dry run (or the commit) found for each row: new, changed (old → new), unchanged or the errors
     by column. Empty while the run is working."""
     run = _run(request, run_id)
@@ -167,8 +170,8 @@ class ErrorRow(Schema):
     message: str
 
 
-@router.get("/{int:run_id}/errors", response={200: Paged[ErrorRow], **READ_ERRORS}, summary="检查出的全部错误")
-def import_errors(request, run_id: int, paging: Query[PageParams]):
+@router.get("/{run_id}/errors", response={200: Paged[ErrorRow], **READ_ERRORS}, summary="检查出的全部错误")
+def import_errors(request, run_id: PathId, paging: Query[PageParams]):
     run = _run(request, run_id)
     errors = [] if run.running else (run.results or {}).get("error_list", [])
     return paged(request, errors, paging, row=lambda e: {"row": e.get("row", 0), "column": _text(e.get("column")),
@@ -176,8 +179,8 @@ def import_errors(request, run_id: int, paging: Query[PageParams]):
                                                          "message": _text(e.get("message"))})
 
 
-@router.post("/{int:run_id}/commit", response={202: RunOut, **WRITE_ERRORS}, summary="确认导入（第二阶段）")
-def import_commit(request, run_id: int):
+@router.post("/{run_id}/commit", response={202: RunOut, **WRITE_ERRORS}, summary="确认导入（第二阶段）")
+def import_commit(request, run_id: PathId):
     """Queue the commit of a checked run: the file is planned again and every valid row written in one
     transaction. 409 when the run is not checked, has nothing to write or its file is gone."""
     require_write(request)
@@ -190,8 +193,8 @@ def import_commit(request, run_id: int):
     return 202, _run_out(run)
 
 
-@router.post("/{int:run_id}/discard", response={200: RunOut, **WRITE_ERRORS}, summary="放弃导入（删除上传的文件）")
-def import_discard(request, run_id: int):
+@router.post("/{run_id}/discard", response={200: RunOut, **WRITE_ERRORS}, summary="放弃导入（删除上传的文件）")
+def import_discard(request, run_id: PathId):
     require_write(request)
     run = _run(request, run_id)
     if not imports.import_run_discard(actor=request.auth, run=run):

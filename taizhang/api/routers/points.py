@@ -7,7 +7,7 @@ import datetime
 import decimal
 import os
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +16,7 @@ from django.db.models import Sum
 from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema, UploadedFile
+from ninja import Field, File, Path, Query, Router, Schema, UploadedFile
 
 from taizhang.api.auth import require_write
 from taizhang.api.pagination import Paged, PageParams, paged
@@ -29,6 +29,9 @@ from taizhang.points import imports, selectors, services
 from taizhang.points.forms import ParticipationFilter
 from taizhang.points.models import ExternalScoreImport, Platform, PointEntry, StudyKind, StudyRecord
 from taizhang.points.views import participation_data, staff_committee
+
+# a record id in the path: out of range is a 422, never a database overflow
+PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 router = Router(tags=["points"])
 
@@ -252,16 +255,16 @@ def _record_for_decision(user, record_id) -> StudyRecord:
     return record
 
 
-@router.post("/approvals/{int:record_id}/approve", response={200: RecordRow, **WRITE_ERRORS}, summary="通过学习记录")
-def approve(request, record_id: int, payload: DecisionIn):
+@router.post("/approvals/{record_id}/approve", response={200: RecordRow, **WRITE_ERRORS}, summary="通过学习记录")
+def approve(request, record_id: PathId, payload: DecisionIn):
     user = request.auth
     require_write(request)
     record = _record_for_decision(user, record_id)
     return _record(services.study_record_approve(actor=user, record=record, note=payload.note))
 
 
-@router.post("/approvals/{int:record_id}/reject", response={200: RecordRow, **WRITE_ERRORS}, summary="驳回学习记录")
-def reject(request, record_id: int, payload: DecisionIn):
+@router.post("/approvals/{record_id}/reject", response={200: RecordRow, **WRITE_ERRORS}, summary="驳回学习记录")
+def reject(request, record_id: PathId, payload: DecisionIn):
     user = request.auth
     require_write(request)
     record = _record_for_decision(user, record_id)

@@ -3,11 +3,11 @@ not), one item, marking it read (the member themself), and who has read it — t
 ``activities.content_selectors`` and ``content_services``, scoped and audited as on the pages."""
 
 import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 
 from taizhang.activities import content_selectors as cs
 from taizhang.activities import content_services
@@ -16,6 +16,9 @@ from taizhang.api.auth import require_write
 from taizhang.api.pagination import Paged, PageParams, paged
 from taizhang.api.schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Ref
 from taizhang.core.permissions import has_capability, is_member_login, own_member
+
+# a record id in the path: out of range is a 422, never a database overflow
+PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 router = Router(tags=["study"])
 
@@ -79,8 +82,8 @@ class StudyDetail(StudyRow):
     read_at: datetime.datetime | None = Field(description="本人标记已学的时间")
 
 
-@router.get("/{int:item_id}", response={200: StudyDetail, **READ_ERRORS}, summary="学习内容详情")
-def study_detail(request, item_id: int):
+@router.get("/{item_id}", response={200: StudyDetail, **READ_ERRORS}, summary="学习内容详情")
+def study_detail(request, item_id: PathId):
     user = request.auth
     _require_study(user)
     item = cs.study_get(user, item_id)
@@ -103,8 +106,8 @@ class ReadOut(Schema):
     message: str
 
 
-@router.post("/{int:item_id}/read", response={200: ReadOut, **WRITE_ERRORS}, summary="标记已学（本人）")
-def study_mark_read(request, item_id: int):
+@router.post("/{item_id}/read", response={200: ReadOut, **WRITE_ERRORS}, summary="标记已学（本人）")
+def study_mark_read(request, item_id: PathId):
     """The member marks the item read; only the first time writes (audited, and gives its points)."""
     user = request.auth
     require_write(request)
@@ -132,8 +135,8 @@ class ReadersPage(Paged[ReaderRow]):
     read_total: int = Field(description="已学")
 
 
-@router.get("/{int:item_id}/readers", response={200: ReadersPage, **READ_ERRORS}, summary="学习情况（谁已学、谁未学）")
-def study_readers(request, item_id: int, filters: Query[ReaderFilters], paging: Query[PageParams]):
+@router.get("/{item_id}/readers", response={200: ReadersPage, **READ_ERRORS}, summary="学习情况（谁已学、谁未学）")
+def study_readers(request, item_id: PathId, filters: Query[ReaderFilters], paging: Query[PageParams]):
     """The item's audience the user may see, not read first, filtered as on the readers page."""
     user = request.auth
     item = cs.study_get(user, item_id)
