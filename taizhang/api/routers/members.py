@@ -7,17 +7,25 @@ null where the user lacks DETAILS on that member (the study role sees names, bra
 import datetime
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status as Created
 
+from taizhang.api.auth import require_write
+from taizhang.api.errors import Conflict
+from taizhang.api.forms import form_data, raise_form_errors
 from taizhang.api.pagination import Paged, PageParams, paged
-from taizhang.api.schemas import LIST_ERRORS, READ_ERRORS, Ref
-from taizhang.core.permissions import DETAILS, allows, has_capability, is_member_login
-from taizhang.members import selectors
+from taizhang.api.schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Ref
+from taizhang.core.audit import client_ip
+from taizhang.core.errors import ConcurrentEditError
+from taizhang.core.permissions import DETAILS, EDIT, REVEAL, allows, has_capability, is_member_login
+from taizhang.members import selectors, services
 from taizhang.members.filters import MemberFilter
-from taizhang.members.models import Status
+from taizhang.members.forms import MemberForm, RegisterForm, editable_branches
+from taizhang.members.models import Category, Education, EmploymentStatus, MembershipType, Status
 
 router = Router(tags=["members"])
 
@@ -103,8 +111,6 @@ def member_list(request, filters: Query[MemberFilters], paging: Query[PageParams
     require_ledger(user)
     filterset = MemberFilter.for_user(user, filter_data(filters))
     if not filterset.is_valid():
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({e["field"]: [e["message"]] for e in filter_errors(filterset)})
     return paged(request, filterset.qs, paging, row=lambda m: member_row(user, m), count=filterset.count())
 
@@ -134,8 +140,6 @@ class MemberDetail(MemberRow):
 
 
 def member_detail_data(user, member) -> dict:
-    from taizhang.core.permissions import EDIT, REVEAL
-
     ids = {"committee_id": member.committee_id, "branch_id": member.branch_id, "member_user_id": member.user_id}
     data = member_row(user, member)
     data.update(
@@ -162,3 +166,161 @@ def member_detail(request, member_id: int):
     require_ledger(user)
     member = selectors.member_get(user, member_id, request=request)
     return member_detail_data(user, member)
+
+
+# --- reveal ----------------------------------------------------------------------------------------------
+
+
+class Revealed(Schema):
+    field: str
+    value: str
+
+
+@router.post("/{int:member_id}/reveal/{field}", response={200: Revealed, **READ_ERRORS}, summary="查看完整号码（记入审计）")
+def member_reveal(request, member_id: int, field: Literal["id_number", "phone"]):
+    """The member's full citizen ID number or phone, for a user whose role may reveal it (else 403); every
+    reveal is audit-logged like the page's, and the policy's burst limit answers 429."""
+    user = request.auth
+    require_ledger(user)
+    member = selectors.member_get(user, member_id, request=request)
+    value = services.member_reveal(actor=user, member_id=member.pk, field=field, ip_address=client_ip(request))
+    return {"field": field, "value": value}
+
+
+# --- create and update ------------------------------------------------------------------------------------
+
+Text50 = Field("", max_length=50)
+Text100 = Field("", max_length=100)
+Text200 = Field("", max_length=200)
+Id = int | None
+
+
+class MemberFields(Schema):
+    """What a member's form holds (``members.forms.MemberForm``); ids refer to the user's committee."""
+
+    name: str = Field(max_length=50)
+    id_number: str = Field(max_length=40, description="公民身份号码（18 位）")
+    phone: str = Field("", max_length=30)
+    gender: Literal["M", "F", ""] = Field("", description="留空时取自身份证号")
+    birth_date: datetime.date | None = Field(None, description="留空时取自身份证号")
+    ethnicity: str = Field("汉族", max_length=20)
+    education: Literal["", *Education.values] = ""
+    membership_type: Literal[*MembershipType.values]
+    join_date: datetime.date
+    full_membership_date: datetime.date | None = None
+    party_age_correction: int = Field(0, ge=-100, le=100)
+    is_mobile: bool = True
+    category: Literal[*Category.values]
+    district: int | None = Field(None, ge=1, le=2**31 - 1)
+    branch: int = Field(ge=1, le=2**31 - 1)
+    party_group: int | None = Field(None, ge=1, le=2**31 - 1)
+    residence: str = Text200
+    household_registration: str = Text200
+    household: int | None = Field(None, ge=1, le=2**31 - 1)
+    new_household: str = Field("", max_length=100, description="新建户的名称（与 household 二选一）")
+    employer: str = Text100
+    industry: str = Text50
+    position: str = Text50
+    employment_status: Literal["", *EmploymentStatus.values] = ""
+    interests: str = Text200
+    tags: list[int] = Field([], max_length=50)
+    new_tags: str = Field("", max_length=200, description="新标签，用逗号或顿号分隔")
+
+
+class MemberCreate(MemberFields):
+    registered_on: datetime.date = Field(description="登记（流入北京）日期")
+    reported: bool = Field(True, description="已向支部报到")
+
+
+class MemberUpdate(Schema):
+    """The fields to change (the others keep their values) and the ``version`` the client read. The branch
+    is changed by a flow event (``moved_branch``), not here; an empty ``id_number`` / ``phone`` keeps it."""
+
+    version: int = Field(ge=0, le=2**31 - 1)
+    name: str | None = Field(None, max_length=50)
+    id_number: str | None = Field(None, max_length=40)
+    phone: str | None = Field(None, max_length=30)
+    gender: Literal["M", "F", ""] | None = None
+    birth_date: datetime.date | None = None
+    ethnicity: str | None = Field(None, max_length=20)
+    education: Literal["", *Education.values] | None = None
+    membership_type: Literal[*MembershipType.values] | None = None
+    join_date: datetime.date | None = None
+    full_membership_date: datetime.date | None = None
+    party_age_correction: int | None = Field(None, ge=-100, le=100)
+    is_mobile: bool | None = None
+    category: Literal[*Category.values] | None = None
+    district: int | None = Field(None, ge=1, le=2**31 - 1)
+    party_group: int | None = Field(None, ge=1, le=2**31 - 1)
+    residence: str | None = Field(None, max_length=200)
+    household_registration: str | None = Field(None, max_length=200)
+    household: int | None = Field(None, ge=1, le=2**31 - 1)
+    new_household: str | None = Field(None, max_length=100)
+    employer: str | None = Field(None, max_length=100)
+    industry: str | None = Field(None, max_length=50)
+    position: str | None = Field(None, max_length=50)
+    employment_status: Literal["", *EmploymentStatus.values] | None = None
+    interests: str | None = Field(None, max_length=200)
+    tags: list[int] | None = Field(None, max_length=50)
+    new_tags: str | None = Field(None, max_length=200)
+
+
+@router.post("", response={201: MemberDetail, **WRITE_ERRORS}, summary="登记党员（流入）")
+def member_create(request, payload: MemberCreate):
+    """Register a member and their first flow event through the registration form and service of the page."""
+    user = request.auth
+    require_write(request)
+    if not has_capability(user, "member.create"):
+        raise PermissionDenied(_("Your role cannot add members."))
+    branches = editable_branches(user)
+    first = branches.first()
+    if first is None:
+        raise PermissionDenied(_("Your role cannot add members."))
+    form = RegisterForm(form_data(payload.dict()), user=user, committee=first.committee)
+    if not form.is_valid():
+        raise_form_errors(form)
+    with transaction.atomic():
+        data = form.service_data()
+        member = services.member_register(actor=user, data=data, registered_on=data.pop("registered_on"),
+                                          reported=data.pop("reported"))
+    return Created(201, member_detail_data(user, selectors.member_get(user, member.pk, request=request)))
+
+
+def _form_values(member) -> dict:
+    """The member's current values as the edit form's data (the personal numbers left empty: kept)."""
+    relations = ("district", "party_group", "household", "branch")
+    values = {name: getattr(member, name) for name in MemberForm.Meta.fields
+              if name not in ("id_number", "phone", "tags", *relations)}
+    values.update({name: getattr(member, f"{name}_id") for name in relations})
+    values.update(id_number="", phone="", tags=[t.pk for t in member.tags.all()])
+    return values
+
+
+def _current(user, member_id) -> dict:
+    return member_detail_data(user, selectors.member_get(user, member_id))
+
+
+@router.patch("/{int:member_id}", response={200: MemberDetail, **WRITE_ERRORS}, summary="修改党员信息（乐观锁）")
+def member_update(request, member_id: int, payload: MemberUpdate):
+    """Change the given fields through the edit form and ``member_update``. ``version`` must be the one the
+    client read: if someone saved in between, 409 with the record's current values (``current``)."""
+    user = request.auth
+    require_write(request)
+    require_ledger(user)
+    member = selectors.member_get(user, member_id, EDIT, request=request)
+    changes = payload.dict(exclude_unset=True)
+    version = changes.pop("version")
+    if version != member.version:
+        raise Conflict(_("Someone else changed this record after you read it; here are its current values."),
+                       current=_current(user, member.pk))
+    values = _form_values(member) | changes
+    form = MemberForm(form_data(values), instance=member, user=user, committee=member.committee)
+    if not form.is_valid():
+        raise_form_errors(form)
+    try:
+        with transaction.atomic():
+            services.member_update(actor=user, member=member, expected_version=version, data=form.service_data())
+    except ConcurrentEditError:
+        raise Conflict(_("Someone else changed this record after you read it; here are its current values."),
+                       current=_current(user, member.pk)) from None
+    return member_detail_data(user, selectors.member_get(user, member.pk, request=request))

@@ -46,11 +46,25 @@ def format_text(counts: dict) -> str:
     return "\n".join(lines)
 
 
+def roster_result(user, day) -> dict:
+    """The counts of ``--format json``: as_of, total, by branch, by category, by status."""
+    counts = roster_counts(user, day)
+    return {key: counts[key] for key in ("as_of", "total", "by_branch", "by_category", "by_status")}
+
+
+def roster_members_queryset(user, day):
+    """The members counted in the roster's ``total``, by branch and pinyin (also the API's paged list)."""
+    return roster_on(user, day).order_by("branch_on", "name_pinyin", "pk")
+
+
+def roster_member_row(member) -> dict:
+    """One member of ``--list``: name, branch and status that day (never an ID or phone number)."""
+    return {"name": member.name, "branch": branch_name_on(member), "status": str(Status(member.status).label)}
+
+
 def roster_members(user, day) -> list[dict]:
     """``{"name", "branch", "status"}`` for each member counted in the roster's ``total``, by branch and pinyin."""
-    members = roster_on(user, day).order_by("branch_on", "name_pinyin", "pk")
-    rows = [(m, branch_name_on(m)) for m in members.iterator(chunk_size=1000)]
-    return [{"name": m.name, "branch": branch, "status": str(Status(m.status).label)} for m, branch in rows]
+    return [roster_member_row(m) for m in roster_members_queryset(user, day).iterator(chunk_size=1000)]
 
 
 def format_members_text(members: list[dict]) -> str:
@@ -86,14 +100,13 @@ class Command(ProjectCommand):
         user = None
         if options["as_user"]:
             user = active_user(options["as_user"])
-        counts = roster_counts(user, day)
         members = roster_members(user, day) if options["list"] else None
         if options["format"] == "json":
-            result = {key: counts[key] for key in ("as_of", "total", "by_branch", "by_category", "by_status")}
+            result = roster_result(user, day)
             if members is not None:
                 result["members"] = members
             self.stdout.write(json.dumps(result, ensure_ascii=False))
         else:
-            self.stdout.write(format_text(counts))
+            self.stdout.write(format_text(roster_counts(user, day)))
             if members is not None:
                 self.stdout.write(format_members_text(members))
