@@ -4,6 +4,7 @@ messages as JSON errors, audited writes, read-only tokens refused, flat query co
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from taizhang.activities.models import AudienceKind, SignUp
@@ -13,6 +14,14 @@ from taizhang.api.tests.helpers import assert_flat_queries as _assert_flat_queri
 from taizhang.core.models import AuditEntry
 
 PAST = datetime.date(2026, 6, 12)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_window():
+    """Each test starts a new rate-limit window (token ids repeat across tests; the count is in the cache)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def assert_flat_queries(api, path, **kwargs):
@@ -176,6 +185,6 @@ def test_checkin_needs_a_valid_code_or_staff(client, cast, acts):
 def test_list_query_count_does_not_grow_with_page_size(client, cast, acts):
     for n in range(4):
         make_activity(cast.admin, cast.committee, day=PAST - datetime.timedelta(days=n + 1), title=f"学习{n}")
-    assert_flat_queries(Api(client, cast.admin), "/activities/")
+    assert_flat_queries(Api(client, cast.admin), "/activities/", params={"when": "past"})
     assert_flat_queries(Api(client, cast.east_secretary), f"/activities/{acts['all_past'].pk}/attendance",
-                        sizes=(1, 3))
+                        sizes=(1, 2))  # pages before the last (the last page adds one query for the walk-ins)

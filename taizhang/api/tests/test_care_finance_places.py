@@ -4,6 +4,7 @@ branch's records absent, admin posts refused, flat query counts."""
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from taizhang.api.tests.helpers import Api
@@ -15,6 +16,14 @@ from taizhang.places.talks_services import talk_record
 from taizhang.places.tests.rooms_fixtures import make_room
 
 ADMIN_POSTS = ["sysadmin", "secadmin", "auditor"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_window():
+    """Each test starts a new rate-limit window (token ids repeat across tests; the count is in the cache)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def _rows(response):

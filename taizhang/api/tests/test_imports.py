@@ -4,6 +4,7 @@
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from taizhang.api.tests.helpers import Api
@@ -13,6 +14,14 @@ from taizhang.members.models import ImportRun, Member
 from taizhang.members.tests.test_import import new_row, xlsx_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_window():
+    """Each test starts a new rate-limit window (token ids repeat across tests; the count is in the cache)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

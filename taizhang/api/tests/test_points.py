@@ -4,6 +4,7 @@ decided through the services (audited), the external score import's two phases, 
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from taizhang.api.tests.helpers import Api
@@ -14,6 +15,14 @@ from taizhang.points.services import point_adjustment_create, study_record_submi
 from taizhang.points.tests.helpers import seed_rules
 
 DAY = datetime.date(2026, 6, 12)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_window():
+    """Each test starts a new rate-limit window (token ids repeat across tests; the count is in the cache)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def assert_flat_queries(api, path, **kwargs):
