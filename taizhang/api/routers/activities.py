@@ -191,8 +191,9 @@ def _signup_out(signup) -> dict:
 def activity_detail(request, activity_id: PathId):
     user = request.auth
     _require_access(user)
-    activity = selectors.activity_get(user, activity_id)
-    activity = selectors.activity_list_queryset(user).get(pk=activity.pk)
+    activity = selectors.activity_list_queryset(user).filter(pk=activity_id).first()  # activity_get's scope
+    if activity is None:
+        raise Http404
     now = timezone.now()
     expected = selectors.expected_counts([activity], user=user) if activity.starts_at <= now else {}
     opens, closes = services.checkin_window(activity)
