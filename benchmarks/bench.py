@@ -99,6 +99,12 @@ def pages_for(user, committee):
          1000),
         ("participation", "points participation, one year",
          f"/points/participation/?date_from={PARTICIPATION[0]}&date_to={PARTICIPATION[1]}", 1000),
+        # issue 15: the JSON API's members list and roster, with the pages' targets (session auth, like a
+        # same-origin call; a token would add one indexed lookup)
+        ("api_members", "API members list, default", "/api/v1/members/", 100),
+        ("api_initials", "API members search by initials (wl)", "/api/v1/members/?q=wl", 50),
+        ("api_roster", f"API roster counts as of {AS_OF}", f"/api/v1/roster/?as_of={AS_OF}", 200),
+        ("api_roster_members", f"API roster members as of {AS_OF}", f"/api/v1/roster/members?as_of={AS_OF}", 100),
         ("floor", "framework floor (trivial logged-in page)", "/accounts/password/", None),
     ]
 

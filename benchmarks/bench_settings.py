@@ -8,3 +8,6 @@ from config.settings import INSTALLED_APPS
 # SimpleAdminConfig: no autodiscover, only the Member admin registered in bench_urls.
 INSTALLED_APPS = [*INSTALLED_APPS, "django.contrib.admin.apps.SimpleAdminConfig"]
 ROOT_URLCONF = "bench_urls"
+
+# the API's per-user rate limit would answer the timed requests with 429
+API_RATE_LIMIT = "1000000/min"

@@ -184,6 +184,8 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
 AUDIT_RETENTION_DAYS = env_int("TAIZHANG_AUDIT_RETENTION_DAYS", 365)
 ELDERLY_AGE = env_int("TAIZHANG_ELDERLY_AGE", 60)
+# The oldest age band of the statistics reports (70 and over; DOMAIN_RULES "Members": some schemes exempt 70+)
+REPORT_OLD_AGE = env_int("TAIZHANG_REPORT_OLD_AGE", 70)
 # Care (issue 11): a year's newspaper list counts the members aged ELDERLY_AGE+ on this day of the year before
 # ("MM-DD", default 1 December); the preview page lets staff choose another day.
 CARE_SUBSCRIPTION_REFERENCE = env("TAIZHANG_CARE_SUBSCRIPTION_REFERENCE", "12-01")

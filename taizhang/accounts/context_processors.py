@@ -39,5 +39,6 @@ def roles(request):
             "places": places_manage or member_login,
             "places_manage": places_manage,
             "talks": has_capability(user, "talks.manage"),
+            "reports": has_capability(user, "reports.view"),
         },
     }

@@ -24,6 +24,7 @@ from taizhang.api.routers.imports import router as imports_router
 from taizhang.api.routers.members import router as members_router
 from taizhang.api.routers.places import router as places_router
 from taizhang.api.routers.points import router as points_router
+from taizhang.api.routers.reports import router as reports_router
 from taizhang.api.routers.roster import router as roster_router
 from taizhang.api.routers.study import router as study_router
 
@@ -67,3 +68,4 @@ api.add_router("/imports/", imports_router)
 api.add_router("/care/", care_router)
 api.add_router("/finance/", finance_router)
 api.add_router("/places/", places_router)
+api.add_router("/reports/", reports_router)

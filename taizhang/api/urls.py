@@ -16,7 +16,12 @@ def _through_api(view):
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         with audit_via(""):  # the authentication names the channel (auth.py) for the rest of the request
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
+            allowed = response.get("Allow", "")  # ninja's plain-text 405, as JSON like every other error
+            response = json_error(405, _("This method is not allowed here."))
+            response["Allow"] = allowed
+        return response
 
     return wrapped
 

@@ -85,6 +85,9 @@ _CAPABILITIES = {
     # (talks area) read the content of every talk of the committee: the committee secretary; the talkers and
     # the committee's named readers are added by talks_selectors.may_read_content
     "talks.read_all": {"committee_admin"},
+    # the statistics reports (统计报表: composition, increase and decrease, tallies, the yearly summary) of
+    # the people in one's scope: a branch secretary's cover the branch
+    "reports.view": {"committee_admin", "branch_secretary"},
     # 党员之家 rooms as data (name, hours, who may book): the committee admin only (issue 13, rooms area)
     "places.rooms": {"committee_admin"},
 }

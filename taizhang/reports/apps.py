@@ -11,6 +11,7 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         from taizhang.members import hooks as members
+        from taizhang.reports import exports  # noqa: F401 - registers the reports' downloads
         from taizhang.reports.overview import home_panel
 
         # the superior organisation's totals, before the committee's own cards

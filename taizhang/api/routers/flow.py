@@ -16,7 +16,7 @@ from taizhang.api.auth import require_write
 from taizhang.api.errors import Conflict
 from taizhang.api.forms import form_data, raise_form_errors
 from taizhang.api.routers.members import require_ledger, status_label
-from taizhang.api.schemas import READ_ERRORS, WRITE_ERRORS, Ref
+from taizhang.api.schemas import READ_ERRORS, WRITE_ERRORS, Day, IdPath, Int, Pk, Ref
 from taizhang.core.permissions import EDIT, allows
 from taizhang.members import flow, selectors, services, visibility
 from taizhang.members.forms import CorrectionForm, FlowEventForm
@@ -79,7 +79,7 @@ def _history(user, member) -> dict:
 
 
 @router.get("/{int:member_id}/events", response={200: History, **READ_ERRORS}, summary="党员的流动记录")
-def member_events(request, member_id: int):
+def member_events(request, member_id: int = IdPath()):
     """The member's flow history, newest first, with what each correction voided (the member page's
     timeline; a role without the record's details — the study role — may not read it: 403)."""
     user = request.auth
@@ -93,14 +93,14 @@ def member_events(request, member_id: int):
 class EventIn(Schema):
     kind: Literal[*RECORDABLE] = Field(description="left_beijing 流出、returned 返回、transferred_out 转出、"
                                                    "lost_contact 失联、contact_restored 恢复联系、registered 流入 …")
-    effective_date: datetime.date
+    effective_date: Day
     reason: str = Field("", max_length=500)
-    lost_contact_cause: int | None = Field(None, ge=1, le=7, description="失联原因代码（仅 lost_contact）")
-    to_branch: int | None = Field(None, ge=1, le=2**31 - 1, description="调入支部（仅 moved_branch）")
+    lost_contact_cause: Int(1, 7) | None = Field(None, description="失联原因代码（仅 lost_contact）")
+    to_branch: Pk | None = Field(None, description="调入支部（仅 moved_branch）")
 
 
 @router.post("/{int:member_id}/events", response={201: History, **WRITE_ERRORS}, summary="登记流动事件")
-def event_record(request, member_id: int, payload: EventIn):
+def event_record(request, payload: EventIn, member_id: int = IdPath()):
     """Record a flow event (outflow, return, transfer, lost contact …) as the member page does."""
     user = request.auth
     require_write(request)
@@ -126,7 +126,7 @@ class CorrectionIn(Schema):
 
 @router.post("/{int:member_id}/events/{int:event_id}/correct", response={201: History, **WRITE_ERRORS},
              summary="更正（作废）最近一条事件")
-def event_correct(request, member_id: int, event_id: int, payload: CorrectionIn):
+def event_correct(request, payload: CorrectionIn, member_id: int = IdPath(), event_id: int = IdPath()):
     """Void the member's latest event with a correction; the status reverts to before it."""
     user = request.auth
     require_write(request)

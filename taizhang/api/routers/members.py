@@ -18,7 +18,19 @@ from taizhang.api.auth import require_write
 from taizhang.api.errors import Conflict
 from taizhang.api.forms import form_data, raise_form_errors
 from taizhang.api.pagination import Paged, PageParams, paged
-from taizhang.api.schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Ref
+from taizhang.api.schemas import (
+    LIST_ERRORS,
+    MAX_ID,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Day,
+    Flag,
+    IdPath,
+    Int,
+    Pk,
+    QueryPk,
+    Ref,
+)
 from taizhang.core.audit import client_ip
 from taizhang.core.errors import ConcurrentEditError
 from taizhang.core.permissions import DETAILS, EDIT, REVEAL, allows, has_capability, is_member_login
@@ -81,13 +93,13 @@ class MemberFilters(Schema):
     by numbers need DETAILS, as on the page."""
 
     q: str = Field("", max_length=50, description="姓名、拼音、首字母、手机号或身份证号后四位")
-    as_of: datetime.date | None = Field(None, description="名册日期（今天或以前）")
-    branch: int | None = Field(None, ge=1, le=2**31 - 1)
+    as_of: Day | None = Field(None, description="名册日期（今天或以前）")
+    branch: QueryPk | None = None
     category: Literal["working", "resident", "stationed"] | None = None
     status: Literal["roster", "all", *Status.values] = "roster"
     age: Literal["under35", "35-44", "45-59", "60plus", "70plus"] | None = None
     contact: Literal["overdue"] | None = None
-    tag: int | None = Field(None, ge=1, le=2**31 - 1)
+    tag: QueryPk | None = None
     sort: Literal["name", "-age", "age", "branch", "-last_contact", "last_contact", "-created"] = "name"
 
 
@@ -126,7 +138,7 @@ class MemberDetail(MemberRow):
     may_reveal: bool
     # DETAILS only
     id_number_masked: str | None = None
-    birth_date: datetime.date | None = None
+    birth_date: Day | None = None
     ethnicity: str | None = None
     education: str | None = None
     residence: str | None = None
@@ -160,7 +172,7 @@ def member_detail_data(user, member) -> dict:
 
 
 @router.get("/{int:member_id}", response={200: MemberDetail, **READ_ERRORS}, summary="党员详情（号码已遮蔽）")
-def member_detail(request, member_id: int):
+def member_detail(request, member_id: int = IdPath()):
     """One member the user may see (else 404, and the refusal is logged like the page's)."""
     user = request.auth
     require_ledger(user)
@@ -177,7 +189,7 @@ class Revealed(Schema):
 
 
 @router.post("/{int:member_id}/reveal/{field}", response={200: Revealed, **READ_ERRORS}, summary="查看完整号码（记入审计）")
-def member_reveal(request, member_id: int, field: Literal["id_number", "phone"]):
+def member_reveal(request, field: Literal["id_number", "phone"], member_id: int = IdPath()):
     """The member's full citizen ID number or phone, for a user whose role may reveal it (else 403); every
     reveal is audit-logged like the page's, and the policy's burst limit answers 429."""
     user = request.auth
@@ -202,66 +214,66 @@ class MemberFields(Schema):
     id_number: str = Field(max_length=40, description="公民身份号码（18 位）")
     phone: str = Field("", max_length=30)
     gender: Literal["M", "F", ""] = Field("", description="留空时取自身份证号")
-    birth_date: datetime.date | None = Field(None, description="留空时取自身份证号")
+    birth_date: Day | None = Field(None, description="留空时取自身份证号")
     ethnicity: str = Field("汉族", max_length=20)
     education: Literal["", *Education.values] = ""
     membership_type: Literal[*MembershipType.values]
-    join_date: datetime.date
-    full_membership_date: datetime.date | None = None
-    party_age_correction: int = Field(0, ge=-100, le=100)
-    is_mobile: bool = True
+    join_date: Day
+    full_membership_date: Day | None = None
+    party_age_correction: Int(-100, 100) = 0
+    is_mobile: Flag = True
     category: Literal[*Category.values]
-    district: int | None = Field(None, ge=1, le=2**31 - 1)
-    branch: int = Field(ge=1, le=2**31 - 1)
-    party_group: int | None = Field(None, ge=1, le=2**31 - 1)
+    district: Pk | None = None
+    branch: Pk
+    party_group: Pk | None = None
     residence: str = Text200
     household_registration: str = Text200
-    household: int | None = Field(None, ge=1, le=2**31 - 1)
+    household: Pk | None = None
     new_household: str = Field("", max_length=100, description="新建户的名称（与 household 二选一）")
     employer: str = Text100
     industry: str = Text50
     position: str = Text50
     employment_status: Literal["", *EmploymentStatus.values] = ""
     interests: str = Text200
-    tags: list[int] = Field([], max_length=50)
+    tags: list[Pk] = Field([], max_length=50)
     new_tags: str = Field("", max_length=200, description="新标签，用逗号或顿号分隔")
 
 
 class MemberCreate(MemberFields):
-    registered_on: datetime.date = Field(description="登记（流入北京）日期")
-    reported: bool = Field(True, description="已向支部报到")
+    registered_on: Day = Field(description="登记（流入北京）日期")
+    reported: Flag = Field(True, description="已向支部报到")
 
 
 class MemberUpdate(Schema):
     """The fields to change (the others keep their values) and the ``version`` the client read. The branch
     is changed by a flow event (``moved_branch``), not here; an empty ``id_number`` / ``phone`` keeps it."""
 
-    version: int = Field(ge=0, le=2**31 - 1)
+    version: Int(0, MAX_ID)
     name: str | None = Field(None, max_length=50)
     id_number: str | None = Field(None, max_length=40)
     phone: str | None = Field(None, max_length=30)
     gender: Literal["M", "F", ""] | None = None
-    birth_date: datetime.date | None = None
+    birth_date: Day | None = None
     ethnicity: str | None = Field(None, max_length=20)
     education: Literal["", *Education.values] | None = None
     membership_type: Literal[*MembershipType.values] | None = None
-    join_date: datetime.date | None = None
-    full_membership_date: datetime.date | None = None
-    party_age_correction: int | None = Field(None, ge=-100, le=100)
-    is_mobile: bool | None = None
+    join_date: Day | None = None
+    full_membership_date: Day | None = None
+    party_age_correction: Int(-100, 100) | None = None
+    is_mobile: Flag | None = None
     category: Literal[*Category.values] | None = None
-    district: int | None = Field(None, ge=1, le=2**31 - 1)
-    party_group: int | None = Field(None, ge=1, le=2**31 - 1)
+    district: Pk | None = None
+    party_group: Pk | None = None
     residence: str | None = Field(None, max_length=200)
     household_registration: str | None = Field(None, max_length=200)
-    household: int | None = Field(None, ge=1, le=2**31 - 1)
+    household: Pk | None = None
     new_household: str | None = Field(None, max_length=100)
     employer: str | None = Field(None, max_length=100)
     industry: str | None = Field(None, max_length=50)
     position: str | None = Field(None, max_length=50)
     employment_status: Literal["", *EmploymentStatus.values] | None = None
     interests: str | None = Field(None, max_length=200)
-    tags: list[int] | None = Field(None, max_length=50)
+    tags: list[Pk] | None = Field(None, max_length=50)
     new_tags: str | None = Field(None, max_length=200)
 
 
@@ -301,7 +313,7 @@ def _current(user, member_id) -> dict:
 
 
 @router.patch("/{int:member_id}", response={200: MemberDetail, **WRITE_ERRORS}, summary="修改党员信息（乐观锁）")
-def member_update(request, member_id: int, payload: MemberUpdate):
+def member_update(request, payload: MemberUpdate, member_id: int = IdPath()):
     """Change the given fields through the edit form and ``member_update``. ``version`` must be the one the
     client read: if someone saved in between, 409 with the record's current values (``current``)."""
     user = request.auth

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from taizhang.api.pagination import Paged, PageParams, paged
-from taizhang.api.schemas import LIST_ERRORS
+from taizhang.api.schemas import LIST_ERRORS, Day
 from taizhang.core.permissions import has_capability
 from taizhang.members.management.commands.roster import roster_member_row, roster_members_queryset, roster_result
 from taizhang.members.models import ROSTER_STATUSES
@@ -19,7 +19,7 @@ router = Router(tags=["roster"])
 
 
 class RosterParams(Schema):
-    as_of: datetime.date | None = Field(None, description="名册日期（默认今天；不能是将来）")
+    as_of: Day | None = Field(None, description="名册日期（默认今天；不能是将来）")
 
 
 class Roster(Schema):

@@ -215,3 +215,9 @@ def test_the_docs_page_loads_swagger_from_our_static_files(client, cast):
     schema = client.get("/api/v1/openapi.json").json()
     assert schema["openapi"].startswith("3.1") and schema["info"]["version"] == "1"
     assert "/api/v1/members/" in schema["paths"]
+
+
+def test_a_method_the_endpoint_lacks_is_a_json_405(client, cast):
+    response = client.delete("/api/v1/members/", headers={"Authorization": f"Bearer {token_for(cast.admin)}"})
+    body = assert_error_shape(response, 405)
+    assert "GET" in response["Allow"] and body["errors"] == []

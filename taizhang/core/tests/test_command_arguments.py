@@ -135,6 +135,15 @@ CASES = [
     (["places_summary", "--committee", "无此党委"], ["无此党委"]),
     (["places_summary", "--format", "xml"], ["--format", "xml"]),
     (["load_demo_places"], ["load_demo"]),
+    (["report_flow"], ["--from", "--to"]),
+    (["report_flow", "--from", "2024-12-31", "--to", "2024-01-01"], ["--to", "2024-01-01"]),
+    (["report_flow", "--from", "2024-01-01", "--to", FUTURE], ["--to", FUTURE]),
+    (["report_flow", "--from", "2024/1/1", "--to", "2024-12-31"], ["--from", "2024/1/1"]),
+    (["report_flow", "--from", "2024-01-01", "--to", "2024-12-31", "--format", "xml"], ["--format", "xml"]),
+    (["report_composition", "--by", "branch,height"], ["--by", "height"]),
+    (["report_composition", "--by", "branch,gender,category"], ["--by"]),
+    (["report_composition", "--as-of", "2024-02-30"], ["--as-of", "2024-02-30"]),
+    (["report_composition", "--as", "nobody"], ["--as", "nobody"]),
     (["flush", "--database", "nowhere", "--noinput"], ["nowhere"]),
 ]
 
