@@ -28,8 +28,9 @@ from taizhang.activities.models import (
     SignUpStatus,
 )
 from taizhang.api.auth import require_write
+from taizhang.api.bodies import Body
 from taizhang.api.pagination import Paged, PageParams, paged
-from taizhang.api.schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Ref
+from taizhang.api.schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Day, Pk, Ref
 from taizhang.core.permissions import EDIT, has_capability, is_member_login, own_member, restrict
 from taizhang.members.models import Member
 
@@ -38,7 +39,6 @@ PathId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 router = Router(tags=["activities"])
 
-ID = Field(..., ge=1, le=2**31 - 1)
 
 
 def _is_staff(user) -> bool:
@@ -99,8 +99,8 @@ class ActivityFilters(Schema):
     """The activity list page's filters (``ActivityFilter``)."""
 
     q: str = Field("", max_length=100, description="标题包含")
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
     activity_type: int | None = Field(None, ge=1, le=2**31 - 1)
     organiser: str = Field("", max_length=12, description="committee（党委）或支部 id")
     when: Literal["", "upcoming", "past"] = ""
@@ -266,9 +266,9 @@ def attendance_ledger(request, activity_id: PathId, paging: Query[PageParams]):
 # --- writes -----------------------------------------------------------------------------------------------
 
 
-class SignUpIn(Schema):
-    member: int | None = Field(None, ge=1, le=2**31 - 1,
-                               description="为他人报名时的党员 id（须有该党员的编辑权限）；省略：本人报名")
+class SignUpIn(Body):
+    member: Pk | None = Field(None,
+                              description="为他人报名时的党员 id（须有该党员的编辑权限）；省略：本人报名")
 
 
 class SignUpOut(Schema):
@@ -343,8 +343,8 @@ def _attendance_answer(row, member, message: str) -> dict:
             "checked_in_at": row.checked_in_at, "method": row.method, "walk_in": row.walk_in, "message": message}
 
 
-class AttendanceIn(Schema):
-    member: int = ID
+class AttendanceIn(Body):
+    member: Pk
     status: Literal[tuple(AttendanceStatus.values)] = Field(..., description="present 出席 / leave 请假 / absent 缺席")
     absence_reason: Literal[("", *AbsenceReason.values)] = ""
     note: str = Field("", max_length=200)
@@ -374,9 +374,9 @@ def attendance_record(request, activity_id: PathId, payload: AttendanceIn):
     return 201, _attendance_answer(row, member, _("%(name)s: recorded.") % {"name": member.name})
 
 
-class CheckInIn(Schema):
-    member: int | None = Field(None, ge=1, le=2**31 - 1,
-                               description="工作人员为党员签到时的党员 id；省略：本人扫码签到（须带 token）")
+class CheckInIn(Body):
+    member: Pk | None = Field(None,
+                              description="工作人员为党员签到时的党员 id；省略：本人扫码签到（须带 token）")
     token: str = Field("", max_length=200, description="本人签到：活动签到二维码中的 token")
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from taizhang.api.pagination import Paged, PageParams, paged
-from taizhang.api.schemas import LIST_ERRORS, Ref
+from taizhang.api.schemas import LIST_ERRORS, Day, Ref
 from taizhang.care import selectors
 from taizhang.care.forms import ElderlyFilterForm
 from taizhang.core.permissions import EDIT, branches_for, home_committee_for
@@ -36,7 +36,7 @@ class ElderlyRow(Schema):
 
 
 class ElderlyFilters(Schema):
-    day: datetime.date | None = Field(None, description="名单日期（默认今天）")
+    day: Day | None = Field(None, description="名单日期（默认今天）")
     branch: int | None = Field(None, ge=1, le=2**31 - 1)
     q: str = Field("", max_length=50, description="姓名、拼音或户名")
     flag: Literal["", "alone", "home_visit", "housebound", "no_notes"] = ""

@@ -17,10 +17,12 @@ from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Path, Query, Router, Schema, UploadedFile
+from pydantic import Strict
 
 from taizhang.api.auth import require_write
+from taizhang.api.bodies import Body
 from taizhang.api.pagination import Paged, PageParams, paged
-from taizhang.api.schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Ref
+from taizhang.api.schemas import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, Day, Ref
 from taizhang.core.imports import upload_error
 from taizhang.core.permissions import EDIT, VIEW, has_capability, own_member, restrict
 from taizhang.core.spreadsheets import file_extension
@@ -138,8 +140,8 @@ class ParticipationPage(Paged[ParticipationRow]):
 
 
 class ParticipationFilters(Schema):
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
     year: int | None = Field(None, ge=2000, le=2100)
     branch: int | None = Field(None, ge=1, le=2**31 - 1)
     platform: Literal[tuple(Platform.values)] | None = None
@@ -210,12 +212,12 @@ def my_records(request, paging: Query[PageParams]):
     return paged(request, selectors.study_records_of(member).select_related("member"), paging, row=_record)
 
 
-class RecordIn(Schema):
-    day: datetime.date
+class RecordIn(Body):
+    day: Day
     kind: Literal[tuple(StudyKind.values)] = StudyKind.SELF_STUDY
     title: str = Field(..., max_length=1000)
     content: str = Field("", max_length=10000)
-    hours: decimal.Decimal | None = Field(None, ge=0, le=1000, max_digits=7, decimal_places=2)
+    hours: Annotated[float, Strict(), Field(ge=0, le=1000)] | None = Field(None, description="志愿服务小时数")
 
 
 @router.post("/records", response={201: RecordRow, **WRITE_ERRORS}, summary="提交学习记录（本人）")
@@ -242,7 +244,7 @@ def approvals(request, paging: Query[PageParams]):
     return paged(request, selectors.approvals_queryset(user), paging, row=_record)
 
 
-class DecisionIn(Schema):
+class DecisionIn(Body):
     note: str = Field("", max_length=300, description="审核意见（驳回时必填）")
 
 
@@ -336,7 +338,7 @@ def import_check(request, file: File[UploadedFile]):
     return _report(report, upload=upload)
 
 
-class CommitIn(Schema):
+class CommitIn(Body):
     upload: str = Field(..., max_length=2000)
 
 

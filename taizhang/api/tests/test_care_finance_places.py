@@ -143,3 +143,7 @@ def test_places_refused(client, cast, who):
     api = Api(client, getattr(cast, who))
     for path in ("/places/rooms", "/places/bookings", "/places/groups", "/places/talks"):
         assert api.get(path).status_code == 403, path
+
+
+def test_dates_in_the_query_are_iso_days(client, cast):
+    assert Api(client, cast.admin).get("/care/elderly", {"day": "0"}).status_code == 422

@@ -145,3 +145,19 @@ def test_list_queries_do_not_grow_with_page_size(client, cast, rules):
     assert_flat_queries(Api(client, cast.plain_member), "/points/entries", params={"year": 2026}, sizes=(1, 3))
     assert_flat_queries(Api(client, cast.east_secretary), "/points/approvals", sizes=(1, 3))
     assert_flat_queries(Api(client, cast.admin), "/points/participation", sizes=(1, 6))
+
+
+def test_bodies_are_read_as_the_schema_says(client, cast, rules):
+    """What the OpenAPI schema calls wrong is a 422, not quietly converted (found by schemathesis)."""
+    record = _record(cast, cast.me, cast.plain_member)
+    east = Api(client, cast.east_secretary)
+    listed = east.client.post(f"/api/v1/points/approvals/{record.pk}/approve", [None, None],
+                              content_type="application/json", headers=east._headers())
+    assert listed.status_code == 422
+    assert StudyRecord.objects.get(pk=record.pk).status == "pending"
+    member = Api(client, cast.plain_member)
+    assert member.post("/points/records", {"day": 0, "title": "学习"}).status_code == 422
+    assert member.post("/points/records", {"day": "2026-06-01", "title": "学习", "hours": "1.5"}).status_code == 422
+    assert member.post("/points/records", {"day": "2026-06-01", "title": "学习", "hours": ""}).status_code == 422
+    ok = member.post("/points/records", {"day": "2026-06-01", "kind": "volunteer", "title": "志愿", "hours": 1.5})
+    assert ok.status_code == 201 and ok.json()["hours"] in ("1.5", 1.5)
