@@ -147,3 +147,10 @@ def test_places_refused(client, cast, who):
 
 def test_dates_in_the_query_are_iso_days(client, cast):
     assert Api(client, cast.admin).get("/care/elderly", {"day": "0"}).status_code == 422
+
+
+def test_too_many_query_parameters_are_a_400_in_json(client, cast):
+    api = Api(client, cast.admin)
+    query = "&".join(f"x{i}=1" for i in range(1200))  # over DATA_UPLOAD_MAX_NUMBER_FIELDS
+    response = client.get(f"/api/v1/places/groups?{query}", headers=api._headers())
+    assert response.status_code == 400 and response.json()["detail"]
