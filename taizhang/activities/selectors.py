@@ -4,7 +4,8 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -68,6 +69,29 @@ def activity_queryset(user, purpose: str = VIEW):
     return (
         Activity.objects.filter(activity_scope_q(user, purpose))
         .select_related("activity_type", "organiser_branch", "audience_branch", "audience_group")
+    )
+
+
+def _count(model, user=None, **filters):
+    """A per-activity count as a subquery (one query for the whole list)."""
+    qs = model.objects.filter(activity=OuterRef("pk"), **filters)
+    if user is not None:
+        qs = restrict(qs, user, VIEW, committee="member__committee", branch="member__branch", member="member")
+    return Coalesce(Subquery(qs.order_by().values("activity").annotate(n=Count("pk")).values("n")[:1],
+                             output_field=IntegerField()), 0)
+
+
+def activity_list_queryset(user):
+    """The staff list's activities (``activity_queryset``) with their counts as subqueries (one query for a
+    page): ``n_signed``, ``n_waiting``, ``n_present`` (of the members the user may see) and ``n_picked``. The
+    activity list page and the API's list read it; ``expected_counts`` adds 应到 for a page's past ones."""
+    return activity_queryset(user).annotate(
+        n_signed=_count(SignUp, status=SignUpStatus.SIGNED_UP),
+        n_waiting=_count(SignUp, status=SignUpStatus.WAITLISTED),
+        n_present=_count(Attendance, user=user, status=AttendanceStatus.PRESENT),
+        n_picked=Coalesce(Subquery(
+            Activity.picked_members.through.objects.filter(activity=OuterRef("pk")).order_by()
+            .values("activity").annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()), 0),
     )
 
 
@@ -200,6 +224,36 @@ def attendance_ledger(activity: Activity, *, user=None) -> AttendanceLedger:
     ledger.absent = ledger.expected - ledger.present - ledger.leave
     ledger.absent_by_reason = dict(reasons.most_common())
     return ledger
+
+
+def ledger_page(activity: Activity, user, page_number, expected_count: int, *, size: int):
+    """One page of the attendance ledger (the activity page and the API): the expected members of the page
+    (with or without a record), and on the last page the walk-ins (at most a page of them; ``walk_ins_more``
+    says how many are not shown). Returns (page, rows, walk_ins_more); rows are dicts (member, attendance,
+    expected). Its cost follows the page, not the audience (a committee-wide activity expects every member):
+    the page's ids are read from the roster spells and the members' narrow index, then the page's rows by
+    id; the count is the ledger's 应到 (``expected_count``), not counted again."""
+    from taizhang.core.paging import CountedPaginator
+
+    spells = expected_spells(activity, user=user)
+    order = ("branch__sort_order", "name_pinyin", "id")
+    ids = (Member.objects.filter(pk__in=spells.order_by().values("member_id")).order_by(*order)
+           .values_list("pk", flat=True))
+    page = CountedPaginator(ids, size, count=expected_count).get_page(page_number)
+    page_ids = list(page.object_list)
+    members = Member.objects.filter(pk__in=page_ids).select_related("branch").order_by(*order)
+    records = {a.member_id: a for a in attendance_queryset(user, activity).filter(member_id__in=page_ids)}
+    rows = [{"member": m, "attendance": records.get(m.pk), "expected": True} for m in members]
+    more = 0
+    if not page.has_next():
+        expected = expected_spells(activity).filter(member_id=OuterRef("member_id"))
+        walk_ins = (attendance_queryset(user, activity).select_related("member__branch")
+                    .filter(~Exists(expected)).order_by("member__name_pinyin", "id"))
+        shown = list(walk_ins[:size])
+        rows += [{"member": a.member, "attendance": a, "expected": False} for a in shown]
+        if len(shown) == size:
+            more = walk_ins.count() - size
+    return page, rows, more
 
 
 # --- summaries --------------------------------------------------------------------------------------

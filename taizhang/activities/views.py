@@ -12,8 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.signing import BadSignature, SignatureExpired
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -47,10 +46,9 @@ from taizhang.activities.panels import activity_panels
 from taizhang.activities.tables import ACTIVITY_COLUMNS
 from taizhang.core.audit import audit_log
 from taizhang.core.errors import form_errors_from, service_on_form
-from taizhang.core.paging import CountedPaginator, page_of, pager_query
+from taizhang.core.paging import page_of, pager_query
 from taizhang.core.permissions import (
     EDIT,
-    VIEW,
     committee_wide,
     committees_for,
     has_capability,
@@ -95,15 +93,6 @@ def _next_url(request, default):
     return default
 
 
-def _count(model, user=None, **filters):
-    """A per-activity count as a subquery (one query for the whole list)."""
-    qs = model.objects.filter(activity=OuterRef("pk"), **filters)
-    if user is not None:
-        qs = restrict(qs, user, VIEW, committee="member__committee", branch="member__branch", member="member")
-    return Coalesce(Subquery(qs.order_by().values("activity").annotate(n=Count("pk")).values("n")[:1],
-                             output_field=IntegerField()), 0)
-
-
 def organiser_label(activity) -> str:
     return activity.organiser_branch.name if activity.organiser_branch_id else _("The committee")
 
@@ -141,14 +130,7 @@ def activity_list(request):
 
 def _staff_list(request):
     user = request.user
-    queryset = selectors.activity_queryset(user).annotate(
-        n_signed=_count(SignUp, status=SignUpStatus.SIGNED_UP),
-        n_waiting=_count(SignUp, status=SignUpStatus.WAITLISTED),
-        n_present=_count(Attendance, user=user, status=AttendanceStatus.PRESENT),
-        n_picked=Coalesce(Subquery(
-            Activity.picked_members.through.objects.filter(activity=OuterRef("pk")).order_by()
-            .values("activity").annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()), 0),
-    )
+    queryset = selectors.activity_list_queryset(user)
     filterset = ActivityFilter(request.GET or {}, queryset=queryset, request=request)
     qs = filterset.qs if filterset.is_valid() else queryset.none()
     page = page_of(request, qs, PAGE_SIZE)
@@ -256,30 +238,7 @@ LEDGER_PAGE_SIZE = 50
 
 
 def _ledger_rows(activity, user, page_number, expected_count):
-    """One page of the ledger: the expected members of the page (with or without a record), and on the
-    last page the walk-ins (at most a page of them; ``walk_ins_more`` says how many are not shown).
-    Its cost follows the page, not the audience (a committee-wide activity expects every member): the
-    page's ids are read from the roster spells and the members' narrow index, then the page's rows by id;
-    the count is the ledger's 应到 (``expected_count``), not counted again."""
-    spells = selectors.expected_spells(activity, user=user)
-    order = ("branch__sort_order", "name_pinyin", "id")
-    ids = (Member.objects.filter(pk__in=spells.order_by().values("member_id")).order_by(*order)
-           .values_list("pk", flat=True))
-    page = CountedPaginator(ids, LEDGER_PAGE_SIZE, count=expected_count).get_page(page_number)
-    page_ids = list(page.object_list)
-    members = Member.objects.filter(pk__in=page_ids).select_related("branch").order_by(*order)
-    records = {a.member_id: a for a in selectors.attendance_queryset(user, activity).filter(member_id__in=page_ids)}
-    rows = [{"member": m, "attendance": records.get(m.pk), "expected": True} for m in members]
-    more = 0
-    if not page.has_next():
-        expected = selectors.expected_spells(activity).filter(member_id=OuterRef("member_id"))
-        walk_ins = (selectors.attendance_queryset(user, activity).select_related("member__branch")
-                    .filter(~Exists(expected)).order_by("member__name_pinyin", "id"))
-        shown = list(walk_ins[:LEDGER_PAGE_SIZE])
-        rows += [{"member": a.member, "attendance": a, "expected": False} for a in shown]
-        if len(shown) == LEDGER_PAGE_SIZE:
-            more = walk_ins.count() - LEDGER_PAGE_SIZE
-    return page, rows, more
+    return selectors.ledger_page(activity, user, page_number, expected_count, size=LEDGER_PAGE_SIZE)
 
 
 # --- sign-up ------------------------------------------------------------------------------------------------

@@ -16,10 +16,17 @@ from ninja.renderers import JSONRenderer
 
 from taizhang.api import errors
 from taizhang.api.auth import SessionAuth, TokenAuth, TokenRate
+from taizhang.api.routers.activities import router as activities_router
+from taizhang.api.routers.care import router as care_router
+from taizhang.api.routers.finance import router as finance_router
 from taizhang.api.routers.flow import router as flow_router
+from taizhang.api.routers.imports import router as imports_router
 from taizhang.api.routers.members import router as members_router
+from taizhang.api.routers.places import router as places_router
+from taizhang.api.routers.points import router as points_router
 from taizhang.api.routers.reports import router as reports_router
 from taizhang.api.routers.roster import router as roster_router
+from taizhang.api.routers.study import router as study_router
 
 
 class LocalSwagger(DocsBase):
@@ -54,4 +61,11 @@ errors.register(api)
 api.add_router("/members/", members_router)
 api.add_router("/members/", flow_router)
 api.add_router("/roster/", roster_router)
+api.add_router("/activities/", activities_router)
+api.add_router("/study/", study_router)
+api.add_router("/points/", points_router)
+api.add_router("/imports/", imports_router)
+api.add_router("/care/", care_router)
+api.add_router("/finance/", finance_router)
+api.add_router("/places/", places_router)
 api.add_router("/reports/", reports_router)

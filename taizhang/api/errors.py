@@ -7,9 +7,10 @@ never a traceback in the answer)."""
 import logging
 import math
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -139,6 +140,14 @@ def register(api) -> None:
         if wait is not None:
             response["Retry-After"] = str(max(1, math.ceil(wait)))
         return response
+
+    @api.exception_handler(MultiPartParserError)
+    def bad_multipart(request, exc):  # e.g. multipart/form-data without a boundary: the request, not the server
+        return json_error(400, _("The request is not valid."))
+
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request, exc):  # e.g. more than DATA_UPLOAD_MAX_NUMBER_FIELDS query parameters (Django: 400)
+        return json_error(400, _("The request is not valid."))
 
     @api.exception_handler(HttpError)
     def http_error(request, exc):

@@ -1,7 +1,6 @@
 """Pages of the ledger import: upload → dry run (with progress) → commit → result. Thin: the work is in
 ``imports`` and runs in ``tasks``; every page is limited to the user's own import runs."""
 
-import hashlib
 import io
 import os
 import tempfile
@@ -27,7 +26,7 @@ from taizhang.core.imports import upload_error
 from taizhang.core.paging import page_of
 from taizhang.core.permissions import has_capability
 from taizhang.core.spreadsheets import SUPPORTED_EXTENSIONS
-from taizhang.members import imports, tasks
+from taizhang.members import imports
 from taizhang.members.models import ImportRun, ImportStatus
 
 ROWS_PER_PAGE = 50
@@ -72,17 +71,7 @@ def import_upload(request):
     _require_import(request.user)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        digest = hashlib.sha256()
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        upload.seek(0)
-        run = ImportRun(created_by=request.user, file_name=os.path.basename(upload.name)[:255], file_size=upload.size,
-                        sha256=digest.hexdigest())
-        run.file.save(upload.name, upload, save=False)
-        run.save()
-        imports.import_runs_supersede(actor=request.user, keep=run)
-        tasks.check_import.enqueue(run.pk)
+        run = imports.import_run_start(actor=request.user, upload=form.cleaned_data["file"])
         return redirect("members:import_run", pk=run.pk)
     recent = ImportRun.objects.filter(created_by=request.user).defer("results")[:10]
     return render(request, "members/import_upload.html", {"form": form, "recent": recent,
@@ -142,14 +131,7 @@ def import_progress(request, pk):
 @require_POST
 def import_commit(request, pk):
     run = _get_run(request, pk)
-    started = (
-        ImportRun.objects.filter(pk=run.pk, status=ImportStatus.CHECKED)
-        .exclude(created=0, updated=0)
-        .exclude(file="")
-        .update(status=ImportStatus.COMMIT_QUEUED, processed=0)
-    )
-    if started:
-        tasks.commit_import.enqueue(run.pk)
+    imports.import_run_commit(run=run)
     return redirect("members:import_run", pk=run.pk)
 
 

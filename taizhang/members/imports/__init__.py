@@ -76,8 +76,10 @@ from taizhang.members.imports.runs import (
     ImportInterrupted,
     import_file_delete,
     import_files_purge,
+    import_run_commit,
     import_run_discard,
     import_run_retry,
+    import_run_start,
     import_runs_recover,
     import_runs_supersede,
     run_check,
@@ -90,7 +92,8 @@ from taizhang.members.imports.writing import ImportConflict, commit
 __all__ = [
     "CREATE", "DISCARDABLE", "ERROR", "MAX_UPLOAD_BYTES", "UNCHANGED", "UPDATE", "Context", "ImportConflict",
     "ImportFileError", "ImportInterrupted", "Report", "Source", "SpreadsheetError", "check", "commit",
-    "import_file_delete", "import_files_purge", "import_run_discard", "import_run_retry", "import_runs_recover",
+    "import_file_delete", "import_files_purge", "import_run_commit", "import_run_discard", "import_run_retry",
+    "import_run_start", "import_runs_recover",
     "import_runs_supersede", "normalise_id_text", "run_check", "run_commit", "run_source", "services",
     "write_error_file", "write_template",
 ]

@@ -216,6 +216,45 @@ def import_run_retry(*, actor, run) -> None:
     (tasks.commit_import if queued == ImportStatus.COMMIT_QUEUED else tasks.check_import).enqueue(run.pk)
 
 
+def import_run_start(*, actor, upload):
+    """Store an uploaded ledger file (already checked by ``core.imports.upload_error``) as a new run of
+    ``actor``, discard the actor's earlier checks that were not imported, and queue the run's dry run.
+    The page and the API both start an import here."""
+    import hashlib
+
+    from taizhang.members import tasks
+    from taizhang.members.models import ImportRun
+
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    run = ImportRun(created_by=actor, file_name=os.path.basename(upload.name)[:255], file_size=upload.size,
+                    sha256=digest.hexdigest())
+    run.file.save(upload.name, upload, save=False)
+    run.save()
+    import_runs_supersede(actor=actor, keep=run)
+    tasks.check_import.enqueue(run.pk)
+    return run
+
+
+def import_run_commit(*, run) -> bool:
+    """Queue the commit of a checked run that has rows to write and still has its file (the second phase);
+    False when it cannot be committed (not checked, nothing to write, file deleted, already queued)."""
+    from taizhang.members import tasks
+    from taizhang.members.models import ImportRun, ImportStatus
+
+    started = (
+        ImportRun.objects.filter(pk=run.pk, status=ImportStatus.CHECKED)
+        .exclude(created=0, updated=0)
+        .exclude(file="")
+        .update(status=ImportStatus.COMMIT_QUEUED, processed=0)
+    )
+    if started:
+        tasks.commit_import.enqueue(run.pk)
+    return bool(started)
+
+
 DISCARDABLE = ("checked", "interrupted", "failed")
 
 
