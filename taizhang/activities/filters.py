@@ -111,3 +111,18 @@ class StudyReadersFilter(django_filters.FilterSet):
 
     def filter_branch(self, queryset, name, value):
         return queryset.filter(branch_on=int(value))
+
+    def known_count(self, total, branches) -> int | None:
+        """How many rows ``qs`` holds, read from the reader totals (``study_reader_totals``: ``total`` and
+        ``branches``, the same members counted by the same rule) when only the read and branch filters are
+        set; None when a name is searched (then the rows must be counted). Call once the filters are valid."""
+        cleaned = self.form.cleaned_data
+        if cleaned.get("q"):
+            return None
+        totals = total
+        if cleaned.get("branch"):
+            totals = next((b for b in branches if str(b.branch_id) == str(cleaned["branch"])), None)
+            if totals is None:
+                return 0
+        read = cleaned.get("read")
+        return totals.read if read == "yes" else totals.not_read if read == "no" else totals.audience
