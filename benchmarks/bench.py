@@ -15,9 +15,11 @@ the 20,000-member tier takes about a minute on 2 busy cores; the 200,000-member 
 
 Each page is requested ``--warmup`` times, then ``--repeat`` times (default 7), as the committee admin
 (bench_admin), the 东部 branch secretary (bench_east) and, for the peer (Django's admin changelist of Member),
-a superuser (bench_super). Per page and role: p50 and p95 of the wall time, the queries of one request, their
-SQL time (measured around every ``execute`` with ``connection.execute_wrapper``), the page's size, the ratio
-p95 / (SQL ms + the floor's p50) and pass/fail: p95 within the issue's goal and the ratio within 1.5 (the
+a superuser (bench_super). When this tree has them, also the reports dashboard (``reports:dashboard``, goal
+300 ms) and the JSON API's member list and roster (``/api/v1/members/``, ``/api/v1/roster/?as_of=…``; goals as
+the ledger list and the home page), read with the login's session (``later_pages``). Per page and role: p50
+and p95 of the wall time, the queries of one request, their SQL time (measured around every ``execute`` with
+``connection.execute_wrapper``), the page's size, the ratio p95 / (SQL ms + the floor's p50) and pass/fail: p95 within the issue's goal and the ratio within 1.5 (the
 peer passes when the ledger list's p95 is at most a third of its own).
 
 The many-committee ratio: 小党委's pages timed inside the tier and in a database that holds only that committee
@@ -99,8 +101,32 @@ def pages_for(user, committee):
          1000),
         ("participation", "points participation, one year",
          f"/points/participation/?date_from={PARTICIPATION[0]}&date_to={PARTICIPATION[1]}", 1000),
+        *later_pages(),
         ("floor", "framework floor (trivial logged-in page)", "/accounts/password/", None),
     ]
+
+
+def later_pages():
+    """The pages of the table that other issues add (the reports dashboard, issue 14; the JSON API, issue 15),
+    timed only where this tree has them: the dashboard's URL name must reverse and the API's paths resolve.
+    The API is read with the session of the test client's login (the API accepts it besides a token)."""
+    from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+
+    pages = []
+    try:
+        pages.append(("dashboard", "reports dashboard", reverse("reports:dashboard"), 300))
+    except NoReverseMatch:
+        pass
+    for key, label, path, query, goal in (
+        ("api_members", "API: members list", "/api/v1/members/", "", 100),
+        ("api_roster", f"API: roster as of {AS_OF}", "/api/v1/roster/", f"?as_of={AS_OF}", 200),
+    ):
+        try:
+            resolve(path)
+        except Resolver404:
+            continue
+        pages.append((key, label, path + query, goal))
+    return pages
 
 
 PEER = ("peer", "peer: Django admin changelist of Member", "/bench-admin/members/member/", None)
