@@ -47,10 +47,11 @@ from taizhang.activities.panels import activity_panels
 from taizhang.activities.tables import ACTIVITY_COLUMNS
 from taizhang.core.audit import audit_log
 from taizhang.core.errors import form_errors_from, service_on_form
-from taizhang.core.paging import CountedPaginator, page_of, pager_query
+from taizhang.core.paging import CountedPaginator, LazyRows, page_of, pager_query
 from taizhang.core.permissions import (
     EDIT,
     VIEW,
+    branches_for,
     committee_wide,
     committees_for,
     has_capability,
@@ -62,6 +63,7 @@ from taizhang.core.permissions import (
 from taizhang.members import searches
 from taizhang.members.models import Member
 from taizhang.members.selectors import search_members
+from taizhang.organisation.models import Branch
 
 PAGE_SIZE = 20
 
@@ -255,18 +257,56 @@ def activity_detail(request, pk):
 LEDGER_PAGE_SIZE = 50
 
 
+class ExpectedByBranch(LazyRows):
+    """The ids of the expected members ``user`` may see, in the ledger's order (branch, pinyin, id), read a
+    slice at a time branch by branch: each branch's expected members in the order of the members' index
+    (committee, branch, pinyin, id), each checked against the roster spells as it is read, so a page reads
+    its own rows and no more, instead of sorting the whole committee for every page. Branches sharing a sort
+    order are read together (their members interleave by pinyin). Only the branches the user may see (and a
+    member login's own) are read; deeper pages count each branch's expected members first (one query)."""
+
+    def __init__(self, activity, user, count: int):
+        self.count_ = count
+        spells = selectors.expected_spells(activity, user=user).order_by().values("member_id")
+        self.members = Member.objects.filter(committee_id=activity.committee_id, pk__in=spells)
+        branches = branches_for(user, VIEW).filter(committee_id=activity.committee_id)
+        own = own_member(user)
+        if own is not None and own.committee_id == activity.committee_id:
+            branches = Branch.objects.filter(Q(pk__in=branches.values("pk")) | Q(pk=own.branch_id))
+        groups = {}
+        for pk, sort_order in branches.order_by("sort_order", "id").values_list("pk", "sort_order"):
+            groups.setdefault(sort_order, []).append(pk)
+        self.groups = list(groups.values())
+
+    def _rows(self, offset: int, limit: int | None) -> list:
+        counts = None
+        if offset:
+            counts = dict(self.members.order_by().values_list("branch_id").annotate(n=Count("pk")))
+        ids = []
+        for group in self.groups:
+            if limit is not None and len(ids) >= limit:
+                break
+            if counts is not None:
+                n = sum(counts.get(pk, 0) for pk in group)
+                if offset >= n:
+                    offset -= n
+                    continue
+            rows = self.members.filter(branch_id__in=group).order_by("name_pinyin", "id").values_list("pk", flat=True)
+            ids += rows[offset:None if limit is None else offset + limit - len(ids)]
+            offset = 0
+        return ids
+
+
 def _ledger_rows(activity, user, page_number, expected_count):
     """One page of the ledger: the expected members of the page (with or without a record), and on the
     last page the walk-ins (at most a page of them; ``walk_ins_more`` says how many are not shown).
     Its cost follows the page, not the audience (a committee-wide activity expects every member): the
     page's ids are read from the roster spells and the members' narrow index, then the page's rows by id;
     the count is the ledger's 应到 (``expected_count``), not counted again."""
-    spells = selectors.expected_spells(activity, user=user)
-    order = ("branch__sort_order", "name_pinyin", "id")
-    ids = (Member.objects.filter(pk__in=spells.order_by().values("member_id")).order_by(*order)
-           .values_list("pk", flat=True))
+    ids = ExpectedByBranch(activity, user, expected_count)
     page = CountedPaginator(ids, LEDGER_PAGE_SIZE, count=expected_count).get_page(page_number)
     page_ids = list(page.object_list)
+    order = ("branch__sort_order", "name_pinyin", "id")
     members = Member.objects.filter(pk__in=page_ids).select_related("branch").order_by(*order)
     records = {a.member_id: a for a in selectors.attendance_queryset(user, activity).filter(member_id__in=page_ids)}
     rows = [{"member": m, "attendance": records.get(m.pk), "expected": True} for m in members]
