@@ -260,6 +260,7 @@ class ReaderTotals:
     name: str
     audience: int = 0
     read: int = 0
+    sort_order: int = 0  # the branch's
 
     @property
     def not_read(self) -> int:
@@ -278,7 +279,8 @@ def study_reader_totals(item: StudyItem, user) -> tuple[ReaderTotals, list[Reade
     rows = (spells.order_by().values("branch_id", "branch__name", "branch__sort_order")
             .annotate(audience=Count("pk"), read=Count("pk", filter=_read_q(item, member="member_id")))
             .order_by("branch__sort_order", "branch_id"))
-    branches = [ReaderTotals(r["branch_id"], r["branch__name"], r["audience"], r["read"]) for r in rows]
+    branches = [ReaderTotals(r["branch_id"], r["branch__name"], r["audience"], r["read"], r["branch__sort_order"])
+                for r in rows]
     total = ReaderTotals(None, "", sum(b.audience for b in branches), sum(b.read for b in branches))
     return total, branches
 

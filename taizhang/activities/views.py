@@ -47,7 +47,7 @@ from taizhang.activities.panels import activity_panels
 from taizhang.activities.tables import ACTIVITY_COLUMNS
 from taizhang.core.audit import audit_log
 from taizhang.core.errors import form_errors_from, service_on_form
-from taizhang.core.paging import CountedPaginator, LazyRows, page_of, pager_query
+from taizhang.core.paging import CountedPaginator, GroupedRows, page_of, pager_query
 from taizhang.core.permissions import (
     EDIT,
     VIEW,
@@ -257,44 +257,30 @@ def activity_detail(request, pk):
 LEDGER_PAGE_SIZE = 50
 
 
-class ExpectedByBranch(LazyRows):
+def expected_by_branch(activity, user, count: int) -> GroupedRows:
     """The ids of the expected members ``user`` may see, in the ledger's order (branch, pinyin, id), read a
-    slice at a time branch by branch: each branch's expected members in the order of the members' index
-    (committee, branch, pinyin, id), each checked against the roster spells as it is read, so a page reads
-    its own rows and no more, instead of sorting the whole committee for every page. Branches sharing a sort
-    order are read together (their members interleave by pinyin). Only the branches the user may see (and a
-    member login's own) are read; deeper pages count each branch's expected members first (one query)."""
+    page at a time branch by branch (``GroupedRows``): each branch's expected members in the order of the
+    members' index (committee, branch, pinyin, id), each checked against the roster spells as it is read, so
+    a page reads its own rows, not a sort of the whole committee. Branches sharing a sort order are one group
+    (their members interleave by pinyin). Only the branches the user may see (and a member login's own) are
+    read; deeper pages count each branch's expected members first (one query)."""
+    spells = selectors.expected_spells(activity, user=user).order_by().values("member_id")
+    members = Member.objects.filter(committee_id=activity.committee_id, pk__in=spells)
+    branches = branches_for(user, VIEW).filter(committee_id=activity.committee_id)
+    own = own_member(user)
+    if own is not None and own.committee_id == activity.committee_id:
+        branches = Branch.objects.filter(Q(pk__in=branches.values("pk")) | Q(pk=own.branch_id))
+    by_order = {}
+    for pk, sort_order in branches.order_by("sort_order", "id").values_list("pk", "sort_order"):
+        by_order.setdefault(sort_order, []).append(pk)
+    groups = list(by_order.values())
 
-    def __init__(self, activity, user, count: int):
-        self.count_ = count
-        spells = selectors.expected_spells(activity, user=user).order_by().values("member_id")
-        self.members = Member.objects.filter(committee_id=activity.committee_id, pk__in=spells)
-        branches = branches_for(user, VIEW).filter(committee_id=activity.committee_id)
-        own = own_member(user)
-        if own is not None and own.committee_id == activity.committee_id:
-            branches = Branch.objects.filter(Q(pk__in=branches.values("pk")) | Q(pk=own.branch_id))
-        groups = {}
-        for pk, sort_order in branches.order_by("sort_order", "id").values_list("pk", "sort_order"):
-            groups.setdefault(sort_order, []).append(pk)
-        self.groups = list(groups.values())
+    def counts():
+        n = dict(members.order_by().values_list("branch_id").annotate(n=Count("pk")))
+        return [sum(n.get(pk, 0) for pk in group) for group in groups]
 
-    def _rows(self, offset: int, limit: int | None) -> list:
-        counts = None
-        if offset:
-            counts = dict(self.members.order_by().values_list("branch_id").annotate(n=Count("pk")))
-        ids = []
-        for group in self.groups:
-            if limit is not None and len(ids) >= limit:
-                break
-            if counts is not None:
-                n = sum(counts.get(pk, 0) for pk in group)
-                if offset >= n:
-                    offset -= n
-                    continue
-            rows = self.members.filter(branch_id__in=group).order_by("name_pinyin", "id").values_list("pk", flat=True)
-            ids += rows[offset:None if limit is None else offset + limit - len(ids)]
-            offset = 0
-        return ids
+    return GroupedRows([members.filter(branch_id__in=group) for group in groups], count, counts,
+                       order=("name_pinyin", "id"), whole=members.order_by("branch__sort_order", "name_pinyin", "id"))
 
 
 def _ledger_rows(activity, user, page_number, expected_count):
@@ -303,7 +289,7 @@ def _ledger_rows(activity, user, page_number, expected_count):
     Its cost follows the page, not the audience (a committee-wide activity expects every member): the
     page's ids are read from the roster spells and the members' narrow index, then the page's rows by id;
     the count is the ledger's 应到 (``expected_count``), not counted again."""
-    ids = ExpectedByBranch(activity, user, expected_count)
+    ids = expected_by_branch(activity, user, expected_count)
     page = CountedPaginator(ids, LEDGER_PAGE_SIZE, count=expected_count).get_page(page_number)
     page_ids = list(page.object_list)
     order = ("branch__sort_order", "name_pinyin", "id")

@@ -73,7 +73,7 @@ def test_the_expected_are_counted_once_from_the_spells_and_walk_ins_stay_apart(c
 
 
 def test_every_page_lists_the_expected_in_the_ledgers_order_and_deeper_pages_cost_the_same(client, cast, monkeypatch):
-    """The pages are read branch by branch (``views.ExpectedByBranch``): together they are the expected members
+    """The pages are read branch by branch (``views.expected_by_branch``): together they are the expected members
     in (branch order, pinyin, id) order, each once, for the admin and for a branch secretary; a deeper page
     costs the same queries however many members the committee has."""
     from taizhang.members.models import Member
