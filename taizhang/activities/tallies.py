@@ -109,6 +109,10 @@ def tally_sql(activities, members, since: datetime.date, until: datetime.date, c
     Raises ``EmptyResultSet`` when ``members`` can hold nobody."""
     acts, acts_params = activities_sql(activities)
     spells, spells_params = audience.roster_spells_sql(members, since, until, committee_ids, group=True)
+    # the same spells without the scope: for the attendance rows, already limited to the scope (the scope's
+    # semi-join, multiplied with the committee's filter as if independent, made a small committee's spells
+    # look like 2 rows among many committees' members, and their match with the records a nested loop)
+    any_spells, any_params = audience.roster_spells_sql(None, since, until, committee_ids, group=True)
     scope, scope_params = sql_of(members.order_by().values("pk"))
     through = table(Activity.picked_members.through)
     att = table(Attendance)
@@ -130,6 +134,7 @@ def tally_sql(activities, members, since: datetime.date, until: datetime.date, c
 
     add(f"WITH a AS {once}({acts}),", *acts_params)
     add(f" s AS {inline}({spells}),", *spells_params)
+    add(f" sa AS {inline}({any_spells}),", *any_params)
     add(" sp AS (SELECT s.mid, s.br, s.gid, s.cid, CASE WHEN s.d0 < %s THEN %s ELSE s.d0 END AS f,"
         " CASE WHEN s.d1 > %s THEN %s ELSE s.d1 END AS t FROM s),", first, first, after, after)
     # 应到 per spell without a range join: per audience key, one stream ordered by day of the key's activities
@@ -162,12 +167,12 @@ def tally_sql(activities, members, since: datetime.date, until: datetime.date, c
         f" WHERE a.kind = %s GROUP BY s.mid, s.br),", kind[AudienceKind.PICKED])
     # The picks are joined on (activity, member) for the activities of ``a`` only (an EXISTS became a hashed
     # scan of every committee's picks).
-    add(f" rx AS (SELECT t.{q('member_id')} AS mid, t.{q('status')} AS st, a.day, a.acid, s.br FROM {att} t"
+    add(f" rx AS (SELECT t.{q('member_id')} AS mid, t.{q('status')} AS st, a.day, a.acid, sa.br FROM {att} t"
         f" INNER JOIN a ON a.aid = t.{q('activity_id')}"
         f" LEFT JOIN {through} pp ON a.kind = %s AND pp.{q('activity_id')} = a.aid"
         f" AND pp.{q('member_id')} = t.{q('member_id')}"
-        f" LEFT JOIN s ON s.mid = t.{q('member_id')} AND s.cid = a.acid AND s.d0 <= a.day AND a.day < s.d1 AND"
-        f" (a.kind = %s OR (a.kind = %s AND a.abr = s.br) OR (a.kind = %s AND a.agr = s.gid AND a.gbr = s.br)"
+        f" LEFT JOIN sa ON sa.mid = t.{q('member_id')} AND sa.cid = a.acid AND sa.d0 <= a.day AND a.day < sa.d1 AND"
+        f" (a.kind = %s OR (a.kind = %s AND a.abr = sa.br) OR (a.kind = %s AND a.agr = sa.gid AND a.gbr = sa.br)"
         f" OR pp.{q('member_id')} IS NOT NULL)"
         f" WHERE t.{q('status')} IN (%s, %s) AND t.{q('member_id')} IN ({scope})),",
         kind[AudienceKind.PICKED], kind[AudienceKind.COMMITTEE], kind[AudienceKind.BRANCH],
