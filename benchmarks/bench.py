@@ -15,9 +15,11 @@ the 20,000-member tier takes about a minute on 2 busy cores; the 200,000-member 
 
 Each page is requested ``--warmup`` times, then ``--repeat`` times (default 7), as the committee admin
 (bench_admin), the 东部 branch secretary (bench_east) and, for the peer (Django's admin changelist of Member),
-a superuser (bench_super). Per page and role: p50 and p95 of the wall time, the queries of one request, their
-SQL time (measured around every ``execute`` with ``connection.execute_wrapper``), the page's size, the ratio
-p95 / (SQL ms + the floor's p50) and pass/fail: p95 within the issue's goal and the ratio within 1.5 (the
+a superuser (bench_super). Also the reports dashboard (issue 14, goal 300 ms) and the JSON API's members list,
+initials search and roster (issue 15; goals as the ledger list, its search and the home page), read with the
+login's session. Per page and role: p50
+and p95 of the wall time, the queries of one request, their SQL time (measured around every ``execute`` with
+``connection.execute_wrapper``), the page's size, the ratio p95 / (SQL ms + the floor's p50) and pass/fail: p95 within the issue's goal and the ratio within 1.5 (the
 peer passes when the ledger list's p95 is at most a third of its own).
 
 The many-committee ratio: 小党委's pages timed inside the tier and in a database that holds only that committee

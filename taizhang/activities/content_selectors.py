@@ -16,7 +16,7 @@ they may see.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -232,13 +232,21 @@ def study_read_counts(items, user) -> dict:
     return counts
 
 
+def _read_q(item: StudyItem, *, member: str = "pk"):
+    """Whether the row's member (the field ``member``) has read ``item``: membership in the item's readers, one
+    uncorrelated subquery the database hashes once (PostgreSQL's hashed SubPlan), where an EXISTS per row
+    probed the reads' index once for each of the audience's members."""
+    readers = StudyRead.objects.filter(item=item).values("member_id")
+    return ExpressionWrapper(Q(**{f"{member}__in": readers}), output_field=BooleanField())
+
+
 def study_readers(item: StudyItem, user):
     """The audience members the user may see (a queryset, to page or to stream to the exporter), each with
     ``read_at`` (None: not read) and ``is_read``; not read first, then by branch and name."""
     reads = StudyRead.objects.filter(item=item, member=OuterRef("pk"))
     return (
         study_audience_members(item, user)
-        .annotate(is_read=Exists(reads), read_at=Subquery(reads.values("read_at")[:1]))
+        .annotate(is_read=_read_q(item), read_at=Subquery(reads.values("read_at")[:1]))
         .select_related("branch", "party_group")
         .order_by("is_read", "branch__sort_order", "name_pinyin", "id")
     )
@@ -252,6 +260,7 @@ class ReaderTotals:
     name: str
     audience: int = 0
     read: int = 0
+    sort_order: int = 0  # the branch's
 
     @property
     def not_read(self) -> int:
@@ -267,11 +276,11 @@ def study_reader_totals(item: StudyItem, user) -> tuple[ReaderTotals, list[Reade
     in its audience that ``user`` may see) and how many of them read it. One SQL aggregate over the roster
     spells of the audience today (``members.audience.spells_on``), whatever the size of the audience."""
     spells = audience.spells_on(item, user=user)
-    read = StudyRead.objects.filter(item=item, member_id=OuterRef("member_id"))
     rows = (spells.order_by().values("branch_id", "branch__name", "branch__sort_order")
-            .annotate(audience=Count("pk"), read=Count("pk", filter=Q(Exists(read))))
+            .annotate(audience=Count("pk"), read=Count("pk", filter=_read_q(item, member="member_id")))
             .order_by("branch__sort_order", "branch_id"))
-    branches = [ReaderTotals(r["branch_id"], r["branch__name"], r["audience"], r["read"]) for r in rows]
+    branches = [ReaderTotals(r["branch_id"], r["branch__name"], r["audience"], r["read"], r["branch__sort_order"])
+                for r in rows]
     total = ReaderTotals(None, "", sum(b.audience for b in branches), sum(b.read for b in branches))
     return total, branches
 

@@ -302,8 +302,14 @@ def study_readers(request, pk):
         filters = export.details["filters"]  # the page's filters, for the worker to build the same rows
         return send_export(request, export, name=STUDY_READERS,
                            params={"item": item.pk, **({"filters": filters} if filters else {})})
-    members = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    page = page_of(request, members, READERS_PAGE_SIZE)
+    valid = filterset.is_valid()
+    members = filterset.qs if valid else filterset.queryset.none()
+    # the totals have counted the rows already (unless a name is searched): no second count of the audience,
+    # and the page is read branch by branch in the order of the members' index
+    known = filterset.known_count(total, branches) if valid else 0
+    if valid and known is not None:
+        members = filterset.by_branch(branches)
+    page = page_of(request, members, READERS_PAGE_SIZE, count=known)
     context = {
         "item": item, "filter": filterset, "page": page, "rows": list(page.object_list), "query": pager_query(request),
         "total": total, "branches": branches, "n_read": total.read, "n_expected": total.audience,

@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from taizhang.activities.models import ActivityType
 from taizhang.core.forms import TzForm
+from taizhang.core.paging import GroupedRows
 from taizhang.core.permissions import VIEW, committee_ids_for
 from taizhang.members.selectors import search_members
 from taizhang.organisation.models import Branch
@@ -111,3 +112,44 @@ class StudyReadersFilter(django_filters.FilterSet):
 
     def filter_branch(self, queryset, name, value):
         return queryset.filter(branch_on=int(value))
+
+    def known_count(self, total, branches) -> int | None:
+        """How many rows ``qs`` holds, read from the reader totals (``study_reader_totals``: ``total`` and
+        ``branches``, the same members counted by the same rule) when only the read and branch filters are
+        set; None when a name is searched (then the rows must be counted). Call once the filters are valid."""
+        cleaned = self.form.cleaned_data
+        if cleaned.get("q"):
+            return None
+        totals = total
+        if cleaned.get("branch"):
+            totals = next((b for b in branches if str(b.branch_id) == str(cleaned["branch"])), None)
+            if totals is None:
+                return 0
+        read = cleaned.get("read")
+        return totals.read if read == "yes" else totals.not_read if read == "no" else totals.audience
+
+    def by_branch(self, branches) -> GroupedRows:
+        """``qs`` (not read first, then by branch, pinyin and id) read a page at a time (``GroupedRows``: the
+        page's ids in one query, then its rows by id), one group per (read or not, branch): each group in the order of the members' index (committee, branch,
+        pinyin, id), each row checked as it is read, so a page reads its own rows instead of sorting the whole
+        audience; the groups' sizes are the reader totals' (``branches``, in the branches' order). Branches
+        sharing a sort order are one group (their members interleave by pinyin). For the filters
+        ``known_count`` answers (no name searched)."""
+        cleaned = self.form.cleaned_data
+        reads = [cleaned["read"] == "yes"] if cleaned.get("read") else [False, True]
+        chosen = [b for b in branches if not cleaned.get("branch") or str(b.branch_id) == str(cleaned["branch"])]
+        by_order = {}
+        for b in chosen:
+            by_order.setdefault(b.sort_order, []).append(b)
+        groups, counts = [], []
+        for read in reads:
+            for same in by_order.values():
+                groups.append(self.qs.filter(is_read=read, branch_id__in=[b.branch_id for b in same]))
+                counts.append(sum(b.read if read else b.not_read for b in same))
+        qs = self.qs
+
+        def fetch(ids):
+            rows = {m.pk: m for m in qs.filter(pk__in=ids)}
+            return [rows[pk] for pk in ids if pk in rows]
+
+        return GroupedRows(groups, sum(counts), counts, order=("name_pinyin", "id"), whole=qs, fetch=fetch)

@@ -19,6 +19,7 @@ from taizhang.activities.models import (
     SignUp,
     SignUpStatus,
 )
+from taizhang.core.paging import CountedPaginator, GroupedRows
 from taizhang.core.permissions import (
     EDIT,
     VIEW,
@@ -31,6 +32,7 @@ from taizhang.core.permissions import (
 )
 from taizhang.members import audience
 from taizhang.members.models import Member
+from taizhang.organisation.models import Branch
 
 # --- activities ---------------------------------------------------------------------------------
 
@@ -226,6 +228,32 @@ def attendance_ledger(activity: Activity, *, user=None) -> AttendanceLedger:
     return ledger
 
 
+def expected_by_branch(activity, user, count: int):
+    """The ids of the expected members ``user`` may see, in the ledger's order (branch, pinyin, id), read a
+    page at a time branch by branch (``GroupedRows``): each branch's expected members in the order of the
+    members' index (committee, branch, pinyin, id), each checked against the roster spells as it is read, so
+    a page reads its own rows, not a sort of the whole committee. Branches sharing a sort order are one group
+    (their members interleave by pinyin). Only the branches the user may see (and a member login's own) are
+    read; deeper pages count each branch's expected members first (one query)."""
+    spells = expected_spells(activity, user=user).order_by().values("member_id")
+    members = Member.objects.filter(committee_id=activity.committee_id, pk__in=spells)
+    branches = branches_for(user, VIEW).filter(committee_id=activity.committee_id)
+    own = own_member(user)
+    if own is not None and own.committee_id == activity.committee_id:
+        branches = Branch.objects.filter(Q(pk__in=branches.values("pk")) | Q(pk=own.branch_id))
+    by_order = {}
+    for pk, sort_order in branches.order_by("sort_order", "id").values_list("pk", "sort_order"):
+        by_order.setdefault(sort_order, []).append(pk)
+    groups = list(by_order.values())
+
+    def counts():
+        n = dict(members.order_by().values_list("branch_id").annotate(n=Count("pk")))
+        return [sum(n.get(pk, 0) for pk in group) for group in groups]
+
+    return GroupedRows([members.filter(branch_id__in=group) for group in groups], count, counts,
+                       order=("name_pinyin", "id"), whole=members.order_by("branch__sort_order", "name_pinyin", "id"))
+
+
 def ledger_page(activity: Activity, user, page_number, expected_count: int, *, size: int):
     """One page of the attendance ledger (the activity page and the API): the expected members of the page
     (with or without a record), and on the last page the walk-ins (at most a page of them; ``walk_ins_more``
@@ -233,12 +261,8 @@ def ledger_page(activity: Activity, user, page_number, expected_count: int, *, s
     expected). Its cost follows the page, not the audience (a committee-wide activity expects every member):
     the page's ids are read from the roster spells and the members' narrow index, then the page's rows by
     id; the count is the ledger's 应到 (``expected_count``), not counted again."""
-    from taizhang.core.paging import CountedPaginator
-
-    spells = expected_spells(activity, user=user)
     order = ("branch__sort_order", "name_pinyin", "id")
-    ids = (Member.objects.filter(pk__in=spells.order_by().values("member_id")).order_by(*order)
-           .values_list("pk", flat=True))
+    ids = expected_by_branch(activity, user, expected_count)
     page = CountedPaginator(ids, size, count=expected_count).get_page(page_number)
     page_ids = list(page.object_list)
     members = Member.objects.filter(pk__in=page_ids).select_related("branch").order_by(*order)

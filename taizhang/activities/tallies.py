@@ -40,9 +40,21 @@ def sql_of(queryset) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
+# PostgreSQL's memory for each sort and hash of one tally query (``SET LOCAL``, that query's transaction only):
+# the default 4 MB made the sorts of a committee's spells and the hash of its attendance spill to disk.
+WORK_MEM = "64MB"
+
+
 def fetch(sql: str, params) -> list:
+    """The rows of ``sql``; on PostgreSQL with ``WORK_MEM`` for its sorts and hashes: sent with the query as one
+    statement list (the parameters are bound on the client), which PostgreSQL runs as one transaction unless
+    one is open already, so the setting ends with the query's transaction and costs no round trip."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'; {sql}", params)
+            cursor.nextset()
+        else:
+            cursor.execute(sql, params)
         return cursor.fetchall()
 
 
@@ -86,15 +98,21 @@ def tally_sql(activities, members, since: datetime.date, until: datetime.date, c
     A member may have several rows per branch: the callers sum them.
 
     应到 is counted without pairing every member with every activity (2.9 million pairs for four years of
-    20,000 members): the spells are cut to the period and grouped by what decides their count — the
-    audience key and the days covered — and each group is matched with the activities once (``rc``, ``rb``,
-    ``rg``); only picked activities are matched member by member. The attendance rows of the period are
-    matched with the member's spell on the day and the activity's audience (``rx``) to tell expected from
-    walk-in. So the work grows with the spells, the distinct spell ranges × activities and the records.
+    20,000 members), nor every spell with every activity of its audience: the spells are cut to the period,
+    and per audience key (the committee; the branch; the party group and branch) the days their spells start
+    and end are sorted with the days of that key's activities, so a running count gives each spell its
+    activities as the count at its end minus the count at its start (``running``); only picked activities
+    are matched member by member. The attendance rows of the period are matched with the member's spell on
+    the day and the activity's audience (``rx``) to tell expected from walk-in. So the work grows with the
+    spells, the activities and the records (sorts and hash joins), not with their products.
 
     Raises ``EmptyResultSet`` when ``members`` can hold nobody."""
     acts, acts_params = activities_sql(activities)
     spells, spells_params = audience.roster_spells_sql(members, since, until, committee_ids, group=True)
+    # the same spells without the scope: for the attendance rows, already limited to the scope (the scope's
+    # semi-join, multiplied with the committee's filter as if independent, made a small committee's spells
+    # look like 2 rows among many committees' members, and their match with the records a nested loop)
+    any_spells, any_params = audience.roster_spells_sql(None, since, until, committee_ids, group=True)
     scope, scope_params = sql_of(members.order_by().values("pk"))
     through = table(Activity.picked_members.through)
     att = table(Attendance)
@@ -102,43 +120,59 @@ def tally_sql(activities, members, since: datetime.date, until: datetime.date, c
     first, after = day(since), day(until + datetime.timedelta(days=1))
     kind = {k: k.value for k in AudienceKind}
     present, leave = AttendanceStatus.PRESENT.value, AttendanceStatus.LEAVE.value
-    # PostgreSQL: the activities and the spells are inlined where they are used (NOT MATERIALIZED), so the
-    # planner sees the tables' statistics instead of guessing a CTE scan at a few rows.
+    # PostgreSQL: the spells are inlined where they are used (NOT MATERIALIZED), so the planner sees the table's
+    # statistics instead of guessing a CTE scan at a few rows; the activities (a few hundred rows a year) are
+    # read once with their local day (inlined, the time-zone conversion ran again for every attendance row
+    # and every spell compared with it, and the attendance was read by a scan instead of by activity).
     inline = "NOT MATERIALIZED " if connection.vendor == "postgresql" else ""
-    in_range = "a.acid = r.cid AND a.day >= r.f AND a.day < r.t"
+    once = "MATERIALIZED " if connection.vendor == "postgresql" else ""
     parts, params = [], []
 
     def add(sql, *values):
         parts.append(sql)
         params.extend(values)
 
-    add(f"WITH a AS {inline}({acts}),", *acts_params)
+    add(f"WITH a AS {once}({acts}),", *acts_params)
     add(f" s AS {inline}({spells}),", *spells_params)
+    add(f" sa AS {inline}({any_spells}),", *any_params)
     add(" sp AS (SELECT s.mid, s.br, s.gid, s.cid, CASE WHEN s.d0 < %s THEN %s ELSE s.d0 END AS f,"
         " CASE WHEN s.d1 > %s THEN %s ELSE s.d1 END AS t FROM s),", first, first, after, after)
-    add(f" rc AS (SELECT r.cid, r.f, r.t, COUNT(*) AS n FROM (SELECT DISTINCT cid, f, t FROM sp) r"
-        f" INNER JOIN a ON {in_range} WHERE a.kind = %s GROUP BY r.cid, r.f, r.t),", kind[AudienceKind.COMMITTEE])
-    add(f" rb AS (SELECT r.cid, r.br, r.f, r.t, COUNT(*) AS n FROM (SELECT DISTINCT cid, br, f, t FROM sp) r"
-        f" INNER JOIN a ON a.abr = r.br AND {in_range} WHERE a.kind = %s GROUP BY r.cid, r.br, r.f, r.t),",
-        kind[AudienceKind.BRANCH])
-    add(f" rg AS (SELECT r.cid, r.gid, r.br, r.f, r.t, COUNT(*) AS n FROM (SELECT DISTINCT cid, gid, br, f, t FROM sp) r"
-        f" INNER JOIN a ON a.agr = r.gid AND a.gbr = r.br AND {in_range} WHERE a.kind = %s"
-        f" GROUP BY r.cid, r.gid, r.br, r.f, r.t),", kind[AudienceKind.PARTY_GROUP])
-    add(f" ex AS (SELECT sp.mid, sp.br, COALESCE(rc.n, 0) + COALESCE(rb.n, 0) + COALESCE(rg.n, 0) AS n FROM sp"
-        f" LEFT JOIN rc ON rc.cid = sp.cid AND rc.f = sp.f AND rc.t = sp.t"
-        f" LEFT JOIN rb ON rb.cid = sp.cid AND rb.br = sp.br AND rb.f = sp.f AND rb.t = sp.t"
-        f" LEFT JOIN rg ON rg.cid = sp.cid AND rg.gid = sp.gid AND rg.br = sp.br AND rg.f = sp.f AND rg.t = sp.t"
-        f" UNION ALL SELECT s.mid, s.br, COUNT(*) FROM a INNER JOIN {through} p ON p.{q('activity_id')} = a.aid"
+    # 应到 per spell without a range join: per audience key, one stream ordered by day of the key's activities
+    # and of the days its spells start (weight -1) and end (+1), a boundary sorting before the activities of
+    # its own day; the running count of activities at a spell's end minus that at its start is the spell's
+    # count. Sorts of spells + activities, where pairing spell ranges with activities grew with their product.
+    def running(cols, audience, value, only=""):
+        """The SELECT of (mid, br, n) of the spells for the activities of ``value``'s kind, whose audience key
+        is the spell's ``cols`` and the activity's ``audience`` (``only``: which spells can be in one)."""
+        keys = [f"k{i}" for i in range(len(cols))]
+        spell_keys = ", ".join(f"{c} AS {k}" for c, k in zip(cols, keys, strict=True))
+        add(f"SELECT y.mid, y.br, SUM(y.sg * y.c) AS n FROM (SELECT z.mid, z.br, z.sg, SUM(z.w) OVER"
+            f" (PARTITION BY {', '.join(f'z.{k}' for k in keys)} ORDER BY z.d, z.w ROWS UNBOUNDED PRECEDING) AS c"
+            f" FROM (SELECT {spell_keys}, mid, br, f AS d, 0 AS w, -1 AS sg FROM sp{only}"
+            f" UNION ALL SELECT {', '.join(cols)}, mid, br, t, 0, 1 FROM sp{only}"
+            f" UNION ALL SELECT {', '.join(audience)}, NULL, NULL, a.day, 1, 0 FROM a WHERE a.kind = %s) z) y"
+            f" WHERE y.sg <> 0 GROUP BY y.mid, y.br", *([value] * only.count("%s") * 2), value)
+
+    add(" ex AS (")
+    running(["cid"], ["a.acid"], kind[AudienceKind.COMMITTEE])
+    # branches and party groups: only the spells of those that have an activity in the period
+    add(" UNION ALL ")
+    running(["cid", "br"], ["a.acid", "a.abr"], kind[AudienceKind.BRANCH],
+            " WHERE br IN (SELECT a.abr FROM a WHERE a.kind = %s)")
+    add(" UNION ALL ")
+    running(["cid", "gid", "br"], ["a.acid", "a.agr", "a.gbr"], kind[AudienceKind.PARTY_GROUP],
+            " WHERE gid IN (SELECT a.agr FROM a WHERE a.kind = %s)")
+    add(f" UNION ALL SELECT s.mid, s.br, COUNT(*) FROM a INNER JOIN {through} p ON p.{q('activity_id')} = a.aid"
         f" INNER JOIN s ON s.mid = p.{q('member_id')} AND s.cid = a.acid AND s.d0 <= a.day AND a.day < s.d1"
         f" WHERE a.kind = %s GROUP BY s.mid, s.br),", kind[AudienceKind.PICKED])
     # The picks are joined on (activity, member) for the activities of ``a`` only (an EXISTS became a hashed
     # scan of every committee's picks).
-    add(f" rx AS (SELECT t.{q('member_id')} AS mid, t.{q('status')} AS st, a.day, a.acid, s.br FROM {att} t"
+    add(f" rx AS (SELECT t.{q('member_id')} AS mid, t.{q('status')} AS st, a.day, a.acid, sa.br FROM {att} t"
         f" INNER JOIN a ON a.aid = t.{q('activity_id')}"
         f" LEFT JOIN {through} pp ON a.kind = %s AND pp.{q('activity_id')} = a.aid"
         f" AND pp.{q('member_id')} = t.{q('member_id')}"
-        f" LEFT JOIN s ON s.mid = t.{q('member_id')} AND s.cid = a.acid AND s.d0 <= a.day AND a.day < s.d1 AND"
-        f" (a.kind = %s OR (a.kind = %s AND a.abr = s.br) OR (a.kind = %s AND a.agr = s.gid AND a.gbr = s.br)"
+        f" LEFT JOIN sa ON sa.mid = t.{q('member_id')} AND sa.cid = a.acid AND sa.d0 <= a.day AND a.day < sa.d1 AND"
+        f" (a.kind = %s OR (a.kind = %s AND a.abr = sa.br) OR (a.kind = %s AND a.agr = sa.gid AND a.gbr = sa.br)"
         f" OR pp.{q('member_id')} IS NOT NULL)"
         f" WHERE t.{q('status')} IN (%s, %s) AND t.{q('member_id')} IN ({scope})),",
         kind[AudienceKind.PICKED], kind[AudienceKind.COMMITTEE], kind[AudienceKind.BRANCH],

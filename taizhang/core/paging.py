@@ -2,6 +2,8 @@
 issue 9 "Lists"): the page the request asks for, and the list's other GET parameters for the pager's links."""
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import Value
 
 
 class CountedPaginator(Paginator):
@@ -72,3 +74,44 @@ class LazyRows:
 
     def __iter__(self):
         return iter(self._rows(0, None))
+
+
+class GroupedRows(LazyRows):
+    """Rows in the order of consecutive groups — querysets each read in the order ``order`` (e.g. one branch's
+    members by pinyin) — a page read in ONE query: the slices of the groups the page overlaps, each with its
+    own ORDER BY and LIMIT (so an index in that order serves it and stops at the page), joined by UNION ALL
+    and ordered by group; ``fetch`` then turns the page's ids into its rows (one query; None: the ids). So a
+    page costs what it shows, not a sort of the whole list. ``counts`` (each group's number of rows: a list,
+    or a callable returning one, called only for a page after the first) skips the groups before the page and
+    stops after it (without counts every group is read up to the page's size). ``count``: the rows of all groups together; ``whole``: the same rows as one queryset
+    in the list's order, read instead where the database cannot order the parts of a UNION (SQLite)."""
+
+    def __init__(self, groups: list, count: int, counts=None, *, order, whole, fetch=None):
+        self.groups, self.count_, self._counts = groups, count, counts
+        self.order, self.whole, self.fetch = tuple(order), whole, fetch
+
+    def _ids(self, offset: int, limit: int | None) -> list:
+        if not connection.features.supports_slicing_ordering_in_compound or not self.groups:
+            stop = None if limit is None else offset + limit
+            return list(self.whole.values_list("pk", flat=True)[offset:stop])
+        counts = self._counts if not callable(self._counts) else self._counts() if offset else None
+        parts, left = [], limit
+        for i, group in enumerate(self.groups):
+            if left is not None and left <= 0:
+                break
+            if counts is not None and offset >= counts[i]:
+                offset -= counts[i]
+                continue
+            rows = group.order_by(*self.order).annotate(grp=Value(i)).values_list("pk", "grp", *self.order)
+            parts.append(rows[offset:None if left is None else offset + left])
+            if counts is not None and left is not None:
+                left -= counts[i] - offset
+            offset = 0
+        if len(parts) < 2:  # one group (already in its order) or none
+            return [row[0] for part in parts for row in part]
+        union = parts[0].union(*parts[1:], all=True).order_by("grp", *self.order)
+        return [row[0] for row in (union if limit is None else union[:limit])]
+
+    def _rows(self, offset: int, limit: int | None) -> list:
+        ids = self._ids(offset, limit)
+        return ids if self.fetch is None else self.fetch(ids)

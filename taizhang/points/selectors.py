@@ -15,7 +15,7 @@ from django.db.models import F, Max, Sum
 from django.utils import timezone
 
 from taizhang.activities import tallies
-from taizhang.activities.models import Activity
+from taizhang.activities.selectors import activities_between
 from taizhang.core.paging import LazyRows
 from taizhang.core.permissions import EDIT, VIEW, allows, branches_for, has_capability, own_member, restrict
 from taizhang.members.models import ROSTER_STATUSES, Member
@@ -320,8 +320,9 @@ def participation(user, committee, year: int | None = None, *, period: Period | 
     threshold = config.threshold if whole_year else None
     on_roster = _on_roster(user, committee, branch_id)
     in_scope = on_roster.values("pk")  # a subquery, never a list of (possibly 100,000s of) ids in the SQL
-    activities = Activity.objects.filter(committee=committee, cancelled=False, starts_at__date__gte=start,
-                                         starts_at__date__lte=end)
+    # the local days as a range of start times (an index range the planner can estimate; ``starts_at__date``
+    # was a conversion per row that it guessed at a few activities, and so matched the records row by row)
+    activities = activities_between(start, end, committee=committee)
     try:
         with_sql, params = _participation_sql(on_roster, activities, committee, start, end, baseline)
     except EmptyResultSet:  # nobody in scope

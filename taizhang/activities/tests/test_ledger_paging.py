@@ -70,3 +70,42 @@ def test_the_expected_are_counted_once_from_the_spells_and_walk_ins_stay_apart(c
     assert not any('FROM "members_member"' in sql for sql in counts)  # the pager does not count again
     rows = response.context["ledger_rows"]
     assert [r["expected"] for r in rows] == [True, True, True, False]  # one page: the three, then the walk-in
+
+
+def test_every_page_lists_the_expected_in_the_ledgers_order_and_deeper_pages_cost_the_same(client, cast, monkeypatch):
+    """The pages are read branch by branch (``selectors.expected_by_branch``): together they are the expected members
+    in (branch order, pinyin, id) order, each once, for the admin and for a branch secretary; a deeper page
+    costs the same queries however many members the committee has."""
+    from taizhang.members.models import Member
+
+    monkeypatch.setattr(views, "LEDGER_PAGE_SIZE", 3)
+    seed_types(cast)
+    activity = make_activity(cast.admin, cast.committee)
+
+    def pages(user):
+        client.force_login(user)
+        first = _page(client, activity)
+        ids = []
+        for number in first.context["ledger_page"].paginator.page_range:
+            rows = _page(client, activity, number).context["ledger_rows"]
+            ids += [r["member"].pk for r in rows if r["expected"]]
+        return ids
+
+    def ledger_order(branch=None):
+        members = Member.objects.filter(committee=cast.committee, pk__in=[m.pk for m in cast.members])
+        if branch is not None:
+            members = members.filter(branch=branch)
+        return list(members.order_by("branch__sort_order", "name_pinyin", "id").values_list("pk", flat=True))
+
+    assert pages(cast.admin) == ledger_order()
+    assert pages(cast.east_secretary) == ledger_order(cast.east)
+    client.force_login(cast.admin)
+    _page(client, activity, 2)
+    with CaptureQueriesContext(connection) as few:
+        _page(client, activity, 2)
+    for i in range(30):
+        make_member(cast.admin, cast.central, name=f"中部党员{i}")
+    with CaptureQueriesContext(connection) as many:
+        response = _page(client, activity, 2)
+    assert len(response.context["ledger_rows"]) == 3
+    assert len(many) <= len(few)

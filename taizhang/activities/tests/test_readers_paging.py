@@ -163,3 +163,23 @@ def test_a_large_filtered_export_goes_to_the_background_with_its_filters(client,
     assert job.params == {"item": item.pk, "filters": {"read": "no", "branch": str(cast.east.pk)}}
     export = build(cast.admin, job.params, "xlsx")
     assert export.total == 2 and [row[0] for row in export.rows] == ["李秀英", "王建国"]
+
+
+def test_the_pager_takes_its_count_from_the_totals_unless_a_name_is_searched(client, cast):
+    """The readers' totals have counted the audience already: the page's pager reuses them (read / branch
+    filters included) and counts the rows only for a name search; the counts it shows are the rows'."""
+    item = publish(cast)
+    study_item_mark_read(actor=cast.plain_member, item=item)  # 张伟明 (east) has read it
+    client.force_login(cast.admin)
+    cases = ({}, {"read": "no"}, {"read": "yes"}, {"branch": cast.west.pk}, {"read": "no", "branch": cast.east.pk})
+    for params in cases:
+        with CaptureQueriesContext(connection) as ctx:
+            response = _get(client, item, **params)
+        page = response.context["page"]
+        assert page.paginator.count == len(response.context["rows"]), params  # one page: the count is the rows'
+        assert not any(q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "members_member"')
+                       for q in ctx.captured_queries), params
+    with CaptureQueriesContext(connection) as ctx:
+        response = _get(client, item, q="wl")
+    assert response.context["page"].paginator.count == len(response.context["rows"])
+    assert any(q["sql"].startswith("SELECT COUNT(*)") for q in ctx.captured_queries)

@@ -72,3 +72,29 @@ def test_a_search_is_counted_over_the_members(client, cast):
     client.force_login(cast.admin)
     assert listed(client, {"q": "张伟"}) == (1, {"张伟明"})
     assert listed(client, {"q": "王张"}) == (0, set())  # both characters, but not in that order
+
+
+def test_a_search_lists_its_matches_in_the_lists_order_and_its_queries_do_not_grow(client, cast):
+    """A search is sorted by pinyin then id like the plain list (``MemberFilter.qs`` says the pinyin as an
+    expression so that the search's own indexes find the rows), and a page of a search costs the same queries for more matches."""
+    for i in range(7):
+        make_member(cast.admin, cast.west, name=f"王丽{i}")
+    client.force_login(cast.admin)
+
+    def names(**params):
+        response = client.get(reverse("members:list"), params)
+        return [m.name for m in response.context["page"].object_list], response
+
+    first, response = names(q="wl")
+    from taizhang.members.models import Member
+
+    expected = list(Member.objects.filter(committee=cast.committee, name__startswith="王丽")
+                    .order_by("name_pinyin", "id").values_list("name", flat=True))
+    assert first == expected and response.context["page"].paginator.count == 7
+    with CaptureQueriesContext(connection) as few:
+        names(q="wl")
+    for i in range(10):
+        make_member(cast.admin, cast.east, name=f"王琳{i}")
+    with CaptureQueriesContext(connection) as many:
+        names(q="wl")
+    assert len(many) <= len(few)
