@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from ninja import Field, Path, Query, Router, Schema
+from ninja.responses import Status as HttpStatus
 
 from taizhang.activities import selectors, services
 from taizhang.activities.checkin import verify_checkin_token
@@ -308,7 +309,7 @@ def signup_create(request, activity_id: PathId, payload: SignUpIn):
     else:
         message = _("The activity is full: %(name)s is on the waiting list, number %(n)d.") % {
             "name": member.name, "n": _position(signup) or 0}
-    return 201, _signup_answer(signup, message)
+    return HttpStatus(201, _signup_answer(signup, message))
 
 
 @router.post("/{activity_id}/signups/{signup_id}/cancel", response={200: SignUpOut, **WRITE_ERRORS},
@@ -371,7 +372,7 @@ def attendance_record(request, activity_id: PathId, payload: AttendanceIn):
     member = _tick_member(user, activity, payload.member)
     row = services.attendance_record(actor=user, activity=activity, member=member, status=payload.status,
                                      absence_reason=payload.absence_reason, note=payload.note)
-    return 201, _attendance_answer(row, member, _("%(name)s: recorded.") % {"name": member.name})
+    return HttpStatus(201, _attendance_answer(row, member, _("%(name)s: recorded.") % {"name": member.name}))
 
 
 class CheckInIn(Body):

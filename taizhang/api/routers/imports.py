@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Path, Query, Router, Schema, UploadedFile
+from ninja.responses import Status as HttpStatus
 
 from taizhang.api.auth import require_write
 from taizhang.api.errors import Conflict
@@ -93,7 +94,7 @@ def import_upload(request, file: File[UploadedFile]):
         raise ValidationError({"file": [error]})
     run = imports.import_run_start(actor=user, upload=file)
     run.refresh_from_db()
-    return 202, _run_out(run)
+    return HttpStatus(202, _run_out(run))
 
 
 @router.get("", response={200: Paged[RunOut], **LIST_ERRORS}, summary="本人的导入记录")
@@ -190,7 +191,7 @@ def import_commit(request, run_id: PathId):
         raise Conflict(_("This import cannot be committed: it is not checked, has no row to write, or its file "
                          "has been deleted."), current=_run_out(run))
     run.refresh_from_db()
-    return 202, _run_out(run)
+    return HttpStatus(202, _run_out(run))
 
 
 @router.post("/{run_id}/discard", response={200: RunOut, **WRITE_ERRORS}, summary="放弃导入（删除上传的文件）")

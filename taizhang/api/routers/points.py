@@ -17,6 +17,7 @@ from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Path, Query, Router, Schema, UploadedFile
+from ninja.responses import Status as HttpStatus
 from pydantic import Strict
 
 from taizhang.api.auth import require_write
@@ -228,7 +229,7 @@ def record_submit(request, payload: RecordIn):
     member = _own_member(user)
     record = services.study_record_submit(actor=user, member=member, day=payload.day, kind=payload.kind,
                                           title=payload.title, content=payload.content, hours=payload.hours)
-    return 201, _record(record)
+    return HttpStatus(201, _record(record))
 
 
 def _require_approve(user) -> None:
