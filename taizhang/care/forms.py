@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +16,9 @@ def member_label(member) -> str:
     return f"{member.name} · {member.branch.name}"
 
 
+DAY_EARLIEST, DAY_LATEST = datetime.date(1900, 1, 1), datetime.date(2099, 12, 31)
+
+
 class ElderlyFilterForm(TzForm):
     day = forms.DateField(label=_("Count ages on"), required=False, widget=DATE)
     branch = forms.ModelChoiceField(label=_("branch"), queryset=None, required=False, empty_label=_("All branches"))
@@ -25,6 +30,15 @@ class ElderlyFilterForm(TzForm):
     def __init__(self, *args, branches, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["branch"].queryset = branches
+
+    def clean_day(self):
+        """Ages are counted on this day: a year the calendar arithmetic cannot reach (year 6, found by the API
+        fuzz) is refused on the field, as the reports refuse it."""
+        day = self.cleaned_data.get("day")
+        if day is not None and not DAY_EARLIEST <= day <= DAY_LATEST:
+            raise forms.ValidationError(_("Enter a date between %(first)s and %(last)s.")
+                                        % {"first": DAY_EARLIEST.isoformat(), "last": DAY_LATEST.isoformat()})
+        return day
 
 
 class CareProfileForm(TzForm):

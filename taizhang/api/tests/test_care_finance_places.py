@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
 
 from taizhang.api.tests.helpers import Api
@@ -147,6 +148,17 @@ def test_places_refused(client, cast, who):
 
 def test_dates_in_the_query_are_iso_days(client, cast):
     assert Api(client, cast.admin).get("/care/elderly", {"day": "0"}).status_code == 422
+
+
+def test_a_day_out_of_the_calendar_is_refused_on_the_field(client, cast):
+    """Found by the CI fuzz: ages counted on 0006-01-15 reached the calendar arithmetic (a 500)."""
+    answer = Api(client, cast.admin).get("/care/elderly", {"day": "0006-01-15"})
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["field"] == "day"
+    assert "1900-01-01" in answer.json()["errors"][0]["message"]
+    client.force_login(cast.admin)
+    page = client.get(reverse("care:elderly"), {"day": "0006-01-15"})  # the page's form, the same message
+    assert page.status_code == 200 and "1900-01-01" in page.content.decode()
 
 
 def test_too_many_query_parameters_are_a_400_in_json(client, cast):
