@@ -6,7 +6,6 @@ Committee admins see the whole committee, branch secretaries their branch's acti
 """
 
 
-import datetime
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -21,14 +20,13 @@ from taizhang.activities import reports
 from taizhang.activities.export_jobs import ACTIVITY_REPORT, report_export
 from taizhang.activities.models import AttendanceStatus
 from taizhang.core.export_jobs import send_export
-from taizhang.core.forms import TzForm
+from taizhang.core.forms import TzForm, day_out_of_range
 from taizhang.core.paging import page_number, page_of, pager_query
 from taizhang.core.permissions import has_capability
 from taizhang.core.routers import use_replica
 from taizhang.members.selectors import member_get
 
 PAGE_SIZES = (20, 50, 100)
-EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2099, 12, 31)
 MEMBER_COLUMNS = [
     ("name", gettext_lazy("Name")),
     ("branch", gettext_lazy("Branch")),
@@ -54,9 +52,8 @@ class PeriodForm(TzForm):
         cleaned = super().clean()
         for name in ("date_from", "date_to"):
             day = cleaned.get(name)
-            if day is not None and not EARLIEST <= day <= LATEST:
-                self.add_error(name, _("Enter a date between %(first)s and %(last)s.")
-                               % {"first": EARLIEST.isoformat(), "last": LATEST.isoformat()})
+            if message := day_out_of_range(day):
+                self.add_error(name, message)
                 cleaned.pop(name, None)
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:

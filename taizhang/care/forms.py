@@ -1,11 +1,9 @@
-import datetime
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.activities.content_forms import MultipleFileField
 from taizhang.care.models import DEFAULT_PAPER, FESTIVALS, Mobility, Occasion, VisitMode
-from taizhang.core.forms import TzForm
+from taizhang.core.forms import TzForm, day_out_of_range
 from taizhang.core.money import MoneyField, yuan
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -14,9 +12,6 @@ GIFT_ROWS = 3
 
 def member_label(member) -> str:
     return f"{member.name} · {member.branch.name}"
-
-
-DAY_EARLIEST, DAY_LATEST = datetime.date(1900, 1, 1), datetime.date(2099, 12, 31)
 
 
 class ElderlyFilterForm(TzForm):
@@ -35,9 +30,8 @@ class ElderlyFilterForm(TzForm):
         """Ages are counted on this day: a year the calendar arithmetic cannot reach (year 6, found by the API
         fuzz) is refused on the field, as the reports refuse it."""
         day = self.cleaned_data.get("day")
-        if day is not None and not DAY_EARLIEST <= day <= DAY_LATEST:
-            raise forms.ValidationError(_("Enter a date between %(first)s and %(last)s.")
-                                        % {"first": DAY_EARLIEST.isoformat(), "last": DAY_LATEST.isoformat()})
+        if message := day_out_of_range(day):
+            raise forms.ValidationError(message)
         return day
 
 

@@ -6,8 +6,22 @@ django-filter sets) replace them on every field, once, when the form is built: a
 field sets itself in ``error_messages`` is kept. Messages from the services are already the project's.
 """
 
+import datetime
+
 from django import forms
 from django.utils.translation import gettext as _
+
+# The days a form accepts where a date has no narrower rule: before 1900 or after 2099 is a typing error, and
+# the calendar arithmetic of ages and spells (years_ago, months_before) cannot reach every year Python can.
+EARLIEST_DAY, LATEST_DAY = datetime.date(1900, 1, 1), datetime.date(2099, 12, 31)
+
+
+def day_out_of_range(day, first: datetime.date = EARLIEST_DAY, last: datetime.date = LATEST_DAY) -> str | None:
+    """The message for ``day`` outside [first, last] ("Enter a date between …"), None when it is inside or empty:
+    one rule and one message for every date field (the forms add it to the field, the API to its error list)."""
+    if day is None or first <= day <= last:
+        return None
+    return _("Enter a date between %(first)s and %(last)s.") % {"first": first.isoformat(), "last": last.isoformat()}
 
 
 def _messages_for(field: forms.Field) -> dict:

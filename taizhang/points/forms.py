@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from taizhang.activities.models import ActivityType
-from taizhang.core.forms import TzForm
+from taizhang.core.forms import TzForm, day_out_of_range
 from taizhang.members.forms import DateInput
 from taizhang.members.models import Category
 from taizhang.points import services
@@ -119,9 +119,8 @@ class ParticipationFilter(TzForm):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         for name, day in (("date_from", start), ("date_to", end)):
-            if day is not None and not (PERIOD_EARLIEST <= day <= PERIOD_LATEST):
-                self.add_error(name, _("Enter a date between %(first)s and %(last)s.")
-                               % {"first": PERIOD_EARLIEST.isoformat(), "last": PERIOD_LATEST.isoformat()})
+            if message := day_out_of_range(day, PERIOD_EARLIEST, PERIOD_LATEST):
+                self.add_error(name, message)
                 return cleaned
         if (start is None) != (end is None) and not self.errors:
             missing = "date_to" if end is None else "date_from"

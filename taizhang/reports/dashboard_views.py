@@ -1,6 +1,5 @@
 """The dashboard page (看板), its print view and its .xlsx export (thin: scope → compute → render)."""
 
-import datetime
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -11,12 +10,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from taizhang.core.export_jobs import send_export
-from taizhang.core.forms import TzForm
+from taizhang.core.forms import EARLIEST_DAY, TzForm, day_out_of_range
 from taizhang.core.routers import use_replica
 from taizhang.reports import dashboard
 from taizhang.reports.dashboard_export import DASHBOARD_EXPORT, dashboard_export
-
-EARLIEST = datetime.date(1900, 1, 1)
 
 
 class DashboardForm(TzForm):
@@ -24,9 +21,8 @@ class DashboardForm(TzForm):
 
     def clean_day(self):
         day = self.cleaned_data.get("day")
-        if day is not None and day < EARLIEST:
-            raise forms.ValidationError(_("Enter a date between %(first)s and %(last)s.")
-                                        % {"first": EARLIEST.isoformat(), "last": timezone.localdate().isoformat()})
+        if day is not None and day < EARLIEST_DAY:
+            raise forms.ValidationError(day_out_of_range(day, last=timezone.localdate()))
         if day is not None and day > timezone.localdate():
             raise forms.ValidationError(_("The as-of date cannot be in the future."))
         return day

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from taizhang.core.export_jobs import send_export
-from taizhang.core.forms import TzForm
+from taizhang.core.forms import EARLIEST_DAY, TzForm, day_out_of_range
 from taizhang.core.permissions import has_capability, home_committee_for
 from taizhang.core.routers import use_replica
 from taizhang.reports import exports
@@ -27,7 +27,6 @@ from taizhang.reports.composition import DIMENSIONS, composition
 from taizhang.reports.tally import seed_tally
 from taizhang.reports.yearly import yearly_summary
 
-EARLIEST = datetime.date(1900, 1, 1)
 REFUSAL = gettext_lazy("Your role does not give access to the statistics reports.")
 
 
@@ -40,9 +39,8 @@ def _check_day(form, name, value):
     today = timezone.localdate()
     if value is None:
         return None
-    if value < EARLIEST:
-        form.add_error(name, _("Enter a date between %(first)s and %(last)s.")
-                       % {"first": EARLIEST.isoformat(), "last": today.isoformat()})
+    if value < EARLIEST_DAY:
+        form.add_error(name, day_out_of_range(value, last=today))
         return None
     if value > today:
         form.add_error(name, _("The date cannot be after today (%(today)s): the flow history knows nothing of days to "

@@ -12,12 +12,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from taizhang.core.exporting import export_xlsx
-from taizhang.core.forms import TzForm
+from taizhang.core.forms import TzForm, day_out_of_range
 from taizhang.core.routers import use_replica
 from taizhang.members.models import Status
 from taizhang.reports import overview as ov
 
-EARLIEST, LATEST = datetime.date(1900, 1, 1), datetime.date(2099, 12, 31)
 FLOW_LABELS = {
     "registered": gettext_lazy("Registered (inflow)"),
     "left": gettext_lazy("Left Beijing"),
@@ -39,9 +38,8 @@ class OverviewForm(TzForm):
         today = timezone.localdate()
         for name in ("day", "date_from", "date_to"):
             value = cleaned.get(name)
-            if value is not None and not EARLIEST <= value <= LATEST:
-                self.add_error(name, _("Enter a date between %(first)s and %(last)s.")
-                               % {"first": EARLIEST.isoformat(), "last": LATEST.isoformat()})
+            if message := day_out_of_range(value):
+                self.add_error(name, message)
                 cleaned.pop(name, None)
         if cleaned.get("day") and cleaned["day"] > today:
             self.add_error("day", _("The roster date cannot be in the future."))

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from taizhang.api.schemas import LIST_ERRORS, Day
+from taizhang.core.forms import day_out_of_range
 from taizhang.core.routers import use_replica
 from taizhang.reports import flow as flow_module
 from taizhang.reports.composition import DIMENSIONS, composition, parse_by
-from taizhang.reports.statistics_views import EARLIEST, require_reports
+from taizhang.reports.statistics_views import require_reports
 
 router = Router(tags=["reports"])
 
@@ -24,9 +25,8 @@ def _day(value: datetime.date | None, field: str, default: datetime.date) -> dat
     today = timezone.localdate()
     if value is None:
         return default
-    if not EARLIEST <= value <= today:
-        raise ValidationError({field: [_("Enter a date between %(first)s and %(last)s.")
-                                       % {"first": EARLIEST.isoformat(), "last": today.isoformat()}]})
+    if message := day_out_of_range(value, last=today):
+        raise ValidationError({field: [message]})
     return value
 
 
