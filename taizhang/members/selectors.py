@@ -359,6 +359,12 @@ def contact_warning_months() -> int:
     return settings.CONTACT_WARNING_MONTHS
 
 
+def lost_contact_months() -> int:
+    """DOMAIN_RULES "Flow": after this many months without contact a member counts as lost and staff record it
+    (setting LOST_CONTACT_MONTHS, default 6): the worklist's and the dashboard's rule."""
+    return settings.LOST_CONTACT_MONTHS
+
+
 def contact_overdue(user, months: int | None = None, today: datetime.date | None = None):
     """Members on the roster (not already lost) with no contact for ``months`` months or more."""
     return filter_contact_overdue(member_queryset(user), months, today)

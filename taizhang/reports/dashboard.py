@@ -41,7 +41,7 @@ from taizhang.finance.budget import budget_report
 from taizhang.finance.models import Budget
 from taizhang.members import generations
 from taizhang.members.models import ROSTER_STATUSES, RosterSpell, Status
-from taizhang.members.selectors import contact_warning_months, months_before, years_ago
+from taizhang.members.selectors import contact_warning_months, lost_contact_months, months_before, years_ago
 from taizhang.organisation.models import Branch
 from taizhang.points.models import PointEntry
 from taizhang.points.selectors import points_settings
@@ -99,12 +99,6 @@ class Dashboard:
 
     def charts(self) -> dict:
         return {panel.key: panel.chart_data() for panel in self.panels}
-
-
-def lost_contact_months() -> int:
-    """DOMAIN_RULES "Flow": after this many months without contact a member counts as lost (setting
-    LOST_CONTACT_MONTHS, default 6)."""
-    return settings.LOST_CONTACT_MONTHS
 
 
 def dashboard_committee(user):

@@ -85,14 +85,14 @@ def _staff_members(user):
 
 def contact_warning_members(user, today: datetime.date):
     members = _staff_members(user)
-    lost = member_selectors.filter_contact_overdue(members, settings.LOST_CONTACT_MONTHS, today)
+    lost = member_selectors.filter_contact_overdue(members, member_selectors.lost_contact_months(), today)
     return (member_selectors.filter_contact_overdue(members, None, today)
             .exclude(pk__in=lost.order_by().values("pk"))
             .order_by(F("last_contact_date").asc(nulls_first=True), "id"))
 
 
 def lost_contact_members(user, today: datetime.date):
-    return (member_selectors.filter_contact_overdue(_staff_members(user), settings.LOST_CONTACT_MONTHS, today)
+    return (member_selectors.filter_contact_overdue(_staff_members(user), member_selectors.lost_contact_months(), today)
             .order_by(F("last_contact_date").asc(nulls_first=True), "id"))
 
 
@@ -169,7 +169,7 @@ def member_rule_title(key: str) -> str:
     return {
         "contact_warning": _("No contact for %(n)s months") % {"n": settings.CONTACT_WARNING_MONTHS},
         "lost_contact": _("No contact for %(n)s months or more: record the loss of contact")
-        % {"n": settings.LOST_CONTACT_MONTHS},
+        % {"n": member_selectors.lost_contact_months()},
         "transfer": _("Away from Beijing for %(n)s months or more: consider a formal transfer")
         % {"n": settings.TRANSFER_CONSIDER_MONTHS},
         "not_reported": _("Not yet reported to the committee this year"),
@@ -182,7 +182,7 @@ def member_rule_hint(key: str) -> str:
     return {
         "contact_warning": _("Neither organisational life nor dues nor any other contact for %(warn)s months; at "
                              "%(lost)s months the member counts as lost contact. Get in touch now.")
-        % {"warn": settings.CONTACT_WARNING_MONTHS, "lost": settings.LOST_CONTACT_MONTHS},
+        % {"warn": member_selectors.contact_warning_months(), "lost": member_selectors.lost_contact_months()},
         "lost_contact": _("Search for the member; if they cannot be reached, record the loss of contact with its cause."),
         "transfer": _("A member held %(n)s months or more at a fixed place elsewhere should be considered for a formal "
                       "transfer of membership (an alert, not automatic).") % {"n": settings.TRANSFER_CONSIDER_MONTHS},
