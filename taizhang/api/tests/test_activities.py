@@ -4,29 +4,14 @@ messages as JSON errors, audited writes, read-only tokens refused, flat query co
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from taizhang.activities.models import AudienceKind, SignUp
 from taizhang.activities.tests.factories import make_activity, seed_types
-from taizhang.api.tests.helpers import Api
-from taizhang.api.tests.helpers import assert_flat_queries as _assert_flat_queries
+from taizhang.api.tests.helpers import Api, assert_flat_queries
 from taizhang.core.models import AuditEntry
 
 PAST = datetime.date(2026, 6, 12)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_window():
-    """Each test starts a new rate-limit window (token ids repeat across tests; the count is in the cache)."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def assert_flat_queries(api, path, **kwargs):
-    api.get(path)  # the token's first use writes its last-used time (once a minute): not a list's query
-    return _assert_flat_queries(api, path, **kwargs)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import datetime
 import re
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from taizhang.activities.tests.factories import make_activity, seed_types
@@ -20,12 +19,6 @@ from taizhang.points.services import study_record_submit
 AREAS = ("activities", "study", "points", "imports", "care", "finance", "places")
 ADMIN_POSTS = ["sysadmin", "secadmin", "auditor"]
 
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_window():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -4,12 +4,10 @@ branch's records absent, admin posts refused, flat query counts."""
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from taizhang.api.tests.helpers import Api
-from taizhang.api.tests.helpers import assert_flat_queries as _assert_flat_queries
+from taizhang.api.tests.helpers import Api, assert_flat_queries
 from taizhang.care.services import visit_record
 from taizhang.finance.services import campaign_create, gift_record
 from taizhang.places.groups_services import group_create
@@ -19,14 +17,6 @@ from taizhang.places.tests.rooms_fixtures import make_room
 ADMIN_POSTS = ["sysadmin", "secadmin", "auditor"]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_window():
-    """Each test starts a new rate-limit window (token ids repeat across tests; the count is in the cache)."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def _rows(response):
     assert response.status_code == 200, response.content
     return response.json()["results"]
@@ -34,7 +24,7 @@ def _rows(response):
 
 def flat(api, path, params=None):
     api.get(path, params)
-    _assert_flat_queries(api, path, params=params, sizes=(1, 3))
+    assert_flat_queries(api, path, params=params, sizes=(1, 3))
 
 
 # --- care ------------------------------------------------------------------------------------------------

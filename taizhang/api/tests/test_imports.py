@@ -4,24 +4,14 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from taizhang.api.tests.helpers import Api
-from taizhang.api.tests.helpers import assert_flat_queries as _assert_flat_queries
+from taizhang.api.tests.helpers import Api, assert_flat_queries
 from taizhang.core.models import AuditEntry
 from taizhang.members.models import ImportRun, Member
 from taizhang.members.tests.test_import import new_row, xlsx_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_window():
-    """Each test starts a new rate-limit window (token ids repeat across tests; the count is in the cache)."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -102,5 +92,5 @@ def test_list_queries_are_flat(client, cast):
     api = Api(client, cast.admin)
     run_id = _upload(api, _file()).json()["id"]
     api.get("/imports/")
-    _assert_flat_queries(api, f"/imports/{run_id}/rows", sizes=(1, 3))
-    _assert_flat_queries(api, "/imports/", sizes=(1, 3))
+    assert_flat_queries(api, f"/imports/{run_id}/rows", sizes=(1, 3))
+    assert_flat_queries(api, "/imports/", sizes=(1, 3))

@@ -4,30 +4,15 @@ decided through the services (audited), the external score import's two phases, 
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from taizhang.api.tests.helpers import Api
-from taizhang.api.tests.helpers import assert_flat_queries as _assert_flat_queries
+from taizhang.api.tests.helpers import Api, assert_flat_queries
 from taizhang.core.models import AuditEntry
 from taizhang.points.models import ExternalScore, PointEntry, StudyRecord
 from taizhang.points.services import point_adjustment_create, study_record_submit
 from taizhang.points.tests.helpers import seed_rules
 
 DAY = datetime.date(2026, 6, 12)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_window():
-    """Each test starts a new rate-limit window (token ids repeat across tests; the count is in the cache)."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def assert_flat_queries(api, path, **kwargs):
-    api.get(path)  # the token's first use writes its last-used time (once a minute): not a list's query
-    return _assert_flat_queries(api, path, **kwargs)
 
 
 @pytest.fixture

@@ -2,21 +2,11 @@
 readers limited to the viewer's scope, flat query counts."""
 
 import pytest
-from django.core.cache import cache
 
 from taizhang.activities.models import AudienceKind, StudyKind, StudyRead
 from taizhang.activities.tests.test_content_study import publish
-from taizhang.api.tests.helpers import Api
-from taizhang.api.tests.helpers import assert_flat_queries as _assert_flat_queries
+from taizhang.api.tests.helpers import Api, assert_flat_queries
 from taizhang.core.models import AuditEntry
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_window():
-    """Each test starts a new rate-limit window (token ids repeat across tests; the count is in the cache)."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -94,4 +84,4 @@ def test_list_queries_are_flat(client, cast, items):
                        (cast.admin, f"/study/{items['all'].pk}/readers")):
         api = Api(client, user)
         api.get(path)
-        _assert_flat_queries(api, path, sizes=(1, 4))
+        assert_flat_queries(api, path, sizes=(1, 4))

@@ -5,7 +5,6 @@ import datetime
 import hashlib
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -15,13 +14,6 @@ from taizhang.api.tokens import LAST_USED_STEP, api_token_create, api_token_revo
 from taizhang.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def assert_error_shape(response, status):
