@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from taizhang.core.audit import audit_log
 from taizhang.core.money import yuan
+from taizhang.core.months import add_months, month_start, months_between
 from taizhang.core.permissions import EDIT, allows, has_capability
 from taizhang.finance.models import DuesBase, DuesBracket, DuesKind, DuesPayment, DuesSettings, GiftMethod
 from taizhang.members.services import member_contact_touch
@@ -31,24 +32,6 @@ VOLUNTARY_ABOVE_FEN = 100_000  # a voluntary one-off payment above 1000 元 goes
 
 def warning_months() -> int:
     return getattr(settings, "DUES_WARNING_MONTHS", 5)
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def add_months(day: datetime.date, n: int) -> datetime.date:
-    y, m = divmod(day.month - 1 + n, 12)
-    return datetime.date(day.year + y, m + 1, 1)
-
-
-def months_between(start: datetime.date, end: datetime.date) -> list[datetime.date]:
-    """The months from ``start`` to ``end`` inclusive (both any day of their month)."""
-    months, cur = [], month_start(start)
-    while cur <= end:
-        months.append(cur)
-        cur = add_months(cur, 1)
-    return months
 
 
 def dues_settings(committee_id) -> DuesSettings:

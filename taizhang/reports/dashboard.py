@@ -36,6 +36,7 @@ from taizhang.activities import tallies
 from taizhang.activities.models import Attendance, AttendanceStatus
 from taizhang.care.models import Subscription, SubscriptionStatus, Visit
 from taizhang.care.selectors import CARED_STATUSES
+from taizhang.core.months import add_months, month_start, months_between
 from taizhang.core.permissions import VIEW, has_capability, home_committee_for, restrict, user_scope
 from taizhang.finance.budget import budget_report
 from taizhang.finance.models import Budget
@@ -111,25 +112,6 @@ def may_see(user) -> bool:
 
 
 # --- helpers ----------------------------------------------------------------------------------------------
-
-
-def month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The first of the month ``months`` after ``day``'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(first: datetime.date, last: datetime.date) -> list[datetime.date]:
-    """The firsts of the months from ``first``'s month to ``last``'s, in order."""
-    months, month = [], month_start(first)
-    while month <= last:
-        months.append(month)
-        month = add_months(month, 1)
-    return months
 
 
 def month_label(month: datetime.date) -> str:

@@ -30,6 +30,7 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from taizhang.core.months import add_months, month_start
 from taizhang.core.permissions import committee_ids_for, restrict, scope_q, user_scope
 from taizhang.members.models import ROSTER_STATUSES, EventKind, FlowEvent, RosterSpell, Status
 from taizhang.reports.composition import roster_spells
@@ -149,14 +150,6 @@ def flow_report(user, start: datetime.date, end: datetime.date) -> dict:
     }
 
 
-def _month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def _next_month(day: datetime.date) -> datetime.date:
-    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-
-
 def flow_by_month(user, start: datetime.date, end: datetime.date) -> list[dict]:
     """``flow_report``'s figures for each calendar month meeting [start, end] (the first and last cut to the
     period): ``[{"month": first day, "start", "end", "opening", "increase", "decrease", "closing"}]``; each
@@ -172,16 +165,16 @@ def flow_by_month(user, start: datetime.date, end: datetime.date) -> list[dict]:
             month = datetime.date.fromisoformat(month[:10])
         increase, decrease = rows.setdefault(month, (Counter(), Counter()))
         (increase if came_in else decrease)[kind] += n
-    result, count, month = [], roster_count(user, start - ONE_DAY), _month_start(start)
+    result, count, month = [], roster_count(user, start - ONE_DAY), month_start(start)
     while month <= end:
         increase, decrease = rows.get(month, (Counter(), Counter()))
         closing = count + sum(increase.values()) - sum(decrease.values())
         result.append({
-            "month": month, "start": max(month, start), "end": min(_next_month(month) - ONE_DAY, end),
+            "month": month, "start": max(month, start), "end": min(add_months(month, 1) - ONE_DAY, end),
             "opening": count, "increase": dict(sorted(increase.items())),
             "decrease": dict(sorted(decrease.items())), "closing": closing,
         })
-        count, month = closing, _next_month(month)
+        count, month = closing, add_months(month, 1)
     return result
 
 
