@@ -8,7 +8,8 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Organisational life and study")
 
     def ready(self):
-        from taizhang.activities import content_selectors
+        from taizhang.activities import content_selectors, tally_projection
+        from taizhang.activities import hooks as activities
         from taizhang.activities.home import home_panel
         from taizhang.activities.panels import activity_profile_context
         from taizhang.activities.selectors import last_attendance_day
@@ -16,6 +17,8 @@ class ActivitiesConfig(AppConfig):
         from taizhang.members import hooks as members
         from taizhang.organisation import hooks as organisation
 
+        activities.attendance_changed.connect(tally_projection.attendance_changed)  # the stored monthly tallies
+        members.roster_spells_changed.connect(tally_projection.roster_spells_changed)
         members.contact_source.connect(last_attendance_day)  # attendance is contact (lost-contact rule)
         organisation.committee_created.connect(seed_new_committee)  # the standard activity types
         members.member_panel.connect(activity_profile_context, key="activity_profile", order=10,

@@ -424,3 +424,51 @@ class StudyRead(models.Model):
 
     def __str__(self):
         return f"{self.member} · {self.item}"
+
+
+class MemberMonthTally(models.Model):
+    """The activity report's tallies (``tallies.tally_sql``'s ``x``) of one member and branch on the day, pre-
+    aggregated for one complete past month (``months`` 1) or one complete past year (``months`` 12, the sum of
+    its months): expected (应到), present and on leave while expected, present while not (walk-ins), at the
+    committee's held activities of the kinds ``tally_projection.PROJECTED_KINDS`` on days in the month(s).
+
+    A projection (ARCHITECTURE rule 13), never edited by hand: ``tally_projection`` writes it with the same SQL
+    as the live tallies, in the transaction of every write that changes it, for the months before its
+    committee's ``TallyProjection.through``; ``manage.py rebuild_projections`` recomputes it.
+    """
+
+    committee = models.ForeignKey("organisation.Committee", on_delete=models.CASCADE, related_name="+",
+                                  db_index=False)
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+", db_index=False)
+    branch = models.ForeignKey("organisation.Branch", on_delete=models.CASCADE, related_name="+", null=True,
+                               db_index=False)
+    month = models.DateField()  # the first day of the month (of the year, for ``months`` 12)
+    months = models.PositiveSmallIntegerField(default=1)
+    expected = models.PositiveIntegerField(default=0)
+    present = models.PositiveIntegerField(default=0)
+    leave = models.PositiveIntegerField(default=0)
+    extra = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # a period's rows of a committee (the reports), with their values for an index-only scan
+            models.Index(fields=["committee", "months", "month"], name="member_month_tally_period",
+                         include=["member", "branch", "expected", "present", "leave", "extra"]),
+            # a member's rows (rewritten when their attendance or roster spells change)
+            models.Index(fields=["member", "committee", "months", "month"], name="member_month_tally_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.month:%Y-%m} ×{self.months}"
+
+
+class TallyProjection(models.Model):
+    """How far a committee's ``MemberMonthTally`` rows go: every month before ``through`` (a first of the month)
+    is projected; later months are computed live."""
+
+    committee = models.OneToOneField("organisation.Committee", on_delete=models.CASCADE, primary_key=True,
+                                     related_name="+")
+    through = models.DateField()
+
+    def __str__(self) -> str:
+        return f"{self.committee_id} {self.through:%Y-%m}"

@@ -22,7 +22,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from taizhang.activities import tallies
+from taizhang.activities import tallies, tally_projection
 from taizhang.activities.models import Activity, ActivityType, Attendance, AttendanceStatus, AudienceKind
 from taizhang.activities.selectors import activities_between, expected_pairs
 from taizhang.core.paging import LazyRows
@@ -224,11 +224,15 @@ def participation(user, date_from: datetime.date, date_to: datetime.date, *, now
     activities = held_activities(user, date_from, date_to, now=now)
     members = restrict(Member.objects.all(), user, VIEW)
     period_end = min(now, timezone.make_aware(datetime.datetime.combine(date_to, datetime.time.max)))
-    committee_ids = sorted(committees_for(user, VIEW).values_list("pk", flat=True))
+    committees = list(committees_for(user, VIEW))
+    committee_ids = sorted(c.pk for c in committees)
+    # the stored months hold every activity of the committee: read only by a viewer who sees them all
+    whole = all(committee_wide(user, c, VIEW) for c in committees)
+    tally_sql = tally_projection.tally_sql if whole else tallies.tally_sql
     with_sql, params, by_branch, count, prefetched = None, (), {}, 0, None
     if committee_ids:
         try:
-            with_sql, params = tallies.tally_sql(activities, members, date_from, date_to, committee_ids)
+            with_sql, params = tally_sql(activities, members, date_from, date_to, committee_ids)
         except EmptyResultSet:  # nobody in scope
             with_sql = None
         if with_sql is not None and page is not None:

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from taizhang.activities import hooks, selectors
+from taizhang.activities import hooks, selectors, tally_projection
 from taizhang.activities.models import (
     STANDARD_ACTIVITY_TYPES,
     AbsenceReason,
@@ -314,6 +314,7 @@ def activity_create(*, actor, committee, activity_type, title: str, starts_at: d
         activity.picked_members.set(picked)
     audit_log(actor=actor, action="activity.create", obj=activity,
               new=_activity_snapshot(activity, picked=sorted(m.pk for m in picked)))
+    tally_projection.activity_changed(activity)
     return activity
 
 
@@ -354,10 +355,12 @@ def activity_update(*, actor, activity: Activity, data: dict) -> Activity:
             errors["capacity"] = [_("%(n)d members are already signed up; the capacity cannot be lower.") % {"n": taken}]
     if errors:
         raise ValidationError(errors)
-    old = _activity_snapshot(activity)
+    old, old_day = _activity_snapshot(activity), activity.date
     for name, value in cleaned.items():
         setattr(activity, name, value)
     activity.save()
+    if times_change:
+        tally_projection.activity_changed(activity, old_day)
     new = _activity_snapshot(activity)
     changed = {k for k in new if new[k] != old[k]}
     if changed:
@@ -389,6 +392,7 @@ def activity_cancel(*, actor, activity: Activity, reason: str) -> Activity:
     activity.save(update_fields=["cancelled", "cancelled_at", "cancel_reason"])
     audit_log(actor=actor, action="activity.cancel", obj=activity, old={"cancelled": False},
               new={"cancelled": True, "reason": reason})
+    tally_projection.activity_changed(activity)
     # recorded leave/absence of a called-off activity no longer counts (points reverse their entries)
     hooks.attendance_changed.send(activity=activity, actor=actor,
                                   member_ids=activity.attendances.values_list("member_id", flat=True))

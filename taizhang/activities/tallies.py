@@ -22,6 +22,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from taizhang.activities.models import Activity, Attendance, AttendanceStatus, AudienceKind
+from taizhang.core.months import add_months
 from taizhang.members import audience
 from taizhang.members.models import Member, RosterSpell
 from taizhang.organisation.models import Branch
@@ -88,7 +89,8 @@ def activities_sql(activities) -> tuple[str, tuple]:
     return sql_of(acts)
 
 
-def tally_sql(activities, members, since: datetime.date, until: datetime.date, committee_ids) -> tuple[str, tuple]:
+def tally_sql(activities, members, since: datetime.date, until: datetime.date, committee_ids, *,
+              months: list | None = None, extra: tuple[str, tuple] | None = None) -> tuple[str, tuple]:
     """The ``WITH`` clause of the tallies of ``members`` (a Member queryset) at ``activities`` (a queryset of
     activities on days in [since, until] of the committees ``committee_ids``). Its last table is
 
@@ -105,6 +107,11 @@ def tally_sql(activities, members, since: datetime.date, until: datetime.date, c
     are matched member by member. The attendance rows of the period are matched with the member's spell on
     the day and the activity's audience (``rx``) to tell expected from walk-in. So the work grows with the
     spells, the activities and the records (sorts and hash joins), not with their products.
+
+    With ``months`` (the first days of consecutive months that make up [since, until]) ``x`` has one more
+    column, ``mo``: the month of the activities counted in the row (the spells are cut at the months' ends),
+    for ``tally_projection``. ``extra`` (SQL, params) is one more SELECT of ``x``'s columns, UNION ALL'd into
+    it (the projected months of ``tally_projection.tally_sql``).
 
     Raises ``EmptyResultSet`` when ``members`` can hold nobody."""
     acts, acts_params = activities_sql(activities)
@@ -135,8 +142,21 @@ def tally_sql(activities, members, since: datetime.date, until: datetime.date, c
     add(f"WITH a AS {once}({acts}),", *acts_params)
     add(f" s AS {inline}({spells}),", *spells_params)
     add(f" sa AS {inline}({any_spells}),", *any_params)
-    add(" sp AS (SELECT s.mid, s.br, s.gid, s.cid, CASE WHEN s.d0 < %s THEN %s ELSE s.d0 END AS f,"
-        " CASE WHEN s.d1 > %s THEN %s ELSE s.d1 END AS t FROM s),", first, first, after, after)
+    # by month: ``mo`` (m, e) the months [m, e); the spells cut at their bounds, the activities matched with theirs
+    mo = mj = mg = ""
+    if months:
+        cast = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
+        bounds = [(day(m), day(add_months(m, 1))) for m in months]
+        add(f" mo (m, e) AS (VALUES {', '.join(f'({cast}, {cast})' for _b in bounds)}),",
+            *[d for pair in bounds for d in pair])
+        add(" sp AS (SELECT s.mid, s.br, s.gid, s.cid, mo.m AS mo, CASE WHEN s.d0 < mo.m THEN mo.m ELSE s.d0 END AS f,"
+            " CASE WHEN s.d1 > mo.e THEN mo.e ELSE s.d1 END AS t FROM s INNER JOIN mo ON s.d0 < mo.e AND mo.m < s.d1),")
+        mo, mg = ", mo.m", ", mo.m"
+        mj = " INNER JOIN mo ON mo.m <= a.day AND a.day < mo.e"
+    else:
+        add(" sp AS (SELECT s.mid, s.br, s.gid, s.cid, CASE WHEN s.d0 < %s THEN %s ELSE s.d0 END AS f,"
+            " CASE WHEN s.d1 > %s THEN %s ELSE s.d1 END AS t FROM s),", first, first, after, after)
+    ym, zm, zn = (", y.mo", ", mo", ", NULL") if months else ("", "", "")
     # 应到 per spell without a range join: per audience key, one stream ordered by day of the key's activities
     # and of the days its spells start (weight -1) and end (+1), a boundary sorting before the activities of
     # its own day; the running count of activities at a spell's end minus that at its start is the spell's
@@ -146,15 +166,18 @@ def tally_sql(activities, members, since: datetime.date, until: datetime.date, c
         is the spell's ``cols`` and the activity's ``audience`` (``only``: which spells can be in one)."""
         keys = [f"k{i}" for i in range(len(cols))]
         spell_keys = ", ".join(f"{c} AS {k}" for c, k in zip(cols, keys, strict=True))
-        add(f"SELECT y.mid, y.br, SUM(y.sg * y.c) AS n FROM (SELECT z.mid, z.br, z.sg, SUM(z.w) OVER"
+        add(f"SELECT y.mid, y.br{ym}, SUM(y.sg * y.c) AS n FROM (SELECT z.mid, z.br{zm}, z.sg, SUM(z.w) OVER"
             f" (PARTITION BY {', '.join(f'z.{k}' for k in keys)} ORDER BY z.d, z.w ROWS UNBOUNDED PRECEDING) AS c"
-            f" FROM (SELECT {spell_keys}, mid, br, f AS d, 0 AS w, -1 AS sg FROM sp{only}"
-            f" UNION ALL SELECT {', '.join(cols)}, mid, br, t, 0, 1 FROM sp{only}"
-            f" UNION ALL SELECT {', '.join(audience)}, NULL, NULL, a.day, 1, 0 FROM a WHERE a.kind = %s) z) y"
-            f" WHERE y.sg <> 0 GROUP BY y.mid, y.br", *([value] * only.count("%s") * 2), value)
+            f" FROM (SELECT {spell_keys}, mid, br{zm}, f AS d, 0 AS w, -1 AS sg FROM sp{only}"
+            f" UNION ALL SELECT {', '.join(cols)}, mid, br{zm}, t, 0, 1 FROM sp{only}"
+            f" UNION ALL SELECT {', '.join(audience)}, NULL, NULL{zn}, a.day, 1, 0 FROM a WHERE a.kind = %s) z) y"
+            f" WHERE y.sg <> 0 GROUP BY y.mid, y.br{ym}", *([value] * only.count("%s") * 2), value)
 
     add(" ex AS (")
-    running(["cid"], ["a.acid"], kind[AudienceKind.COMMITTEE])
+    # the committee's spells only when there is a committee-wide activity (a one-time filter: without one, as
+    # when ``tally_projection`` reads the other kinds live, the sort of every spell is skipped)
+    running(["cid"], ["a.acid"], kind[AudienceKind.COMMITTEE],
+            " WHERE EXISTS (SELECT 1 FROM a WHERE a.kind = %s)")
     # branches and party groups: only the spells of those that have an activity in the period
     add(" UNION ALL ")
     running(["cid", "br"], ["a.acid", "a.abr"], kind[AudienceKind.BRANCH],
@@ -162,13 +185,13 @@ def tally_sql(activities, members, since: datetime.date, until: datetime.date, c
     add(" UNION ALL ")
     running(["cid", "gid", "br"], ["a.acid", "a.agr", "a.gbr"], kind[AudienceKind.PARTY_GROUP],
             " WHERE gid IN (SELECT a.agr FROM a WHERE a.kind = %s)")
-    add(f" UNION ALL SELECT s.mid, s.br, COUNT(*) FROM a INNER JOIN {through} p ON p.{q('activity_id')} = a.aid"
-        f" INNER JOIN s ON s.mid = p.{q('member_id')} AND s.cid = a.acid AND s.d0 <= a.day AND a.day < s.d1"
-        f" WHERE a.kind = %s GROUP BY s.mid, s.br),", kind[AudienceKind.PICKED])
+    add(f" UNION ALL SELECT s.mid, s.br{mo}, COUNT(*) FROM a INNER JOIN {through} p ON p.{q('activity_id')} = a.aid"
+        f" INNER JOIN s ON s.mid = p.{q('member_id')} AND s.cid = a.acid AND s.d0 <= a.day AND a.day < s.d1{mj}"
+        f" WHERE a.kind = %s GROUP BY s.mid, s.br{mg}),", kind[AudienceKind.PICKED])
     # The picks are joined on (activity, member) for the activities of ``a`` only (an EXISTS became a hashed
     # scan of every committee's picks).
-    add(f" rx AS (SELECT t.{q('member_id')} AS mid, t.{q('status')} AS st, a.day, a.acid, sa.br FROM {att} t"
-        f" INNER JOIN a ON a.aid = t.{q('activity_id')}"
+    add(f" rx AS (SELECT t.{q('member_id')} AS mid, t.{q('status')} AS st, a.day, a.acid, sa.br{mo}{' AS mo' if mo else ''}"
+        f" FROM {att} t INNER JOIN a ON a.aid = t.{q('activity_id')}{mj}"
         f" LEFT JOIN {through} pp ON a.kind = %s AND pp.{q('activity_id')} = a.aid"
         f" AND pp.{q('member_id')} = t.{q('member_id')}"
         f" LEFT JOIN sa ON sa.mid = t.{q('member_id')} AND sa.cid = a.acid AND sa.d0 <= a.day AND a.day < sa.d1 AND"
@@ -177,15 +200,20 @@ def tally_sql(activities, members, since: datetime.date, until: datetime.date, c
         f" WHERE t.{q('status')} IN (%s, %s) AND t.{q('member_id')} IN ({scope})),",
         kind[AudienceKind.PICKED], kind[AudienceKind.COMMITTEE], kind[AudienceKind.BRANCH],
         kind[AudienceKind.PARTY_GROUP], present, leave, *scope_params)
-    add(f" x AS (SELECT ex.mid, ex.br, ex.n, 0 AS pr, 0 AS lv, 0 AS ex FROM ex WHERE ex.n > 0"
-        f" UNION ALL SELECT rx.mid, rx.br, 0, SUM(CASE WHEN rx.st = %s THEN 1 ELSE 0 END),"
-        f" SUM(CASE WHEN rx.st = %s THEN 1 ELSE 0 END), 0 FROM rx WHERE rx.br IS NOT NULL GROUP BY rx.mid, rx.br"
-        f" UNION ALL SELECT rx.mid, rs.{q('branch_id')}, 0, 0, 0, COUNT(*) FROM rx"
+    xm, xe = (", ex.mo", ", rx.mo") if months else ("", "")
+    add(f" x AS (SELECT ex.mid, ex.br{xm}, ex.n, 0 AS pr, 0 AS lv, 0 AS ex FROM ex WHERE ex.n > 0"
+        f" UNION ALL SELECT rx.mid, rx.br{xe}, 0, SUM(CASE WHEN rx.st = %s THEN 1 ELSE 0 END),"
+        f" SUM(CASE WHEN rx.st = %s THEN 1 ELSE 0 END), 0 FROM rx WHERE rx.br IS NOT NULL GROUP BY rx.mid, rx.br{xe}"
+        f" UNION ALL SELECT rx.mid, rs.{q('branch_id')}{xe}, 0, 0, 0, COUNT(*) FROM rx"
         f" INNER JOIN {table(Member)} m ON m.{q('id')} = rx.mid AND m.{q('committee_id')} = rx.acid"
         f" LEFT JOIN {table(RosterSpell)} rs ON rs.{q('member_id')} = rx.mid AND rs.{q('valid_from')} <= rx.day"
         f" AND rx.day < rs.{q('valid_to')}"
-        f" WHERE rx.br IS NULL AND rx.st = %s GROUP BY rx.mid, rs.{q('branch_id')})", present, leave, present)
+        f" WHERE rx.br IS NULL AND rx.st = %s GROUP BY rx.mid, rs.{q('branch_id')}{xe}", present, leave, present)
+    if extra is not None:
+        add(f" UNION ALL {extra[0]}", *extra[1])
+    add(")")
     return "".join(parts), tuple(params)
+
 
 
 def branch_tallies(with_sql: str, params: tuple) -> tuple[dict, int]:

@@ -39,3 +39,12 @@ Collected by ``members.panels.home_panels`` while the home page is rendered (a r
 
 A card only reads, with a fixed number of queries, and shows only what ``user`` may see.
 """)
+
+roster_spells_changed = Hook("members.roster_spells_changed", arguments=("member_ids",), doc="""
+The roster spells (``RosterSpell``) of some members were written or rewritten: a flow event or its
+correction, new members, the rebuild's repairs.
+
+Sent by ``members.projection`` after the spells are written, inside the writer's transaction.
+``member_ids`` are the members whose spells may have changed (never empty). Listeners keep their own
+projections of the roster current (activities: the stored monthly tallies); an exception undoes the write.
+""")

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from django.db import connection, transaction
 
-from taizhang.members import generations
+from taizhang.members import generations, hooks
 from taizhang.members.models import OPEN_END, EventKind, FlowEvent, Member, RosterSpell
 
 
@@ -104,7 +104,15 @@ def stored_spells(member_ids=None, *, committee_id=None) -> list[Spell]:
 
 def insert_spells(spells: list[Spell]) -> None:
     """Write ``spells`` (of members who have none yet): COPY on PostgreSQL, executemany on SQLite. Their
-    committees get a new generation of their roster counts (``generations``), in this same transaction."""
+    committees get a new generation of their roster counts (``generations``), in this same transaction, and
+    the listeners of ``hooks.roster_spells_changed`` hear of them."""
+    if not spells:
+        return
+    _write_spells(spells)
+    hooks.roster_spells_changed.send(member_ids=sorted({spell.member_id for spell in spells}))
+
+
+def _write_spells(spells: list[Spell]) -> None:
     if not spells:
         return
     generations.roster_changed({spell.committee_id for spell in spells})
@@ -126,10 +134,11 @@ def replace_spells(member_ids, spells: list[Spell]) -> None:
     if not member_ids:
         return
     RosterSpell.objects.filter(member_id__in=member_ids).delete()
-    insert_spells(spells)
+    _write_spells(spells)
     left = set(member_ids) - {spell.member_id for spell in spells}
     if left:  # members left without spells (every event voided): their committees' counts change too
         generations.roster_changed(member_ids=left)
+    hooks.roster_spells_changed.send(member_ids=sorted(set(member_ids)))
 
 
 def project_members(member_ids) -> None:

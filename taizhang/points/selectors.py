@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import F, Max, Sum
 from django.utils import timezone
 
-from taizhang.activities import tallies
+from taizhang.activities import tallies, tally_projection
 from taizhang.activities.selectors import activities_between
 from taizhang.core.paging import LazyRows
 from taizhang.core.permissions import EDIT, VIEW, allows, branches_for, has_capability, own_member, restrict
@@ -278,7 +278,8 @@ def _participation_sql(on_roster, activities, committee, start, end, baseline) -
     bname, bsort, pinyin, n: expected, pr: present at the activities, pts: the entries' points in the period,
     total: pts + ``baseline``), one row per member of ``on_roster``."""
     q = tallies.q
-    with_sql, params = tallies.tally_sql(activities, on_roster, start, max(start, end), [committee.pk])
+    # every activity of the committee (whoever reads): the stored months of ``tally_projection`` answer the same
+    with_sql, params = tally_projection.tally_sql(activities, on_roster, start, max(start, end), [committee.pk])
     members_sql, members_params = tallies.sql_of(on_roster.order_by().values(
         mid=F("pk"), mname=F("name"), bname=F("branch__name"), bsort=F("branch__sort_order"), pinyin=F("name_pinyin")))
     scope_sql, scope_params = tallies.sql_of(on_roster.order_by().values("pk"))
