@@ -162,6 +162,8 @@ TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": ["default"]}}
 # when due; the due time lives in the database (core.PeriodicRun), so several workers enqueue it once.
 PERIODIC_TASKS = [
     ("taizhang.reports.tasks.send_reminders_task", env_int("TAIZHANG_REMINDERS_EVERY_SECONDS", 3600)),
+    # the activity tallies of the month just ended (read live until then): activities.tally_projection
+    ("taizhang.activities.tasks.advance_tally_projection_task", env_int("TAIZHANG_TALLIES_EVERY_SECONDS", 3600)),
 ]
 PERIODIC_CHECK_SECONDS = env_int("TAIZHANG_PERIODIC_CHECK_SECONDS", 30)
 

@@ -19,6 +19,7 @@ class ActivitiesConfig(AppConfig):
 
         activities.attendance_changed.connect(tally_projection.attendance_changed)  # the stored monthly tallies
         members.roster_spells_changed.connect(tally_projection.roster_spells_changed)
+        members.projection_rebuild.connect(tally_projection.rebuild_listener)
         members.contact_source.connect(last_attendance_day)  # attendance is contact (lost-contact rule)
         organisation.committee_created.connect(seed_new_committee)  # the standard activity types
         members.member_panel.connect(activity_profile_context, key="activity_profile", order=10,

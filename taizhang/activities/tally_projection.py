@@ -327,6 +327,11 @@ def rebuild(committee_id: int) -> int:
         return advance(committee_id)
 
 
+def rebuild_listener(*, committee_id) -> int:
+    """Listener of ``members.hooks.projection_rebuild`` (``manage.py rebuild_projections``)."""
+    return rebuild(committee_id)
+
+
 def advance_all() -> dict:
     """``advance`` every committee (the periodic task): {committee id: months projected}."""
     from taizhang.organisation.models import Committee

@@ -48,3 +48,11 @@ Sent by ``members.projection`` after the spells are written, inside the writer's
 ``member_ids`` are the members whose spells may have changed (never empty). Listeners keep their own
 projections of the roster current (activities: the stored monthly tallies); an exception undoes the write.
 """)
+
+projection_rebuild = Hook("members.projection_rebuild", arguments=("committee_id",), doc="""
+Recompute a projection of the roster kept by a later app, for one committee, from scratch (activities: the
+stored monthly tallies of complete past months).
+
+Collected by ``manage.py rebuild_projections`` after the roster spells are rebuilt, once per committee. A
+listener runs its own transaction and returns how many months it projected.
+""")

@@ -170,7 +170,7 @@ class StoredTalliesEqualTheLiveOnes(TestCase):
             day = min(FOUNDED + datetime.timedelta(days=offset), yesterday)
             made.append(make_activity(self.admin, self.committee, day=day, title=f"随机活动{i}", audience_kind=kind,
                                       **extra))
-        for (offset, _k, _u, _p, then, shift), act in zip(activities, made, strict=True):
+        for (_offset, _k, _u, _p, then, shift), act in zip(activities, made, strict=True):
             if then == 1:  # moved (before any attendance)
                 day = min(max(FOUNDED, act.date + datetime.timedelta(days=shift)), yesterday)
                 delta = datetime.timedelta(days=(day - act.date).days)
@@ -242,3 +242,24 @@ class ProjectionBehind(TestCase):
         assert report_view(self.admin, since, today) == live  # two months behind
         assert tally_projection.advance(self.committee.pk) == 2
         assert report_view(self.admin, since, today) == live
+
+    def test_the_periodic_task_and_the_command_project_the_past_months(self):
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        from taizhang.activities.tasks import advance_tally_projection_task
+
+        today = timezone.localdate()
+        member_register(actor=self.admin, data=member_data(self.committee.east, name="乙"), reported=True,
+                        registered_on=FOUNDED)
+        make_activity(self.admin, self.committee, day=add_months(month_start(today), -3), title="三个月前")
+        result = advance_tally_projection_task.call()
+        assert result[str(self.committee.pk)] == 3
+        assert TallyProjection.objects.get(committee=self.committee).through == month_start(today)
+        kept = stored(self.committee)
+        assert len(kept) == 1
+        out = StringIO()
+        call_command("rebuild_projections", "--committee", str(self.committee.pk), stdout=out)
+        assert "3" in out.getvalue().splitlines()[-1]
+        assert stored(self.committee) == kept

@@ -1,9 +1,13 @@
-"""``manage.py rebuild_projections [--committee ID] [--format text|json]``: recompute the roster spells.
+"""``manage.py rebuild_projections [--committee ID] [--format text|json]``: recompute the roster spells and
+the stored monthly activity tallies.
 
 The spells (``RosterSpell``) are a projection of the flow events that the services keep up to date in
 the same transaction as each event; this command recomputes them from the events (one committee or
 all), repairs every member whose spells differ and says how many it checked and repaired. Running it
-on a consistent database changes nothing.
+on a consistent database changes nothing. Then it recomputes the activity tallies of the complete past
+months (``activities.tally_projection``, a projection of the attendance, the activities and the spells,
+through ``hooks.projection_rebuild``) from scratch, one committee per transaction, and says how many months
+it projected.
 """
 
 import json
@@ -14,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from taizhang.core.commands import ProjectCommand
-from taizhang.members import projection
+from taizhang.members import hooks, projection
 from taizhang.organisation.models import Committee
 
 FORMATS = ("text", "json")
@@ -42,6 +46,9 @@ class Command(ProjectCommand):
             if committee is None:
                 raise CommandError(_("There is no committee with the ID %(id)s.") % {"id": value})
         result = projection.rebuild(committee_id=committee.pk if committee else None)
+        committee_ids = [committee.pk] if committee else list(Committee.objects.order_by("pk").values_list("pk", flat=True))
+        result["tally_months"] = sum(months for pk in committee_ids  # the later apps' projections (activities)
+                                     for _listener, months in hooks.projection_rebuild.collect(committee_id=pk))
         if options["format"] == "json":
             payload = {"committees": [committee.pk] if committee else None, **result}
             self.stdout.write(json.dumps(payload, ensure_ascii=False))
@@ -53,3 +60,5 @@ class Command(ProjectCommand):
             "and were repaired."
         ) % {"scope": scope, "members": result["members"], "events": result["events"], "spells": result["spells"],
              "repaired": result["repaired_members"]})
+        self.stdout.write(_("Activity tallies of %(scope)s rebuilt: %(months)d complete past months projected.")
+                          % {"scope": scope, "months": result["tally_months"]})
