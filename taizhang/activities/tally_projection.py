@@ -10,18 +10,17 @@ the committees' ``TallyProjection.through`` (never the current month), UNION ALL
 tallies of everything else (the partial months at the period's edges, the months not projected yet, and
 the activity kinds never projected).
 
-Only committee-wide and branch activities are projected (``PROJECTED_KINDS``): whether a member is expected
-at a party-group activity depends on the member's CURRENT party group (no history; ``audience``), which a
-member edit changes for every past month; picked activities are few and matched pick by pick. Those two
-kinds are always read live, so no write outside this app's services and the roster spells can change a
-stored row.
+Committee-wide, branch and picked activities are projected (``PROJECTED_KINDS``; the picks are fixed when
+the activity is created). Party-group activities are always read live: whether a member is expected at one
+depends on the member's CURRENT party group (no history; ``audience``), which a member edit changes for every
+past month. So no write outside this app's services and the roster spells can change a stored row.
 
 Kept current in the transaction of every write that changes a stored month:
 
 * attendance written, checked in or corrected (``hooks.attendance_changed``): the members' rows of the month;
 * an activity created, moved or cancelled (``activity_changed``, from ``services``): the month's rows of the
   members it may concern (the whole committee for a committee-wide activity, the branch's members on the
-  roster in the month and anyone recorded for a branch activity);
+  roster in the month or the picked members, and anyone recorded at it);
 * roster spells rewritten (``members.hooks.roster_spells_changed``, from ``members.projection``): every
   projected month of those members.
 
@@ -43,7 +42,7 @@ from taizhang.activities.models import Activity, Attendance, AudienceKind, Membe
 from taizhang.core.months import add_months, month_start
 from taizhang.members.models import Member, RosterSpell
 
-PROJECTED_KINDS = (AudienceKind.COMMITTEE.value, AudienceKind.BRANCH.value)
+PROJECTED_KINDS = (AudienceKind.COMMITTEE.value, AudienceKind.BRANCH.value, AudienceKind.PICKED.value)
 CHUNK_MONTHS = 12  # months per INSERT … SELECT of a whole committee (the spells are cut per month: memory)
 
 
@@ -126,7 +125,7 @@ def tally_sql(activities, members, since: datetime.date, until: datetime.date, c
 def _execute(sql: str, params) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"SET LOCAL work_mem = '{tallies.WORK_MEM}'")
+            cursor.execute(tallies.SETTINGS)
         cursor.execute(sql, params)
 
 
@@ -243,11 +242,13 @@ def activity_changed(activity: Activity, *days) -> None:
         return
     first = min(month_start(d) for d in days)
     end = add_months(max(days), 1)
-    members = Member.objects.filter(
-        Q(pk__in=RosterSpell.objects.filter(committee_id=activity.committee_id, branch_id=activity.audience_branch_id,
-                                            valid_from__lt=end, valid_to__gt=first).values("member_id"))
-        | Q(pk__in=Attendance.objects.filter(activity=activity).values("member_id"))
-    )
+    if activity.audience_kind == AudienceKind.BRANCH:
+        audience = Q(pk__in=RosterSpell.objects.filter(
+            committee_id=activity.committee_id, branch_id=activity.audience_branch_id, valid_from__lt=end,
+            valid_to__gt=first).values("member_id"))
+    else:
+        audience = Q(pk__in=Activity.picked_members.through.objects.filter(activity=activity).values("member_id"))
+    members = Member.objects.filter(audience | Q(pk__in=Attendance.objects.filter(activity=activity).values("member_id")))
     refresh(activity.committee_id, days, members=members)
 
 
