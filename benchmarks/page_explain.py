@@ -77,11 +77,12 @@ def main():
         if args.sql:
             with connection.cursor() as cursor:
                 print(cursor.mogrify(sql, params) if hasattr(cursor, "mogrify") else sql)
-        setting = ""
-        if sql.startswith("SET LOCAL"):  # the tallies' work_mem (activities.tallies.fetch): set it alike
+        settings = []
+        while sql.startswith("SET LOCAL"):  # the tallies' settings (activities.tallies.fetch): set them alike
             setting, sql = sql.split("; ", 1)
+            settings.append(setting)
         with transaction.atomic(), connection.cursor() as cursor:
-            if setting:
+            for setting in settings:
                 cursor.execute(setting)
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
             print("\n".join(row[0] for row in cursor.fetchall()))
