@@ -8,7 +8,7 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("Organisational life and study")
 
     def ready(self):
-        from taizhang.activities import content_selectors
+        from taizhang.activities import content_selectors, study_tallies
         from taizhang.activities.home import home_panel
         from taizhang.activities.panels import activity_profile_context
         from taizhang.activities.selectors import last_attendance_day
@@ -17,6 +17,8 @@ class ActivitiesConfig(AppConfig):
         from taizhang.organisation import hooks as organisation
 
         members.contact_source.connect(last_attendance_day)  # attendance is contact (lost-contact rule)
+        members.spells_changed.connect(study_tallies.follow_roster)  # reads count in the reader's branch
+        members.projection_rebuild.connect(study_tallies.rebuild_answer, key="study_read_tallies")
         organisation.committee_created.connect(seed_new_committee)  # the standard activity types
         members.member_panel.connect(activity_profile_context, key="activity_profile", order=10,
                                      template="activities/panels/activity_profile.html")

@@ -39,3 +39,22 @@ Collected by ``members.panels.home_panels`` while the home page is rendered (a r
 
 A card only reads, with a fixed number of queries, and shows only what ``user`` may see.
 """)
+
+spells_changed = Hook("members.spells_changed", arguments=("member_ids",), doc="""
+The roster projection rewrote the spells (``RosterSpell``) of some existing members: a flow event or a
+correction was recorded, or ``rebuild_projections`` repaired them. Projections of other apps that depend on
+the members' roster state (e.g. the study read tallies, counted by the branch of the open spell) bring
+themselves up to date.
+
+Sent by ``members.projection.replace_spells`` after the new spells are written, inside the writer's
+transaction (the members' rows are locked). ``member_ids`` is the list of the members whose spells were
+replaced (never empty); new members' first spells (``insert_spells`` alone) are not sent: they have no other
+records yet. Listeners read the spells themselves, must be idempotent, and an exception undoes the write.
+""")
+
+projection_rebuild = Hook("members.projection_rebuild", arguments=("committee_id",), doc="""
+``manage.py rebuild_projections`` ran (after it rebuilt the roster spells): each listener recomputes its own
+projection that is derived from the roster (of ``committee_id``, or of every committee when None) and
+repairs what differs. Returns a dict: "text", the sentence (translated) the command prints, and "counts",
+what the JSON output shows under the listener's key. Each listener owns its transactions.
+""")

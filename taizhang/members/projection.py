@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 from django.db import connection, transaction
 
-from taizhang.members import generations
+from taizhang.members import generations, hooks
 from taizhang.members.models import OPEN_END, EventKind, FlowEvent, Member, RosterSpell
 
 
@@ -130,6 +130,7 @@ def replace_spells(member_ids, spells: list[Spell]) -> None:
     left = set(member_ids) - {spell.member_id for spell in spells}
     if left:  # members left without spells (every event voided): their committees' counts change too
         generations.roster_changed(member_ids=left)
+    hooks.spells_changed.send(member_ids=member_ids)  # e.g. the study read tallies follow the roster
 
 
 def project_members(member_ids) -> None:

@@ -1,4 +1,5 @@
-"""``manage.py rebuild_projections [--committee ID] [--format text|json]``: recompute the roster spells.
+"""``manage.py rebuild_projections [--committee ID] [--format text|json]``: recompute the roster spells and the
+projections other apps derive from the roster (``members.hooks.projection_rebuild``: the study read tallies).
 
 The spells (``RosterSpell``) are a projection of the flow events that the services keep up to date in
 the same transaction as each event; this command recomputes them from the events (one committee or
@@ -14,7 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from taizhang.core.commands import ProjectCommand
-from taizhang.members import projection
+from taizhang.members import hooks, projection
 from taizhang.organisation.models import Committee
 
 FORMATS = ("text", "json")
@@ -42,8 +43,11 @@ class Command(ProjectCommand):
             if committee is None:
                 raise CommandError(_("There is no committee with the ID %(id)s.") % {"id": value})
         result = projection.rebuild(committee_id=committee.pk if committee else None)
+        # the projections other apps derive from the roster (e.g. the study read tallies), after the spells
+        derived = hooks.projection_rebuild.collect(committee_id=committee.pk if committee else None)
         if options["format"] == "json":
-            payload = {"committees": [committee.pk] if committee else None, **result}
+            payload = {"committees": [committee.pk] if committee else None, **result,
+                       **{listener.key: answer["counts"] for listener, answer in derived}}
             self.stdout.write(json.dumps(payload, ensure_ascii=False))
             return
         scope = committee.name if committee else _("every committee")
@@ -53,3 +57,5 @@ class Command(ProjectCommand):
             "and were repaired."
         ) % {"scope": scope, "members": result["members"], "events": result["events"], "spells": result["spells"],
              "repaired": result["repaired_members"]})
+        for _listener, answer in derived:
+            self.stdout.write(answer["text"])
