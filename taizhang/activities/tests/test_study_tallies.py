@@ -175,3 +175,22 @@ def test_a_readers_transfer_out_and_move_change_the_totals_at_once(client, cast,
     assert (total.audience, total.read) == (4, 2)  # 张伟明 and the mover, now east's
     make_member(cast.admin, cast.east, name="新来的")
     assert client.get(url).context["total"].audience == 5
+
+
+def test_a_scope_that_is_not_whole_branches_is_counted_not_tallied(cast, read_item):
+    """A branch secretary whose own member record (党员 login) is in another branch sees their branch and
+    themself: not whole branches, so the totals are counted; a secretary's own record in their branch, or a
+    party-group item, likewise read as whole branches or counted, always equal to the count."""
+    study_tallies.rebuild()
+    grant(cast.east_secretary, "member", cast.committee)
+    west_member = cast.west_members[0]
+    west_member.user = cast.east_secretary
+    west_member.save(update_fields=["user"])
+    cast.east_secretary.__dict__.pop("_taizhang_own_member", None)
+    assert cs._tallied_branches(read_item, cast.east_secretary) is None
+    total, branches = cs.study_reader_totals(read_item, cast.east_secretary)
+    assert (total.audience, total.read) == (4, 2)  # the three of the east (one read) and 赵丽华 (read)
+    assert totals_as_tuples((total, branches)) == totals_as_tuples(cs.counted_reader_totals(read_item, cast.east_secretary))
+    assert cs._tallied_branches(read_item, cast.west_secretary) is not None
+    assert totals_as_tuples(cs.study_reader_totals(read_item, cast.west_secretary)) == totals_as_tuples(
+        cs.counted_reader_totals(read_item, cast.west_secretary))
