@@ -286,7 +286,7 @@ def roster_by_branch_today(committee_id) -> dict:
     def compute():
         return dict(RosterSpell.objects.filter(committee_id=committee_id, valid_to=OPEN_END,
                                                status__in=ROSTER_STATUSES)
-                    .order_by().values_list("branch_id").annotate(n=Count("pk")))
+                    .order_by().values_list("branch_id").annotate(n=Count("*")))  # COUNT(*): index-only
 
     return generations.cached("roster-by-branch", [today.isoformat()], [committee_id], compute)
 
