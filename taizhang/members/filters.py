@@ -185,7 +185,8 @@ class MemberFilter(django_filters.FilterSet):
     def count(self) -> int:
         """How many members ``qs`` holds, once the filters are valid: read from the roster spells alone
         (``selectors.roster_spell_count``, an index-only count) when only the day, branch and status are
-        chosen — the default list, whatever the size of the committee — otherwise ``qs.count()``."""
+        chosen — the default list, whatever the size of the committee — otherwise ``qs.count()``. Statuses on
+        the roster are summed from ``selectors.roster_totals`` (cached under the roster's generations)."""
         cleaned = self.form.cleaned_data
         if any(cleaned.get(name) not in (None, "") for name in self.filters if name not in self.SPELL_FILTERS):
             return self.qs.count()
@@ -195,6 +196,11 @@ class MemberFilter(django_filters.FilterSet):
             members = selectors.restrict_members(self.user, purpose)
             return (members.filter(branch=branch) if branch is not None else members).count()
         statuses = selectors.ROSTER_STATUSES if status == "roster" else None if status == "all" else [status]
+        if purpose == VIEW and statuses is not None and set(statuses) <= set(selectors.ROSTER_STATUSES):
+            # the roster's own counts, cached under the roster's generations (the home page's reading)
+            totals = selectors.roster_totals(self.user, day)
+            return sum(n for (branch_id, code), n in totals.items()
+                       if code in statuses and (branch is None or branch_id == branch.pk))
         return selectors.roster_spell_count(self.user, purpose, day=day, statuses=statuses, branch=branch)
 
     class Meta:

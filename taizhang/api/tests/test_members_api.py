@@ -240,3 +240,36 @@ def test_roster_is_the_commands_json_in_the_users_scope(client, cast):
     assert listed["count"] == 2 and {r["name"] for r in listed["results"]} == {m.name for m in cast.west_members}
     assert Api(client, cast.admin).get("/roster/", {"as_of": "2999-01-01"}).status_code == 400
     assert Api(client, cast.plain_member).get("/roster/").status_code == 403
+
+
+def test_roster_members_are_paged_branch_by_branch_in_the_commands_order(client, cast):
+    """The paged list (read a page at a time, one branch group after another: ``roster_members_by_branch``)
+    holds the command's ``--list`` in its order (branch that day, pinyin, id) on every page, for a past day
+    (moves and a member who left since count where they stood) and today, in each role's scope; its count is
+    the roster's total."""
+    from taizhang.members.management.commands.roster import roster_members
+    from taizhang.members.models import EventKind
+    from taizhang.members.services import flow_record_event
+
+    by = cast.members_by_name
+    for i in range(4):
+        make_member(cast.admin, (cast.east, cast.central, cast.west)[i % 3], name=f"王丽{i}")
+    flow_record_event(actor=cast.admin, member=by["陈刚"], kind=EventKind.MOVED_BRANCH,
+                      effective_date=datetime.date(2021, 1, 10), to_branch=cast.east)
+    flow_record_event(actor=cast.admin, member=by["李秀英"], kind=EventKind.TRANSFERRED_OUT,
+                      effective_date=datetime.date(2022, 6, 1), reason="转回青岛")
+    today = datetime.date.today()
+    for who in ("admin", "east_secretary", "west_secretary"):
+        user = getattr(cast, who)
+        api = Api(client, user)
+        for day in (datetime.date(2020, 12, 31), today):
+            expected = [(m["name"], m["branch"]) for m in roster_members(user, day)]
+            rows = []
+            for page in range(1, -(-len(expected) // 3) + 1):
+                body = api.get("/roster/members", {"as_of": day.isoformat(), "page": page, "page_size": 3}).json()
+                assert body["count"] == len(expected) == api.get("/roster/", {"as_of": day.isoformat()}).json()["total"]
+                rows += [(r["name"], r["branch"]) for r in body["results"]]
+            assert rows == expected, (who, day)
+    past = {r["name"]: r["branch"] for r in Api(client, cast.admin).get(
+        "/roster/members", {"as_of": "2020-12-31", "page_size": 100}).json()["results"]}
+    assert past["陈刚"] == cast.west.name and past["李秀英"] == cast.east.name
