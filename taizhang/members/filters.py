@@ -1,6 +1,7 @@
 """The one filter set of the ledger list: drives the page, its htmx refresh and (later) exports."""
 
 import datetime
+import hashlib
 from types import SimpleNamespace
 
 import django_filters
@@ -12,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.forms import TzForm
-from taizhang.core.permissions import VIEW, branches_for, committee_ids_for
-from taizhang.members import selectors, visibility
+from taizhang.core.permissions import VIEW, branches_for, committee_ids_for, is_member_login, user_scope
+from taizhang.members import generations, selectors, visibility
 from taizhang.members.models import Category, Status, Tag
 from taizhang.organisation.models import Branch
 
@@ -189,7 +190,7 @@ class MemberFilter(django_filters.FilterSet):
         the roster are summed from ``selectors.roster_totals`` (cached under the roster's generations)."""
         cleaned = self.form.cleaned_data
         if any(cleaned.get(name) not in (None, "") for name in self.filters if name not in self.SPELL_FILTERS):
-            return self.qs.count()
+            return self._filtered_count()
         purpose = getattr(self, "purpose", VIEW)
         status, branch, day = cleaned.get("status") or "roster", cleaned.get("branch"), self.as_of_day
         if status == "all" and day is None:  # today "everyone" includes members not yet registered (no spell)
@@ -202,6 +203,26 @@ class MemberFilter(django_filters.FilterSet):
             return sum(n for (branch_id, code), n in totals.items()
                        if code in statuses and (branch is None or branch_id == branch.pk))
         return selectors.roster_spell_count(self.user, purpose, day=day, statuses=statuses, branch=branch)
+
+    def _filtered_count(self) -> int:
+        """``qs.count()`` for a search or the detail filters, cached under the roster's generations
+        (``members.generations``): every write that can change what these filters match (a flow event, an edit
+        of a member — name, birth date, category, tags —, a registration, an import, a contact that makes a
+        member overdue) gives the committee a new generation in its own transaction, so paging through a
+        search, or the same search again, counts once. The key holds what the filters' answer depends on — the
+        user's scope, whether they may search by numbers and which filters they may use, the day — and a hash
+        of the filters (never the searched text itself: it may be a phone or ID number). Not for exports
+        (``purpose``) nor a member's own login."""
+        if getattr(self, "purpose", VIEW) != VIEW or is_member_login(self.user):
+            return self.qs.count()
+        values = sorted((name, str(getattr(value, "pk", value))) for name, value in self.form.cleaned_data.items()
+                        if value not in (None, ""))
+        digest = hashlib.sha256(repr(values).encode()).hexdigest()
+        scope = user_scope(self.user, VIEW)
+        parts = [sorted(scope.committee_ids), sorted(scope.branch_ids), visibility.may_search_numbers(self.user),
+                 sorted(visibility.hidden_filters(self.user)), digest, timezone.localdate().isoformat(),
+                 settings.ELDERLY_AGE, selectors.contact_warning_months()]
+        return generations.cached("ledger-count", parts, committee_ids_for(self.user, VIEW), self.qs.count)
 
     class Meta:
         form = MemberFilterForm  # a TzForm: the project's messages, naming the filter
