@@ -180,41 +180,20 @@ class MemberFilter(django_filters.FilterSet):
     def filter_sort(self, queryset, name, value):
         return queryset.order_by(*SORT_ORDER.get(value, SORT_ORDER["name"]))
 
-    # Filters the roster spells can answer on their own (``count``); any other one set reads the members.
+    # Filters the roster spells can answer on their own (``_count``); any other one set reads the members.
     SPELL_FILTERS = frozenset({"as_of", "branch", "status", "sort"})
 
     def count(self) -> int:
-        """How many members ``qs`` holds, once the filters are valid: read from the roster spells alone
-        (``selectors.roster_spell_count``, an index-only count) when only the day, branch and status are
-        chosen — the default list, whatever the size of the committee — otherwise ``qs.count()``. Statuses on
-        the roster are summed from ``selectors.roster_totals`` (cached under the roster's generations)."""
-        cleaned = self.form.cleaned_data
-        if any(cleaned.get(name) not in (None, "") for name in self.filters if name not in self.SPELL_FILTERS):
-            return self._filtered_count()
-        purpose = getattr(self, "purpose", VIEW)
-        status, branch, day = cleaned.get("status") or "roster", cleaned.get("branch"), self.as_of_day
-        if status == "all" and day is None:  # today "everyone" includes members not yet registered (no spell)
-            members = selectors.restrict_members(self.user, purpose)
-            return (members.filter(branch=branch) if branch is not None else members).count()
-        statuses = selectors.ROSTER_STATUSES if status == "roster" else None if status == "all" else [status]
-        if purpose == VIEW and statuses is not None and set(statuses) <= set(selectors.ROSTER_STATUSES):
-            # the roster's own counts, cached under the roster's generations (the home page's reading)
-            totals = selectors.roster_totals(self.user, day)
-            return sum(n for (branch_id, code), n in totals.items()
-                       if code in statuses and (branch is None or branch_id == branch.pk))
-        return selectors.roster_spell_count(self.user, purpose, day=day, statuses=statuses, branch=branch)
-
-    def _filtered_count(self) -> int:
-        """``qs.count()`` for a search or the detail filters, cached under the roster's generations
-        (``members.generations``): every write that can change what these filters match (a flow event, an edit
-        of a member — name, birth date, category, tags —, a registration, an import, a contact that makes a
-        member overdue) gives the committee a new generation in its own transaction, so paging through a
-        search, or the same search again, counts once. The key holds what the filters' answer depends on — the
-        user's scope, whether they may search by numbers and which filters they may use, the day — and a hash
-        of the filters (never the searched text itself: it may be a phone or ID number). Not for exports
-        (``purpose``) nor a member's own login."""
+        """How many members ``qs`` holds, once the filters are valid (``_count``), cached under the roster's
+        generations (``members.generations``): every write that can change what the list's filters match — a
+        flow event, an edit of a member (name, birth date, category, tags), a registration, an import, a contact
+        that makes a member overdue — gives the committee a new generation in its own transaction, so the
+        default list, paging through a search or the same search again count once. The key holds what the
+        answer depends on — the user's scope, whether they may search by numbers and which filters they may
+        use, the day — and a hash of the filters (never the searched text itself: it may be a phone or ID
+        number). Not cached for exports (``purpose``) nor a member's own login."""
         if getattr(self, "purpose", VIEW) != VIEW or is_member_login(self.user):
-            return self.qs.count()
+            return self._count()
         values = sorted((name, str(getattr(value, "pk", value))) for name, value in self.form.cleaned_data.items()
                         if value not in (None, ""))
         digest = hashlib.sha256(repr(values).encode()).hexdigest()
@@ -222,7 +201,22 @@ class MemberFilter(django_filters.FilterSet):
         parts = [sorted(scope.committee_ids), sorted(scope.branch_ids), visibility.may_search_numbers(self.user),
                  sorted(visibility.hidden_filters(self.user)), digest, timezone.localdate().isoformat(),
                  settings.ELDERLY_AGE, selectors.contact_warning_months()]
-        return generations.cached("ledger-count", parts, committee_ids_for(self.user, VIEW), self.qs.count)
+        return generations.cached("ledger-count", parts, committee_ids_for(self.user, VIEW), self._count)
+
+    def _count(self) -> int:
+        """``qs.count()``, but read from the roster spells alone (``selectors.roster_spell_count``, an
+        index-only count) when only the day, branch and status are chosen — the default list, whatever the
+        size of the committee."""
+        cleaned = self.form.cleaned_data
+        if any(cleaned.get(name) not in (None, "") for name in self.filters if name not in self.SPELL_FILTERS):
+            return self.qs.count()
+        purpose = getattr(self, "purpose", VIEW)
+        status, branch, day = cleaned.get("status") or "roster", cleaned.get("branch"), self.as_of_day
+        if status == "all" and day is None:  # today "everyone" includes members not yet registered (no spell)
+            members = selectors.restrict_members(self.user, purpose)
+            return (members.filter(branch=branch) if branch is not None else members).count()
+        statuses = selectors.ROSTER_STATUSES if status == "roster" else None if status == "all" else [status]
+        return selectors.roster_spell_count(self.user, purpose, day=day, statuses=statuses, branch=branch)
 
     class Meta:
         form = MemberFilterForm  # a TzForm: the project's messages, naming the filter
