@@ -173,13 +173,11 @@ def _month_counts(queryset, month, **counts) -> dict:
 
 def _roster_panels(user, committee, day: datetime.date) -> dict:
     """The panels read from the roster alone, as plain data (cached): the trend, the composition by each
-    dimension (``reports.composition``, one grouped query each), the increase and decrease by month and by
+    dimension (``reports.composition.compositions``: one query for all), the increase and decrease by month and by
     reason over ``FLOW_MONTHS`` months (``reports.flow``) and the contact warnings."""
     trend, roster = roster_trend(user, committee, day)
-    tables = {}
-    for key in COMPOSITION:
-        table = composition.composition(user, day, by=(key,))
-        tables[key] = [(row, label, table.row_totals.get(row, 0)) for row, label in table.rows]
+    tables = {key: [(row, label, table.row_totals.get(row, 0)) for row, label in table.rows]
+              for key, table in composition.compositions(user, day, COMPOSITION).items()}
     start = add_months(day, 1 - FLOW_MONTHS)
     months = flow.flow_by_month(user, start, day)
     increase, decrease = Counter(), Counter()
