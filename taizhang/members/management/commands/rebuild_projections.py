@@ -3,7 +3,8 @@
 The spells (``RosterSpell``) are a projection of the flow events that the services keep up to date in
 the same transaction as each event; this command recomputes them from the events (one committee or
 all), repairs every member whose spells differ and says how many it checked and repaired. Running it
-on a consistent database changes nothing.
+on a consistent database changes no data; it gives the committees new data generations (``core.generations``),
+so no answer cached before the rebuild is read again.
 """
 
 import json
@@ -13,6 +14,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from taizhang.core import generations
 from taizhang.core.commands import ProjectCommand
 from taizhang.members import projection
 from taizhang.organisation.models import Committee
@@ -42,6 +44,8 @@ class Command(ProjectCommand):
             if committee is None:
                 raise CommandError(_("There is no committee with the ID %(id)s.") % {"id": value})
         result = projection.rebuild(committee_id=committee.pk if committee else None)
+        # the data may have been written behind the services' back: nothing cached before is trusted
+        generations.renew_all([committee.pk] if committee else Committee.objects.values_list("pk", flat=True))
         if options["format"] == "json":
             payload = {"committees": [committee.pk] if committee else None, **result}
             self.stdout.write(json.dumps(payload, ensure_ascii=False))
