@@ -4,7 +4,8 @@ projections other apps derive from the roster (``members.hooks.projection_rebuil
 The spells (``RosterSpell``) are a projection of the flow events that the services keep up to date in
 the same transaction as each event; this command recomputes them from the events (one committee or
 all), repairs every member whose spells differ and says how many it checked and repaired. Running it
-on a consistent database changes nothing.
+on a consistent database changes no data; it gives the committees new data generations (``core.generations``),
+so no answer cached before the rebuild is read again.
 """
 
 import json
@@ -14,6 +15,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from taizhang.core import generations
 from taizhang.core.commands import ProjectCommand
 from taizhang.members import hooks, projection
 from taizhang.organisation.models import Committee
@@ -45,6 +47,8 @@ class Command(ProjectCommand):
         result = projection.rebuild(committee_id=committee.pk if committee else None)
         # the projections other apps derive from the roster (e.g. the study read tallies), after the spells
         derived = hooks.projection_rebuild.collect(committee_id=committee.pk if committee else None)
+        # the data may have been written behind the services' back: nothing cached before is trusted
+        generations.renew_all([committee.pk] if committee else Committee.objects.values_list("pk", flat=True))
         if options["format"] == "json":
             payload = {"committees": [committee.pk] if committee else None, **result,
                        **{listener.key: answer["counts"] for listener, answer in derived}}
