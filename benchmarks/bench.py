@@ -368,11 +368,21 @@ def build_tier(members, *, small=True):
     started = time.perf_counter()
     print(f"building the tier: {members} members + 小党委 ({SMALL['members']}) …")
     big = ledger_scale.rebuild(committees)
+    renew_generations()
     seconds = time.perf_counter() - started
     counts = {k: big[k] for k in ("members", "events", "activities", "attendance", "points", "reads")}
     _meta_set("tier", {"members": members, "build_seconds": round(seconds, 1), "counts": counts,
                        "built_at": timezone.now().isoformat(timespec="seconds")})
     print(f"built in {seconds:.0f} s ({seconds / 60:.1f} min)")
+
+
+def renew_generations():
+    """Every committee's data generations anew (``core.generations``): the tier was written by COPY, behind the
+    services' back, and a committee without generations is never cached."""
+    from taizhang.core import generations
+    from taizhang.organisation.models import Committee
+
+    generations.renew_all(Committee.objects.values_list("pk", flat=True))
 
 
 def tier_summary():

@@ -102,6 +102,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Selects written out in Python, the same HTML as Django's widget templates (taizhang/core/renderers.py)
+FORM_RENDERER = "taizhang.core.renderers.FormRenderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

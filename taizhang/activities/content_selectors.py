@@ -17,6 +17,7 @@ they may see.
 from dataclasses import dataclass
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -30,6 +31,7 @@ from taizhang.activities.models import (
     NoteKind,
     StudyItem,
     StudyRead,
+    StudyReadTally,
 )
 from taizhang.activities.selectors import activity_queryset, activity_scope_q, is_invited
 from taizhang.core.permissions import (
@@ -45,9 +47,9 @@ from taizhang.core.permissions import (
     scope_q,
     user_scope,
 )
-from taizhang.members import audience
-from taizhang.members.models import ROSTER_STATUSES, Member, RosterSpell
-from taizhang.organisation.models import Committee
+from taizhang.members import audience, generations
+from taizhang.members.models import OPEN_END, ROSTER_STATUSES, Member, RosterSpell
+from taizhang.organisation.models import Branch, Committee
 
 # --- notes ------------------------------------------------------------------------------------------------
 
@@ -242,11 +244,15 @@ def _read_q(item: StudyItem, *, member: str = "pk"):
 
 def study_readers(item: StudyItem, user):
     """The audience members the user may see (a queryset, to page or to stream to the exporter), each with
-    ``read_at`` (None: not read) and ``is_read``; not read first, then by branch and name."""
+    ``read_at`` (None: not read) and ``is_read``; not read first, then by branch and name. ``has_read`` (an
+    alias, not selected) asks the same per member (EXISTS): what a filter that stops at a page uses, an
+    anti-join probing the reads' (item, member) index for the rows it reads instead of hashing every read of
+    the item (``is_read``'s way, right for the whole list)."""
     reads = StudyRead.objects.filter(item=item, member=OuterRef("pk"))
     return (
         study_audience_members(item, user)
         .annotate(is_read=_read_q(item), read_at=Subquery(reads.values("read_at")[:1]))
+        .alias(has_read=Exists(reads))
         .select_related("branch", "party_group")
         .order_by("is_read", "branch__sort_order", "name_pinyin", "id")
     )
@@ -271,10 +277,62 @@ class ReaderTotals:
         return round(self.read * 100 / self.audience) if self.audience else None
 
 
+def roster_by_branch_today(committee_id) -> dict:
+    """{branch id: members on the roster today} of a committee, from the open roster spells (an index-only
+    count), cached under the committee's roster generation (``members.generations``: every write that changes
+    the spells gives it a new one in its transaction)."""
+    today = timezone.localdate()
+
+    def compute():
+        return dict(RosterSpell.objects.filter(committee_id=committee_id, valid_to=OPEN_END,
+                                               status__in=ROSTER_STATUSES)
+                    .order_by().values_list("branch_id").annotate(n=Count("*")))  # COUNT(*): index-only
+
+    return generations.cached("roster-by-branch", [today.isoformat()], [committee_id], compute)
+
+
+def _tallied_branches(item: StudyItem, user) -> list | None:
+    """The branches whose members ``user`` sees all of, for ``item``'s totals from the tallies, or None when
+    the totals must be counted (a party-group audience, or a scope that is not whole branches: a member's own
+    login outside the branches of their role)."""
+    if item.audience_kind not in (AudienceKind.COMMITTEE, AudienceKind.BRANCH):
+        return None
+    scope = user_scope(user, VIEW)
+    branches = Branch.objects.filter(committee_id=item.committee_id)
+    if item.committee_id not in scope.committee_ids:
+        if scope.self_member:
+            own = own_member(user, item.committee_id)
+            if own is not None and own.branch_id not in scope.branch_ids:
+                return None
+        branches = branches.filter(pk__in=sorted(scope.branch_ids))
+    if item.audience_kind == AudienceKind.BRANCH:
+        branches = branches.filter(pk=item.audience_branch_id)
+    tally = StudyReadTally.objects.filter(item=item, branch=OuterRef("pk")).values("read")[:1]
+    return list(branches.annotate(n_read=Coalesce(Subquery(tally), 0)).order_by("sort_order", "id")
+                .values_list("pk", "name", "sort_order", "n_read"))
+
+
 def study_reader_totals(item: StudyItem, user) -> tuple[ReaderTotals, list[ReaderTotals]]:
     """(all, per branch in the branches' order): who should read the item (the members on the roster today
-    in its audience that ``user`` may see) and how many of them read it. One SQL aggregate over the roster
-    spells of the audience today (``members.audience.spells_on``), whatever the size of the audience."""
+    in its audience that ``user`` may see) and how many of them read it.
+
+    For the whole committee or one branch, with a scope of whole branches (a committee-wide role, a branch
+    role), read from two projections: the roster per branch today (``roster_by_branch_today``) and the read
+    tallies (``StudyReadTally``, ``activities.study_tallies``): a few rows, whatever the size of the audience.
+    Otherwise one SQL aggregate over the roster spells of the audience today (``members.audience.spells_on``).
+    """
+    tallied = _tallied_branches(item, user)
+    if tallied is not None:
+        on_roster = roster_by_branch_today(item.committee_id)
+        branches = [ReaderTotals(pk, name, on_roster[pk], n_read, sort_order)
+                    for pk, name, sort_order, n_read in tallied if on_roster.get(pk)]
+        total = ReaderTotals(None, "", sum(b.audience for b in branches), sum(b.read for b in branches))
+        return total, branches
+    return counted_reader_totals(item, user)
+
+
+def counted_reader_totals(item: StudyItem, user) -> tuple[ReaderTotals, list[ReaderTotals]]:
+    """``study_reader_totals`` counted from the roster spells and the reads (any audience, any scope)."""
     spells = audience.spells_on(item, user=user)
     rows = (spells.order_by().values("branch_id", "branch__name", "branch__sort_order")
             .annotate(audience=Count("pk"), read=Count("pk", filter=_read_q(item, member="member_id")))

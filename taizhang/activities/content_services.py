@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from taizhang.activities import content_selectors, hooks
+from taizhang.activities import content_selectors, hooks, study_tallies
 from taizhang.activities.models import (
     Activity,
     ActivityNote,
@@ -355,6 +355,7 @@ def study_item_mark_read(*, actor, item: StudyItem, member: Member | None = None
             read = StudyRead.objects.create(item=item, member=member)
     except IntegrityError:  # marked read at the same moment in another tab
         return StudyRead.objects.get(item=item, member=member), False
+    study_tallies.read_added(read)  # the not-read list's totals, in this transaction
     audit_log(actor=actor, action="study_item.read", obj=item, new={"member": member.pk, "read_at": read.read_at})
     hooks.study_item_read.send(item=item, member=member, actor=actor)
     return read, True

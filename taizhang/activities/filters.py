@@ -4,6 +4,7 @@ import datetime
 
 import django_filters
 from django import forms
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -108,7 +109,7 @@ class StudyReadersFilter(django_filters.FilterSet):
         return search_members(queryset, value, numbers=False)  # names, pinyin and initials, as the ledger reads them
 
     def filter_read(self, queryset, name, value):
-        return queryset.filter(is_read=(value == "yes"))
+        return queryset.filter(has_read=(value == "yes"))  # ``is_read``, asked per row (``study_readers``)
 
     def filter_branch(self, queryset, name, value):
         return queryset.filter(branch_on=int(value))
@@ -144,12 +145,12 @@ class StudyReadersFilter(django_filters.FilterSet):
         groups, counts = [], []
         for read in reads:
             for same in by_order.values():
-                groups.append(self.qs.filter(is_read=read, branch_id__in=[b.branch_id for b in same]))
+                groups.append(self.qs.filter(has_read=read, branch_id__in=[b.branch_id for b in same]))
                 counts.append(sum(b.read if read else b.not_read for b in same))
         qs = self.qs
 
-        def fetch(ids):
-            rows = {m.pk: m for m in qs.filter(pk__in=ids)}
+        def fetch(ids):  # the page's rows, each asked whether read (not every read of the item hashed)
+            rows = {m.pk: m for m in qs.filter(pk__in=ids).annotate(is_read=F("has_read")).order_by()}
             return [rows[pk] for pk in ids if pk in rows]
 
         return GroupedRows(groups, sum(counts), counts, order=("name_pinyin", "id"), whole=qs, fetch=fetch)

@@ -415,6 +415,12 @@ class StudyRead(models.Model):
         "members.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="study_reads"
     )
     read_at = models.DateTimeField(_("read at"), default=timezone.now)
+    # Derived (``study_tallies``): the branch whose tally counts this read — the reader's branch while they are
+    # on the roster today (their open roster spell), None while they are not.
+    counted_branch = models.ForeignKey(
+        "organisation.Branch", verbose_name=_("counted in branch"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", db_index=False,
+    )
 
     class Meta:
         verbose_name = _("study item read")
@@ -424,6 +430,27 @@ class StudyRead(models.Model):
 
     def __str__(self):
         return f"{self.member} · {self.item}"
+
+
+class StudyReadTally(models.Model):
+    """A projection (ARCHITECTURE rule 13) of the reads and the roster: how many members on the roster today
+    in ``branch`` (by their open roster spell) have read ``item`` — the reads whose ``counted_branch`` is the
+    branch. The not-read list's totals read these rows (a few per item) instead of counting the audience's
+    reads. Written by ``activities.study_tallies`` in the transaction of every read and of every change of the
+    readers' roster spells; ``manage.py rebuild_projections`` recomputes it."""
+
+    item = models.ForeignKey(StudyItem, verbose_name=_("study item"), on_delete=models.CASCADE, related_name="+")
+    branch = models.ForeignKey("organisation.Branch", verbose_name=_("branch"), on_delete=models.PROTECT,
+                               related_name="+")
+    read = models.IntegerField(_("members who read"), default=0)
+
+    class Meta:
+        verbose_name = _("study read tally")
+        verbose_name_plural = _("study read tallies")
+        constraints = [models.UniqueConstraint(fields=["item", "branch"], name="study_read_tally_once")]
+
+    def __str__(self):
+        return f"{self.item_id} · {self.branch_id}: {self.read}"
 
 
 class MemberMonthTally(models.Model):

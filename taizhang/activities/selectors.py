@@ -30,7 +30,7 @@ from taizhang.core.permissions import (
     restrict,
     user_scope,
 )
-from taizhang.members import audience
+from taizhang.members import audience, generations
 from taizhang.members.models import Member
 from taizhang.organisation.models import Branch
 
@@ -192,12 +192,37 @@ class AttendanceLedger:
         return self.present / self.expected if self.expected else None
 
 
+def expected_count(activity: Activity, *, user=None) -> int:
+    """应到 of ``activity`` (with ``user``: of the members that user may see): the count of
+    ``expected_spells``. For an audience of the whole committee or one branch the answer reads nothing but the
+    roster (the spells of the day and the members' current branch for the scope), so it is cached under the
+    committee's roster generation (``members.generations``: every write that changes the spells or a member's
+    branch gives the committee a new one in its transaction), the activity's audience and day and the user's
+    scope; a committee-wide activity of 200,000 members is then counted once per roster change, not per page.
+    Party-group and picked audiences (whose members change without a roster write) and a member's own login
+    are counted every time."""
+
+    def compute():
+        return expected_spells(activity, user=user).order_by().count()
+
+    if activity.audience_kind not in (AudienceKind.COMMITTEE, AudienceKind.BRANCH):
+        return compute()
+    parts = [activity.pk, activity.audience_kind, activity.audience_branch_id, activity.date.isoformat(),
+             timezone.localdate().isoformat()]  # a day after today is read as today
+    if user is not None:
+        scope = user_scope(user, VIEW)
+        if scope.self_member or scope.empty:
+            return compute()
+        parts += [sorted(scope.committee_ids), sorted(scope.branch_ids)]
+    return generations.cached("activity-expected", parts, [activity.committee_id], compute)
+
+
 def attendance_ledger(activity: Activity, *, user=None) -> AttendanceLedger:
     """Expected, present, on leave and absent (by reason) for ``activity``; with ``user``, only the
     members that user may see. An expected member without an attendance row counts as absent with
     no recorded reason. SQL aggregates (two queries: the expected count, and the activity's attendance rows
     grouped by status, reason and whether the member was expected), whatever the size of the audience."""
-    ledger = AttendanceLedger(expected=expected_spells(activity, user=user).order_by().count())
+    ledger = AttendanceLedger(expected=expected_count(activity, user=user))
     rows = Attendance.objects.filter(activity=activity)
     if user is not None:
         rows = restrict(rows, user, VIEW, committee="member__committee", branch="member__branch", member="member")

@@ -40,6 +40,7 @@ from taizhang.activities.models import (
     SignUp,
     SignUpStatus,
 )
+from taizhang.core import generations
 from taizhang.core.audit import audit_entry, audit_log, audit_log_many
 from taizhang.core.permissions import EDIT, can_in_branch, committee_wide, has_capability, restrict
 from taizhang.members.audience import clean_audience
@@ -312,6 +313,7 @@ def activity_create(*, actor, committee, activity_type, title: str, starts_at: d
     )
     if picked:
         activity.picked_members.set(picked)
+    generations.changed(generations.ACTIVITIES, [committee.pk])
     audit_log(actor=actor, action="activity.create", obj=activity,
               new=_activity_snapshot(activity, picked=sorted(m.pk for m in picked)))
     tally_projection.activity_changed(activity)
@@ -364,6 +366,7 @@ def activity_update(*, actor, activity: Activity, data: dict) -> Activity:
     new = _activity_snapshot(activity)
     changed = {k for k in new if new[k] != old[k]}
     if changed:
+        generations.changed(generations.ACTIVITIES, [activity.committee_id])
         audit_log(actor=actor, action="activity.update", obj=activity,
                   old={k: old[k] for k in changed}, new={k: new[k] for k in changed})
     if "capacity" in changed:
@@ -394,6 +397,7 @@ def activity_cancel(*, actor, activity: Activity, reason: str) -> Activity:
               new={"cancelled": True, "reason": reason})
     tally_projection.activity_changed(activity)
     # recorded leave/absence of a called-off activity no longer counts (points reverse their entries)
+    generations.changed(generations.ACTIVITIES, [activity.committee_id])
     hooks.attendance_changed.send(activity=activity, actor=actor,
                                   member_ids=activity.attendances.values_list("member_id", flat=True))
     return activity
@@ -668,6 +672,7 @@ def attendance_record_many(*, actor, activity: Activity, entries, now: datetime.
     present = [row.member_id for row in created if row.status == AttendanceStatus.PRESENT]
     if present:
         member_contact_touch(member_ids=present, day=activity.date)
+    generations.changed(generations.ACTIVITIES, [activity.committee_id])
     hooks.attendance_changed.send(activity=activity, member_ids=[row.member_id for row in created], actor=actor)
     by_member = existing | {row.member_id: row for row in created}
     return [by_member[m.pk] for m in members]
@@ -725,6 +730,7 @@ def attendance_check_in(*, actor, activity: Activity, member: Member, method: st
         else:
             audit_log(actor=actor, action="attendance.check_in", obj=row, new=_attendance_snapshot(row))
             member_contact_touch(member_ids=[member.pk], day=activity.date)
+            generations.changed(generations.ACTIVITIES, [activity.committee_id])
             hooks.attendance_changed.send(activity=activity, member_ids=[member.pk], actor=actor)
             return CheckInResult(row, already=False, message=_("Checked in."))
     if row.status == AttendanceStatus.PRESENT:
@@ -736,6 +742,7 @@ def attendance_check_in(*, actor, activity: Activity, member: Member, method: st
     row.save()
     audit_log(actor=actor, action="attendance.check_in", obj=row, old=old, new=_attendance_snapshot(row))
     member_contact_touch(member_ids=[member.pk], day=activity.date)
+    generations.changed(generations.ACTIVITIES, [activity.committee_id])
     hooks.attendance_changed.send(activity=activity, member_ids=[member.pk], actor=actor)
     return CheckInResult(row, already=False, message=_("Checked in."))
 
@@ -780,6 +787,7 @@ def attendance_correct(*, actor, attendance: Attendance, status: str, absence_re
         member_contact_touch(member_ids=[attendance.member_id], day=attendance.activity.date)
     elif was_present:
         member_contact_recompute(member=attendance.member)
+    generations.changed(generations.ACTIVITIES, [attendance.activity.committee_id])
     hooks.attendance_changed.send(activity=attendance.activity, member_ids=[attendance.member_id], actor=actor)
     return attendance
 

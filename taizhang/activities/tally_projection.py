@@ -21,8 +21,8 @@ Kept current in the transaction of every write that changes a stored month:
 * an activity created, moved or cancelled (``activity_changed``, from ``services``): the month's rows of the
   members it may concern (the whole committee for a committee-wide activity, the branch's members on the
   roster in the month or the picked members, and anyone recorded at it);
-* roster spells rewritten (``members.hooks.roster_spells_changed``, from ``members.projection``): every
-  projected month of those members.
+* roster spells rewritten or new members' first spells written (``members.hooks.spells_changed`` and
+  ``spells_inserted``, from ``members.projection``): every projected month of those members.
 
 A month becomes "past" when the calendar says so; until ``advance`` (the periodic task, ``manage.py
 rebuild_projections``) projects it, ``through`` stays behind and the month is computed live: a report is
@@ -36,6 +36,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from taizhang.activities import tallies
 from taizhang.activities.models import Activity, Attendance, AudienceKind, MemberMonthTally, TallyProjection
@@ -259,7 +260,7 @@ def attendance_changed(*, activity, member_ids, actor) -> None:
 
 
 def roster_spells_changed(*, member_ids) -> None:
-    """Listener of ``members.hooks.roster_spells_changed``: every projected month of the members, from the
+    """Listener of ``members.hooks.spells_changed`` and ``spells_inserted``: every projected month of the members, from the
     first month of their stored rows or their spells."""
     member_ids = sorted(set(member_ids))
     if not member_ids or not TallyProjection.objects.exists():
@@ -328,9 +329,15 @@ def rebuild(committee_id: int) -> int:
         return advance(committee_id)
 
 
-def rebuild_listener(*, committee_id) -> int:
-    """Listener of ``members.hooks.projection_rebuild`` (``manage.py rebuild_projections``)."""
-    return rebuild(committee_id)
+def rebuild_answer(*, committee_id) -> dict:
+    """Listener of ``members.hooks.projection_rebuild`` (``manage.py rebuild_projections``): ``rebuild`` the
+    committee (every committee when None) and the sentence the command prints."""
+    from taizhang.organisation.models import Committee
+
+    ids = [committee_id] if committee_id is not None else Committee.objects.order_by("pk").values_list("pk", flat=True)
+    months = sum(rebuild(pk) for pk in ids)
+    return {"text": gettext("Activity tallies rebuilt: %(months)d complete past months projected.") % {"months": months},
+            "counts": {"months": months}}
 
 
 def advance_all() -> dict:

@@ -35,7 +35,7 @@ from taizhang.care.selectors import (
     reference_day,
     subscription_preview,
 )
-from taizhang.core import crypto
+from taizhang.core import crypto, generations
 from taizhang.core.attachments import StoredFiles, clean_files
 from taizhang.core.audit import audit_log
 from taizhang.core.money import yuan
@@ -120,6 +120,7 @@ def subscriptions_confirm(*, actor, committee, year: int, day: datetime.date | N
                          cost_fen=price_fen * copies, confirmed_by=actor)
             for line in preview.to_write]
     Subscription.objects.bulk_create(made)
+    generations.changed(generations.CARE, [committee.pk])
     for line, sub in zip(preview.to_write, made, strict=True):
         line.current = sub
     audit_log(actor=actor, action="care.subscriptions_confirm", obj=committee,
@@ -160,6 +161,7 @@ def subscription_add(*, actor, committee, year: int, member: Member, paper: str 
     except IntegrityError as exc:  # the same household confirmed at the same moment
         raise ValidationError({"member": [_("%(name)s's household already has a subscription for %(year)s.")
                                           % {"name": member.name, "year": year}]}) from exc
+    generations.changed(generations.CARE, [committee.pk])
     audit_log(actor=actor, action="care.subscription_add", obj=sub,
               new={"year": year, "recipient": member.name, "paper": sub.paper, "copies": copies, "cost": yuan(cost_fen)})
     return sub
@@ -176,6 +178,7 @@ def subscription_cancel(*, actor, subscription: Subscription, reason: str) -> Su
         raise ValidationError({"reason": [_("This subscription is already cancelled.")]})
     sub.status, sub.cancel_reason = SubscriptionStatus.CANCELLED, reason[:200]
     sub.save(update_fields=["status", "cancel_reason"])
+    generations.changed(generations.CARE, [sub.committee_id])
     audit_log(actor=actor, action="care.subscription_cancel", obj=sub, new={"reason": sub.cancel_reason})
     return sub
 
@@ -386,6 +389,7 @@ def visit_record(*, actor, committee, visited_on, mode: str, visitors: str, memb
                                  visited_on=visited_on, mode=mode, visitors=visitors[:200], talk=(talk or "").strip(),
                                  needs=(needs or "").strip(), recorded_by=actor)
     visit.members.set(members)
+    generations.changed(generations.CARE, [committee.pk])
     single = members[0] if len(members) == 1 else None
     household_id = members[0].household_id if len({m.household_id for m in members}) == 1 else None
     handed = []
@@ -426,6 +430,7 @@ def visit_withdraw(*, actor, visit: Visit, reason: str) -> Visit:
         raise ValidationError({"reason": [_("This visit is already withdrawn.")]})
     visit.withdrawn_at, visit.withdrawn_by, visit.withdraw_reason = timezone.now(), actor, reason[:200]
     visit.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])
+    generations.changed(generations.CARE, [visit.committee_id])
     returned = []
     handed = (Movement.objects.filter(visit=visit, kind=MovementKind.OUT, reversed_by__isnull=True)
               .select_related("item", "member").order_by("id"))

@@ -20,8 +20,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from taizhang.core.audit import audit_log
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Office files (.doc, .xls)
 ZIP = b"PK\x03\x04"  # Office Open XML (.docx, .xlsx, .pptx) are zip files
@@ -195,3 +199,35 @@ def storage_files(storage, folder: str = ""):
         yield f"{folder}/{name}" if folder else name
     for sub in sorted(folders):
         yield from storage_files(storage, f"{folder}/{sub}" if folder else sub)
+
+
+def kept_file_delete(record, *, action: str, actor=None, username: str = "", new: dict) -> None:
+    """Delete the file kept by ``record`` (a background job's row: an import run, an export job — with ``file``
+    and ``file_deleted_at``) from its storage and record that, in one transaction with an audit entry
+    ``action``; the row stays. Nothing when it has no file (any more)."""
+    model = type(record)
+    name = model.objects.filter(pk=record.pk).values_list("file", flat=True).first()
+    if not name:
+        return
+    record.file.storage.delete(name)
+    with transaction.atomic():
+        model.objects.filter(pk=record.pk).update(file="", file_deleted_at=timezone.now())
+        audit_log(actor=actor, username=username, action=action, obj=record, new=new)
+
+
+def stray_files_purge(folders, *, kept: set, older_than, dry_run: bool) -> list:
+    """The files under ``folders`` of the default storage that no row keeps (``kept``: their names) and that
+    are older than ``older_than`` — left by a worker that died before recording its file, or by an upload whose
+    row was never saved; deleted unless ``dry_run``. Returns their names."""
+    from django.core.files.storage import default_storage
+
+    stray = []
+    for folder in folders:
+        for name in storage_files(default_storage, folder):
+            if name in kept or default_storage.get_modified_time(name) >= older_than:
+                continue
+            stray.append(name)
+            if not dry_run:
+                default_storage.delete(name)
+    return stray
+

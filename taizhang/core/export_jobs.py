@@ -36,7 +36,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from taizhang.core.attachments import storage_files
+from taizhang.core.attachments import kept_file_delete, stray_files_purge
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.exporting import (
     csv_response,
@@ -266,21 +266,13 @@ def export_jobs_recover(*, jobs) -> int:
 
 def export_job_file_delete(*, job, reason: str, username: str = "") -> None:
     """Delete a job's file from storage and record it (the job stays in the user's list)."""
-    name = ExportJob.objects.filter(pk=job.pk).values_list("file", flat=True).first()
-    if not name:
-        return
-    job.file.storage.delete(name)
-    with transaction.atomic():
-        ExportJob.objects.filter(pk=job.pk).update(file="", file_deleted_at=timezone.now())
-        audit_log(actor=None, username=username, action="export.file_delete", obj=job,
-                  new={"reason": reason, "export": job.export, "file_name": job.file_name})
+    kept_file_delete(job, action="export.file_delete", username=username,
+                     new={"reason": reason, "export": job.export, "file_name": job.file_name})
 
 
 def export_files_purge(*, older_than: datetime.datetime, dry_run: bool = False, username: str = "") -> list:
     """Delete the files of background exports finished before ``older_than``, and any file left in the
     exports folder by a worker that died before recording it; returns the deleted names."""
-    from django.core.files.storage import default_storage
-
     deleted = []
     jobs = (ExportJob.objects.filter(finished_at__lt=older_than).exclude(file="")
             .only("pk", "file", "file_name", "export", "finished_at"))
@@ -289,12 +281,7 @@ def export_files_purge(*, older_than: datetime.datetime, dry_run: bool = False, 
         if not dry_run:
             export_job_file_delete(job=job, reason="retention", username=username)
     kept = set(ExportJob.objects.exclude(file="").values_list("file", flat=True))
-    for name in storage_files(default_storage, EXPORT_FOLDER):
-        if name in kept or default_storage.get_modified_time(name) >= older_than:
-            continue
-        deleted.append(name)
-        if not dry_run:
-            default_storage.delete(name)
+    deleted += stray_files_purge([EXPORT_FOLDER], kept=kept, older_than=older_than, dry_run=dry_run)
     if not dry_run and deleted:
         audit_log(actor=None, username=username, action="export.files_purge", object_type="core.exportjob",
                   new={"files": len(deleted), "older_than": older_than})

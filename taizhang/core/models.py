@@ -251,3 +251,24 @@ class PeriodicRun(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class DataGeneration(models.Model):
+    """The generation of one kind of a committee's data (``core.generations``): a cached answer is keyed on the
+    generations of the kinds and committees it reads, and every write that can change that kind of data gives the
+    committee a new generation in the same transaction, so the next read computes afresh. A random token rather
+    than a counter, so that no key is ever reused, even after a rolled-back transaction, a restored backup or a
+    rebuilt database."""
+
+    committee = models.ForeignKey("organisation.Committee", verbose_name=_("committee"), on_delete=models.CASCADE,
+                                  related_name="+")
+    kind = models.CharField(_("kind"), max_length=20)
+    token = models.BigIntegerField(_("generation"))
+
+    class Meta:
+        verbose_name = _("data generation")
+        verbose_name_plural = _("data generations")
+        constraints = [models.UniqueConstraint(fields=["committee", "kind"], name="data_generation_unique")]
+
+    def __str__(self):
+        return f"{self.committee_id} {self.kind}: {self.token}"

@@ -126,16 +126,27 @@ def _expense_recorded(expense) -> str:
 @login_required
 def expense_create(request, year):
     budget = _budget(request, year)
+    return _expense_page(request, budget, initial={"spent_on": min(timezone.localdate(), datetime.date(year, 12, 31))},
+                         done=redirect("finance:budget", year=year))
+
+
+def _expense_page(request, budget, *, initial: dict, done, activity=None):
+    """The expense form of ``budget`` (one page for every way in): on a valid POST, ``services.expense_record``
+    (four eyes, over-plan confirmation) and ``done``; otherwise the form (400 with its errors) beside the
+    budget's lines. ``activity``: the activity the expense is for (it points back at it)."""
     lines = budget.lines.select_related("use").order_by("use__sort_order", "id")
+    if activity is not None:
+        initial = {"line": next((line for line in lines if line.use.code == "training"), None), **initial}
     form = ExpenseForm(request.POST or None, request.FILES or None, lines=lines,
-                       meetings=_meetings(budget.committee_id, budget.year),
-                       initial={"spent_on": min(timezone.localdate(), datetime.date(year, 12, 31))})
+                       meetings=_meetings(budget.committee_id, budget.year), initial=initial)
+    extra = {"activity": activity} if activity is not None else {}
     if request.method == "POST" and form.is_valid():
-        if service_on_form(request, form, lambda: svc.expense_record(actor=request.user, **form.cleaned_data),
+        if service_on_form(request, form, lambda: svc.expense_record(actor=request.user, **extra, **form.cleaned_data),
                            _expense_recorded):
-            return redirect("finance:budget", year=year)
+            return done
     rows, _total = svc.budget_report(budget)
-    return render(request, "finance/expense_form.html", {"form": form, "budget": budget, "rows": rows})
+    return render(request, "finance/expense_form.html", {"form": form, "budget": budget, "rows": rows, **extra},
+                  status=400 if form.errors else 200)
 
 
 def _meetings(committee_id, year):
@@ -156,22 +167,9 @@ def activity_expense_create(request, pk):
         budget = svc.budget_get_or_create(actor=request.user, committee=activity.committee, year=day.year)
     except ValidationError as exc:
         raise PermissionDenied(error_text(exc)) from exc
-    lines = budget.lines.select_related("use").order_by("use__sort_order", "id")
-    training = next((line for line in lines if line.use.code == "training"), None)
-    form = ExpenseForm(request.POST or None, request.FILES or None, lines=lines,
-                       meetings=_meetings(activity.committee_id, budget.year),
-                       initial={"spent_on": day, "line": training,
-                                "description": _("%(title)s (%(day)s)") % {
-                                    "title": activity.title, "day": timezone.localdate(activity.starts_at)}})
-    if request.method == "POST" and form.is_valid():
-        if service_on_form(request, form,
-                           lambda: svc.expense_record(actor=request.user, activity=activity, **form.cleaned_data),
-                           _expense_recorded):
-            return redirect("activities:detail", pk=activity.pk)
-    rows, _total = svc.budget_report(budget)
-    return render(request, "finance/expense_form.html", {"form": form, "budget": budget, "rows": rows,
-                                                         "activity": activity},
-                  status=400 if form.errors else 200)
+    return _expense_page(request, budget, activity=activity, done=redirect("activities:detail", pk=activity.pk),
+                         initial={"spent_on": day, "description": _("%(title)s (%(day)s)") % {
+                             "title": activity.title, "day": timezone.localdate(activity.starts_at)}})
 
 
 def _expense(request, pk):

@@ -21,7 +21,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -258,11 +258,14 @@ def for_member_q(model, member) -> Q:
 
 def for_branches_q(model, branch_ids) -> Q:
     """Records of ``model`` whose audience is one of ``branch_ids``, a party group of one of them or
-    (picked) includes a member who is now in one of them."""
+    (picked) includes a member who is now in one of them. The picks are asked per record (EXISTS over the
+    record's own picks, only for records of the picked kind), so fetching one record reads its picks alone,
+    not every pick of the database joined with the branches' members."""
     q = Q(audience_branch_id__in=branch_ids) | Q(audience_group__branch_id__in=branch_ids)
     if AudienceKind.PICKED in model.AUDIENCE_KINDS:
         through, source, target = picks(model)
-        q |= Q(pk__in=through.objects.filter(**{f"{target}__branch_id__in": branch_ids}).values(f"{source}_id"))
+        picked = through.objects.filter(**{source: OuterRef("pk"), f"{target}__branch_id__in": branch_ids})
+        q |= Q(audience_kind=AudienceKind.PICKED) & Q(Exists(picked))
     return q
 
 

@@ -1,6 +1,7 @@
 """The one filter set of the ledger list: drives the page, its htmx refresh and (later) exports."""
 
 import datetime
+import hashlib
 from types import SimpleNamespace
 
 import django_filters
@@ -12,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.forms import TzForm
-from taizhang.core.permissions import VIEW, branches_for, committee_ids_for
-from taizhang.members import selectors, visibility
+from taizhang.core.permissions import VIEW, branches_for, committee_ids_for, is_member_login, user_scope
+from taizhang.members import generations, selectors, visibility
 from taizhang.members.models import Category, Status, Tag
 from taizhang.organisation.models import Branch
 
@@ -179,13 +180,33 @@ class MemberFilter(django_filters.FilterSet):
     def filter_sort(self, queryset, name, value):
         return queryset.order_by(*SORT_ORDER.get(value, SORT_ORDER["name"]))
 
-    # Filters the roster spells can answer on their own (``count``); any other one set reads the members.
+    # Filters the roster spells can answer on their own (``_count``); any other one set reads the members.
     SPELL_FILTERS = frozenset({"as_of", "branch", "status", "sort"})
 
     def count(self) -> int:
-        """How many members ``qs`` holds, once the filters are valid: read from the roster spells alone
-        (``selectors.roster_spell_count``, an index-only count) when only the day, branch and status are
-        chosen — the default list, whatever the size of the committee — otherwise ``qs.count()``."""
+        """How many members ``qs`` holds, once the filters are valid (``_count``), cached under the roster's
+        generations (``members.generations``): every write that can change what the list's filters match — a
+        flow event, an edit of a member (name, birth date, category, tags), a registration, an import, a contact
+        that makes a member overdue — gives the committee a new generation in its own transaction, so the
+        default list, paging through a search or the same search again count once. The key holds what the
+        answer depends on — the user's scope, whether they may search by numbers and which filters they may
+        use, the day — and a hash of the filters (never the searched text itself: it may be a phone or ID
+        number). Not cached for exports (``purpose``) nor a member's own login."""
+        if getattr(self, "purpose", VIEW) != VIEW or is_member_login(self.user):
+            return self._count()
+        values = sorted((name, str(getattr(value, "pk", value))) for name, value in self.form.cleaned_data.items()
+                        if value not in (None, ""))
+        digest = hashlib.sha256(repr(values).encode()).hexdigest()
+        scope = user_scope(self.user, VIEW)
+        parts = [sorted(scope.committee_ids), sorted(scope.branch_ids), visibility.may_search_numbers(self.user),
+                 sorted(visibility.hidden_filters(self.user)), digest, timezone.localdate().isoformat(),
+                 settings.ELDERLY_AGE, selectors.contact_warning_months()]
+        return generations.cached("ledger-count", parts, committee_ids_for(self.user, VIEW), self._count)
+
+    def _count(self) -> int:
+        """``qs.count()``, but read from the roster spells alone (``selectors.roster_spell_count``, an
+        index-only count) when only the day, branch and status are chosen — the default list, whatever the
+        size of the committee."""
         cleaned = self.form.cleaned_data
         if any(cleaned.get(name) not in (None, "") for name in self.filters if name not in self.SPELL_FILTERS):
             return self.qs.count()

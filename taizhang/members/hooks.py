@@ -40,19 +40,32 @@ Collected by ``members.panels.home_panels`` while the home page is rendered (a r
 A card only reads, with a fixed number of queries, and shows only what ``user`` may see.
 """)
 
-roster_spells_changed = Hook("members.roster_spells_changed", arguments=("member_ids",), doc="""
-The roster spells (``RosterSpell``) of some members were written or rewritten: a flow event or its
-correction, new members, the rebuild's repairs.
+spells_changed = Hook("members.spells_changed", arguments=("member_ids",), doc="""
+The roster projection rewrote the spells (``RosterSpell``) of some existing members: a flow event or a
+correction was recorded, or ``rebuild_projections`` repaired them. Projections of other apps that depend on
+the members' roster state (e.g. the study read tallies, counted by the branch of the open spell) bring
+themselves up to date.
 
-Sent by ``members.projection`` after the spells are written, inside the writer's transaction.
-``member_ids`` are the members whose spells may have changed (never empty). Listeners keep their own
-projections of the roster current (activities: the stored monthly tallies); an exception undoes the write.
+Sent by ``members.projection.replace_spells`` after the new spells are written, inside the writer's
+transaction (the members' rows are locked). ``member_ids`` is the list of the members whose spells were
+replaced (never empty); new members' first spells (``insert_spells`` alone) are not sent: they have no other
+records yet. Listeners read the spells themselves, must be idempotent, and an exception undoes the write.
+""")
+
+spells_inserted = Hook("members.spells_inserted", arguments=("member_ids",), doc="""
+New members' first spells were written (``members.projection.insert_spells``: a registration, an import, a
+bulk load), possibly starting in the past. Projections of other apps that count the roster over past days
+(activities: the stored monthly tallies, where a back-dated member is expected at past activities) bring
+themselves up to date.
+
+Sent by ``insert_spells`` after the spells are written, inside the writer's transaction; not sent for the
+spells ``replace_spells`` writes (that sends ``spells_changed``). ``member_ids`` is the sorted list of the
+members (never empty). Listeners must be idempotent; an exception undoes the write.
 """)
 
 projection_rebuild = Hook("members.projection_rebuild", arguments=("committee_id",), doc="""
-Recompute a projection of the roster kept by a later app, for one committee, from scratch (activities: the
-stored monthly tallies of complete past months).
-
-Collected by ``manage.py rebuild_projections`` after the roster spells are rebuilt, once per committee. A
-listener runs its own transaction and returns how many months it projected.
+``manage.py rebuild_projections`` ran (after it rebuilt the roster spells): each listener recomputes its own
+projection that is derived from the roster (of ``committee_id``, or of every committee when None) and
+repairs what differs. Returns a dict: "text", the sentence (translated) the command prints, and "counts",
+what the JSON output shows under the listener's key. Each listener owns its transactions.
 """)

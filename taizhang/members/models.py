@@ -625,24 +625,3 @@ class RosterSpell(models.Model):
 
     def __str__(self):
         return f"{self.member_id} {self.status} {self.valid_from}–{self.valid_to}"
-
-
-class RosterGeneration(models.Model):
-    """The generation of a committee's roster counts (issue 10): the home page caches its counts under the
-    generations of the committees it counts, and every write that can change them — a flow event or
-    correction (through the roster projection), a registration or import, an edit of a member, a contact
-    date — gives the committee a new generation in the same transaction (``members.generations``), so the
-    next page computes them afresh. The generation is a random token rather than a counter, so that no key
-    is ever reused, even after a rolled-back transaction, a restored backup or a rebuilt database."""
-
-    committee = models.OneToOneField(
-        "organisation.Committee", verbose_name=_("committee"), on_delete=models.CASCADE, related_name="+"
-    )
-    token = models.BigIntegerField(_("generation"))
-
-    class Meta:
-        verbose_name = _("roster generation")
-        verbose_name_plural = _("roster generations")
-
-    def __str__(self):
-        return f"{self.committee_id}: {self.token}"

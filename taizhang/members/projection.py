@@ -105,11 +105,11 @@ def stored_spells(member_ids=None, *, committee_id=None) -> list[Spell]:
 def insert_spells(spells: list[Spell]) -> None:
     """Write ``spells`` (of members who have none yet): COPY on PostgreSQL, executemany on SQLite. Their
     committees get a new generation of their roster counts (``generations``), in this same transaction, and
-    the listeners of ``hooks.roster_spells_changed`` hear of them."""
+    ``hooks.spells_inserted`` is sent."""
     if not spells:
         return
     _write_spells(spells)
-    hooks.roster_spells_changed.send(member_ids=sorted({spell.member_id for spell in spells}))
+    hooks.spells_inserted.send(member_ids=sorted({spell.member_id for spell in spells}))
 
 
 def _write_spells(spells: list[Spell]) -> None:
@@ -138,7 +138,7 @@ def replace_spells(member_ids, spells: list[Spell]) -> None:
     left = set(member_ids) - {spell.member_id for spell in spells}
     if left:  # members left without spells (every event voided): their committees' counts change too
         generations.roster_changed(member_ids=left)
-    hooks.roster_spells_changed.send(member_ids=sorted(set(member_ids)))
+    hooks.spells_changed.send(member_ids=member_ids)  # e.g. the study read tallies follow the roster
 
 
 def project_members(member_ids) -> None:

@@ -268,10 +268,34 @@ def home_counts(user, day: datetime.date | None = None) -> dict:
     page shows them only then; None for a past day), ``elderly`` (on the roster, aged ``ELDERLY_AGE`` or over,
     as ``filter_age_band`` "60plus") and ``contact_overdue`` (as ``contact_overdue``).
 
-    One grouped query over the roster spells (``_spell_count_rows``), cached under the user's scope, the day and the generations of the
-    committees counted (``members.generations``: every write that changes the counts gives its committee a new
-    one in its own transaction), so a cached answer is never stale; plus the generations and the branch names.
+    The rows are ``_cached_count_rows``'s (cached under the generations); plus the branch names.
     """
+    rows, day, extra_keys = _cached_count_rows(user, day)
+    counts, sums = _labelled(rows, day, extra_keys)
+    counts["elderly"] = sums["elderly"] if day is None else None
+    counts["contact_overdue"] = sums["overdue"] if day is None else None
+    return counts
+
+
+def roster_totals(user, day: datetime.date | None = None) -> Counter:
+    """``{(branch id that day, status): n}``: the members on the roster on ``day`` (None: today) that ``user``
+    may see (VIEW), as ``roster_on(user, day)`` would count them grouped by ``branch_on`` and ``status`` — the
+    home page's cached rows (``_cached_count_rows``), so after the first read of a generation it costs the one
+    query of ``generations``. The API's roster members: their total and per-branch page groups."""
+    rows, _day, _extra = _cached_count_rows(user, day)
+    totals = Counter()
+    for branch_id, _category, status, n, *_more in rows:
+        totals[(branch_id, status)] += n
+    return totals
+
+
+def _cached_count_rows(user, day: datetime.date | None) -> tuple[list, datetime.date | None, tuple]:
+    """(rows, day, extra keys): ``_spell_count_rows`` of ``user``'s roster on ``day`` (None, today or later:
+    today, with ``home_extra_counts``), and that day (None for today).
+
+    One grouped query over the roster spells, cached under the user's scope, the day and the generations of the
+    committees counted (``members.generations``: every write that changes the counts gives its committee a new
+    one in its own transaction), so a cached answer is never stale; a member's own login is counted afresh."""
     today = timezone.localdate()
     if day is not None and day >= today:
         day = None
@@ -287,10 +311,7 @@ def home_counts(user, day: datetime.date | None = None) -> dict:
         parts = ["1", (day or today).isoformat(), today.isoformat(), sorted(scope.committee_ids),
                  sorted(scope.branch_ids), settings.ELDERLY_AGE, contact_warning_months()]
         rows = generations.cached("home-counts", parts, committee_ids_for(user, VIEW), compute)
-    counts, sums = _labelled(rows, day, tuple(extra))
-    counts["elderly"] = sums["elderly"] if day is None else None
-    counts["contact_overdue"] = sums["overdue"] if day is None else None
-    return counts
+    return rows, day, tuple(extra)
 
 
 def home_extra_counts(today: datetime.date, *, member: str = "") -> dict:

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from taizhang.core import generations
 from taizhang.core.audit import audit_log
 from taizhang.core.permissions import has_capability
 from taizhang.organisation import hooks
@@ -67,6 +68,7 @@ def committee_create(*, actor, name: str, founded_on: datetime.date) -> Committe
     audit_log(actor=actor, action="committee.create", obj=committee,
               new={"name": name, "founded_on": founded_on, "districts": mapping})
     hooks.committee_created.send(committee=committee, actor=actor)  # later apps' set-up steps
+    generations.renew_all([committee.pk])  # no data yet: every kind of answer may be cached from the start
     return committee
 
 

@@ -23,6 +23,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from taizhang.core import generations
+
 
 class RuleAction(models.TextChoices):
     ATTENDED = "attended", _("Attended an activity")
@@ -137,6 +139,14 @@ class EntrySource(models.TextChoices):
 
 
 class PointEntryQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Insert the entries; their committees get a new points generation (``core.generations``) in the same
+        transaction, so the cached answers that sum points are computed afresh."""
+        objs = list(objs)
+        created = super().bulk_create(objs, *args, **kwargs)
+        generations.changed(generations.POINTS, {entry.committee_id for entry in objs})
+        return created
+
     def update(self, **kwargs):
         raise TypeError("point entries are append-only; add a correcting entry instead")
 
@@ -194,6 +204,7 @@ class PointEntry(models.Model):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise TypeError("point entries are append-only; add a correcting entry instead")
         super().save(*args, **kwargs)
+        generations.changed(generations.POINTS, [self.committee_id])
 
     def delete(self, *args, **kwargs):
         raise TypeError("point entries are append-only; add a correcting entry instead")

@@ -11,19 +11,23 @@ were that day.
 that puts a spell (and its member) into one value, and the ordered values with their labels. Age and party
 age are taken on ``day`` itself (birth-date / full-membership-date bounds, ``members.selectors.years_ago``).
 
-``composition(user, day, by=("branch", "age_band"))`` runs one grouped query and returns a ``Table``.
+``composition(user, day, by=("branch", "age_band"))`` runs one grouped query and returns a ``Table``;
+``compositions(user, day, keys)`` gives the tables of several single dimensions from one query.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce, ExtractYear, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from taizhang.activities import tallies
 from taizhang.core.permissions import branches_for, restrict
 from taizhang.members.models import OPEN_END, ROSTER_STATUSES, Category, Education, Gender, RosterSpell
 from taizhang.members.selectors import AGE_BANDS, years_ago
@@ -284,6 +288,40 @@ def composition(user, day: datetime.date, by=("branch", "age_band")) -> Table:
         *values, n = row
         keys = tuple(DIMENSIONS[k].key_of(v) for k, v in zip(by, values, strict=True))
         counts[keys] = counts.get(keys, 0) + n
+    return _table(user, day, by, counts)
+
+
+def compositions(user, day: datetime.date, keys) -> dict:
+    """{key: ``composition(user, day, by=(key,))``} for several single dimensions in ONE query: the roster's
+    spells are read once (a CTE) and grouped by each dimension in turn (UNION ALL), where a query per
+    dimension read them once each (the dashboard's seven panels)."""
+    keys = [parse_by((key,))[0] for key in keys]
+    if not keys:
+        return {}
+    spells = roster_spells(user, day).order_by()
+    names = [f"d{i}" for i in range(len(keys))]
+    for key, name in zip(keys, names, strict=True):
+        spells = _annotated(spells, DIMENSIONS[key], name, day)
+    try:
+        sql, params = tallies.sql_of(spells.values(*names))
+    except EmptyResultSet:  # nobody in scope
+        return {key: _table(user, day, (key,), {}) for key in keys}
+    once = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+    # each dimension in its own column (their types differ: a branch id, a code …), NULL in the others; the
+    # first, empty, SELECT gives every column its type (PostgreSQL types a column of NULLs as text)
+    groups = " UNION ALL ".join([
+        f"SELECT -1, {', '.join(f't.{name}' for name in names)}, 0 FROM t WHERE 1 = 0",
+        *(f"SELECT {i}, {', '.join(f't.{other}' if other == name else 'NULL' for other in names)}, COUNT(*)"
+          f" FROM t GROUP BY t.{name}" for i, name in enumerate(names))])
+    counts = [{} for _key in keys]
+    for index, *values, n in tallies.fetch(f"WITH t AS {once}({sql}) {groups}", params):
+        found = (DIMENSIONS[keys[index]].key_of(values[index]),)
+        counts[index][found] = counts[index].get(found, 0) + n
+    return {key: _table(user, day, (key,), counts[i]) for i, key in enumerate(keys)}
+
+
+def _table(user, day: datetime.date, by: tuple, counts: dict) -> Table:
+    """The ``Table`` of ``counts`` ({(row key[, column key]): n}) counted by ``by``."""
 
     def axis(index: int) -> list[tuple[str, str]]:
         dimension = DIMENSIONS[by[index]]

@@ -10,11 +10,12 @@ by the branch they were in that day, as ``reports.composition`` and ``reports.fl
 plain members get no dashboard.
 
 Cost: every number is a SQL aggregate; the page costs the same few queries for 6 members or 200,000. The
-panels read from the roster alone (the trend, the composition, the flow, the contact warnings) are cached
-under the generations of the committee (``members.generations``: every write that changes the roster, a
-member's attributes or a contact date gives the committee a new one in its own transaction), the user's
-scope and the day; the panels of activities, points, care and money are computed on every request (their
-writes do not renew the roster's generation).
+panels are cached under the generations of the committee's data they read (``core.generations``: every write
+that changes a kind of data gives the committee a new generation of it in its own transaction), the user's
+scope and the day: the roster panels (the trend, the composition, the flow, the contact warnings) under the
+roster's; activities under the roster's and the activities' (activities and attendance); points under the
+roster's and the points' (every entry); care under the roster's and care's (visits, subscriptions). Only the
+budget (a committee's few budget lines) is read on every request.
 """
 
 import datetime
@@ -36,11 +37,11 @@ from taizhang.activities import tallies
 from taizhang.activities.models import Attendance, AttendanceStatus
 from taizhang.care.models import Subscription, SubscriptionStatus, Visit
 from taizhang.care.selectors import CARED_STATUSES
+from taizhang.core import generations as core_generations
 from taizhang.core.months import add_months, month_start, months_between
 from taizhang.core.permissions import VIEW, has_capability, home_committee_for, restrict, user_scope
 from taizhang.finance.budget import budget_report
 from taizhang.finance.models import Budget
-from taizhang.members import generations
 from taizhang.members.models import ROSTER_STATUSES, RosterSpell, Status
 from taizhang.members.selectors import contact_warning_months, lost_contact_months, months_before, years_ago
 from taizhang.organisation.models import Branch
@@ -172,13 +173,11 @@ def _month_counts(queryset, month, **counts) -> dict:
 
 def _roster_panels(user, committee, day: datetime.date) -> dict:
     """The panels read from the roster alone, as plain data (cached): the trend, the composition by each
-    dimension (``reports.composition``, one grouped query each), the increase and decrease by month and by
+    dimension (``reports.composition.compositions``: one query for all), the increase and decrease by month and by
     reason over ``FLOW_MONTHS`` months (``reports.flow``) and the contact warnings."""
     trend, roster = roster_trend(user, committee, day)
-    tables = {}
-    for key in COMPOSITION:
-        table = composition.composition(user, day, by=(key,))
-        tables[key] = [(row, label, table.row_totals.get(row, 0)) for row, label in table.rows]
+    tables = {key: [(row, label, table.row_totals.get(row, 0)) for row, label in table.rows]
+              for key, table in composition.compositions(user, day, COMPOSITION).items()}
     start = add_months(day, 1 - FLOW_MONTHS)
     months = flow.flow_by_month(user, start, day)
     increase, decrease = Counter(), Counter()
@@ -219,23 +218,38 @@ def contact_warnings(user, committee, day: datetime.date) -> dict:
                                                  for r in rows}}
 
 
-def roster_data(user, committee, day: datetime.date) -> dict:
+def _key_parts(user, committee, day: datetime.date) -> list:
+    """What every cached panel depends on besides the data's generations: the days, the committee and the
+    user's scope."""
     scope = user_scope(user, VIEW)
-    today = timezone.localdate()
-    parts = ["1", day.isoformat(), today.isoformat(), committee.pk, sorted(scope.committee_ids),
-             sorted(scope.branch_ids), contact_warning_months(), lost_contact_months(), translation.get_language()]
-    return generations.cached("dashboard-roster", parts, [committee.pk],
-                              lambda: _roster_panels(user, committee, day))
+    return [day.isoformat(), timezone.localdate().isoformat(), committee.pk, sorted(scope.committee_ids),
+            sorted(scope.branch_ids)]
 
 
-# --- panels computed on every request ---------------------------------------------------------------------
+def roster_data(user, committee, day: datetime.date, known: dict | None = None) -> dict:
+    parts = ["1", *_key_parts(user, committee, day), contact_warning_months(), lost_contact_months(),
+             translation.get_language()]
+    return core_generations.cached("dashboard-roster", parts, [committee.pk],
+                                   lambda: _roster_panels(user, committee, day), known=known)
 
 
-def activity_months(user, committee, day: datetime.date) -> list[tuple]:
+# --- panels of activities, points and care (cached under their data's generations too) ----------------------
+
+
+def activity_months(user, committee, day: datetime.date, known: dict | None = None) -> list[tuple]:
     """[(month, activities held, present attendances)] for the ``ACTIVITY_MONTHS`` months up to ``day``'s: the
     activities the user may see (``activities.reports.held_activities``: held, not cancelled, started by the end
-    of ``day``), the present attendances of the members in scope. Two grouped queries. (Different members per
-    month, a COUNT DISTINCT, doubled the cost of this panel; the statistics reports' tally has them.)"""
+    of ``day``), the present attendances of the members in scope. Two grouped queries, cached under the
+    committee's generations of the roster (the members' branches) and of activities (activities and attendance
+    writes), the user (whose activities) and the day. (Different members per month, a COUNT DISTINCT, doubled the
+    cost of this panel; the statistics reports' tally has them.)"""
+    parts = ["1", user.pk, *_key_parts(user, committee, day)]
+    return core_generations.cached("dashboard-activities", parts, [committee.pk],
+                                   lambda: _activity_months(user, committee, day),
+                                   kinds=(core_generations.ROSTER, core_generations.ACTIVITIES), known=known)
+
+
+def _activity_months(user, committee, day: datetime.date) -> list[tuple]:
     first = add_months(day, 1 - ACTIVITY_MONTHS)
     end = timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
     held = activity_reports.held_activities(user, first, day, now=end).filter(committee=committee)
@@ -249,10 +263,11 @@ def activity_months(user, committee, day: datetime.date) -> list[tuple]:
     return [(m, activities.get(m, 0), attended.get(m, 0)) for m in months_between(first, day)]
 
 
-def points_buckets(user, committee, day: datetime.date) -> tuple[list, object]:
+def points_buckets(user, committee, day: datetime.date, known: dict | None = None) -> tuple[list, object]:
     """How many members (on the roster on ``day``, in scope) have a points total this year (the annual baseline
     plus the entries from 1 January to ``day``) in each band around the threshold — a distribution, never
-    names or a ranking. One query."""
+    names or a ranking. One query, cached under the committee's generations of the roster and of points (every
+    point entry inserted), the user's scope, the day and the bands."""
     config = points_settings(committee.pk)
     threshold, baseline = config.threshold, config.annual_baseline
     step = max(config.participation_needed, 10)
@@ -265,11 +280,20 @@ def points_buckets(user, committee, day: datetime.date) -> tuple[list, object]:
     ]
     if baseline >= threshold:  # a scheme without baseline below the threshold: no second band
         bands = [(None, threshold, _("Below the threshold (%(n)s)") % {"n": threshold}), *bands[2:]]
+    parts = ["1", *_key_parts(user, committee, day), baseline, [(low, high) for low, high, _label in bands]]
+    found = core_generations.cached("dashboard-points", parts, [committee.pk],
+                                    lambda: _points_bands(user, committee, day, bands, baseline),
+                                    kinds=(core_generations.ROSTER, core_generations.POINTS), known=known)
+    return [(label, int(found.get(i, 0))) for i, (_low, _high, label) in enumerate(bands)], config
+
+
+def _points_bands(user, committee, day: datetime.date, bands, baseline: int) -> dict:
+    """{band index: members} of ``points_buckets``: one query."""
     try:
         members_sql, members_params = tallies.sql_of(
             spells_on(user, committee, day).order_by().values(mid=F("member_id")))
     except EmptyResultSet:  # nobody in scope
-        return [(label, 0) for _low, _high, label in bands], config
+        return {}
     entries = tallies.table(PointEntry)
     q = tallies.q
     date = connection.ops.adapt_datefield_value
@@ -290,14 +314,22 @@ def points_buckets(user, committee, day: datetime.date) -> tuple[list, object]:
         f" AND e.{q('day')} >= %s AND e.{q('day')} <= %s GROUP BY m.mid) t GROUP BY 1"
     )
     all_params = (*params, baseline, *members_params, committee.pk, date(datetime.date(day.year, 1, 1)), date(day))
-    found = dict(tallies.fetch(sql, all_params))
-    return [(label, int(found.get(i, 0))) for i, (_low, _high, label) in enumerate(bands)], config
+    return {int(band): int(n) for band, n in tallies.fetch(sql, all_params)}
 
 
-def care_coverage(user, committee, day: datetime.date) -> dict:
+def care_coverage(user, committee, day: datetime.date, known: dict | None = None) -> dict:
     """The members aged ``ELDERLY_AGE``+ on ``day`` who are cared for (on the roster, reachable: care's
     ``CARED_STATUSES``) in scope, and of them: visited this year (a counted visit from 1 January to ``day``),
-    and with this year's 《人民日报》 (an active subscription of their household, or their own). One query."""
+    and with this year's 《人民日报》 (an active subscription of their household, or their own). One query, cached
+    under the committee's generations of the roster (spells, birth dates, households) and of care (visits and
+    subscriptions), the user's scope and the day."""
+    parts = ["1", *_key_parts(user, committee, day), settings.ELDERLY_AGE]
+    return core_generations.cached("dashboard-care", parts, [committee.pk],
+                                   lambda: _care_coverage(user, committee, day),
+                                   kinds=(core_generations.ROSTER, core_generations.CARE), known=known)
+
+
+def _care_coverage(user, committee, day: datetime.date) -> dict:
     first = datetime.date(day.year, 1, 1)
     visited = Visit.objects.counted().filter(members=OuterRef("member_id"), visited_on__gte=first,
                                              visited_on__lte=day)
@@ -332,7 +364,8 @@ def build(user, day: datetime.date | None = None, *, committee=None) -> Dashboar
     ``committee``: ``dashboard_committee(user)`` when the caller has it already."""
     committee = committee or dashboard_committee(user)
     day = day or timezone.localdate()
-    data = roster_data(user, committee, day)
+    known = core_generations.snapshot([committee.pk])  # every panel's generations in one query
+    data = roster_data(user, committee, day, known)
     branches = _branch_names(committee)
     scope = user_scope(user, VIEW)
     panels = []
@@ -391,7 +424,7 @@ def build(user, day: datetime.date | None = None, *, committee=None) -> Dashboar
         note=_("Leaving Beijing, lost contact and suspension keep a member on the roster: they are status "
                "changes, not decreases.")))
 
-    buckets, config = points_buckets(user, committee, day)
+    buckets, config = points_buckets(user, committee, day, known)
     rows = [[label, n] for label, n in buckets]
     panels.append(Panel(
         "points", _("Points this year against the threshold"), [_("Points total"), _("Members")], rows,
@@ -400,7 +433,7 @@ def build(user, day: datetime.date | None = None, *, committee=None) -> Dashboar
                "is %(threshold)s. A distribution, not a ranking.") % {"baseline": config.annual_baseline,
                                                                     "threshold": config.threshold}))
 
-    months = activity_months(user, committee, day)
+    months = activity_months(user, committee, day, known)
     rows = [[month_label(m), n, present] for m, n, present in months]
     panels.append(Panel(
         "activities", _("Activity participation by month"),
@@ -409,7 +442,7 @@ def build(user, day: datetime.date | None = None, *, committee=None) -> Dashboar
         note=_("Attendances: members recorded as present at the activities held in the month.")))
 
     if has_capability(user, "care.manage", committee.pk):
-        care = care_coverage(user, committee, day)
+        care = care_coverage(user, committee, day, known)
         n = care["elderly"]
         rows = [[_("Visited this year"), care["visited"], n - care["visited"]],
                 [_("Newspaper this year"), care["subscribed"], n - care["subscribed"]]]

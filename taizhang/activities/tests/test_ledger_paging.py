@@ -2,6 +2,8 @@
 every member, so the page shows one page of them, its totals come from SQL, and its queries do not grow
 with the audience."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,6 +12,8 @@ from django.urls import reverse
 from taizhang.activities import views
 from taizhang.activities.services import attendance_record
 from taizhang.activities.tests.factories import make_activity, seed_types
+from taizhang.members.models import EventKind
+from taizhang.members.services import flow_record_event
 from taizhang.members.tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +113,26 @@ def test_every_page_lists_the_expected_in_the_ledgers_order_and_deeper_pages_cos
         response = _page(client, activity, 2)
     assert len(response.context["ledger_rows"]) == 3
     assert len(many) <= len(few)
+
+
+def test_the_cached_expected_count_follows_every_roster_write(client, cast):
+    """应到 of a committee-wide activity is counted once per roster generation (``selectors.expected_count``):
+    a second visit does not count the spells again, and a transfer out dated before the activity or a move to
+    another branch (the secretary sees the branch's members as they are now) is on the next page at once."""
+    seed_types(cast)
+    activity = make_activity(cast.admin, cast.committee)  # DAY, 2026-06-12
+    client.force_login(cast.east_secretary)
+    assert _page(client, activity).context["ledger"].expected == 3
+    with CaptureQueriesContext(connection) as ctx:
+        assert _page(client, activity).context["ledger"].expected == 3
+    counts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert not any("members_rosterspell" in sql and "activities_attendance" not in sql for sql in counts)
+    leaver, mover = cast.east_members[1], cast.east_members[2]
+    flow_record_event(actor=cast.admin, member=leaver, kind=EventKind.TRANSFERRED_OUT,
+                      effective_date=datetime.date(2026, 1, 5), reason="组织关系转回青岛")
+    assert _page(client, activity).context["ledger"].expected == 2
+    flow_record_event(actor=cast.admin, member=mover, kind=EventKind.MOVED_BRANCH,
+                      effective_date=datetime.date(2026, 8, 1), to_branch=cast.west, reason="搬家")
+    assert _page(client, activity).context["ledger"].expected == 1  # expected on the day, now west's
+    client.force_login(cast.admin)
+    assert _page(client, activity).context["ledger"].expected == 5

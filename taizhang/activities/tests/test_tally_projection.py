@@ -272,5 +272,5 @@ class ProjectionBehind(TestCase):
         assert len(kept) == 1
         out = StringIO()
         call_command("rebuild_projections", "--committee", str(self.committee.pk), stdout=out)
-        assert "3" in out.getvalue().splitlines()[-1]
+        assert "已重建活动统计：预先汇总了 3 个已结束的月份。" in out.getvalue().splitlines()
         assert stored(self.committee) == kept

@@ -11,9 +11,7 @@ from ninja import Field, Query, Router, Schema
 from taizhang.api.pagination import Paged, PageParams, paged
 from taizhang.api.schemas import LIST_ERRORS, Day
 from taizhang.core.permissions import has_capability
-from taizhang.members.management.commands.roster import roster_member_row, roster_members_queryset, roster_result
-from taizhang.members.models import ROSTER_STATUSES
-from taizhang.members.selectors import roster_spell_count
+from taizhang.members.management.commands.roster import roster_member_row, roster_members_by_branch, roster_result
 
 router = Router(tags=["roster"])
 
@@ -60,9 +58,8 @@ def roster(request, params: Query[RosterParams]):
 @router.get("/members", response={200: Paged[RosterMember], **LIST_ERRORS}, summary="某日名册上的党员")
 def roster_members(request, params: Query[RosterParams], paging: Query[PageParams]):
     """The members counted in ``total``: name, branch and status that day (no ID or phone number), by branch
-    and pinyin, paged."""
+    and pinyin, paged (a page at a time, branch by branch: ``roster_members_by_branch``)."""
     user = request.auth
     _require_roster(user)
-    day = _day(params)
-    count = roster_spell_count(user, day=day if day < timezone.localdate() else None, statuses=ROSTER_STATUSES)
-    return paged(request, roster_members_queryset(user, day), paging, row=roster_member_row, count=count)
+    rows = roster_members_by_branch(user, _day(params))
+    return paged(request, rows, paging, row=roster_member_row, count=len(rows))

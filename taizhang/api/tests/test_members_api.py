@@ -240,3 +240,65 @@ def test_roster_is_the_commands_json_in_the_users_scope(client, cast):
     assert listed["count"] == 2 and {r["name"] for r in listed["results"]} == {m.name for m in cast.west_members}
     assert Api(client, cast.admin).get("/roster/", {"as_of": "2999-01-01"}).status_code == 400
     assert Api(client, cast.plain_member).get("/roster/").status_code == 403
+
+
+def test_roster_counts_are_the_home_pages_cached_counts(client, cast):
+    """The roster counts are the home page's reading (``selectors.home_counts``): counted once per roster
+    generation from the spells, so asking again counts no spell (nor does the members list's total), and a
+    flow event is counted at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from taizhang.members.models import EventKind
+    from taizhang.members.services import flow_record_event
+
+    api = Api(client, cast.admin)
+
+    def spells_read(path, params):
+        with CaptureQueriesContext(connection) as ctx:
+            body = api.get(path, params).json()
+        return body, sum("members_rosterspell" in q["sql"] and "COUNT(" in q["sql"] for q in ctx.captured_queries)
+
+    for day in ("2024-01-01", datetime.date.today().isoformat()):
+        body, read = spells_read("/roster/", {"as_of": day})
+        assert body["total"] == 6 and read == 1
+        assert spells_read("/roster/", {"as_of": day}) == (body, 0)
+        assert spells_read("/roster/members", {"as_of": day})[0]["count"] == 6
+        assert spells_read("/roster/members", {"as_of": day})[1] == 0  # its total and groups: the same counts
+    flow_record_event(actor=cast.admin, member=cast.members_by_name["王建国"], kind=EventKind.TRANSFERRED_OUT,
+                      effective_date=datetime.date(2023, 6, 1), reason="转回青岛")
+    body, read = spells_read("/roster/", {"as_of": "2024-01-01"})
+    assert body["total"] == 5 and read == 1
+
+
+def test_roster_members_are_paged_branch_by_branch_in_the_commands_order(client, cast):
+    """The paged list (read a page at a time, one branch group after another: ``roster_members_by_branch``)
+    holds the command's ``--list`` in its order (branch that day, pinyin, id) on every page, for a past day
+    (moves and a member who left since count where they stood) and today, in each role's scope; its count is
+    the roster's total."""
+    from taizhang.members.management.commands.roster import roster_members
+    from taizhang.members.models import EventKind
+    from taizhang.members.services import flow_record_event
+
+    by = cast.members_by_name
+    for i in range(4):
+        make_member(cast.admin, (cast.east, cast.central, cast.west)[i % 3], name=f"王丽{i}")
+    flow_record_event(actor=cast.admin, member=by["陈刚"], kind=EventKind.MOVED_BRANCH,
+                      effective_date=datetime.date(2021, 1, 10), to_branch=cast.east)
+    flow_record_event(actor=cast.admin, member=by["李秀英"], kind=EventKind.TRANSFERRED_OUT,
+                      effective_date=datetime.date(2022, 6, 1), reason="转回青岛")
+    today = datetime.date.today()
+    for who in ("admin", "east_secretary", "west_secretary"):
+        user = getattr(cast, who)
+        api = Api(client, user)
+        for day in (datetime.date(2020, 12, 31), today):
+            expected = [(m["name"], m["branch"]) for m in roster_members(user, day)]
+            rows = []
+            for page in range(1, -(-len(expected) // 3) + 1):
+                body = api.get("/roster/members", {"as_of": day.isoformat(), "page": page, "page_size": 3}).json()
+                assert body["count"] == len(expected) == api.get("/roster/", {"as_of": day.isoformat()}).json()["total"]
+                rows += [(r["name"], r["branch"]) for r in body["results"]]
+            assert rows == expected, (who, day)
+    past = {r["name"]: r["branch"] for r in Api(client, cast.admin).get(
+        "/roster/members", {"as_of": "2020-12-31", "page_size": 100}).json()["results"]}
+    assert past["陈刚"] == cast.west.name and past["李秀英"] == cast.east.name

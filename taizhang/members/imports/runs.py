@@ -23,7 +23,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from taizhang.core.attachments import storage_files
+from taizhang.core.attachments import kept_file_delete, stray_files_purge
 from taizhang.core.audit import audit_log
 from taizhang.core.export_jobs import worker_id
 from taizhang.core.imports import Source
@@ -281,24 +281,14 @@ def import_runs_supersede(*, actor, keep) -> int:
 
 def import_file_delete(*, actor, run, reason: str, username: str = "") -> None:
     """Delete a run's uploaded file from storage and record it (the run and its results stay)."""
-    from taizhang.members.models import ImportRun
-
-    name = ImportRun.objects.filter(pk=run.pk).values_list("file", flat=True).first()
-    if not name:
-        return
-    run.file.storage.delete(name)
-    with transaction.atomic():
-        ImportRun.objects.filter(pk=run.pk).update(file="", file_deleted_at=timezone.now())
-        audit_log(actor=actor, username=username, action="import.file_delete", obj=run,
-                  new={"reason": reason, "file_name": run.file_name, "sha256": run.sha256})
+    kept_file_delete(run, action="import.file_delete", actor=actor, username=username,
+                     new={"reason": reason, "file_name": run.file_name, "sha256": run.sha256})
 
 
 def import_files_purge(*, older_than: datetime.datetime, dry_run: bool = False, username: str = "") -> list:
     """Delete every uploaded import file older than ``older_than``: those of ledger runs (whatever became
     of them) and any other file left under the import folders (points imports never committed, uploads
     whose run was never saved). Runs still being worked on keep their file. Returns the deleted names."""
-    from django.core.files.storage import default_storage
-
     from taizhang.members.models import ImportRun
 
     import_runs_recover()
@@ -315,13 +305,7 @@ def import_files_purge(*, older_than: datetime.datetime, dry_run: bool = False, 
         else:
             import_file_delete(actor=None, username=username, run=run, reason="retention")
     kept = set(ImportRun.objects.exclude(file="").values_list("file", flat=True))
-    for folder in IMPORT_FOLDERS:
-        for name in storage_files(default_storage, folder):
-            if name in kept or default_storage.get_modified_time(name) >= older_than:
-                continue
-            deleted.append(name)
-            if not dry_run:
-                default_storage.delete(name)
+    deleted += stray_files_purge(IMPORT_FOLDERS, kept=kept, older_than=older_than, dry_run=dry_run)
     if not dry_run and deleted:
         audit_log(actor=None, username=username, action="import.files_purge", object_type="members.importrun",
                   new={"files": len(deleted), "older_than": older_than})

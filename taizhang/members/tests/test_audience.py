@@ -222,3 +222,21 @@ def test_the_label(cast, history):
     assert picked.audience_label == "指定党员2人"
     picked.n_picked = 5  # a list's annotation is used instead of a count
     assert picked.audience_label == "指定党员5人"
+
+
+def test_a_picked_activity_is_a_branchs_when_one_of_its_picks_is_now_in_it(cast, history):
+    mover, _leaver, _group = history  # now in the west branch
+    seed_types(cast)
+    east_picks = make_activity(cast.admin, cast.committee, audience_kind=AudienceKind.PICKED,
+                               picked_members=[cast.me], title="东部指定")
+    west_picks = make_activity(cast.admin, cast.committee, audience_kind=AudienceKind.PICKED,
+                               picked_members=[mover], title="西部指定")
+    branch_kind = make_activity(cast.admin, cast.committee, audience_kind=AudienceKind.BRANCH,
+                                audience_branch=cast.central, title="中部")
+
+    def of(branch):
+        return set(Activity.objects.filter(audience.for_branches_q(Activity, [branch.pk])).values_list("pk", flat=True))
+
+    assert of(cast.east) == {east_picks.pk}
+    assert of(cast.west) == {west_picks.pk}
+    assert of(cast.central) == {branch_kind.pk}

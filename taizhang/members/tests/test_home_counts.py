@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from taizhang.core.models import DataGeneration
 from taizhang.members import services
-from taizhang.members.models import Category, EventKind, Member, RosterGeneration
+from taizhang.members.models import Category, EventKind, Member
 from taizhang.members.tests.factories import make_member, update_data
 
 D = datetime.date
@@ -87,7 +88,7 @@ def test_an_edit_and_a_contact_date_change_the_category_and_no_contact_counts(cl
     assert home(client)[0]["counts"]["by_category"][str(Category.STATIONED.label)] == 1
 
     Member.objects.filter(pk__in=[m.pk for m in cast.members]).update(last_contact_date=D(2001, 1, 1))
-    RosterGeneration.objects.all().delete()  # a write behind the services' back: nothing is cached from now on
+    DataGeneration.objects.all().delete()  # a write behind the services' back: nothing is cached from now on
     context, grouped = home(client)
     assert context["contact_overdue"] == 6 and grouped == 1
     assert home(client)[1] == 1  # without a generation the counts are not cached

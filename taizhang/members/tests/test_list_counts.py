@@ -57,15 +57,30 @@ def test_the_total_is_the_number_of_members_listed(client, history, who):
         assert total == len(names), params
 
 
-def test_the_default_total_is_counted_from_the_roster_spells_alone(client, cast):
-    """No join of the members to their events: the open spells' index answers it (migration 0009)."""
+def test_the_default_total_is_counted_from_the_roster_spells_alone_once_per_generation(client, cast):
+    """No join of the members to their events: the open spells' index answers it (migration 0009); and it is
+    counted once per roster generation (``MemberFilter.count``): the next request counts nothing, another
+    filter counts its own, and a flow event is counted at once."""
     client.force_login(cast.admin)
-    with CaptureQueriesContext(connection) as ctx:
-        total, names = listed(client, {})
-    counts = [q["sql"] for q in ctx.captured_queries if "COUNT(*)" in q["sql"] and "members_member" not in q["sql"]
-              and "reports_notice" not in q["sql"]]  # (the navigation bar's bell counts the user's unread notices)
+
+    def counting(params):
+        with CaptureQueriesContext(connection) as ctx:
+            result = listed(client, params)
+        counts = [q["sql"] for q in ctx.captured_queries if "COUNT(*)" in q["sql"] and "members_member" not in q["sql"]
+                  and "reports_notice" not in q["sql"]]  # (the navigation bar's bell counts the user's unread notices)
+        return result, counts
+
+    (total, names), counts = counting({})
     assert total == len(names) == 6
     assert len(counts) == 1 and "members_rosterspell" in counts[0]
+    assert counting({}) == ((6, names), [])
+    assert len(counting({"branch": cast.east.pk})[1]) == 1
+    assert counting({"branch": cast.east.pk})[1] == []
+    leaving = cast.members_by_name["王建国"]
+    flow_record_event(actor=cast.admin, member=leaving, kind=EventKind.TRANSFERRED_OUT,
+                      effective_date=D(2024, 6, 1), reason="转回青岛")
+    (total, names), counts = counting({})
+    assert total == len(names) == 5 and leaving.name not in names and len(counts) == 1
 
 
 def test_a_search_is_counted_over_the_members(client, cast):
@@ -95,6 +110,42 @@ def test_a_search_lists_its_matches_in_the_lists_order_and_its_queries_do_not_gr
         names(q="wl")
     for i in range(10):
         make_member(cast.admin, cast.east, name=f"王琳{i}")
+    names(q="wl")  # the search's total is counted once per roster generation (``MemberFilter._filtered_count``)
     with CaptureQueriesContext(connection) as many:
         names(q="wl")
     assert len(many) <= len(few)
+
+
+def test_a_searchs_total_is_counted_once_until_a_write_changes_what_it_matches(client, cast):
+    """Paging through a search counts it once (cached under the roster's generations, keyed by the viewer's
+    scope and a hash of the filters, never the searched text); a rename, a registration or a flow event is
+    counted at once, and each scope keeps its own count."""
+    from taizhang.members.services import member_update
+    from taizhang.members.tests.factories import update_data
+
+    client.force_login(cast.admin)
+
+    def counted(params, user=None):
+        if user is not None:
+            client.force_login(user)
+        with CaptureQueriesContext(connection) as ctx:
+            total, names = listed(client, params)
+        counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"] and "members_member" in q["sql"]
+                  and "members_changerequest" not in q["sql"]]
+        return total, len(counts)
+
+    assert counted({"q": "wang"}) == (1, 1)
+    assert counted({"q": "wang"}) == (1, 0)
+    assert counted({"q": "wang", "page": 1}) == (1, 0)
+    member = cast.members_by_name["李秀英"]
+    member_update(actor=cast.admin, member=member, expected_version=member.version,
+                  data=update_data(member, name="王秀英"))
+    assert counted({"q": "wang"}) == (2, 1)
+    make_member(cast.admin, cast.west, name="王芳")
+    assert counted({"q": "wang"}) == (3, 1)
+    flow_record_event(actor=cast.admin, member=cast.members_by_name["王建国"], kind=EventKind.TRANSFERRED_OUT,
+                      effective_date=D(2024, 6, 1), reason="转回青岛")
+    assert counted({"q": "wang"}) == (2, 1)
+    assert counted({"q": "wang"}, cast.west_secretary) == (1, 1)  # another scope: its own count
+    assert counted({"q": "wang"}, cast.admin) == (2, 0)
+    assert counted({"q": "wang", "status": "all"}) == (3, 1)

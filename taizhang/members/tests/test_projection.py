@@ -213,7 +213,8 @@ def test_rebuild_repairs_a_damaged_table_and_then_finds_nothing(cast):
                                status="lost", valid_from=datetime.date(2017, 9, 1), valid_to=datetime.date(2018, 1, 1))
     result = json.loads(run("--format", "json"))
     assert result == {"committees": None, "members": 7, "events": 8, "spells": len(truth), "repaired_members": 3,
-                      "tally_months": 0}
+                      "study_read_tallies": {"reads": 0, "repaired_reads": 0, "tallies": 0, "repaired_tallies": 0},
+                      "activity_tallies": {"months": 0}}
     assert projection.stored_spells() == truth
     assert json.loads(run("--format", "json", "--committee", str(cast.committee.pk)))["repaired_members"] == 0
     text = run()

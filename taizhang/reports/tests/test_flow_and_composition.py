@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from taizhang.members.models import EventKind
 from taizhang.members.services import flow_correct_latest, flow_record_event
 from taizhang.members.tests.factories import make_member
-from taizhang.reports.composition import DIMENSIONS, composition, parse_by
+from taizhang.reports.composition import DIMENSIONS, composition, compositions, parse_by
 from taizhang.reports.flow import flow_by_month, flow_report, status_movements
 
 START, END = datetime.date(2020, 1, 1), datetime.date(2020, 12, 31)
@@ -102,6 +102,21 @@ def test_every_dimension_adds_up(cast):
     for key in DIMENSIONS:
         table = composition(cast.admin, datetime.date(2024, 6, 1), by=(key,))
         assert table.total == 6 == sum(row[3] for row in table.grid()), key
+
+
+def test_every_dimension_at_once_equals_one_by_one(history):
+    """``compositions`` (one query for the dashboard's seven panels) gives each dimension's table exactly as
+    ``composition`` does, for every role and on days before, during and after the history's moves."""
+    cast = history
+    for user in (cast.admin, cast.east_secretary, cast.west_secretary, cast.plain_member):
+        for day in (datetime.date(2019, 12, 31), datetime.date(2020, 3, 1), datetime.date(2020, 8, 15), END):
+            with CaptureQueriesContext(connection) as ctx:
+                tables = compositions(user, day, list(DIMENSIONS))
+            assert len([q for q in ctx.captured_queries if "COUNT" in q["sql"]]) <= 1
+            for key in DIMENSIONS:
+                one = composition(user, day, by=(key,))
+                assert (tables[key].rows, tables[key].row_totals, tables[key].total) == (
+                    one.rows, one.row_totals, one.total), (user, day, key)
 
 
 def test_party_age_band(cast):

@@ -1,13 +1,11 @@
-"""``manage.py rebuild_projections [--committee ID] [--format text|json]``: recompute the roster spells and
-the stored monthly activity tallies.
+"""``manage.py rebuild_projections [--committee ID] [--format text|json]``: recompute the roster spells and the
+projections other apps derive from the roster (``members.hooks.projection_rebuild``: the study read tallies).
 
 The spells (``RosterSpell``) are a projection of the flow events that the services keep up to date in
 the same transaction as each event; this command recomputes them from the events (one committee or
 all), repairs every member whose spells differ and says how many it checked and repaired. Running it
-on a consistent database changes nothing. Then it recomputes the activity tallies of the complete past
-months (``activities.tally_projection``, a projection of the attendance, the activities and the spells,
-through ``hooks.projection_rebuild``) from scratch, one committee per transaction, and says how many months
-it projected.
+on a consistent database changes no data; it gives the committees new data generations (``core.generations``),
+so no answer cached before the rebuild is read again.
 """
 
 import json
@@ -17,6 +15,7 @@ from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from taizhang.core import generations
 from taizhang.core.commands import ProjectCommand
 from taizhang.members import hooks, projection
 from taizhang.organisation.models import Committee
@@ -46,11 +45,13 @@ class Command(ProjectCommand):
             if committee is None:
                 raise CommandError(_("There is no committee with the ID %(id)s.") % {"id": value})
         result = projection.rebuild(committee_id=committee.pk if committee else None)
-        committee_ids = [committee.pk] if committee else list(Committee.objects.order_by("pk").values_list("pk", flat=True))
-        result["tally_months"] = sum(months for pk in committee_ids  # the later apps' projections (activities)
-                                     for _listener, months in hooks.projection_rebuild.collect(committee_id=pk))
+        # the projections other apps derive from the roster (e.g. the study read tallies), after the spells
+        derived = hooks.projection_rebuild.collect(committee_id=committee.pk if committee else None)
+        # the data may have been written behind the services' back: nothing cached before is trusted
+        generations.renew_all([committee.pk] if committee else Committee.objects.values_list("pk", flat=True))
         if options["format"] == "json":
-            payload = {"committees": [committee.pk] if committee else None, **result}
+            payload = {"committees": [committee.pk] if committee else None, **result,
+                       **{listener.key: answer["counts"] for listener, answer in derived}}
             self.stdout.write(json.dumps(payload, ensure_ascii=False))
             return
         scope = committee.name if committee else _("every committee")
@@ -60,5 +61,5 @@ class Command(ProjectCommand):
             "and were repaired."
         ) % {"scope": scope, "members": result["members"], "events": result["events"], "spells": result["spells"],
              "repaired": result["repaired_members"]})
-        self.stdout.write(_("Activity tallies of %(scope)s rebuilt: %(months)d complete past months projected.")
-                          % {"scope": scope, "months": result["tally_months"]})
+        for _listener, answer in derived:
+            self.stdout.write(answer["text"])

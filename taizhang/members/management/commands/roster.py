@@ -7,14 +7,24 @@ never an ID or phone number.
 
 import json
 import unicodedata
+from collections import Counter
 
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from taizhang.core.commands import ProjectCommand, active_user, parse_day
-from taizhang.members.models import Status
-from taizhang.members.selectors import branch_name_on, roster_counts, roster_on
+from taizhang.core.paging import GroupedRows
+from taizhang.core.permissions import restrict
+from taizhang.members.models import ROSTER_STATUSES, Member, Status
+from taizhang.members.selectors import (
+    annotate_status,
+    branch_name_on,
+    home_counts,
+    roster_counts,
+    roster_on,
+    roster_totals,
+)
 
 
 def _width(text: str) -> int:
@@ -47,14 +57,42 @@ def format_text(counts: dict) -> str:
 
 
 def roster_result(user, day) -> dict:
-    """The counts of ``--format json``: as_of, total, by branch, by category, by status."""
-    counts = roster_counts(user, day)
+    """The counts of ``--format json``: as_of, total, by branch, by category, by status. For a user (``--as``,
+    the API) the home page's reading of the same counts (``home_counts``, cached under the roster's
+    generations); for the operator ``roster_counts``."""
+    counts = roster_counts(None, day) if user is None else home_counts(user, day)
     return {key: counts[key] for key in ("as_of", "total", "by_branch", "by_category", "by_status")}
 
 
 def roster_members_queryset(user, day):
     """The members counted in the roster's ``total``, by branch and pinyin (also the API's paged list)."""
     return roster_on(user, day).order_by("branch_on", "name_pinyin", "pk")
+
+
+def roster_members_by_branch(user, day) -> GroupedRows:
+    """``roster_members_queryset(user, day)`` read a page at a time (``GroupedRows``, the API's paged list): one
+    group per branch that day, in the branches' order, each read by pinyin and id up to the page (the members'
+    pinyin index, each row's roster spell checked as it is read) instead of sorting the whole roster for every
+    page. Its length and the groups' sizes are ``roster_totals``' (cached under the roster's generations)."""
+    by_branch = Counter()
+    for (branch_id, _status), n in roster_totals(user, day).items():
+        by_branch[branch_id] += n
+    branch_ids = sorted(by_branch) if None not in by_branch else []  # no branch: one sort of the whole list
+    roster = roster_on(user, day)
+    # the groups say "on the roster" on the status column itself (the spell's, today the current event's), not
+    # on the annotation's COALESCE: the same rows, but the planner then knows that most members match and walks
+    # the pinyin index to the page (it took 60 of 6,000 and sorted the whole branch)
+    members = annotate_status(Member.objects.all() if user is None else restrict(Member.objects.all(), user), day)
+    status = "current_event__status_after" if day >= timezone.localdate() else "spell_on__status"
+    groups = [members.filter(**{f"{status}__in": ROSTER_STATUSES}, branch_on=pk) for pk in branch_ids]
+
+    def fetch(ids):
+        rows = {m.pk: m for m in roster.filter(pk__in=ids)}
+        return [rows[pk] for pk in ids if pk in rows]
+
+    return GroupedRows(groups, sum(by_branch.values()),
+                       [by_branch[pk] for pk in branch_ids], order=("name_pinyin", "id"),
+                       whole=roster_members_queryset(user, day), fetch=fetch)
 
 
 def roster_member_row(member) -> dict:
