@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.activities import tallies, tally_projection
 from taizhang.activities.models import Activity, ActivityType, Attendance, AttendanceStatus, AudienceKind
 from taizhang.activities.selectors import activities_between, expected_pairs
+from taizhang.core import generations
 from taizhang.core.paging import LazyRows
 from taizhang.core.permissions import VIEW, branches_for, committee_wide, committees_for, restrict
 from taizhang.members.models import Member
@@ -71,6 +72,19 @@ def report_branches(user) -> list[Branch]:
 # --- the activities of a report ------------------------------------------------------------------------
 
 
+def last_start(committee_ids, now: datetime.datetime) -> datetime.datetime:
+    """The start of the committees' latest activity (not cancelled) that has started by ``now``, or a fixed day
+    long past when none has: "started by ``now``" and "started by this" pick the same activities, and the
+    answer changes only when another activity starts, so the reports' queries (and their cache keys, see
+    ``tallies.fetch_cached``) stay the same from one request to the next. One indexed query."""
+    latest = (Activity.objects.filter(committee_id__in=committee_ids, cancelled=False, starts_at__lte=now)
+              .aggregate(m=Max("starts_at"))["m"])
+    return latest or LONG_AGO
+
+
+LONG_AGO = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
+
+
 def held_activities(user, date_from: datetime.date, date_to: datetime.date, *, now=None):
     """Activities in the period the user may see that are not cancelled and have started."""
     now = now or timezone.now()
@@ -80,8 +94,19 @@ def held_activities(user, date_from: datetime.date, date_to: datetime.date, *, n
 def by_type(user, date_from: datetime.date, date_to: datetime.date, *, now=None) -> list[dict]:
     """[{"name", "activities", "attendances"}] in the types' order: the seed's kind of summary.
 
-    Two grouped queries. Attendances are present attendances of members the user may see.
+    Two grouped queries, cached under the generations of the activities (activities, their types, attendance)
+    and the roster (the members' branches) of the user's committees, the user, the period and ``last_start``.
+    Attendances are present attendances of members the user may see.
     """
+    committee_ids = sorted(committees_for(user, VIEW).values_list("pk", flat=True))
+    now = last_start(committee_ids, now or timezone.now())
+    parts = ["1", user.pk, date_from, date_to, now.isoformat()]
+    return generations.cached("activity-types-tally", parts, committee_ids,
+                              lambda: _by_type(user, date_from, date_to, now),
+                              kinds=(generations.ROSTER, generations.ACTIVITIES))
+
+
+def _by_type(user, date_from: datetime.date, date_to: datetime.date, now) -> list[dict]:
     activities = held_activities(user, date_from, date_to, now=now)
     counts, order = Counter(), {}
     rows = activities.order_by().values_list("activity_type__name", "activity_type__sort_order").annotate(n=Count("pk"))
@@ -189,12 +214,14 @@ class MemberTable(LazyRows):
     ``len`` is known from the branch query, a slice (the pager's page) reads just its rows in one query and
     iterating reads them all (the export). ``sorted(key)`` gives the same rows in another order."""
 
-    def __init__(self, with_sql, params, count: int, last_until, sort: str = "name", prefetched=None):
+    def __init__(self, with_sql, params, count: int, last_until, sort: str = "name", prefetched=None, cache_for=None):
         self.with_sql, self.params, self.count_, self.last_until, self.sort = with_sql, params, count, last_until, sort
         self.prefetched = prefetched or {}  # (sort, offset) -> (limit, rows): the page read with the tallies
+        self.cache_for = cache_for  # ``tallies.fetch_cached``
 
     def sorted(self, sort: str) -> "MemberTable":
-        return MemberTable(self.with_sql, self.params, self.count_, self.last_until, sort, self.prefetched)
+        return MemberTable(self.with_sql, self.params, self.count_, self.last_until, sort, self.prefetched,
+                           self.cache_for)
 
     def _rows(self, offset: int, limit: int | None) -> list:
         if self.with_sql is None or limit == 0:
@@ -202,7 +229,8 @@ class MemberTable(LazyRows):
         rows = self._already_read((self.sort, offset), limit)
         return rows if rows is not None else [
             member_row(*row) for row in tallies.member_rows(
-                self.with_sql, self.params, sort=self.sort, last_until=self.last_until, offset=offset, limit=limit)
+                self.with_sql, self.params, sort=self.sort, last_until=self.last_until, offset=offset, limit=limit,
+                cache_for=self.cache_for)
         ]
 
 
@@ -220,12 +248,15 @@ def participation(user, date_from: datetime.date, date_to: datetime.date, *, now
     rows (``MemberTable``) are read a page at a time, whatever the number of members. With ``page`` (sort,
     offset, size) the page the caller will show is read in the same query as the tallies (computed once).
     """
-    now = now or timezone.now()
+    committees = list(committees_for(user, VIEW))
+    committee_ids = sorted(c.pk for c in committees)
+    now = last_start(committee_ids, now or timezone.now())
     activities = held_activities(user, date_from, date_to, now=now)
     members = restrict(Member.objects.all(), user, VIEW)
     period_end = min(now, timezone.make_aware(datetime.datetime.combine(date_to, datetime.time.max)))
-    committees = list(committees_for(user, VIEW))
-    committee_ids = sorted(c.pk for c in committees)
+    # the tallies read activities, attendance, the stored tallies, roster spells and members: cached under their
+    # generations, keyed by the query itself (which holds the scope, the period, ``now`` and the projection's reach)
+    cache_for = (committee_ids, (generations.ROSTER, generations.ACTIVITIES))
     # the stored months hold every activity of the committee: read only by a viewer who sees them all
     whole = all(committee_wide(user, c, VIEW) for c in committees)
     tally_sql = tally_projection.tally_sql if whole else tallies.tally_sql
@@ -238,10 +269,10 @@ def participation(user, date_from: datetime.date, date_to: datetime.date, *, now
         if with_sql is not None and page is not None:
             sort, offset, size = page
             by_branch, count, rows = tallies.tallies_and_page(with_sql, params, sort=sort, last_until=period_end,
-                                                              offset=offset, limit=size)
+                                                              offset=offset, limit=size, cache_for=cache_for)
             prefetched = {(sort, offset): (size, [member_row(*row) for row in rows])}
         elif with_sql is not None:
-            by_branch, count = tallies.branch_tallies(with_sql, params)
+            by_branch, count = tallies.branch_tallies(with_sql, params, cache_for)
     organised = Counter(dict(
         activities.filter(organiser_branch__isnull=False).order_by().values_list("organiser_branch_id")
         .annotate(n=Count("pk"))
@@ -252,7 +283,8 @@ def participation(user, date_from: datetime.date, date_to: datetime.date, *, now
         tally = Tally(expected=n, present=present, leave=leave, absent=n - present - leave, extra=extra)
         branches.append((branch, tally, organised.get(branch.pk, 0)))
         total.add(tally)
-    return Participation(members=MemberTable(with_sql, params, count, period_end, prefetched=prefetched),
+    return Participation(members=MemberTable(with_sql, params, count, period_end, prefetched=prefetched,
+                                             cache_for=cache_for),
                          branches=branches, total=total)
 
 

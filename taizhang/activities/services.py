@@ -178,6 +178,7 @@ def activity_type_update(*, actor, activity_type: ActivityType, data: dict) -> A
     new = _type_snapshot(activity_type)
     changed = {k for k in new if new[k] != old[k]}
     if changed:
+        generations.changed(generations.ACTIVITIES, [activity_type.committee_id])  # names in the tallies by type
         audit_log(actor=actor, action="activity_type.update", obj=activity_type,
                   old={k: old[k] for k in changed}, new={k: new[k] for k in changed})
     return activity_type

@@ -15,6 +15,7 @@ BY) and per member (ORDER BY + LIMIT/OFFSET, or streamed without a limit for the
 """
 
 import datetime
+import hashlib
 
 from django.db import connection
 from django.db.models import F
@@ -22,6 +23,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from taizhang.activities.models import Activity, Attendance, AttendanceStatus, AudienceKind
+from taizhang.core import generations
 from taizhang.core.months import add_months
 from taizhang.members import audience
 from taizhang.members.models import Member, RosterSpell
@@ -62,6 +64,20 @@ def fetch(sql: str, params) -> list:
         else:
             cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def fetch_cached(sql: str, params, cache_for=None) -> list:
+    """``fetch``, cached under the query itself (its SQL and parameters) and the generations of the data it reads
+    (``core.generations``): ``cache_for`` is (committee ids, kinds of data) — every table the query reads must be
+    written only by the writes that renew those kinds of those committees (activities and attendance:
+    ``ACTIVITIES``; the roster spells, the members, their stored tallies' members: ``ROSTER``; point entries:
+    ``POINTS``). None: not cached. A query whose answer depends on the clock must carry it in its parameters."""
+    if cache_for is None:
+        return fetch(sql, params)
+    committee_ids, kinds = cache_for
+    digest = hashlib.sha256(repr((sql, tuple(params))).encode()).hexdigest()
+    return generations.cached("tally-sql", [connection.vendor, digest], committee_ids, lambda: fetch(sql, params),
+                              kinds=kinds)
 
 
 def as_date(value) -> datetime.date | None:
@@ -221,14 +237,14 @@ def tally_sql(activities, members, since: datetime.date, until: datetime.date, c
 
 
 
-def branch_tallies(with_sql: str, params: tuple) -> tuple[dict, int]:
+def branch_tallies(with_sql: str, params: tuple, cache_for=None) -> tuple[dict, int]:
     """({branch id: (expected, present, leave, extra)}, number of members with a row): one query."""
     sql = (
         f"{with_sql} SELECT 0, x.br, SUM(x.n), SUM(x.pr), SUM(x.lv), SUM(x.ex) FROM x GROUP BY x.br"
         f" UNION ALL SELECT 1, NULL, COUNT(DISTINCT x.mid), 0, 0, 0 FROM x"
     )
     branches, members = {}, 0
-    for part, branch_id, n, pr, lv, ex in fetch(sql, params):
+    for part, branch_id, n, pr, lv, ex in fetch_cached(sql, params, cache_for):
         if part == 1:
             members = int(n)
         elif branch_id is not None:
@@ -286,7 +302,7 @@ def _member_tuple(mid, name, pinyin, bname, n, pr, lv, ex, last) -> tuple:
 
 
 def member_rows(with_sql: str, params: tuple, *, sort: str, last_until, offset: int = 0,
-                limit: int | None = None) -> list[tuple]:
+                limit: int | None = None, cache_for=None) -> list[tuple]:
     """The member table sorted by ``sort`` (a ``MEMBER_ORDER`` key, ``-key`` descending), rows [offset,
     offset + limit) (all with limit None): (member pk, name, name_pinyin, branch name, expected, present,
     leave, absent, extra, last attended day). The last attended day is the local day of the member's latest
@@ -299,11 +315,13 @@ def member_rows(with_sql: str, params: tuple, *, sort: str, last_until, offset: 
     if limit is not None:
         sql += " LIMIT %s OFFSET %s"
         params += (limit, offset)
-    return [_member_tuple(*row) for row in fetch(sql, params)]
+    if limit is None:  # every row (the exports): streamed once, never kept in the cache
+        cache_for = None
+    return [_member_tuple(*row) for row in fetch_cached(sql, params, cache_for)]
 
 
 def tallies_and_page(with_sql: str, params: tuple, *, sort: str, last_until, offset: int,
-                     limit: int) -> tuple[dict, int, list]:
+                     limit: int, cache_for=None) -> tuple[dict, int, list]:
     """``branch_tallies`` and one page of ``member_rows`` in ONE query (the tallies are computed once for
     both): ({branch id: (expected, present, leave, extra)}, number of member rows, [member row])."""
     select, order, select_params = _member_select(sort, last_until)
@@ -317,8 +335,8 @@ def tallies_and_page(with_sql: str, params: tuple, *, sort: str, last_until, off
         f" UNION ALL SELECT 1, NULL, COUNT(*), 0, 0, 0, NULL, NULL, NULL, NULL, NULL FROM pm"
     )
     branches, members, page = {}, 0, []
-    for part, key, a, n, pr, lv, ex, name, pinyin, bname, last in fetch(
-            sql, params + select_params + (limit, offset)):
+    for part, key, a, n, pr, lv, ex, name, pinyin, bname, last in fetch_cached(
+            sql, params + select_params + (limit, offset), cache_for):
         if part == 0:
             if key is not None:
                 branches[key] = (int(a), int(n), int(pr), int(lv))

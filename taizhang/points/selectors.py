@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from taizhang.activities import tallies, tally_projection
 from taizhang.activities.selectors import activities_between
+from taizhang.core import generations
 from taizhang.core.paging import LazyRows
 from taizhang.core.permissions import EDIT, VIEW, allows, branches_for, has_capability, own_member, restrict
 from taizhang.members.models import ROSTER_STATUSES, Member
@@ -245,8 +246,8 @@ class ParticipationRows(LazyRows):
     reads its rows in one query (and their platform scores in two), iterating reads them all (the export)."""
 
     def __init__(self, sql, params, count: int, *, baseline: int, threshold, platform, period, in_scope,
-                 prefetched=None):
-        self.sql, self.params, self.count_ = sql, params, count
+                 prefetched=None, cache_for=None):
+        self.sql, self.params, self.count_, self.cache_for = sql, params, count, cache_for
         self.prefetched = prefetched or {}  # offset -> (limit, rows): the page read with the branch rows
         self.baseline, self.threshold, self.platform, self.period, self.in_scope = (
             baseline, threshold, platform, period, in_scope)
@@ -259,7 +260,8 @@ class ParticipationRows(LazyRows):
         if found is None:
             if limit is not None:
                 sql, params = f"{sql} LIMIT %s OFFSET %s", params + (limit, offset)
-            found = tallies.fetch(sql, params)
+            # a page: cached like the branch rows; every row (the export): read once, never kept
+            found = tallies.fetch_cached(sql, params, self.cache_for if limit is not None else None)
         scores = {}
         if self.platform and found:
             ids = self.in_scope if limit is None else [row[0] for row in found]
@@ -343,15 +345,18 @@ def participation(user, committee, year: int | None = None, *, period: Period | 
         f" ROW_NUMBER() OVER (ORDER BY MIN(r.bsort), MIN(r.pinyin), MIN(r.mid)), NULL FROM r GROUP BY r.bname"
     )
     prefetched = {}
+    # the tallies read activities, attendance, the stored tallies, roster spells, members and point entries:
+    # cached under their generations, keyed by the query itself (scope, period, baseline, ranking …)
+    cache_for = ([committee.pk], (generations.ROSTER, generations.ACTIVITIES, generations.POINTS))
     if page is None:
-        found = tallies.fetch(f"{with_sql}{branches}", params + below_params)
+        found = tallies.fetch_cached(f"{with_sql}{branches}", params + below_params, cache_for)
     else:  # the branch rows and the page shown in one query (the tallies are computed once)
         offset, size = page
-        found = tallies.fetch(
+        found = tallies.fetch_cached(
             f"{with_sql}, pg AS (SELECT r.mid, r.mname, r.bname, r.n, r.pr, r.pts, r.rk,"
             f" ROW_NUMBER() OVER (ORDER BY {order}) AS pos{ranked} ORDER BY {order} LIMIT %s OFFSET %s){branches}"
             f" UNION ALL SELECT 1, pg.mname, pg.mid, pg.n, pg.pr, pg.pts, pg.rk, pg.pos, pg.bname FROM pg",
-            rows_params + (size, offset) + below_params)
+            rows_params + (size, offset) + below_params, cache_for)
         prefetched[offset] = (size, [
             (mid, name, bname, n, pr, pts, rk)
             for _p, name, mid, n, pr, pts, rk, _pos, bname in sorted((r for r in found if r[0] == 1), key=lambda r: r[7])
@@ -363,7 +368,7 @@ def participation(user, committee, year: int | None = None, *, period: Period | 
                                      present=int(present or 0), points=int(points or 0), below=int(below or 0)))
         count += int(below or 0) if below_only else int(n_members)
     rows = ParticipationRows(rows_sql, rows_params, count, baseline=baseline, threshold=threshold, platform=platform,
-                             period=period, in_scope=in_scope, prefetched=prefetched)
+                             period=period, in_scope=in_scope, prefetched=prefetched, cache_for=cache_for)
     return rows, branch_rows, config
 
 
