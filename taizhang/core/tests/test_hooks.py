@@ -80,7 +80,7 @@ def test_the_apps_connect_their_listeners_once_at_start_up():
         "taizhang.activities.services.seed_new_committee", "taizhang.points.services.seed_new_committee",
         "taizhang.finance.budget.budget_uses_seed"]
     assert [x.key for x in activities.attendance_changed.listeners()] == [
-        "taizhang.points.services.entries_for_attendance"]
+        "taizhang.activities.tally_projection.attendance_changed", "taizhang.points.services.entries_for_attendance"]
     assert [x.key for x in activities.study_item_read.listeners()] == ["taizhang.points.services.entries_for_study_read"]
     assert [x.key for x in members.contact_source.listeners()] == [
         "taizhang.activities.selectors.last_attendance_day", "taizhang.finance.dues.last_dues_payment_day",
