@@ -36,16 +36,15 @@ from taizhang.activities.services import (
 )
 from taizhang.activities.tests.factories import make_activity
 from taizhang.core.months import add_months, month_start
-from taizhang.members import flow
-from taizhang.members.models import EventKind, FlowEvent, LostContactCause, Member
-from taizhang.members.services import flow_correct_latest, flow_record_event, member_register
+from taizhang.members.models import Member
+from taizhang.members.services import member_register
 from taizhang.members.tests.factories import UserFactory, grant, make_committee, member_data
+from taizhang.members.tests.histories import apply_random_event
 from taizhang.organisation.services import party_group_create
 from taizhang.points import selectors as points
 from taizhang.points.periods import Period
 
 FOUNDED = datetime.date(2021, 1, 1)
-REASONS = {EventKind.TRANSFERRED_OUT: "组织关系转出", EventKind.SUSPENDED: "停止党籍", EventKind.DECEASED: "病故"}
 STATUSES = [AttendanceStatus.PRESENT, AttendanceStatus.PRESENT, AttendanceStatus.LEAVE, AttendanceStatus.ABSENT]
 KINDS = [AudienceKind.COMMITTEE, AudienceKind.BRANCH, AudienceKind.PARTY_GROUP, AudienceKind.PICKED]
 
@@ -93,30 +92,8 @@ class StoredTalliesEqualTheLiveOnes(TestCase):
                       for i, b in enumerate(cls.branches)]
 
     def apply(self, member, choice, gap, branch_index):
-        today = timezone.localdate()
-        latest = FlowEvent.objects.effective().filter(member=member).order_by("-effective_date", "-id").first()
-        status = latest.status_after if latest else flow.NOT_REGISTERED
-        member.refresh_from_db()
-        kinds = [k for k in flow.allowed_kinds(status, member.membership_type) if k != EventKind.PROBATION_COMPLETED]
-        options = kinds + (["correct"] if latest else [])
-        if not options:
-            return
-        kind = options[choice % len(options)]
-        if kind == "correct":
-            flow_correct_latest(actor=self.admin, member=member, event=latest, reason="录入有误")
-            return
-        day = min((latest.effective_date if latest else FOUNDED) + datetime.timedelta(days=gap), today)
-        to_branch = None
-        if kind == EventKind.MOVED_BRANCH:
-            to_branch = self.branches[branch_index]
-            if to_branch.pk == member.branch_id:
-                to_branch = self.branches[(branch_index + 1) % 3]
-        try:
-            flow_record_event(actor=self.admin, member=member, kind=kind, effective_date=day,
-                              reason=REASONS.get(kind, ""), to_branch=to_branch,
-                              lost_contact_cause=LostContactCause.RESIDENCE_CHANGED)
-        except ValidationError:
-            pass
+        apply_random_event(admin=self.admin, member=member, choice=choice, gap=gap, branch_index=branch_index,
+                           branches=self.branches, founded=FOUNDED)
 
     def record(self, activity, member, status, then):
         activity.refresh_from_db()

@@ -13,7 +13,6 @@ import io
 import json
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
@@ -21,15 +20,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from taizhang.members import flow, projection
-from taizhang.members.models import OPEN_END, EventKind, FlowEvent, LostContactCause, Member, RosterSpell
+from taizhang.members import projection
+from taizhang.members.models import OPEN_END, EventKind, FlowEvent, Member, RosterSpell
 from taizhang.members.selectors import annotate_status
 from taizhang.members.services import flow_correct_latest, flow_record_event, member_register
 from taizhang.members.tests.factories import UserFactory, grant, make_committee, make_member, member_data
+from taizhang.members.tests.histories import apply_random_event
 
 FOUNDED = datetime.date(2017, 9, 1)
-CORRECT = "correct"
-REASONS = {EventKind.TRANSFERRED_OUT: "组织关系转出", EventKind.SUSPENDED: "停止党籍", EventKind.DECEASED: "病故"}
 
 
 def naive_state(member_id: int, day: datetime.date):
@@ -88,30 +86,8 @@ class RandomHistories(TestCase):
         grant(cls.admin, "committee_admin", cls.committee)
 
     def apply(self, member, choice, gap, branch_index):
-        today = timezone.localdate()
-        latest = FlowEvent.objects.effective().filter(member=member).order_by("-effective_date", "-id").first()
-        status = latest.status_after if latest else flow.NOT_REGISTERED
-        member.refresh_from_db()
-        kinds = [k for k in flow.allowed_kinds(status, member.membership_type) if k != EventKind.PROBATION_COMPLETED]
-        options = kinds + ([CORRECT] if latest else [])
-        if not options:
-            return
-        kind = options[choice % len(options)]
-        if kind == CORRECT:
-            flow_correct_latest(actor=self.admin, member=member, event=latest, reason="录入有误")
-            return
-        day = min((latest.effective_date if latest else FOUNDED) + datetime.timedelta(days=gap), today)
-        to_branch = None
-        if kind == EventKind.MOVED_BRANCH:
-            to_branch = self.branches[branch_index]
-            if to_branch.pk == member.branch_id:
-                to_branch = self.branches[(branch_index + 1) % 3]
-        try:
-            flow_record_event(actor=self.admin, member=member, kind=kind, effective_date=day,
-                              reason=REASONS.get(kind, ""), to_branch=to_branch,
-                              lost_contact_cause=LostContactCause.RESIDENCE_CHANGED)
-        except ValidationError:
-            pass  # e.g. the day is before the latest event after a correction: the history stays as it was
+        apply_random_event(admin=self.admin, member=member, choice=choice, gap=gap, branch_index=branch_index,
+                           branches=self.branches, founded=FOUNDED)
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(
