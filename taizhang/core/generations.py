@@ -32,19 +32,23 @@ def changed(kind: str, committee_ids) -> None:
     """Give the committees ``committee_ids`` a new generation of ``kind``: one statement (an upsert)."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind of data: {kind}")
-    ids = sorted({pk for pk in committee_ids if pk is not None})
-    if not ids:
-        return
-    DataGeneration.objects.bulk_create(
-        [DataGeneration(committee_id=pk, kind=kind, token=secrets.randbits(62)) for pk in ids],
-        update_conflicts=True, unique_fields=["committee", "kind"], update_fields=["token"],
-    )
+    _renew(committee_ids, [kind])
 
 
 def renew_all(committee_ids) -> None:
     """Every kind of the committees anew (after data was written by other means: ``rebuild_projections``)."""
-    for kind in KINDS:
-        changed(kind, committee_ids)
+    _renew(committee_ids, KINDS)
+
+
+def _renew(committee_ids, kinds) -> None:
+    """New tokens for ``committee_ids`` × ``kinds``: one upsert."""
+    ids = sorted({pk for pk in committee_ids if pk is not None})
+    if not ids:
+        return
+    DataGeneration.objects.bulk_create(
+        [DataGeneration(committee_id=pk, kind=kind, token=secrets.randbits(62)) for pk in ids for kind in kinds],
+        update_conflicts=True, unique_fields=["committee", "kind"], update_fields=["token"],
+    )
 
 
 def snapshot(committee_ids, kinds=KINDS) -> dict:
