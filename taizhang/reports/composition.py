@@ -276,13 +276,19 @@ def _annotated(spells, dimension: Dimension, name: str, day: datetime.date):
     return spells.annotate(**{name: expression})
 
 
+def _spells_by(user, day: datetime.date, keys) -> tuple:
+    """(the roster's spells on ``day`` in ``user``'s scope with each dimension of ``keys`` as d0, d1 …, the names)."""
+    spells = roster_spells(user, day).order_by()
+    names = [f"d{i}" for i in range(len(keys))]
+    for key, name in zip(keys, names, strict=True):
+        spells = _annotated(spells, DIMENSIONS[key], name, day)
+    return spells, names
+
+
 def composition(user, day: datetime.date, by=("branch", "age_band")) -> Table:
     """The roster on ``day`` counted by ``by`` (one or two keys of ``DIMENSIONS``): one grouped query."""
     by = parse_by(by)
-    spells = roster_spells(user, day).order_by()
-    names = [f"d{i}" for i in range(len(by))]
-    for key, name in zip(by, names, strict=True):
-        spells = _annotated(spells, DIMENSIONS[key], name, day)
+    spells, names = _spells_by(user, day, by)
     counts = {}
     for row in spells.values(*names).annotate(n=Count("pk")).values_list(*names, "n"):
         *values, n = row
@@ -298,10 +304,7 @@ def compositions(user, day: datetime.date, keys) -> dict:
     keys = [parse_by((key,))[0] for key in keys]
     if not keys:
         return {}
-    spells = roster_spells(user, day).order_by()
-    names = [f"d{i}" for i in range(len(keys))]
-    for key, name in zip(keys, names, strict=True):
-        spells = _annotated(spells, DIMENSIONS[key], name, day)
+    spells, names = _spells_by(user, day, keys)
     try:
         sql, params = tallies.sql_of(spells.values(*names))
     except EmptyResultSet:  # nobody in scope
