@@ -398,9 +398,8 @@ def activity_cancel(*, actor, activity: Activity, reason: str) -> Activity:
               new={"cancelled": True, "reason": reason})
     tally_projection.activity_changed(activity)
     # recorded leave/absence of a called-off activity no longer counts (points reverse their entries)
-    generations.changed(generations.ACTIVITIES, [activity.committee_id])
-    hooks.attendance_changed.send(activity=activity, actor=actor,
-                                  member_ids=activity.attendances.values_list("member_id", flat=True))
+    _attendance_changed(activity=activity, actor=actor,
+                        member_ids=activity.attendances.values_list("member_id", flat=True))
     return activity
 
 
@@ -611,6 +610,14 @@ def _entry_errors(activity: Activity, entry: AttendanceEntry, now: datetime.date
     return errors
 
 
+def _attendance_changed(*, activity, member_ids, actor) -> None:
+    """After attendance of ``activity`` was written (or the activity called off), in the write's transaction: the
+    committee's activities get a new generation (the cached counts) and ``hooks.attendance_changed`` tells the
+    listeners (points, the stored tallies)."""
+    generations.changed(generations.ACTIVITIES, [activity.committee_id])
+    hooks.attendance_changed.send(activity=activity, member_ids=member_ids, actor=actor)
+
+
 @transaction.atomic
 def attendance_record_many(*, actor, activity: Activity, entries, now: datetime.datetime | None = None) -> list[Attendance]:
     """Record an attendance sheet: present, absent (with reason) or on leave for several members.
@@ -673,8 +680,7 @@ def attendance_record_many(*, actor, activity: Activity, entries, now: datetime.
     present = [row.member_id for row in created if row.status == AttendanceStatus.PRESENT]
     if present:
         member_contact_touch(member_ids=present, day=activity.date)
-    generations.changed(generations.ACTIVITIES, [activity.committee_id])
-    hooks.attendance_changed.send(activity=activity, member_ids=[row.member_id for row in created], actor=actor)
+    _attendance_changed(activity=activity, member_ids=[row.member_id for row in created], actor=actor)
     by_member = existing | {row.member_id: row for row in created}
     return [by_member[m.pk] for m in members]
 
@@ -731,8 +737,7 @@ def attendance_check_in(*, actor, activity: Activity, member: Member, method: st
         else:
             audit_log(actor=actor, action="attendance.check_in", obj=row, new=_attendance_snapshot(row))
             member_contact_touch(member_ids=[member.pk], day=activity.date)
-            generations.changed(generations.ACTIVITIES, [activity.committee_id])
-            hooks.attendance_changed.send(activity=activity, member_ids=[member.pk], actor=actor)
+            _attendance_changed(activity=activity, member_ids=[member.pk], actor=actor)
             return CheckInResult(row, already=False, message=_("Checked in."))
     if row.status == AttendanceStatus.PRESENT:
         when = _local(row.checked_in_at) if row.checked_in_at else activity.date.isoformat()
@@ -743,8 +748,7 @@ def attendance_check_in(*, actor, activity: Activity, member: Member, method: st
     row.save()
     audit_log(actor=actor, action="attendance.check_in", obj=row, old=old, new=_attendance_snapshot(row))
     member_contact_touch(member_ids=[member.pk], day=activity.date)
-    generations.changed(generations.ACTIVITIES, [activity.committee_id])
-    hooks.attendance_changed.send(activity=activity, member_ids=[member.pk], actor=actor)
+    _attendance_changed(activity=activity, member_ids=[member.pk], actor=actor)
     return CheckInResult(row, already=False, message=_("Checked in."))
 
 
@@ -788,8 +792,7 @@ def attendance_correct(*, actor, attendance: Attendance, status: str, absence_re
         member_contact_touch(member_ids=[attendance.member_id], day=attendance.activity.date)
     elif was_present:
         member_contact_recompute(member=attendance.member)
-    generations.changed(generations.ACTIVITIES, [attendance.activity.committee_id])
-    hooks.attendance_changed.send(activity=attendance.activity, member_ids=[attendance.member_id], actor=actor)
+    _attendance_changed(activity=attendance.activity, member_ids=[attendance.member_id], actor=actor)
     return attendance
 
 
