@@ -40,7 +40,7 @@ from django.utils.translation import gettext
 
 from taizhang.activities import tallies
 from taizhang.activities.models import Activity, Attendance, AudienceKind, MemberMonthTally, TallyProjection
-from taizhang.core.months import add_months, month_start
+from taizhang.core.months import add_months, month_start, months_between
 from taizhang.members.models import Member, RosterSpell
 
 PROJECTED_KINDS = (AudienceKind.COMMITTEE.value, AudienceKind.BRANCH.value, AudienceKind.PICKED.value)
@@ -268,6 +268,8 @@ def roster_spells_changed(*, member_ids) -> None:
     committees = set(Member.objects.filter(pk__in=member_ids).values_list("committee_id", flat=True))
     committees |= set(MemberMonthTally.objects.filter(member_id__in=member_ids).values_list("committee_id", flat=True)
                       .distinct())
+    # the members' first spell, whatever the committee (one query, not one per committee)
+    first_spell = RosterSpell.objects.filter(member_id__in=member_ids).aggregate(m=Min("valid_from"))["m"]
     for committee_id in sorted(committees):
         through = _through_for_write(committee_id, [current_month() - datetime.timedelta(days=1)])
         if through is None:
@@ -275,16 +277,12 @@ def roster_spells_changed(*, member_ids) -> None:
         starts = [
             MemberMonthTally.objects.filter(committee_id=committee_id, member_id__in=member_ids)
             .aggregate(m=Min("month"))["m"],
-            RosterSpell.objects.filter(member_id__in=member_ids).aggregate(m=Min("valid_from"))["m"],
+            first_spell,
         ]
-        starts = [month_start(s) for s in starts if s is not None]
+        starts = [s for s in starts if s is not None]
         if not starts:
             continue
-        months, month = [], min(starts)
-        while month < through:
-            months.append(month)
-            month = add_months(month, 1)
-        _write(committee_id, months, through, member_ids=member_ids)
+        _write(committee_id, months_between(min(starts), add_months(through, -1)), through, member_ids=member_ids)
 
 
 # --- projecting new months, rebuilding ------------------------------------------------------------------------
