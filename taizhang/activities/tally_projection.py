@@ -304,17 +304,8 @@ def advance(committee_id: int) -> int:
                                              audience_kind__in=PROJECTED_KINDS).aggregate(m=Min("starts_at"))["m"])
             start = min(month_start(timezone.localdate(first)), target) if first else target
             MemberMonthTally.objects.filter(committee_id=committee_id).delete()
-        months, month = [], start
-        while month < target:
-            months.append(month)
-            month = add_months(month, 1)
-        if months:
-            MemberMonthTally.objects.filter(committee_id=committee_id, months=1, month__gte=start).delete()
-            for run in _runs(months, CHUNK_MONTHS):
-                _insert_months(committee_id, run, Member.objects.all())
-            for year in sorted({m.year for m in months}):
-                if datetime.date(year + 1, 1, 1) <= target:
-                    _insert_year(committee_id, year)
+        months = months_between(start, add_months(target, -1))
+        _write(committee_id, months, target)  # the whole committee's month rows, then its complete years
         TallyProjection.objects.update_or_create(committee_id=committee_id, defaults={"through": target})
         return len(months)
 
@@ -322,8 +313,8 @@ def advance(committee_id: int) -> int:
 def rebuild(committee_id: int) -> int:
     """Recompute the committee's projection from scratch (one transaction); the number of months projected."""
     with transaction.atomic():
+        # without its marker, ``advance`` deletes the committee's rows and projects every month again
         TallyProjection.objects.filter(committee_id=committee_id).delete()
-        MemberMonthTally.objects.filter(committee_id=committee_id).delete()
         return advance(committee_id)
 
 
