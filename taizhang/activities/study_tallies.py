@@ -87,6 +87,11 @@ def _reads(committee_id=None):
     return reads if committee_id is None else reads.filter(item__committee_id=committee_id)
 
 
+def _tallies(committee_id=None):
+    tallies = StudyReadTally.objects.all()
+    return tallies if committee_id is None else tallies.filter(item__committee_id=committee_id)
+
+
 def computed_tallies(*, committee_id=None) -> dict:
     """{(item id, branch id): members who read} recomputed from the reads and the open roster spells (of one
     committee's items, or of all): the rule, read independently of ``StudyRead.counted_branch``."""
@@ -98,9 +103,7 @@ def computed_tallies(*, committee_id=None) -> dict:
 
 def stored_tallies(*, committee_id=None) -> dict:
     """{(item id, branch id): members who read} as the table holds them (rows of 0 left out)."""
-    rows = StudyReadTally.objects.exclude(read=0)
-    if committee_id is not None:
-        rows = rows.filter(item__committee_id=committee_id)
+    rows = _tallies(committee_id).exclude(read=0)
     return {(i, b): n for i, b, n in rows.values_list("item_id", "branch_id", "read")}
 
 
@@ -108,7 +111,7 @@ def wrongly_counted(*, committee_id=None) -> dict:
     """{the branch a read should count in (None: none): [read ids]} of the reads whose ``counted_branch``
     disagrees with the rule."""
     reads = _reads(committee_id)
-    now = counting_branches(reads.order_by().values("member_id")) if reads.exists() else {}
+    now = counting_branches(reads.order_by().values("member_id"))  # one query, with or without reads
     wrong = defaultdict(list)
     for pk, member_id, counted in reads.order_by().values_list("pk", "member_id", "counted_branch_id").iterator(
             chunk_size=CHUNK):
@@ -126,10 +129,7 @@ def rebuild(*, committee_id=None) -> dict:
     waits for it). Running it on a consistent database changes nothing. Returns {"reads", "repaired_reads",
     "tallies", "repaired_tallies"}."""
     with transaction.atomic():
-        tallies = StudyReadTally.objects.all()
-        if committee_id is not None:
-            tallies = tallies.filter(item__committee_id=committee_id)
-        list(tallies.select_for_update().values_list("pk", flat=True))
+        list(_tallies(committee_id).select_for_update().values_list("pk", flat=True))
         wrong = wrongly_counted(committee_id=committee_id)
         for branch_id, pks in wrong.items():
             for start in range(0, len(pks), CHUNK):

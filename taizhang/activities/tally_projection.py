@@ -40,7 +40,7 @@ from django.utils.translation import gettext
 
 from taizhang.activities import tallies
 from taizhang.activities.models import Activity, Attendance, AudienceKind, MemberMonthTally, TallyProjection
-from taizhang.core.months import add_months, month_start
+from taizhang.core.months import add_months, month_start, months_between
 from taizhang.members.models import Member, RosterSpell
 
 PROJECTED_KINDS = (AudienceKind.COMMITTEE.value, AudienceKind.BRANCH.value, AudienceKind.PICKED.value)
@@ -268,6 +268,8 @@ def roster_spells_changed(*, member_ids) -> None:
     committees = set(Member.objects.filter(pk__in=member_ids).values_list("committee_id", flat=True))
     committees |= set(MemberMonthTally.objects.filter(member_id__in=member_ids).values_list("committee_id", flat=True)
                       .distinct())
+    # the members' first spell, whatever the committee (one query, not one per committee)
+    first_spell = RosterSpell.objects.filter(member_id__in=member_ids).aggregate(m=Min("valid_from"))["m"]
     for committee_id in sorted(committees):
         through = _through_for_write(committee_id, [current_month() - datetime.timedelta(days=1)])
         if through is None:
@@ -275,16 +277,12 @@ def roster_spells_changed(*, member_ids) -> None:
         starts = [
             MemberMonthTally.objects.filter(committee_id=committee_id, member_id__in=member_ids)
             .aggregate(m=Min("month"))["m"],
-            RosterSpell.objects.filter(member_id__in=member_ids).aggregate(m=Min("valid_from"))["m"],
+            first_spell,
         ]
-        starts = [month_start(s) for s in starts if s is not None]
+        starts = [s for s in starts if s is not None]
         if not starts:
             continue
-        months, month = [], min(starts)
-        while month < through:
-            months.append(month)
-            month = add_months(month, 1)
-        _write(committee_id, months, through, member_ids=member_ids)
+        _write(committee_id, months_between(min(starts), add_months(through, -1)), through, member_ids=member_ids)
 
 
 # --- projecting new months, rebuilding ------------------------------------------------------------------------
@@ -306,17 +304,8 @@ def advance(committee_id: int) -> int:
                                              audience_kind__in=PROJECTED_KINDS).aggregate(m=Min("starts_at"))["m"])
             start = min(month_start(timezone.localdate(first)), target) if first else target
             MemberMonthTally.objects.filter(committee_id=committee_id).delete()
-        months, month = [], start
-        while month < target:
-            months.append(month)
-            month = add_months(month, 1)
-        if months:
-            MemberMonthTally.objects.filter(committee_id=committee_id, months=1, month__gte=start).delete()
-            for run in _runs(months, CHUNK_MONTHS):
-                _insert_months(committee_id, run, Member.objects.all())
-            for year in sorted({m.year for m in months}):
-                if datetime.date(year + 1, 1, 1) <= target:
-                    _insert_year(committee_id, year)
+        months = months_between(start, add_months(target, -1))
+        _write(committee_id, months, target)  # the whole committee's month rows, then its complete years
         TallyProjection.objects.update_or_create(committee_id=committee_id, defaults={"through": target})
         return len(months)
 
@@ -324,8 +313,8 @@ def advance(committee_id: int) -> int:
 def rebuild(committee_id: int) -> int:
     """Recompute the committee's projection from scratch (one transaction); the number of months projected."""
     with transaction.atomic():
+        # without its marker, ``advance`` deletes the committee's rows and projects every month again
         TallyProjection.objects.filter(committee_id=committee_id).delete()
-        MemberMonthTally.objects.filter(committee_id=committee_id).delete()
         return advance(committee_id)
 
 
