@@ -83,13 +83,9 @@ def roster_members_by_branch(user, day) -> GroupedRows:
     status = "current_event__status_after" if day >= timezone.localdate() else "spell_on__status"
     groups = [members.filter(**{f"{status}__in": ROSTER_STATUSES}, branch_on=pk) for pk in branch_ids]
 
-    def fetch(ids):
-        rows = {m.pk: m for m in roster.filter(pk__in=ids)}
-        return [rows[pk] for pk in ids if pk in rows]
-
     return GroupedRows(groups, sum(by_branch.values()),
                        [by_branch[pk] for pk in branch_ids], order=("name_pinyin", "id"),
-                       whole=roster_members_queryset(user, day), fetch=fetch)
+                       whole=roster_members_queryset(user, day), fetch=lambda ids: roster.filter(pk__in=ids))
 
 
 def roster_member_row(member) -> dict:
