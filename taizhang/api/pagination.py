@@ -21,28 +21,6 @@ from ninja.pagination import PaginationBase, paginate  # noqa: F401  (re-exporte
 
 from taizhang.core.paging import page_of
 
-
-class PageNumber(PaginationBase):
-    class Input(Schema):
-        page: int = Field(1, ge=1, le=1_000_000, description="页码，从 1 开始")
-        page_size: int = Field(settings.API_PAGE_SIZE, ge=1, le=settings.API_PAGE_SIZE_MAX,
-                               description="每页条数")
-
-    class Output(Schema):
-        count: int
-        page: int
-        page_size: int
-        results: list[Any]
-
-    items_attribute = "results"
-
-    def paginate_queryset(self, queryset, pagination: Input, request, **params):
-        count = params.pop("count", None)
-        page = page_of(request, queryset, pagination.page_size, number=pagination.page, count=count)
-        return {"count": page.paginator.count, "page": page.number, "page_size": pagination.page_size,
-                "results": list(page.object_list)}
-
-
 T = TypeVar("T")
 
 
@@ -69,3 +47,21 @@ def paged(request, items, params: PageParams, *, row: Callable | None = None, co
     rows = list(page.object_list)
     return {"count": page.paginator.count, "page": page.number, "page_size": params.page_size,
             "results": [row(item) for item in rows] if row else rows}
+
+
+class PageNumber(PaginationBase):
+    """``@paginate(PageNumber)``: the same page as ``paged``, from the same ``PageParams``."""
+
+    class Input(PageParams):
+        pass
+
+    class Output(Schema):
+        count: int
+        page: int
+        page_size: int
+        results: list[Any]
+
+    items_attribute = "results"
+
+    def paginate_queryset(self, queryset, pagination: Input, request, **params):
+        return paged(request, queryset, pagination, count=params.pop("count", None))

@@ -80,7 +80,8 @@ class GroupedRows(LazyRows):
     """Rows in the order of consecutive groups — querysets each read in the order ``order`` (e.g. one branch's
     members by pinyin) — a page read in ONE query: the slices of the groups the page overlaps, each with its
     own ORDER BY and LIMIT (so an index in that order serves it and stops at the page), joined by UNION ALL
-    and ordered by group; ``fetch`` then turns the page's ids into its rows (one query; None: the ids). So a
+    and ordered by group; ``fetch`` then reads the page's rows by their ids (one query, in any order: they are
+    put in the page's order here, a row ``fetch`` does not find is left out; None: the ids). So a
     page costs what it shows, not a sort of the whole list. ``counts`` (each group's number of rows: a list,
     or a callable returning one, called only for a page after the first) skips the groups before the page and
     stops after it (without counts every group is read up to the page's size). ``count``: the rows of all groups together; ``whole``: the same rows as one queryset
@@ -114,4 +115,7 @@ class GroupedRows(LazyRows):
 
     def _rows(self, offset: int, limit: int | None) -> list:
         ids = self._ids(offset, limit)
-        return ids if self.fetch is None else self.fetch(ids)
+        if self.fetch is None:
+            return ids
+        rows = {row.pk: row for row in self.fetch(ids)}
+        return [rows[pk] for pk in ids if pk in rows]

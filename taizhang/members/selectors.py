@@ -278,14 +278,14 @@ def home_counts(user, day: datetime.date | None = None) -> dict:
 
 
 def roster_totals(user, day: datetime.date | None = None) -> Counter:
-    """``{(branch id that day, status): n}``: the members on the roster on ``day`` (None: today) that ``user``
-    may see (VIEW), as ``roster_on(user, day)`` would count them grouped by ``branch_on`` and ``status`` — the
-    home page's cached rows (``_cached_count_rows``), so after the first read of a generation it costs the one
-    query of ``generations``. The API's roster members: their total and per-branch page groups."""
+    """``{branch id that day: n}``: the members on the roster on ``day`` (None: today) that ``user`` may see
+    (VIEW), as ``roster_on(user, day)`` would count them grouped by ``branch_on`` — the home page's cached rows
+    (``_cached_count_rows``), so after the first read of a generation it costs the one query of
+    ``generations``. The API's roster members: their total and per-branch page groups."""
     rows, _day, _extra = _cached_count_rows(user, day)
     totals = Counter()
-    for branch_id, _category, status, n, *_more in rows:
-        totals[(branch_id, status)] += n
+    for branch_id, _category, _status, n, *_more in rows:
+        totals[branch_id] += n
     return totals
 
 

@@ -46,17 +46,12 @@ FLOW_ACTIONS = {
 }
 
 
-def _require_ledger(user):
-    if not (has_capability(user, "ledger.use") or is_member_login(user)):
-        raise PermissionDenied(_("Your role does not give access to the member ledger."))
-
-
 @login_required
 def member_list(request):
     """The ledger list. The filter form is posted (a full ID or phone number must not appear in a URL,
     ``members.searches``); the answer links to the list with the filters in the URL and such a search
     replaced by a session key: a redirect for a plain form, ``HX-Push-Url`` for htmx."""
-    _require_ledger(request.user)
+    visibility.require_ledger(request.user)
     if not has_capability(request.user, "ledger.use"):
         own = selectors.member_queryset(request.user).first()
         if own is None:
@@ -120,7 +115,7 @@ def member_list(request):
 
 @login_required
 def member_detail(request, pk):
-    _require_ledger(request.user)
+    visibility.require_ledger(request.user)
     member = selectors.member_get(request.user, pk, request=request)
     ids = {"committee_id": member.committee_id, "branch_id": member.branch_id, "member_user_id": member.user_id}
     can_edit = allows(request.user, EDIT, **ids)
@@ -189,7 +184,7 @@ def member_create(request):
 
 @login_required
 def member_edit(request, pk):
-    _require_ledger(request.user)
+    visibility.require_ledger(request.user)
     member = selectors.member_get(request.user, pk, EDIT, request=request)
     form = MemberForm(request.POST or None, instance=member, user=request.user, committee=member.committee)
     conflict = None
@@ -243,7 +238,7 @@ def _changed_fields(form, current):
 
 @login_required
 def flow_action(request, pk, kind):
-    _require_ledger(request.user)
+    visibility.require_ledger(request.user)
     if kind not in EventKind.values or kind == EventKind.CORRECTION:
         raise PermissionDenied(_("Unknown flow event."))
     member = selectors.member_get(request.user, pk, EDIT, request=request)
@@ -278,7 +273,7 @@ def flow_action(request, pk, kind):
 
 @login_required
 def flow_correct(request, pk, event_pk):
-    _require_ledger(request.user)
+    visibility.require_ledger(request.user)
     member = selectors.member_get(request.user, pk, EDIT, request=request)
     event = get_object_or_404(member.events, pk=event_pk)
     form = CorrectionForm(request.POST or None)
@@ -296,7 +291,7 @@ def flow_correct(request, pk, event_pk):
 @login_required
 @require_POST
 def note_add(request, pk):
-    _require_ledger(request.user)
+    visibility.require_ledger(request.user)
     member = selectors.member_get(request.user, pk, EDIT, request=request)
     form = NoteForm(request.POST)
     if form.is_valid():

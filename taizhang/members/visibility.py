@@ -14,7 +14,10 @@ branch secretary) sees the detail columns, blank on the rows of members outside 
 
 from types import SimpleNamespace
 
-from taizhang.core.permissions import DETAILS, VIEW, allows, has_scope
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from taizhang.core.permissions import DETAILS, VIEW, allows, has_capability, has_scope, is_member_login
 
 # Sections of the member page -> the purpose needed to see them.
 PAGE_SECTIONS = {
@@ -37,6 +40,12 @@ DETAIL_FILTERS = frozenset({"category", "contact", "tag"})
 
 # Searching by phone or ID number digits (``selectors.search_members``) needs DETAILS.
 SEARCH_BY_NUMBERS = DETAILS
+
+
+def require_ledger(user) -> None:
+    """The ledger (its pages and the API's members): the ledger roles, or a member on their own record."""
+    if not (has_capability(user, "ledger.use") or is_member_login(user)):
+        raise PermissionDenied(_("Your role does not give access to the member ledger."))
 
 
 def member_sections(user, member) -> SimpleNamespace:

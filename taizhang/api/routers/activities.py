@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.signing import BadSignature, SignatureExpired
+from django.db.models import Q
 from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -177,11 +178,9 @@ class ActivityDetail(ActivityRow):
 def _position(signup) -> int | None:
     if signup.status != SignUpStatus.WAITLISTED:
         return None
-    ahead = SignUp.objects.filter(activity_id=signup.activity_id, status=SignUpStatus.WAITLISTED).filter(
-        signed_up_at__lt=signup.signed_up_at).count()
-    same_time = SignUp.objects.filter(activity_id=signup.activity_id, status=SignUpStatus.WAITLISTED,
-                                      signed_up_at=signup.signed_up_at, pk__lt=signup.pk).count()
-    return ahead + same_time + 1
+    # the waiting list's order: by sign-up time, then id (``services``' promotion order); one COUNT of those ahead
+    ahead = Q(signed_up_at__lt=signup.signed_up_at) | Q(signed_up_at=signup.signed_up_at, pk__lt=signup.pk)
+    return SignUp.objects.filter(ahead, activity_id=signup.activity_id, status=SignUpStatus.WAITLISTED).count() + 1
 
 
 def _signup_out(signup) -> dict:
@@ -282,10 +281,10 @@ class SignUpOut(Schema):
     message: str
 
 
-def _signup_answer(signup, message: str) -> dict:
+def _signup_answer(signup, message: str, position: int | None) -> dict:
     return {"id": signup.pk, "activity_id": signup.activity_id, "member": {"id": signup.member_id,
                                                                            "name": signup.member.name},
-            "status": signup.status, "made_by": signup.made_by, "waiting_position": _position(signup),
+            "status": signup.status, "made_by": signup.made_by, "waiting_position": position,
             "message": message}
 
 
@@ -304,12 +303,13 @@ def signup_create(request, activity_id: PathId, payload: SignUpIn):
         if member is None:
             raise ValidationError({"member": [_("Your login is not linked to a member record of this committee.")]})
     signup = services.signup_create(actor=user, activity=activity, member=member)
+    position = _position(signup)
     if signup.status == SignUpStatus.SIGNED_UP:
         message = _("%(name)s is signed up.") % {"name": member.name}
     else:
         message = _("The activity is full: %(name)s is on the waiting list, number %(n)d.") % {
-            "name": member.name, "n": _position(signup) or 0}
-    return HttpStatus(201, _signup_answer(signup, message))
+            "name": member.name, "n": position or 0}
+    return HttpStatus(201, _signup_answer(signup, message, position))
 
 
 @router.post("/{activity_id}/signups/{signup_id}/cancel", response={200: SignUpOut, **WRITE_ERRORS},
@@ -322,7 +322,8 @@ def signup_cancel(request, activity_id: PathId, signup_id: PathId):
     if signup is None:
         raise Http404
     signup = services.signup_cancel(actor=user, signup=signup)
-    return _signup_answer(signup, _("The sign-up of %(name)s has been cancelled.") % {"name": signup.member.name})
+    return _signup_answer(signup, _("The sign-up of %(name)s has been cancelled.") % {"name": signup.member.name},
+                          _position(signup))
 
 
 class AttendanceOut(Schema):

@@ -33,19 +33,14 @@ from taizhang.api.schemas import (
 )
 from taizhang.core.audit import client_ip
 from taizhang.core.errors import ConcurrentEditError
-from taizhang.core.permissions import DETAILS, EDIT, REVEAL, allows, has_capability, is_member_login
+from taizhang.core.permissions import DETAILS, EDIT, REVEAL, allows, has_capability
 from taizhang.members import selectors, services
 from taizhang.members.filters import MemberFilter
 from taizhang.members.forms import MemberForm, RegisterForm, editable_branches
 from taizhang.members.models import Category, Education, EmploymentStatus, MembershipType, Status
+from taizhang.members.visibility import require_ledger
 
 router = Router(tags=["members"])
-
-
-def require_ledger(user) -> None:
-    """The pages' rule (members/views.py ``_require_ledger``): the ledger roles, or a member on their own record."""
-    if not (has_capability(user, "ledger.use") or is_member_login(user)):
-        raise PermissionDenied(_("Your role does not give access to the member ledger."))
 
 
 # --- answers -------------------------------------------------------------------------------------------

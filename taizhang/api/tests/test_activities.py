@@ -114,6 +114,20 @@ def test_signing_up_another_branch_member_is_404(client, cast, acts):
     assert ok.status_code == 201 and ok.json()["made_by"] == "staff"
 
 
+def test_waiting_list_positions_follow_the_sign_up_order(client, cast):
+    seed_types(cast)
+    future = timezone.localdate() + datetime.timedelta(days=20)
+    activity = make_activity(cast.admin, cast.committee, day=future, title="限额活动", capacity=1)
+    api = Api(client, cast.east_secretary)
+    answers = [api.post(f"/activities/{activity.pk}/signups", {"member": m.pk}).json()
+               for m in cast.east_members[:3]]
+    assert [a["status"] for a in answers] == ["signed_up", "waitlisted", "waitlisted"]
+    assert [a["waiting_position"] for a in answers] == [None, 1, 2]
+    assert "2" in answers[2]["message"]
+    cancelled = api.post(f"/activities/{activity.pk}/signups/{answers[1]['id']}/cancel").json()
+    assert cancelled["status"] == "cancelled" and cancelled["waiting_position"] is None
+
+
 def test_read_only_token_cannot_write(client, cast, acts):
     api = Api(client, cast.plain_member, read_only=True)
     response = api.post(f"/activities/{acts['all_future'].pk}/signups", {})

@@ -7,7 +7,6 @@ never an ID or phone number.
 
 import json
 import unicodedata
-from collections import Counter
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -74,9 +73,7 @@ def roster_members_by_branch(user, day) -> GroupedRows:
     group per branch that day, in the branches' order, each read by pinyin and id up to the page (the members'
     pinyin index, each row's roster spell checked as it is read) instead of sorting the whole roster for every
     page. Its length and the groups' sizes are ``roster_totals``' (cached under the roster's generations)."""
-    by_branch = Counter()
-    for (branch_id, _status), n in roster_totals(user, day).items():
-        by_branch[branch_id] += n
+    by_branch = roster_totals(user, day)
     branch_ids = sorted(by_branch) if None not in by_branch else []  # no branch: one sort of the whole list
     roster = roster_on(user, day)
     # the groups say "on the roster" on the status column itself (the spell's, today the current event's), not
@@ -86,13 +83,9 @@ def roster_members_by_branch(user, day) -> GroupedRows:
     status = "current_event__status_after" if day >= timezone.localdate() else "spell_on__status"
     groups = [members.filter(**{f"{status}__in": ROSTER_STATUSES}, branch_on=pk) for pk in branch_ids]
 
-    def fetch(ids):
-        rows = {m.pk: m for m in roster.filter(pk__in=ids)}
-        return [rows[pk] for pk in ids if pk in rows]
-
     return GroupedRows(groups, sum(by_branch.values()),
                        [by_branch[pk] for pk in branch_ids], order=("name_pinyin", "id"),
-                       whole=roster_members_queryset(user, day), fetch=fetch)
+                       whole=roster_members_queryset(user, day), fetch=lambda ids: roster.filter(pk__in=ids))
 
 
 def roster_member_row(member) -> dict:
