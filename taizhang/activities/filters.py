@@ -150,7 +150,6 @@ class StudyReadersFilter(django_filters.FilterSet):
         qs = self.qs
 
         def fetch(ids):  # the page's rows, each asked whether read (not every read of the item hashed)
-            rows = {m.pk: m for m in qs.filter(pk__in=ids).annotate(is_read=F("has_read")).order_by()}
-            return [rows[pk] for pk in ids if pk in rows]
+            return qs.filter(pk__in=ids).annotate(is_read=F("has_read")).order_by()
 
         return GroupedRows(groups, sum(counts), counts, order=("name_pinyin", "id"), whole=qs, fetch=fetch)
