@@ -34,6 +34,7 @@ from taizhang.activities.models import (
     StudyReadTally,
 )
 from taizhang.activities.selectors import activity_queryset, activity_scope_q, is_invited
+from taizhang.core import generations
 from taizhang.core.permissions import (
     EDIT,
     VIEW,
@@ -47,7 +48,7 @@ from taizhang.core.permissions import (
     scope_q,
     user_scope,
 )
-from taizhang.members import audience, generations
+from taizhang.members import audience
 from taizhang.members.models import OPEN_END, ROSTER_STATUSES, Member, RosterSpell
 from taizhang.organisation.models import Branch, Committee
 
@@ -279,7 +280,7 @@ class ReaderTotals:
 
 def roster_by_branch_today(committee_id) -> dict:
     """{branch id: members on the roster today} of a committee, from the open roster spells (an index-only
-    count), cached under the committee's roster generation (``members.generations``: every write that changes
+    count), cached under the committee's roster generation (``core.generations``, renewed by ``members.generations.roster_changed``: every write that changes
     the spells gives it a new one in its transaction)."""
     today = timezone.localdate()
 

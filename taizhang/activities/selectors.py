@@ -19,6 +19,7 @@ from taizhang.activities.models import (
     SignUp,
     SignUpStatus,
 )
+from taizhang.core import generations
 from taizhang.core.paging import CountedPaginator, GroupedRows
 from taizhang.core.permissions import (
     EDIT,
@@ -30,7 +31,7 @@ from taizhang.core.permissions import (
     restrict,
     user_scope,
 )
-from taizhang.members import audience, generations
+from taizhang.members import audience
 from taizhang.members.models import Member
 from taizhang.organisation.models import Branch
 
@@ -196,7 +197,7 @@ def expected_count(activity: Activity, *, user=None) -> int:
     """应到 of ``activity`` (with ``user``: of the members that user may see): the count of
     ``expected_spells``. For an audience of the whole committee or one branch the answer reads nothing but the
     roster (the spells of the day and the members' current branch for the scope), so it is cached under the
-    committee's roster generation (``members.generations``: every write that changes the spells or a member's
+    committee's roster generation (``core.generations``, renewed by ``members.generations.roster_changed``: every write that changes the spells or a member's
     branch gives the committee a new one in its transaction), the activity's audience and day and the user's
     scope; a committee-wide activity of 200,000 members is then counted once per roster change, not per page.
     Party-group and picked audiences (whose members change without a roster write) and a member's own login

@@ -23,8 +23,8 @@ from taizhang.care.models import (
     Visit,
     VisitPlan,
 )
+from taizhang.core import generations
 from taizhang.core.permissions import EDIT, allows, has_capability, home_committee, restrict, user_scope
-from taizhang.members import generations
 from taizhang.members.models import Member, Status
 from taizhang.members.selectors import annotate_status, roster_on, years_ago
 

@@ -12,9 +12,10 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core import generations
 from taizhang.core.forms import TzForm
 from taizhang.core.permissions import VIEW, branches_for, committee_ids_for, is_member_login, user_scope
-from taizhang.members import generations, selectors, visibility
+from taizhang.members import selectors, visibility
 from taizhang.members.models import Category, Status, Tag
 from taizhang.organisation.models import Branch
 

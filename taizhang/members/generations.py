@@ -4,8 +4,7 @@ dashboard, care's elderly count).
 ``roster_changed`` is called in the transaction of every write that can change a committee's roster counts:
 flow events and corrections (``projection`` calls it whenever it writes spells), registrations and imports (the
 same), edits of a member (``member_update``) and contact dates (``member_contact_touch`` /
-``member_contact_recompute``). ``cached`` keys an answer on the roster generations of the committees it counts;
-see ``core.generations``.
+``member_contact_recompute``). Readers cache with ``core.generations.cached`` (the roster is its default kind).
 """
 
 from taizhang.core import generations as core_generations
@@ -22,7 +21,3 @@ def roster_changed(committee_ids=(), *, member_ids=()) -> None:
         ids |= set(Member.objects.filter(pk__in=member_ids).order_by().values_list("committee_id", flat=True).distinct())
     core_generations.changed(ROSTER, ids)
 
-
-def cached(name: str, parts, committee_ids, compute):
-    """``core.generations.cached``: ``compute()`` cached under the roster generations of ``committee_ids``."""
-    return core_generations.cached(name, parts, committee_ids, compute, (ROSTER,))

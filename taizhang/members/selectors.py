@@ -12,11 +12,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from taizhang.core import crypto
+from taizhang.core import crypto, generations
 from taizhang.core.audit import audit_log, client_ip
 from taizhang.core.chinese import to_halfwidth
 from taizhang.core.permissions import EDIT, VIEW, allows, committee_ids_for, restrict, user_scope
-from taizhang.members import generations
 from taizhang.members.models import (
     OPEN_END,
     ROSTER_STATUSES,
@@ -294,7 +293,7 @@ def _cached_count_rows(user, day: datetime.date | None) -> tuple[list, datetime.
     today, with ``home_extra_counts``), and that day (None for today).
 
     One grouped query over the roster spells, cached under the user's scope, the day and the generations of the
-    committees counted (``members.generations``: every write that changes the counts gives its committee a new
+    committees counted (``core.generations``, renewed by ``members.generations.roster_changed``: every write that changes the counts gives its committee a new
     one in its own transaction), so a cached answer is never stale; a member's own login is counted afresh."""
     today = timezone.localdate()
     if day is not None and day >= today:
